@@ -1,0 +1,79 @@
+# Build helpers shared by every part of rathaus.
+
+# Warnings for our own code (generated code gets none of these).
+function(rathaus_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-missing-field-initializers)
+endfunction()
+
+# rathaus_proto_library(NAME <target> ROOT <proto root> PROTOS <files relative to ROOT>
+#                       [DEPS <proto libs>] [GRPC])
+# Generates C++ (and gRPC stubs with GRPC) for one proto package into the build tree and makes a
+# static library of it. Includes resolve against ROOT and proto/ (for rathaus/common/v1/...).
+function(rathaus_proto_library)
+  cmake_parse_arguments(P "GRPC" "NAME;ROOT" "PROTOS;DEPS" ${ARGN})
+  set(out ${CMAKE_BINARY_DIR}/gen)
+  set(srcs)
+  foreach(proto ${P_PROTOS})
+    string(REGEX REPLACE "\\.proto$" "" base ${proto})
+    set(outputs ${out}/${base}.pb.cc ${out}/${base}.pb.h)
+    set(plugin_args)
+    if(P_GRPC)
+      list(APPEND outputs ${out}/${base}.grpc.pb.cc ${out}/${base}.grpc.pb.h)
+      set(plugin_args --grpc_out=${out} --plugin=protoc-gen-grpc=${GRPC_CPP_PLUGIN})
+    endif()
+    add_custom_command(
+      OUTPUT ${outputs}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${out}
+      COMMAND protobuf::protoc --cpp_out=${out} ${plugin_args}
+              -I ${P_ROOT} -I ${PROJECT_SOURCE_DIR}/proto ${P_ROOT}/${proto}
+      DEPENDS ${P_ROOT}/${proto} protobuf::protoc
+      COMMENT "protoc ${proto}"
+      VERBATIM)
+    list(APPEND srcs ${outputs})
+  endforeach()
+  add_library(${P_NAME} STATIC ${srcs})
+  target_include_directories(${P_NAME} PUBLIC ${out})
+  target_link_libraries(${P_NAME} PUBLIC protobuf::libprotobuf ${P_DEPS})
+  if(P_GRPC)
+    target_link_libraries(${P_NAME} PUBLIC gRPC::grpc++)
+  endif()
+endfunction()
+
+# rathaus_embed(TARGET <library> NAMESPACE <c++ namespace> FILES <files>)
+# Embeds text files (Lua scripts, catalogs) at build time as
+#   std::string_view <namespace>::k<CamelName>  in header <target>_embedded.h.
+function(rathaus_embed)
+  cmake_parse_arguments(E "" "TARGET;NAMESPACE" "FILES" ${ARGN})
+  set(gen_dir ${CMAKE_CURRENT_BINARY_DIR}/embedded)
+  set(header ${gen_dir}/${E_TARGET}_embedded.h)
+  set(source ${gen_dir}/${E_TARGET}_embedded.cc)
+  set(abs_files)
+  foreach(f ${E_FILES})
+    get_filename_component(abs ${f} ABSOLUTE)
+    list(APPEND abs_files ${abs})
+  endforeach()
+  add_custom_command(
+    OUTPUT ${header} ${source}
+    COMMAND ${CMAKE_COMMAND} -DHEADER=${header} -DSOURCE=${source} -DNAMESPACE=${E_NAMESPACE}
+            "-DFILES=${abs_files}" -P ${PROJECT_SOURCE_DIR}/cmake/embed.cmake
+    DEPENDS ${abs_files} ${PROJECT_SOURCE_DIR}/cmake/embed.cmake
+    COMMENT "embedding ${E_FILES}"
+    VERBATIM)
+  target_sources(${E_TARGET} PRIVATE ${source} ${header})
+  target_include_directories(${E_TARGET} PUBLIC ${gen_dir})
+endfunction()
+
+# rathaus_unit_tests(<dir>): every *_test.cc below <dir> becomes one test binary, linked with
+# the given libraries; its cases are registered with ctest under the label `unit`.
+function(rathaus_unit_tests)
+  cmake_parse_arguments(U "" "DIR;PREFIX" "LIBS" ${ARGN})
+  file(GLOB_RECURSE tests CONFIGURE_DEPENDS ${U_DIR}/*_test.cc)
+  foreach(t ${tests})
+    get_filename_component(name ${t} NAME_WE)
+    set(target ${U_PREFIX}${name})
+    add_executable(${target} ${t})
+    rathaus_warnings(${target})
+    target_link_libraries(${target} PRIVATE ${U_LIBS} GTest::gmock GTest::gtest_main)
+    gtest_discover_tests(${target} PROPERTIES LABELS unit TIMEOUT 120 DISCOVERY_TIMEOUT 60)
+  endforeach()
+endfunction()

@@ -1,0 +1,95 @@
+// Bootstrap for a rathaus gRPC service: health (grpc.health.v1), reflection, keepalive and
+// message-size limits, optional TLS/mTLS, readiness from probes, and graceful shutdown on
+// SIGTERM/SIGINT.
+//
+//   rathaus::platform::EnvConfig env;
+//   auto options = rathaus::platform::GrpcServerOptions::FromEnv(env);
+//   env.ExitOnError();
+//   rathaus::platform::GrpcServer server("appointments", options);
+//   server.AddService(&appointments_service);
+//   server.AddReadinessProbe("redis", [&] { return redis.Ping(); });
+//   server.AddReadinessProbe("kafka", [&] { return producer.Ping(); });
+//   server.OnShutdown([&] { relay.Stop(); producer.Flush(absl::Seconds(10)); });
+//   if (auto s = server.Start(); !s.ok()) { ... exit(1); }
+//   server.Wait();   // returns after SIGTERM/SIGINT: NOT_SERVING, drain, hooks
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "shared/config/config.h"
+
+namespace rathaus::platform {
+
+struct GrpcServerOptions {
+  std::string listen = "127.0.0.1:50051";     // RATHAUS_GRPC_LISTEN (port 0: pick a free one)
+  int max_message_bytes = 4 << 20;             // RATHAUS_GRPC_MAX_MESSAGE_BYTES
+  absl::Duration keepalive_time = absl::Seconds(30);     // RATHAUS_GRPC_KEEPALIVE_TIME
+  absl::Duration keepalive_timeout = absl::Seconds(10);  // RATHAUS_GRPC_KEEPALIVE_TIMEOUT
+  absl::Duration shutdown_grace = absl::Seconds(10);     // RATHAUS_GRPC_SHUTDOWN_GRACE
+  absl::Duration probe_interval = absl::Seconds(2);      // RATHAUS_GRPC_PROBE_INTERVAL
+  // TLS when cert and key are set (RATHAUS_GRPC_TLS_CERT_FILE, RATHAUS_GRPC_TLS_KEY_FILE);
+  // mTLS (client certificate required and verified) when a client CA is set too
+  // (RATHAUS_GRPC_TLS_CLIENT_CA_FILE). These hold PEM contents after FromEnv.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_client_ca_pem;
+
+  static GrpcServerOptions FromEnv(EnvConfig& env);
+};
+
+class GrpcServer {
+ public:
+  GrpcServer(std::string service_name, GrpcServerOptions options);
+  ~GrpcServer();
+  GrpcServer(const GrpcServer&) = delete;
+  GrpcServer& operator=(const GrpcServer&) = delete;
+
+  // Before Start(). The service must outlive the server.
+  void AddService(grpc::Service* service);
+  // The health status of "" and of service_name is SERVING only while every probe returns OK;
+  // probes run before Start() returns and then every probe_interval.
+  void AddReadinessProbe(std::string name, std::function<absl::Status()> probe);
+  // Run in order after the in-flight calls drained (e.g. stop the relay, flush the producer).
+  void OnShutdown(std::function<void()> hook);
+
+  absl::Status Start();
+  int port() const { return port_; }
+  bool serving() const { return serving_.load(); }
+
+  // Blocks until SIGTERM/SIGINT arrives or RequestShutdown() is called; then marks the health
+  // NOT_SERVING, stops accepting, waits up to shutdown_grace for in-flight calls (cancelling
+  // what remains), and runs the shutdown hooks. Start() blocks SIGTERM/SIGINT in the calling
+  // thread and the threads it creates, so call Start() before starting other threads.
+  void Wait();
+  void RequestShutdown();
+
+ private:
+  void ProbeLoop();
+  void UpdateHealth();
+
+  std::string service_name_;
+  GrpcServerOptions options_;
+  std::vector<grpc::Service*> services_;
+  std::vector<std::pair<std::string, std::function<absl::Status()>>> probes_;
+  std::vector<std::function<void()>> hooks_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::atomic<bool> serving_{false};
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::thread probe_thread_;
+  std::thread signal_thread_;
+  int wake_fd_[2] = {-1, -1};
+};
+
+}  // namespace rathaus::platform
