@@ -46,6 +46,11 @@ class EnvConfig {
   // or the variable itself. A missing variable with `required` false returns "".
   std::string SecretFile(std::string_view name, bool required);
 
+  // Records a problem found by a check of the caller's own (e.g. a URL that does not parse).
+  void Reject(std::string_view name, std::string_view expected, std::string_view got) {
+    Fail(name, expected, got);
+  }
+
   bool ok() const { return errors_.empty(); }
   // One line per problem: "RATHAUS_X: expected ..., got \"...\"".
   const std::vector<std::string>& errors() const { return errors_; }

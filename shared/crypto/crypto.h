@@ -42,4 +42,12 @@ absl::StatusOr<std::string> Seal(std::string_view key, std::string_view plaintex
 absl::StatusOr<std::string> Open(std::string_view key, std::string_view sealed,
                                  std::string_view associated_data = {});
 
+namespace detail {
+// Seal with a caller-chosen 12-byte nonce, for known-answer tests only: reusing a nonce under
+// one key destroys GCM's confidentiality and authenticity, so production code calls Seal.
+absl::StatusOr<std::string> SealWithNonce(std::string_view key, std::string_view nonce,
+                                          std::string_view plaintext,
+                                          std::string_view associated_data);
+}  // namespace detail
+
 }  // namespace rathaus::platform::crypto

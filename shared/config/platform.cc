@@ -1,0 +1,48 @@
+#include "shared/config/platform.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+
+namespace rathaus::platform {
+namespace {
+
+// host:port with a port in 1..65535.
+bool IsHostPort(absl::string_view s) {
+  auto colon = s.rfind(':');
+  int port = 0;
+  return colon != absl::string_view::npos && colon > 0 &&
+         absl::SimpleAtoi(s.substr(colon + 1), &port) && port >= 1 && port <= 65535;
+}
+
+}  // namespace
+
+PlatformConfig PlatformConfig::FromEnv(EnvConfig& env, std::string service) {
+  PlatformConfig c;
+  c.service = std::move(service);
+  const std::string url = env.String("RATHAUS_REDIS_URL", "redis://127.0.0.1:6379");
+  if (auto options = redis::Options::FromUrl(url); options.ok()) {
+    c.redis = *options;
+  } else {
+    // Never echo a password: show the URL without its user-info part.
+    std::string shown = url;
+    if (auto at = shown.rfind('@'); at != std::string::npos) shown = "redis://***@" + shown.substr(at + 1);
+    env.Reject("RATHAUS_REDIS_URL", "redis://[:password@]host[:port][/db]", shown);
+  }
+  c.kafka_brokers = env.String("RATHAUS_KAFKA_BROKERS", "127.0.0.1:9092");
+  for (absl::string_view broker : absl::StrSplit(c.kafka_brokers, ',')) {
+    if (!IsHostPort(broker)) {
+      env.Reject("RATHAUS_KAFKA_BROKERS", "a comma-separated list of host:port", c.kafka_brokers);
+      break;
+    }
+  }
+  c.producer.brokers = c.kafka_brokers;
+  c.producer.client_id = "rathaus-" + c.service;
+  c.producer.linger_ms = static_cast<int>(env.Int("RATHAUS_KAFKA_LINGER_MS", 5, 0, 1000));
+  const std::string level =
+      env.OneOf("RATHAUS_LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
+  if (auto parsed = log::ParseLevel(level); parsed.ok()) c.log_level = *parsed;
+  log::Init(c.service, c.log_level);
+  return c;
+}
+
+}  // namespace rathaus::platform

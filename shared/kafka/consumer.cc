@@ -1,0 +1,213 @@
+#include "shared/kafka/consumer.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "shared/log/log.h"
+
+namespace rathaus::platform::kafka {
+
+class Rebalancer : public RdKafka::RebalanceCb {
+ public:
+  explicit Rebalancer(Consumer* owner) : owner_(owner) {}
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    const bool assign = err == RdKafka::ERR__ASSIGN_PARTITIONS;
+    const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+    std::string error;
+    if (cooperative) {
+      std::unique_ptr<RdKafka::Error> e(assign ? consumer->incremental_assign(partitions)
+                                               : consumer->incremental_unassign(partitions));
+      if (e) error = e->str();
+    } else {
+      RdKafka::ErrorCode code = assign ? consumer->assign(partitions) : consumer->unassign();
+      if (code != RdKafka::ERR_NO_ERROR) error = RdKafka::err2str(code);
+    }
+    const int64_t n = static_cast<int64_t>(partitions.size());
+    owner_->assigned_.fetch_add(assign ? n : -n);
+    if (!cooperative && !assign) owner_->assigned_ = 0;
+    log::Info(assign ? "kafka partitions assigned" : "kafka partitions revoked",
+              {{"group", owner_->options_.group_id}, {"count", n},
+               {"protocol", consumer->rebalance_protocol()}});
+    if (!error.empty()) {
+      log::Error("kafka rebalance failed", {{"group", owner_->options_.group_id},
+                                            {"error", error}});
+    }
+  }
+
+ private:
+  Consumer* owner_;
+};
+
+std::optional<std::string_view> Event::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+Consumer::Consumer(ConsumerOptions options, Producer* dlq, Handler handler)
+    : options_(std::move(options)), dlq_(dlq), handler_(std::move(handler)) {}
+
+Consumer::~Consumer() { Stop(); }
+
+absl::Status Consumer::Start() {
+  rebalancer_ = std::make_unique<Rebalancer>(this);
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"bootstrap.servers", options_.brokers},
+      {"group.id", options_.group_id},
+      {"client.id", absl::StrCat("rathaus-", options_.group_id)},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", absl::StrCat(options_.auto_commit_interval_ms)},
+      {"auto.offset.reset", "earliest"},
+      {"session.timeout.ms", absl::StrCat(options_.session_timeout_ms)},
+      {"enable.partition.eof", "false"},
+      {"allow.auto.create.topics", "true"},
+  };
+  settings.insert(settings.end(), options_.extra.begin(), options_.extra.end());
+  std::string err;
+  for (const auto& [k, v] : settings) {
+    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
+      return absl::InvalidArgumentError(absl::StrCat("kafka: ", k, "=", v, ": ", err));
+    }
+  }
+  if (conf->set("rebalance_cb", rebalancer_.get(), err) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(absl::StrCat("kafka: ", err));
+  }
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer_) return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
+  RdKafka::ErrorCode code = consumer_->subscribe(options_.topics);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("kafka: subscribe: ", RdKafka::err2str(code)));
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void Consumer::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (consumer_) {
+    consumer_->close();  // commits the stored offsets and leaves the group
+    consumer_.reset();
+  }
+}
+
+void Consumer::Loop() {
+  while (!stop_.load()) {
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
+    switch (message->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        Process(*message);
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+      case RdKafka::ERR__PARTITION_EOF:
+        break;
+      case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
+        // The topic does not exist yet (no producer wrote to it); it will.
+        log::Debug("kafka topic not there yet", {{"detail", message->errstr()}});
+        break;
+      default:
+        log::Warn("kafka consume error", {{"group", options_.group_id},
+                                          {"error", message->errstr()}});
+    }
+  }
+}
+
+void Consumer::Process(RdKafka::Message& message) {
+  Event event;
+  event.topic = message.topic_name();
+  event.partition = message.partition();
+  event.offset = message.offset();
+  if (message.key()) event.key = *message.key();
+  event.value.assign(static_cast<const char*>(message.payload()), message.len());
+  if (RdKafka::Headers* headers = message.headers()) {
+    for (const auto& h : headers->get_all()) {
+      event.headers.emplace_back(h.key(), std::string(static_cast<const char*>(h.value()),
+                                                      h.value_size()));
+    }
+  }
+
+  absl::Duration backoff = options_.backoff_initial;
+  absl::Status status;
+  int attempts = 0;
+  while (true) {
+    ++attempts;
+    status = handler_(event);
+    if (status.ok()) break;
+    const bool permanent = status.code() == absl::StatusCode::kInvalidArgument;
+    if (permanent || attempts >= options_.max_attempts || stop_.load()) break;
+    log::Warn("event handler failed; retrying",
+              {{"topic", event.topic}, {"partition", event.partition}, {"offset", event.offset},
+               {"attempt", attempts}, {"error", status.ToString()}});
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+  if (status.ok()) {
+    processed_.fetch_add(1);
+    StoreOffset(event);
+    return;
+  }
+  if (stop_.load() && status.code() != absl::StatusCode::kInvalidArgument &&
+      attempts < options_.max_attempts) {
+    return;  // shutting down: leave it uncommitted for the next owner
+  }
+  if (DeadLetter(event, status, attempts)) StoreOffset(event);
+}
+
+bool Consumer::DeadLetter(const Event& event, const absl::Status& reason, int attempts) {
+  Record record;
+  record.topic = event.topic + options_.dlq_suffix;
+  record.key = event.key;
+  record.value = event.value;
+  record.headers = event.headers;
+  record.headers.emplace_back("dlq_reason", std::string(reason.ToString()));
+  record.headers.emplace_back("dlq_topic", event.topic);
+  record.headers.emplace_back("dlq_partition", absl::StrCat(event.partition));
+  record.headers.emplace_back("dlq_offset", absl::StrCat(event.offset));
+  record.headers.emplace_back("dlq_attempts", absl::StrCat(attempts));
+  record.headers.emplace_back("dlq_group", options_.group_id);
+  record.headers.emplace_back("dlq_time", absl::FormatTime(absl::RFC3339_full, absl::Now(),
+                                                           absl::UTCTimeZone()));
+  // The record may only move on once the dead letter is safely in Kafka.
+  absl::Duration backoff = options_.backoff_initial;
+  while (!stop_.load()) {
+    absl::Status sent = dlq_->SendAndWait(record, absl::Seconds(30));
+    if (sent.ok()) {
+      dead_lettered_.fetch_add(1);
+      log::Warn("event sent to the dead-letter topic",
+                {{"topic", event.topic}, {"partition", event.partition}, {"offset", event.offset},
+                 {"attempts", attempts}, {"dlq", record.topic}, {"reason", reason.ToString()}});
+      return true;
+    }
+    log::Error("cannot write dead letter; retrying",
+               {{"dlq", record.topic}, {"error", sent.ToString()}});
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+  return false;
+}
+
+void Consumer::StoreOffset(const Event& event) {
+  std::unique_ptr<RdKafka::TopicPartition> tp(
+      RdKafka::TopicPartition::create(event.topic, event.partition, event.offset + 1));
+  std::vector<RdKafka::TopicPartition*> offsets = {tp.get()};
+  RdKafka::ErrorCode err = consumer_->offsets_store(offsets);
+  if (err == RdKafka::ERR__STATE) {
+    // The partition was revoked while we processed the record: its new owner gets it again and
+    // the inbox makes that a no-op.
+    log::Debug("offset not stored: partition no longer assigned",
+               {{"topic", event.topic}, {"partition", event.partition}});
+  } else if (err != RdKafka::ERR_NO_ERROR) {
+    log::Warn("offset not stored", {{"topic", event.topic}, {"partition", event.partition},
+                                     {"error", RdKafka::err2str(err)}});
+  }
+}
+
+}  // namespace rathaus::platform::kafka

@@ -1,0 +1,109 @@
+// Consumes Kafka topics in a consumer group and hands each record to a handler, at least once.
+//
+//   kafka::ConsumerOptions options{.brokers = brokers, .group_id = "id-documents",
+//                                  .topics = {"rathaus.appointments.v1"}};
+//   kafka::Consumer consumer(options, dlq_producer, [&](const kafka::Event& e) {
+//     return events.Apply(e);      // applies and records e.id() in the inbox, atomically
+//   });
+//   consumer.Start();
+//   ...
+//   consumer.Stop();               // commits what was processed, leaves the group
+//
+// How a record moves on:
+// - The offset is stored only after the handler returned OK (enable.auto.offset.store=false),
+//   and committed in the background; a crash redelivers what was not committed, which the
+//   handler's inbox turns into a no-op.
+// - A failing handler is retried with exponential backoff up to max_attempts (an
+//   INVALID_ARGUMENT, i.e. a record that can never be applied, is not retried). Then the record
+//   goes to `<topic>.dlq` with headers dlq_reason, dlq_topic, dlq_partition, dlq_offset,
+//   dlq_attempts, dlq_group and dlq_time, and the partition moves on: one bad record never
+//   stalls the records behind it.
+// - Partitions are assigned cooperative-sticky, incrementally; storing an offset for a
+//   partition that a rebalance took away (ERR__STATE) is expected and harmless.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "shared/kafka/producer.h"
+
+namespace RdKafka {
+class KafkaConsumer;
+class Message;
+}  // namespace RdKafka
+
+namespace rathaus::platform::kafka {
+
+// One consumed record.
+struct Event {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  std::string value;
+  Headers headers;
+
+  std::optional<std::string_view> Header(std::string_view name) const;
+  std::string_view id() const { return Header("ce_id").value_or(""); }
+  std::string_view type() const { return Header("ce_type").value_or(""); }
+};
+
+struct ConsumerOptions {
+  std::string brokers = "127.0.0.1:9092";
+  std::string group_id;
+  std::vector<std::string> topics;
+  int max_attempts = 5;
+  absl::Duration backoff_initial = absl::Milliseconds(100);
+  absl::Duration backoff_max = absl::Seconds(5);
+  std::string dlq_suffix = ".dlq";
+  int auto_commit_interval_ms = 500;
+  int session_timeout_ms = 10000;
+  // Extra librdkafka settings, applied last.
+  std::vector<std::pair<std::string, std::string>> extra;
+};
+
+class Consumer {
+ public:
+  using Handler = std::function<absl::Status(const Event&)>;
+
+  // `dlq` sends dead letters; it must outlive the consumer.
+  Consumer(ConsumerOptions options, Producer* dlq, Handler handler);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  absl::Status Start();
+  void Stop();
+
+  int64_t processed() const { return processed_.load(); }
+  int64_t dead_lettered() const { return dead_lettered_.load(); }
+  int64_t assigned_partitions() const { return assigned_.load(); }
+
+ private:
+  void Loop();
+  void Process(RdKafka::Message& message);
+  bool DeadLetter(const Event& event, const absl::Status& reason, int attempts);
+  void StoreOffset(const Event& event);
+
+  ConsumerOptions options_;
+  Producer* dlq_;
+  Handler handler_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<class Rebalancer> rebalancer_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> processed_{0};
+  std::atomic<int64_t> dead_lettered_{0};
+  std::atomic<int64_t> assigned_{0};
+  std::thread thread_;
+  friend class Rebalancer;
+};
+
+}  // namespace rathaus::platform::kafka

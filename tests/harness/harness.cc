@@ -1,0 +1,157 @@
+#include "tests/harness/harness.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace rathaus::testing {
+namespace {
+
+Servers ReadEnvFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "harness: cannot read " << path
+              << " (run the tests with ctest, whose fixture starts the servers)\n";
+    std::abort();
+  }
+  Servers s;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+    if (k == "RATHAUS_REDIS_URL") s.redis_url = v;
+    if (k == "RATHAUS_KAFKA_BROKERS") s.kafka_brokers = v;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string SourceDir() { return RATHAUS_SOURCE_DIR; }
+std::string BinaryDir() { return RATHAUS_BINARY_DIR; }
+
+const Servers& SharedServers() {
+  static const Servers servers = [] {
+    const char* dir = std::getenv("RATHAUS_TEST_SERVERS_DIR");
+    if (dir == nullptr) {
+      std::cerr << "harness: RATHAUS_TEST_SERVERS_DIR is not set (run the tests with ctest)\n";
+      std::abort();
+    }
+    return ReadEnvFile(std::string(dir) + "/servers.env");
+  }();
+  return servers;
+}
+
+std::string UniqueName(const std::string& prefix) {
+  static absl::BitGen gen;
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  return absl::StrCat(prefix, "-", absl::Hex(absl::Uniform<uint64_t>(gen)));
+}
+
+bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
+  absl::Time until = absl::Now() + timeout;
+  while (absl::Now() < until) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return done();
+}
+
+OwnServers::OwnServers() {
+  char tmpl[] = "/tmp/rathaus-test-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) std::abort();
+  dir_ = tmpl;
+  Run("start");
+  servers_ = ReadEnvFile(dir_ + "/servers.env");
+}
+
+OwnServers::~OwnServers() {
+  Run("stop");
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void OwnServers::Run(const std::string& command) {
+  std::string cmd = absl::StrCat(SourceDir(), "/scripts/servers.sh ", command, " ", dir_);
+  if (std::system(cmd.c_str()) != 0) {
+    std::cerr << "harness: '" << cmd << "' failed\n";
+    std::abort();
+  }
+}
+
+void OwnServers::KillRedis() { Run("kill-redis"); }
+void OwnServers::StartRedis() { Run("start-redis"); }
+void OwnServers::KillKafka() { Run("kill-kafka"); }
+void OwnServers::StartKafka() { Run("start-kafka"); }
+
+Child::Child(const std::string& path, const std::vector<std::string>& args,
+             const std::map<std::string, std::string>& env) {
+  char tmpl[] = "/tmp/rathaus-child-XXXXXX";
+  int fd = mkstemp(tmpl);
+  stderr_path_ = tmpl;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(fd, STDERR_FILENO);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, STDOUT_FILENO);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(path.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fd);
+}
+
+Child::~Child() {
+  if (status_ == -1 && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  unlink(stderr_path_.c_str());
+}
+
+void Child::Kill(int signal) {
+  if (status_ == -1) kill(pid_, signal);
+}
+
+int Child::Wait(absl::Duration timeout) {
+  if (status_ != -1) return status_;
+  absl::Time until = absl::Now() + timeout;
+  while (true) {
+    int st = 0;
+    pid_t r = waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      return status_;
+    }
+    if (absl::Now() >= until) return -1;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+std::string Child::Stderr() const {
+  std::ifstream in(stderr_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace rathaus::testing
