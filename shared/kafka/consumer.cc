@@ -49,8 +49,17 @@ std::optional<std::string_view> Event::Header(std::string_view name) const {
   return std::nullopt;
 }
 
-Consumer::Consumer(ConsumerOptions options, Producer* dlq, Handler handler)
+Consumer::Consumer(ConsumerOptions options, Producer* dlq, BatchHandler handler)
     : options_(std::move(options)), dlq_(dlq), handler_(std::move(handler)) {}
+
+Consumer::Consumer(ConsumerOptions options, Producer* dlq, Handler handler)
+    : Consumer(std::move(options), dlq,
+               BatchHandler([h = std::move(handler)](const std::vector<Event>& events) {
+                 std::vector<absl::Status> out;
+                 out.reserve(events.size());
+                 for (const auto& e : events) out.push_back(h(e));
+                 return out;
+               })) {}
 
 Consumer::~Consumer() { Stop(); }
 
@@ -99,28 +108,27 @@ void Consumer::Stop() {
   }
 }
 
-void Consumer::Loop() {
-  while (!stop_.load()) {
-    std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
-    switch (message->err()) {
-      case RdKafka::ERR_NO_ERROR:
-        Process(*message);
-        break;
-      case RdKafka::ERR__TIMED_OUT:
-      case RdKafka::ERR__PARTITION_EOF:
-        break;
-      case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
-        // The topic does not exist yet (no producer wrote to it); it will.
-        log::Debug("kafka topic not there yet", {{"detail", message->errstr()}});
-        break;
-      default:
-        log::Warn("kafka consume error", {{"group", options_.group_id},
-                                          {"error", message->errstr()}});
-    }
+namespace {
+
+// True for a record; logs and drops the non-record results (timeouts, transient errors).
+bool IsRecord(const RdKafka::Message& message, const std::string& group) {
+  switch (message.err()) {
+    case RdKafka::ERR_NO_ERROR:
+      return true;
+    case RdKafka::ERR__TIMED_OUT:
+    case RdKafka::ERR__PARTITION_EOF:
+      return false;
+    case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
+      // The topic does not exist yet (no producer wrote to it); it will.
+      log::Debug("kafka topic not there yet", {{"detail", message.errstr()}});
+      return false;
+    default:
+      log::Warn("kafka consume error", {{"group", group}, {"error", message.errstr()}});
+      return false;
   }
 }
 
-void Consumer::Process(RdKafka::Message& message) {
+Event ToEvent(RdKafka::Message& message) {
   Event event;
   event.topic = message.topic_name();
   event.partition = message.partition();
@@ -133,32 +141,69 @@ void Consumer::Process(RdKafka::Message& message) {
                                                       h.value_size()));
     }
   }
+  return event;
+}
 
+}  // namespace
+
+void Consumer::Loop() {
+  std::vector<std::unique_ptr<RdKafka::Message>> batch;
+  while (!stop_.load()) {
+    batch.clear();
+    std::unique_ptr<RdKafka::Message> first(consumer_->consume(100));
+    if (!IsRecord(*first, options_.group_id)) continue;
+    batch.push_back(std::move(first));
+    // Take what is already fetched, without waiting for more.
+    while (static_cast<int>(batch.size()) < options_.max_batch) {
+      std::unique_ptr<RdKafka::Message> next(consumer_->consume(0));
+      if (!IsRecord(*next, options_.group_id)) break;
+      batch.push_back(std::move(next));
+    }
+    ProcessBatch(batch);
+  }
+}
+
+void Consumer::ProcessBatch(const std::vector<std::unique_ptr<RdKafka::Message>>& messages) {
+  std::vector<Event> events;
+  events.reserve(messages.size());
+  for (const auto& m : messages) events.push_back(ToEvent(*m));
+  std::vector<absl::Status> results = handler_(events);
+  if (results.size() != events.size()) {
+    // A handler that does not answer for every record is a bug in the service.
+    log::Error("batch handler returned the wrong number of results",
+               {{"records", events.size()}, {"results", results.size()}});
+    std::abort();
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (results[i].ok()) {
+      processed_.fetch_add(1);
+    } else if (!RetryOrDeadLetter(events[i], std::move(results[i]))) {
+      return;  // shutting down: this record and the rest stay uncommitted for the next owner
+    }
+    StoreOffset(events[i]);
+  }
+}
+
+bool Consumer::RetryOrDeadLetter(const Event& event, absl::Status status) {
   absl::Duration backoff = options_.backoff_initial;
-  absl::Status status;
-  int attempts = 0;
-  while (true) {
-    ++attempts;
-    status = handler_(event);
-    if (status.ok()) break;
+  int attempts = 1;
+  while (!status.ok()) {
     const bool permanent = status.code() == absl::StatusCode::kInvalidArgument;
-    if (permanent || attempts >= options_.max_attempts || stop_.load()) break;
+    if (permanent || attempts >= options_.max_attempts) break;
+    if (stop_.load()) return false;
     log::Warn("event handler failed; retrying",
               {{"topic", event.topic}, {"partition", event.partition}, {"offset", event.offset},
                {"attempt", attempts}, {"error", status.ToString()}});
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, options_.backoff_max);
+    ++attempts;
+    status = std::move(handler_({event})[0]);
   }
   if (status.ok()) {
     processed_.fetch_add(1);
-    StoreOffset(event);
-    return;
+    return true;
   }
-  if (stop_.load() && status.code() != absl::StatusCode::kInvalidArgument &&
-      attempts < options_.max_attempts) {
-    return;  // shutting down: leave it uncommitted for the next owner
-  }
-  if (DeadLetter(event, status, attempts)) StoreOffset(event);
+  return DeadLetter(event, status, attempts);
 }
 
 bool Consumer::DeadLetter(const Event& event, const absl::Status& reason, int attempts) {

@@ -9,6 +9,12 @@
 //   ...
 //   consumer.Stop();               // commits what was processed, leaves the group
 //
+// A batch handler applies up to max_batch records that are already fetched in one go (e.g. one
+// pipelined Redis round trip); it returns one status per record. A record whose status is not
+// OK continues alone through the retries below. Ordering: a record that fails and then succeeds
+// on a retry is applied after the records behind it in its batch; a service that needs strict
+// order per aggregate even then keeps max_batch = 1 (the default).
+//
 // How a record moves on:
 // - The offset is stored only after the handler returned OK (enable.auto.offset.store=false),
 //   and committed in the background; a crash redelivers what was not committed, which the
@@ -66,6 +72,8 @@ struct ConsumerOptions {
   std::string dlq_suffix = ".dlq";
   int auto_commit_interval_ms = 500;
   int session_timeout_ms = 10000;
+  // Records handed to a BatchHandler at once (only records already fetched: no waiting).
+  int max_batch = 1;
   // Extra librdkafka settings, applied last.
   std::vector<std::pair<std::string, std::string>> extra;
 };
@@ -73,9 +81,11 @@ struct ConsumerOptions {
 class Consumer {
  public:
   using Handler = std::function<absl::Status(const Event&)>;
+  using BatchHandler = std::function<std::vector<absl::Status>(const std::vector<Event>&)>;
 
   // `dlq` sends dead letters; it must outlive the consumer.
   Consumer(ConsumerOptions options, Producer* dlq, Handler handler);
+  Consumer(ConsumerOptions options, Producer* dlq, BatchHandler handler);
   ~Consumer();
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
@@ -89,13 +99,16 @@ class Consumer {
 
  private:
   void Loop();
-  void Process(RdKafka::Message& message);
+  void ProcessBatch(const std::vector<std::unique_ptr<RdKafka::Message>>& messages);
+  // After a first failed attempt: retries with backoff, then the DLQ. True when the record may
+  // move on (applied or dead-lettered).
+  bool RetryOrDeadLetter(const Event& event, absl::Status status);
   bool DeadLetter(const Event& event, const absl::Status& reason, int attempts);
   void StoreOffset(const Event& event);
 
   ConsumerOptions options_;
   Producer* dlq_;
-  Handler handler_;
+  BatchHandler handler_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::unique_ptr<class Rebalancer> rebalancer_;
   std::atomic<bool> stop_{false};

@@ -3,11 +3,13 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -210,6 +212,44 @@ absl::StatusOr<Reply> Connection::Eval(const Script& script, const std::vector<s
   return r;
 }
 
+absl::StatusOr<std::vector<absl::StatusOr<Reply>>> Connection::EvalMany(
+    const Script& script, const std::vector<ScriptCall>& calls) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(calls.size());
+  for (const auto& call : calls) {
+    std::vector<std::string> args;
+    args.reserve(3 + call.keys.size() + call.argv.size());
+    args.push_back("EVALSHA");
+    args.push_back(script.sha());
+    args.push_back(absl::StrCat(call.keys.size()));
+    args.insert(args.end(), call.keys.begin(), call.keys.end());
+    args.insert(args.end(), call.argv.begin(), call.argv.end());
+    commands.push_back(std::move(args));
+  }
+  auto replies = Pipeline(commands);
+  if (!replies.ok() || replies->empty()) return replies;
+  auto noscript = [](const absl::StatusOr<Reply>& r) {
+    return !r.ok() && absl::StrContains(r.status().message(), "NOSCRIPT");
+  };
+  if (std::none_of(replies->begin(), replies->end(), noscript)) return replies;
+  // The server lost its script cache (restart, SCRIPT FLUSH). Calls that got NOSCRIPT never
+  // ran; load the script and run exactly those again, in order.
+  auto loaded = Command({"SCRIPT", "LOAD", script.source()});
+  if (!loaded.ok()) return loaded.status();
+  std::vector<size_t> again;
+  std::vector<std::vector<std::string>> retry;
+  for (size_t i = 0; i < replies->size(); ++i) {
+    if (noscript((*replies)[i])) {
+      again.push_back(i);
+      retry.push_back(commands[i]);
+    }
+  }
+  auto second = Pipeline(retry);
+  if (!second.ok()) return second.status();
+  for (size_t j = 0; j < again.size(); ++j) (*replies)[again[j]] = std::move((*second)[j]);
+  return replies;
+}
+
 Pool::Pool(Options options) : options_(std::move(options)), backoff_(options_.reconnect_backoff_min) {}
 
 Pool::~Pool() = default;
@@ -280,6 +320,11 @@ absl::StatusOr<std::vector<absl::StatusOr<Reply>>> Pool::Pipeline(
 absl::StatusOr<Reply> Pool::Eval(const Script& script, const std::vector<std::string>& keys,
                                  const std::vector<std::string>& argv) {
   return With([&](Connection& c) { return c.Eval(script, keys, argv); });
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<Reply>>> Pool::EvalMany(
+    const Script& script, const std::vector<ScriptCall>& calls) {
+  return With([&](Connection& c) { return c.EvalMany(script, calls); });
 }
 
 absl::Status Pool::Ping() {

@@ -71,6 +71,12 @@ class Script {
   std::string sha_;
 };
 
+// KEYS and ARGV of one script run.
+struct ScriptCall {
+  std::vector<std::string> keys;
+  std::vector<std::string> argv;
+};
+
 // One connection; not thread-safe. Pool hands these out; blocking readers own one.
 class Connection {
  public:
@@ -83,6 +89,9 @@ class Connection {
       const std::vector<std::vector<std::string>>& commands);
   absl::StatusOr<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                              const std::vector<std::string>& argv);
+  // Runs the script once per call in one round trip (pipelined EVALSHA); replies in order.
+  absl::StatusOr<std::vector<absl::StatusOr<Reply>>> EvalMany(const Script& script,
+                                                              const std::vector<ScriptCall>& calls);
   // False once an I/O error or timeout has made the connection unusable.
   bool healthy() const;
 
@@ -105,6 +114,8 @@ class Pool {
       const std::vector<std::vector<std::string>>& commands);
   absl::StatusOr<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                              const std::vector<std::string>& argv);
+  absl::StatusOr<std::vector<absl::StatusOr<Reply>>> EvalMany(const Script& script,
+                                                              const std::vector<ScriptCall>& calls);
   absl::Status Ping();
 
   // A connection of its own for blocking commands (XREAD BLOCK): its timeout is the pool's

@@ -127,19 +127,5 @@ TEST(RedisTest, PipelineKeepsOrder) {
   EXPECT_EQ((*replies)[101]->integer, 100);
 }
 
-TEST(RedisOptionsTest, ParsesUrls) {
-  auto o = Options::FromUrl("redis://:s3cret@redis.internal:6380/2");
-  ASSERT_TRUE(o.ok());
-  EXPECT_EQ(o->host, "redis.internal");
-  EXPECT_EQ(o->port, 6380);
-  EXPECT_EQ(o->db, 2);
-  EXPECT_EQ(o->password, "s3cret");
-  EXPECT_EQ(Options::FromUrl("redis://127.0.0.1")->port, 6379);
-  EXPECT_FALSE(Options::FromUrl("http://127.0.0.1:6379").ok());
-  EXPECT_FALSE(Options::FromUrl("redis://127.0.0.1:99999").ok());
-  EXPECT_FALSE(Options::FromUrl("redis://127.0.0.1:6379/x").ok());
-  EXPECT_FALSE(Options::FromUrl("redis://:6379").ok());
-}
-
 }  // namespace
 }  // namespace rathaus::platform::redis

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `make up`: starts the whole platform on this machine and stays in the foreground; Ctrl-C (or
+# `make down` from another shell) stops everything it started.
+#
+#   Redis 7 and Kafka (KRaft)  on loopback, data kept in .run/servers between runs
+#                              (RATHAUS_REDIS_URL / RATHAUS_KAFKA_BROKERS: use existing servers)
+#   every service binary       build/services/<name>/rathaus-<name>, logs in .run/logs/
+#   the gateway                build/gateway/rathaus-gateway, once it exists
+#
+# RATHAUS_UP_DETACH=1 returns once everything runs (for scripts); `make down` stops it then.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build}
+run="$root/.run"
+mkdir -p "$run/logs" "$run/pids"
+
+log() { echo "up: $*"; }
+
+if [ -n "${RATHAUS_KAFKA_BROKERS:-}" ] && [ -n "${RATHAUS_REDIS_URL:-}" ]; then
+  log "using existing servers: Redis $RATHAUS_REDIS_URL, Kafka $RATHAUS_KAFKA_BROKERS"
+  : > "$run/external"
+else
+  rm -f "$run/external"
+  export RATHAUS_REDIS_PORT=${RATHAUS_REDIS_PORT:-6380}
+  export RATHAUS_KAFKA_PORT=${RATHAUS_KAFKA_PORT:-9092}
+  "$root/scripts/servers.sh" start "$run/servers"
+  set -a; . "$run/servers/servers.env"; set +a
+fi
+export RATHAUS_LOG_LEVEL=${RATHAUS_LOG_LEVEL:-info}
+
+stop_all() {
+  trap - INT TERM EXIT
+  "$root/scripts/down.sh"
+}
+if [ "${RATHAUS_UP_DETACH:-0}" != 1 ]; then
+  trap stop_all INT TERM EXIT
+fi
+
+# Every service gets its own gRPC port, in a fixed order so the gateway can find them.
+port=50051
+started=()
+for dir in "$root/$build"/services/*/; do
+  [ -d "$dir" ] || continue
+  name=$(basename "$dir")
+  bin="$dir/rathaus-$name"
+  [ -x "$bin" ] || continue
+  var=$(echo "$name" | tr 'a-z-' 'A-Z_')
+  export "RATHAUS_${var}_ADDR=127.0.0.1:$port"
+  RATHAUS_GRPC_LISTEN="127.0.0.1:$port" setsid "$bin" </dev/null >"$run/logs/$name.log" 2>&1 &
+  echo $! > "$run/pids/$name.pid"
+  started+=("$name  gRPC 127.0.0.1:$port  log .run/logs/$name.log")
+  port=$((port + 1))
+done
+gateway="$root/$build/gateway/rathaus-gateway"
+if [ -x "$gateway" ]; then
+  RATHAUS_HTTP_LISTEN=${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080} setsid "$gateway" </dev/null \
+      >"$run/logs/gateway.log" 2>&1 &
+  echo $! > "$run/pids/gateway.pid"
+  started+=("gateway  HTTP ${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080}  log .run/logs/gateway.log")
+fi
+
+echo
+echo "rathaus is up:"
+echo "  Redis    $RATHAUS_REDIS_URL"
+echo "  Kafka    $RATHAUS_KAFKA_BROKERS"
+if [ ${#started[@]} -eq 0 ]; then
+  echo "  (no service binaries built yet: the platform servers run alone)"
+else
+  for line in "${started[@]}"; do echo "  $line"; done
+fi
+if [ "${RATHAUS_UP_DETACH:-0}" = 1 ]; then
+  echo "stop with: make down"
+  exit 0
+fi
+echo "Ctrl-C stops everything."
+# Stay in the foreground; notice when a service dies.
+while sleep 2; do
+  for pidfile in "$run"/pids/*.pid; do
+    [ -f "$pidfile" ] || continue
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      log "$(basename "$pidfile" .pid) exited; see .run/logs/$(basename "$pidfile" .pid).log"
+      rm -f "$pidfile"
+    fi
+  done
+done

@@ -1,0 +1,81 @@
+// Unit tests of the Kafka producer and consumer on librdkafka's in-process mock cluster (error
+// paths and the wiring); the real broker is exercised in tests/integration and tests/fault.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+
+#include "absl/time/clock.h"
+#include "shared/kafka/consumer.h"
+#include "shared/kafka/producer.h"
+
+namespace rathaus::platform::kafka {
+namespace {
+
+ProducerOptions MockCluster() {
+  ProducerOptions o;
+  o.brokers = "";
+  o.extra = {{"test.mock.num.brokers", "1"}};
+  o.linger_ms = 0;
+  return o;
+}
+
+TEST(CloudEventHeadersTest, NamesAndOrderAsDesignSays) {
+  Headers h = CloudEventHeaders({.id = "7f1c6a1e-1111-4c2a-9d5e-0123456789ab",
+                                 .source = "/rathaus/appointments",
+                                 .type = "rathaus.appointments.v1.AppointmentBooked",
+                                 .time = "2026-11-23T09:30:00.000000Z",
+                                 .subject = "B-7K3M9Q2X",
+                                 .traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"});
+  Headers want = {{"ce_specversion", "1.0"},
+                  {"ce_id", "7f1c6a1e-1111-4c2a-9d5e-0123456789ab"},
+                  {"ce_source", "/rathaus/appointments"},
+                  {"ce_type", "rathaus.appointments.v1.AppointmentBooked"},
+                  {"ce_time", "2026-11-23T09:30:00.000000Z"},
+                  {"ce_subject", "B-7K3M9Q2X"},
+                  {"content-type", "application/protobuf"},
+                  {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}};
+  EXPECT_EQ(h, want);
+  EXPECT_EQ(CloudEventHeaders({.id = "x"}).size(), 7u) << "no empty traceparent header";
+}
+
+TEST(ProducerTest, DeliveryReportConfirmsTheSend) {
+  auto producer = Producer::Create(MockCluster());
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  EXPECT_TRUE((*producer)->SendAndWait({.topic = "t", .key = "k", .value = "v"}, absl::Seconds(20)).ok());
+  EXPECT_EQ((*producer)->in_flight(), 0);
+  EXPECT_TRUE((*producer)->Ping().ok());
+}
+
+TEST(ProducerTest, UndeliverableRecordReportsAnError) {
+  ProducerOptions o;
+  o.brokers = "127.0.0.1:1";  // nothing listens
+  o.message_timeout_ms = 300;
+  auto producer = Producer::Create(o);
+  ASSERT_TRUE(producer.ok());
+  std::promise<absl::Status> verdict;
+  (*producer)->Send({.topic = "t", .key = "k", .value = "v"},
+                    [&](absl::Status s) { verdict.set_value(s); });
+  auto f = verdict.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  absl::Status s = f.get();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_EQ((*producer)->Ping(absl::Milliseconds(200)).code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(ProducerTest, BadSettingIsRejectedAtCreate) {
+  ProducerOptions o = MockCluster();
+  o.compression = "zip";
+  EXPECT_EQ(Producer::Create(o).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(EventTest, HeaderLookup) {
+  Event e;
+  e.headers = {{"ce_id", "abc"}, {"ce_type", "rathaus.x.v1.Y"}};
+  EXPECT_EQ(e.id(), "abc");
+  EXPECT_EQ(e.type(), "rathaus.x.v1.Y");
+  EXPECT_FALSE(e.Header("traceparent").has_value());
+}
+
+}  // namespace
+}  // namespace rathaus::platform::kafka
