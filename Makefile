@@ -47,7 +47,7 @@ down:
 	@scripts/down.sh
 
 bench: build
-	@scripts/bench.sh $(BUILD_DIR)
+	@scripts/bench.sh $(BUILD_DIR) $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-asan

@@ -1,6 +1,7 @@
 // The event path against real Redis and Kafka: outbox -> relay -> Kafka -> consumer -> inbox.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <mutex>
 
 #include "absl/strings/numbers.h"
@@ -229,6 +230,54 @@ TEST_F(EventPathTest, UnreadableRecordIsNotRetried) {
   ASSERT_TRUE(WaitFor([&] { return dead.size() >= 1; }, absl::Seconds(60)));
   EXPECT_EQ(attempts.load(), 1);
   EXPECT_EQ(dead.events()[0].Header("dlq_attempts"), "1");
+  consumer.Stop();
+  dlq_reader.Stop();
+}
+
+TEST_F(EventPathTest, BatchHandlerRetriesOnlyTheFailedRecord) {
+  const std::string topic = UniqueName("batch");
+  ASSERT_TRUE(kafka::EnsureTopics(brokers(), {{topic, 1}}, true).ok());
+  for (int i = 0; i < 50; ++i) {
+    rathaus::testing::v1::Pinged ping;
+    ping.set_seq(i);
+    producer_->Send({.topic = topic, .key = "k", .value = ping.SerializeAsString()}, [](absl::Status) {});
+  }
+  ASSERT_TRUE(producer_->Flush(absl::Seconds(30)).ok());
+  std::mutex mu;
+  std::map<int64_t, int> calls;
+  size_t largest_batch = 0;
+  kafka::ConsumerOptions options = ConsumerFor(topic);
+  options.max_batch = 100;
+  kafka::Consumer consumer(options, producer_.get(),
+                           kafka::Consumer::BatchHandler([&](const std::vector<kafka::Event>& events) {
+                             std::lock_guard lock(mu);
+                             largest_batch = std::max(largest_batch, events.size());
+                             std::vector<absl::Status> out;
+                             for (const auto& e : events) {
+                               rathaus::testing::v1::Pinged ping;
+                               ping.ParseFromString(e.value);
+                               calls[ping.seq()]++;
+                               out.push_back(ping.seq() == 17 ? absl::UnavailableError("busy")
+                                                              : absl::OkStatus());
+                             }
+                             return out;
+                           }));
+  Collector dead;
+  kafka::Consumer dlq_reader(ConsumerFor(topic + ".dlq"), producer_.get(),
+                             [&](const kafka::Event& e) { return dead.Add(e); });
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(dlq_reader.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return dead.size() >= 1; }, absl::Seconds(60)));
+  ASSERT_TRUE(WaitFor([&] { return consumer.processed() >= 49; }, absl::Seconds(30)));
+  std::lock_guard lock(mu);
+  EXPECT_GT(largest_batch, 1u) << "records already fetched are handed over together";
+  EXPECT_EQ(calls[17], 3) << "the failing record is retried alone up to max_attempts";
+  for (int i = 0; i < 50; ++i) {
+    if (i != 17) {
+      EXPECT_EQ(calls[i], 1) << "record " << i;
+    }
+  }
+  EXPECT_EQ(dead.events()[0].Header("dlq_offset"), "17");
   consumer.Stop();
   dlq_reader.Stop();
 }
