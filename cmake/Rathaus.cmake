@@ -77,3 +77,27 @@ function(rathaus_unit_tests)
     gtest_discover_tests(${target} PROPERTIES LABELS unit TIMEOUT 120 DISCOVERY_TIMEOUT 60)
   endforeach()
 endfunction()
+
+# Where the ctest fixture `servers` (tests/CMakeLists.txt) runs Redis and Kafka.
+set(RATHAUS_TEST_SERVERS_DIR ${CMAKE_BINARY_DIR}/tests/servers)
+
+# rathaus_server_tests(LABEL <label> FILES <test files> [LIBS <libs>] [SERIAL]): one gtest binary
+# per file, each case a ctest test that needs the shared servers (fixture `servers`); the harness
+# (tests/harness/harness.h) finds them through RATHAUS_TEST_SERVERS_DIR.
+function(rathaus_server_tests)
+  cmake_parse_arguments(T "SERIAL" "LABEL" "FILES;LIBS" ${ARGN})
+  foreach(f ${T_FILES})
+    get_filename_component(name ${f} NAME_WE)
+    add_executable(${name} ${f})
+    rathaus_warnings(${name})
+    target_link_libraries(${name} PRIVATE rathaus_test_harness ${T_LIBS} GTest::gtest_main)
+    add_dependencies(${name} rathaus-test-worker)
+    set(props LABELS ${T_LABEL} FIXTURES_REQUIRED servers TIMEOUT 600
+        ENVIRONMENT "RATHAUS_TEST_SERVERS_DIR=${RATHAUS_TEST_SERVERS_DIR}")
+    if(T_SERIAL)
+      list(APPEND props RUN_SERIAL TRUE)
+    endif()
+    gtest_discover_tests(${name} PROPERTIES ${props} DISCOVERY_TIMEOUT 60)
+  endforeach()
+endfunction()
+

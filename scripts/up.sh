@@ -21,7 +21,7 @@ if [ -n "${RATHAUS_KAFKA_BROKERS:-}" ] && [ -n "${RATHAUS_REDIS_URL:-}" ]; then
   : > "$run/external"
 else
   rm -f "$run/external"
-  export RATHAUS_REDIS_PORT=${RATHAUS_REDIS_PORT:-6380}
+  export RATHAUS_REDIS_PORT=${RATHAUS_REDIS_PORT:-6379}
   export RATHAUS_KAFKA_PORT=${RATHAUS_KAFKA_PORT:-9092}
   "$root/scripts/servers.sh" start "$run/servers"
   set -a; . "$run/servers/servers.env"; set +a
