@@ -1,0 +1,23 @@
+// The business rules: EN 16931 (BR-*, BR-CO-*, BR-DEC-*, the VAT category families, BR-CL-*),
+// the syntax bindings the official Schematron carries (UBL-*, CII-*), and the XRechnung national
+// rules (BR-DE-*, BR-DEX-*). Each rule is written once against the model; its comment or code
+// names the official condition it reproduces, quirks included.
+//
+//   std::vector<Finding> raw = RunRules(invoice);   // severities as flagged by the Schematron
+//   ApplyScenario(invoice.profile, invoice.syntax, &raw);  // KoSIT scenario overrides
+#pragma once
+
+#include <vector>
+
+#include "domain/model.h"
+#include "domain/report.h"
+
+namespace rathaus::einvoice {
+
+std::vector<Finding> RunRules(const Invoice& invoice);
+
+// Applies the severity changes of the XRechnung scenario in force (e.g. BR-CL-23 becomes a
+// warning) and drops findings the scenario lowers to information.
+void ApplyScenario(Profile profile, Syntax syntax, std::vector<Finding>* findings);
+
+}  // namespace rathaus::einvoice
