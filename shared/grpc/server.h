@@ -15,9 +15,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,22 +76,43 @@ class GrpcServer {
   void RequestShutdown();
 
  private:
+  struct Probe {
+    std::string name;
+    std::function<absl::Status()> check;
+    std::optional<bool> ok;  // last result; unset before the first run
+  };
+
+  absl::Status Validate() const;
   void ProbeLoop();
-  void UpdateHealth();
+  // Runs every probe once, logs the probes whose state changed, and updates the health.
+  void RunProbes();
+  void UpdateHealth(bool serving);
+  void SignalLoop();
+  void StopProbeThread();
+  void StopSignalThread();
+  void Drain(absl::Duration grace);
 
   std::string service_name_;
   GrpcServerOptions options_;
   std::vector<grpc::Service*> services_;
-  std::vector<std::pair<std::string, std::function<absl::Status()>>> probes_;
+  std::vector<Probe> probes_;
   std::vector<std::function<void()>> hooks_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::atomic<bool> serving_{false};
-  std::atomic<bool> stopping_{false};
+
   std::mutex mu_;
+  std::condition_variable cv_;  // signalled on every change of the flags below
+  bool started_ = false;              // guarded by mu_
+  bool shutdown_requested_ = false;   // guarded by mu_
+  std::string shutdown_reason_;       // guarded by mu_
+  bool shutdown_started_ = false;     // guarded by mu_: Wait() or the destructor is draining
+  bool shutdown_done_ = false;        // guarded by mu_
+  bool stop_probes_ = false;          // guarded by mu_
   std::thread probe_thread_;
   std::thread signal_thread_;
-  int wake_fd_[2] = {-1, -1};
+  int signal_fd_ = -1;  // signalfd for SIGTERM/SIGINT
+  int wake_fd_ = -1;    // eventfd that ends the signal thread
 };
 
 }  // namespace rathaus::platform
