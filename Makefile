@@ -20,6 +20,8 @@ BUILD_DIR ?= build
 CMAKE_FLAGS += -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 endif
 CTEST_ARGS ?=
+# ccache hits across clones and build folders (paths are rewritten relative to the checkout).
+export CCACHE_BASEDIR := $(CURDIR)
 ifdef LABEL
 CTEST_ARGS += -L $(LABEL)
 endif
