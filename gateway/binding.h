@@ -1,0 +1,51 @@
+// Turns an HTTP request into the gRPC request message of its route, and answers into JSON.
+//
+//   HttpInput in{.path_params = match.path_params, .query = "office=kiel-mitte", .body = ""};
+//   ListServicesRequest request;
+//   absl::Status s = BindRequest(*match.route, in, &request);   // 400 problems on bad input
+//
+// Binding rules, in order:
+//   - path parameters set the request field of the template's name;
+//   - the JSON body (routes with body "*" or a field) is parsed strictly: an unknown field, a
+//     wrong type or malformed JSON is an error naming the field;
+//   - query parameters set scalar fields by JSON name or field name (repeated fields take every
+//     occurrence); an unknown parameter is an error. Special binding: `service=ID` and
+//     `quantity=N` pair up in order into a repeated `services` field of {id, quantity} messages
+//     (GET /api/v1/availability): a quantity applies to the service before it, a service
+//     without one gets quantity 1;
+//   - fields bound by the path or by authentication (`token`) may not come from body or query.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <google/protobuf/message.h>
+
+#include "absl/status/statusor.h"
+#include "gateway/routes.h"
+
+namespace rathaus::gateway {
+
+struct HttpInput {
+  std::vector<std::pair<std::string, std::string>> path_params;
+  std::string_view query;  // after '?', still percent-encoded
+  std::string_view body;   // JSON, for routes with a body
+};
+
+// Errors are INVALID_ARGUMENT with the problem payloads of problem.h.
+absl::Status BindRequest(const Route& route, const HttpInput& input,
+                         google::protobuf::Message* request);
+
+// "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}} ('+' is a space); fails on a bad escape.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(
+    std::string_view query);
+
+// Strict JSON -> message (unknown fields rejected), with errors naming the field.
+absl::Status JsonToMessage(std::string_view json, google::protobuf::Message* message);
+
+// Message -> JSON with JSON names and every primitive field (so "free":0 shows).
+std::string MessageToJson(const google::protobuf::Message& message);
+
+}  // namespace rathaus::gateway

@@ -1,0 +1,472 @@
+#include "gateway/gateway.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/empty.pb.h>
+#include <google/protobuf/message.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/binding.h"
+#include "rathaus_gateway_embedded.h"
+#include "shared/crypto/crypto.h"
+#include "shared/log/log.h"
+
+namespace rathaus::gateway {
+
+namespace crypto = rathaus::platform::crypto;
+namespace log = rathaus::platform::log;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+namespace {
+
+bool IsHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool IsJsonMediaType(const std::string* content_type) {
+  if (content_type == nullptr) return false;
+  std::string media = content_type->substr(0, content_type->find(';'));
+  absl::StripAsciiWhitespace(&media);
+  absl::AsciiStrToLower(&media);
+  return media == "application/json" || (absl::StartsWith(media, "application/") &&
+                                         absl::EndsWith(media, "+json"));
+}
+
+// "Bearer <token>" (scheme case-insensitive, RFC 7235); empty when absent or another scheme.
+std::string BearerToken(const std::string* authorization) {
+  if (authorization == nullptr || authorization->size() < 7) return "";
+  if (!absl::EqualsIgnoreCase(authorization->substr(0, 7), "Bearer ")) return "";
+  std::string token = authorization->substr(7);
+  absl::StripAsciiWhitespace(&token);
+  return token;
+}
+
+std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
+  const Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+  return std::unique_ptr<Message>(prototype->New());
+}
+
+HttpResponse FromProblem(const Problem& problem) {
+  HttpResponse r;
+  r.status = problem.status;
+  r.content_type = std::string(kProblemContentType);
+  r.body = problem.ToJson();
+  r.headers = problem.headers;
+  return r;
+}
+
+// A filename safe to put into Content-Disposition unquoted-escaped.
+bool IsSafeFilename(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::string* HttpRequest::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? nullptr : &it->second;
+}
+
+bool IsValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+          c == ':' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string NextTraceparent(const std::string* incoming, std::string* trace_id) {
+  // 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>
+  bool reuse = incoming != nullptr && incoming->size() == 55 && (*incoming)[2] == '-' &&
+               (*incoming)[35] == '-' && (*incoming)[52] == '-';
+  if (reuse) {
+    const std::string_view s(*incoming);
+    const std::string_view version = s.substr(0, 2), id = s.substr(3, 32),
+                           parent = s.substr(36, 16), flags = s.substr(53, 2);
+    reuse = IsHex(version) && version != "ff" && IsHex(id) &&
+            id != std::string(32, '0') && IsHex(parent) && parent != std::string(16, '0') &&
+            IsHex(flags);
+    if (reuse) *trace_id = std::string(id);
+  }
+  if (!reuse) *trace_id = crypto::Hex(crypto::RandomBytes(16));
+  return absl::StrCat("00-", *trace_id, "-", crypto::Hex(crypto::RandomBytes(8)), "-01");
+}
+
+struct Gateway::Exchange {
+  HttpRequest request;
+  Respond respond;
+  absl::Time start;
+  std::string request_id;
+  std::string trace_id;
+  std::string path;
+  std::string query;
+  const Route* route = nullptr;
+  std::string route_label = "unmatched";
+  std::unique_ptr<Message> message;
+  std::vector<std::pair<std::string, std::string>> metadata;
+  std::string idempotency_key;  // non-empty: the route runs under this key
+  bool idempotency_claimed = false;
+};
+
+Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstream* upstream,
+                 platform::redis::Pool* redis, Metrics* metrics)
+    : options_(std::move(options)),
+      routes_(std::move(routes)),
+      upstream_(upstream),
+      redis_(redis),
+      metrics_(metrics),
+      limiter_(redis, options_.redis_prefix, options_.rate_limits,
+               options_.relax_loopback_rate_limits),
+      // The claim outlives the longest upstream call, so a slow answer is still stored.
+      idempotency_(redis, options_.redis_prefix, options_.idempotency_ttl,
+                   options_.upstream_timeout + absl::Seconds(10)),
+      blocking_(options_.blocking_threads) {}
+
+Gateway::~Gateway() = default;
+
+void Gateway::Handle(HttpRequest request, Respond respond) {
+  ++in_flight_;
+  auto ex = std::make_shared<Exchange>();
+  ex->start = absl::Now();
+  ex->request = std::move(request);
+  ex->respond = std::move(respond);
+  const std::string* id = ex->request.Header("x-request-id");
+  ex->request_id = id != nullptr && IsValidRequestId(*id) ? *id : crypto::NewUuid();
+  const std::string traceparent = NextTraceparent(ex->request.Header("traceparent"), &ex->trace_id);
+  ex->metadata = {{"x-request-id", ex->request_id}, {"traceparent", traceparent}};
+  if (options_.trust_forwarded_for) {
+    if (const std::string* xff = ex->request.Header("x-forwarded-for")) {
+      std::string last = xff->substr(xff->rfind(',') == std::string::npos ? 0 : xff->rfind(',') + 1);
+      absl::StripAsciiWhitespace(&last);
+      if (!last.empty()) ex->request.client_ip = last;
+    }
+  }
+  const std::string& target = ex->request.target;
+  const size_t q = target.find('?');
+  ex->path = target.substr(0, q);
+  if (q != std::string::npos) ex->query = target.substr(q + 1);
+
+  // Operational endpoints.
+  const bool is_get = ex->request.method == "GET";
+  if (ex->path == "/healthz" || ex->path == "/readyz" || ex->path == "/metrics" ||
+      ex->path == "/api/openapi.yaml") {
+    ex->route_label = ex->path;
+    if (!is_get) {
+      Problem p = MakeProblem("method-not-allowed", "Only GET is allowed here.");
+      p.headers.emplace_back("Allow", "GET");
+      return ReplyProblem(ex, std::move(p));
+    }
+    if (ex->path == "/readyz") {
+      return blocking_.Post([this, ex] { Ready(ex); });
+    }
+    HttpResponse r;
+    if (ex->path == "/healthz") {
+      r.content_type = "application/json";
+      r.body = "{\"status\":\"ok\"}";
+    } else if (ex->path == "/metrics") {
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = metrics_->Text();
+    } else {
+      r.content_type = "application/yaml";
+      r.body = std::string(embedded::kOpenapi);
+    }
+    return Reply(ex, std::move(r));
+  }
+  Dispatch(std::move(ex));
+}
+
+void Gateway::Reject(HttpRequest request, Problem problem, Respond respond) {
+  ++in_flight_;
+  auto ex = std::make_shared<Exchange>();
+  ex->start = absl::Now();
+  ex->request = std::move(request);
+  ex->respond = std::move(respond);
+  ex->request_id = crypto::NewUuid();
+  ex->trace_id = crypto::Hex(crypto::RandomBytes(16));
+  ex->path = ex->request.target.substr(0, ex->request.target.find('?'));
+  ReplyProblem(ex, std::move(problem));
+}
+
+void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
+  const HttpRequest& req = ex->request;
+  RouteMatch match = routes_.Match(req.method, ex->path);
+  switch (match.kind) {
+    case RouteMatch::Kind::kNotFound:
+      return ReplyProblem(ex, MakeProblem("route-not-found", "No route matches this path."));
+    case RouteMatch::Kind::kMethodNotAllowed: {
+      Problem p = MakeProblem("method-not-allowed",
+                              absl::StrCat("This path allows ", match.allow, "."));
+      p.headers.emplace_back("Allow", match.allow);
+      return ReplyProblem(ex, std::move(p));
+    }
+    case RouteMatch::Kind::kBadPathParameter:
+      return ReplyProblem(
+          ex, MakeProblem("invalid-path-parameter",
+                          absl::StrCat(match.bad_parameter,
+                                       " must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -"),
+                          match.bad_parameter));
+    case RouteMatch::Kind::kFound:
+      break;
+  }
+  const Route& route = *match.route;
+  ex->route = &route;
+  ex->route_label = route.path;
+
+  if (route.auth == "clerk") {
+    const std::string token = BearerToken(req.Header("authorization"));
+    absl::StatusOr<ClerkClaims> claims =
+        token.empty() || !options_.clerk_verifier
+            ? absl::StatusOr<ClerkClaims>(absl::UnauthenticatedError("no bearer token"))
+            : options_.clerk_verifier->Verify(token, absl::Now());
+    if (!claims.ok()) {
+      Problem p = MakeProblem("unauthorized", token.empty()
+                                                  ? "A clerk bearer token is required."
+                                                  : "The bearer token is not valid.");
+      if (!token.empty()) {
+        p.headers = {{"WWW-Authenticate", "Bearer realm=\"rathaus\", error=\"invalid_token\""}};
+      }
+      log::Info("clerk token refused", {{"reason", std::string(claims.status().message())},
+                                        {"request_id", ex->request_id}});
+      return ReplyProblem(ex, std::move(p));
+    }
+    ex->metadata.emplace_back("rathaus-clerk-subject", claims->subject);
+    ex->metadata.emplace_back("rathaus-clerk-offices", absl::StrJoin(claims->offices, ","));
+  }
+
+  // Body and content type.
+  if (!route.body.empty()) {
+    if (req.body.empty()) {
+      return ReplyProblem(ex, MakeProblem("malformed-json", "A JSON body is required."));
+    }
+    if (!IsJsonMediaType(req.Header("content-type"))) {
+      return ReplyProblem(ex, MakeProblem("unsupported-media-type",
+                                          "Send the body as Content-Type: application/json."));
+    }
+  } else if (!req.body.empty()) {
+    // Routes without input accept no body but "{}".
+    if (!IsJsonMediaType(req.Header("content-type"))) {
+      return ReplyProblem(ex, MakeProblem("unsupported-media-type",
+                                          "Send the body as Content-Type: application/json."));
+    }
+    google::protobuf::Empty empty;
+    if (absl::Status s = JsonToMessage(req.body, &empty); !s.ok()) {
+      return ReplyProblem(ex, ProblemFromStatus(s));
+    }
+  }
+
+  ex->message = NewMessage(route.method->input_type());
+  HttpInput input{std::move(match.path_params), ex->query, req.body};
+  if (absl::Status s = BindRequest(route, input, ex->message.get()); !s.ok()) {
+    return ReplyProblem(ex, ProblemFromStatus(s));
+  }
+  if (route.auth == "booking-token") {
+    // A missing token goes through as "": the service answers 404 exactly as for a wrong one.
+    const std::string* token = req.Header("x-booking-token");
+    if (token != nullptr && token->size() <= 256) {
+      const FieldDescriptor* f = ex->message->GetDescriptor()->FindFieldByName("token");
+      ex->message->GetReflection()->SetString(ex->message.get(), f, *token);
+    }
+  }
+
+  if (req.method == "POST") {
+    if (const std::string* key = req.Header("idempotency-key")) {
+      if (!IsValidIdempotencyKey(*key)) {
+        return ReplyProblem(ex, MakeProblem("invalid-argument",
+                                            "Idempotency-Key must be 1 to 255 visible ASCII "
+                                            "characters.",
+                                            "Idempotency-Key"));
+      }
+      ex->idempotency_key = *key;
+    }
+  }
+  if (!route.rate_limit.empty() || !ex->idempotency_key.empty()) {
+    return blocking_.Post([this, ex] { RunBlockingSteps(ex); });
+  }
+  CallUpstream(std::move(ex));
+}
+
+void Gateway::RunBlockingSteps(std::shared_ptr<Exchange> ex) {
+  const Route& route = *ex->route;
+  if (!route.rate_limit.empty()) {
+    const RateDecision d = limiter_.Check(route.rate_limit, ex->request.client_ip);
+    if (!d.allowed) {
+      metrics_->RecordRateLimited(route.rate_limit);
+      Problem p = MakeProblem("rate-limited", "Too many requests from this client; slow down.");
+      p.headers = {{"Retry-After", absl::StrCat(d.retry_after_seconds)}};
+      return ReplyProblem(ex, std::move(p));
+    }
+  }
+  if (!ex->idempotency_key.empty()) {
+    const std::string* token = ex->request.Header("x-booking-token");
+    const std::string* authorization = ex->request.Header("authorization");
+    const std::string credential = absl::StrCat(token ? *token : "", "\n",
+                                                authorization ? *authorization : "");
+    const std::string fingerprint =
+        RequestFingerprint(ex->request.method, ex->request.target, credential, ex->request.body);
+    auto begin = idempotency_.Begin(route.path, ex->idempotency_key, fingerprint);
+    if (!begin.ok()) {
+      log::Warn("idempotency store unavailable", {{"error", std::string(begin.status().message())},
+                                                  {"request_id", ex->request_id}});
+      return ReplyProblem(ex, ProblemFromGrpc(static_cast<int>(absl::StatusCode::kUnavailable),
+                                              "", "", ""));
+    }
+    switch (begin->kind) {
+      case IdempotencyBegin::Kind::kReplay: {
+        HttpResponse r;
+        r.status = begin->stored.status;
+        r.content_type = begin->stored.content_type;
+        r.body = std::move(begin->stored.body);
+        r.headers = {{"Idempotent-Replayed", "true"}};
+        return Reply(ex, std::move(r));
+      }
+      case IdempotencyBegin::Kind::kMismatch:
+        return ReplyProblem(
+            ex, MakeProblem("idempotency-key-reused",
+                            "This Idempotency-Key was used for a different request.",
+                            "Idempotency-Key"));
+      case IdempotencyBegin::Kind::kInFlight: {
+        Problem p = MakeProblem("idempotency-request-in-flight",
+                                "The first request with this Idempotency-Key is still running; "
+                                "retry shortly.",
+                                "Idempotency-Key");
+        p.headers = {{"Retry-After", "1"}};
+        return ReplyProblem(ex, std::move(p));
+      }
+      case IdempotencyBegin::Kind::kNew:
+        ex->idempotency_claimed = true;
+        break;
+    }
+  }
+  CallUpstream(std::move(ex));
+}
+
+void Gateway::CallUpstream(std::shared_ptr<Exchange> ex) {
+  UpstreamCall call;
+  call.method = ex->route->grpc_method;
+  call.request = ex->message->SerializeAsString();
+  call.metadata = ex->metadata;
+  upstream_->Call(std::move(call),
+                  [this, ex](UpstreamResult result) { OnUpstream(ex, std::move(result)); });
+}
+
+void Gateway::OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result) {
+  const Route& route = *ex->route;
+  HttpResponse r;
+  if (result.code == 0) {
+    std::unique_ptr<Message> answer = NewMessage(route.method->output_type());
+    if (!answer->ParseFromString(result.response)) {
+      log::Error("upstream answer does not parse",
+                 {{"method", route.grpc_method}, {"request_id", ex->request_id}});
+      r = FromProblem(ProblemFromGrpc(static_cast<int>(absl::StatusCode::kInternal), "", "", ""));
+    } else if (route.raw_response) {
+      const auto* d = answer->GetDescriptor();
+      const auto* reflection = answer->GetReflection();
+      r.status = route.success_status;
+      r.content_type = reflection->GetString(*answer, d->FindFieldByName("content_type"));
+      r.body = reflection->GetString(*answer, d->FindFieldByName("content"));
+      if (const FieldDescriptor* f = d->FindFieldByName("filename")) {
+        const std::string name = reflection->GetString(*answer, f);
+        if (IsSafeFilename(name)) {
+          r.headers.emplace_back("Content-Disposition",
+                                 absl::StrCat("inline; filename=\"", name, "\""));
+        }
+      }
+      if (r.content_type.empty()) r.content_type = "application/octet-stream";
+    } else {
+      r.status = route.success_status;
+      if (r.status != 204) {
+        r.content_type = "application/json";
+        r.body = MessageToJson(*answer);
+      }
+    }
+  } else {
+    metrics_->RecordUpstreamError(result.code_name);
+    Problem p = ProblemFromGrpc(result.code, result.message, result.problem, result.field);
+    if (p.status >= 500) {
+      log::ScopedTraceId trace(ex->trace_id);
+      log::Warn("upstream call failed", {{"method", route.grpc_method},
+                                         {"code", result.code_name},
+                                         {"error", result.message},
+                                         {"request_id", ex->request_id}});
+    }
+    int64_t seconds = 0;
+    if (p.status == 429 && absl::SimpleAtoi(result.retry_after, &seconds) && seconds > 0) {
+      p.headers = {{"Retry-After", absl::StrCat(seconds)}};
+    }
+    p.instance = absl::StrCat("urn:rathaus:request:", ex->request_id);
+    r = FromProblem(p);
+  }
+  if (!ex->idempotency_claimed) return Reply(ex, std::move(r));
+  // Keep the answer (or drop the claim for a 5xx, which the client may retry) before answering,
+  // so a retry that arrives right after the answer finds the record.
+  blocking_.Post([this, ex, r = std::move(r)]() mutable {
+    if (r.status >= 500) {
+      idempotency_.Abandon(ex->route->path, ex->idempotency_key);
+    } else if (absl::Status s = idempotency_.Finish(ex->route->path, ex->idempotency_key,
+                                                    {r.status, r.content_type, r.body});
+               !s.ok()) {
+      log::Warn("idempotency: cannot store the answer",
+                {{"error", std::string(s.message())}, {"request_id", ex->request_id}});
+    }
+    Reply(ex, std::move(r));
+  });
+}
+
+void Gateway::Ready(std::shared_ptr<Exchange> ex) {
+  const absl::Status upstream = upstream_->CheckHealth(absl::Seconds(1));
+  const absl::Status redis = redis_->Ping();
+  HttpResponse r;
+  r.status = upstream.ok() && redis.ok() ? 200 : 503;
+  r.content_type = "application/json";
+  r.body = absl::StrCat("{\"status\":\"", r.status == 200 ? "ready" : "not ready",
+                        "\",\"checks\":{\"upstream\":\"", upstream.ok() ? "ok" : "unavailable",
+                        "\",\"redis\":\"", redis.ok() ? "ok" : "unavailable", "\"}}");
+  Reply(ex, std::move(r));
+}
+
+void Gateway::ReplyProblem(const std::shared_ptr<Exchange>& ex, Problem problem) {
+  problem.instance = absl::StrCat("urn:rathaus:request:", ex->request_id);
+  Reply(ex, FromProblem(problem));
+}
+
+void Gateway::Reply(const std::shared_ptr<Exchange>& ex, HttpResponse response) {
+  response.headers.emplace_back("X-Request-Id", ex->request_id);
+  if (absl::StartsWith(ex->path, "/api/v1/")) {
+    // Answers carry booking tokens and personal data: never cache them anywhere.
+    response.headers.emplace_back("Cache-Control", "no-store");
+  }
+  const absl::Duration took = absl::Now() - ex->start;
+  metrics_->RecordRequest(ex->request.method, ex->route_label, response.status, took);
+  {
+    // Route templates only: codes, tokens and query values (e-mail, names) never reach the log.
+    log::ScopedTraceId trace(ex->trace_id);
+    log::Info("request", {{"method", ex->request.method},
+                          {"route", ex->route_label},
+                          {"status", response.status},
+                          {"duration_ms", absl::ToDoubleMilliseconds(took)},
+                          {"request_id", ex->request_id}});
+  }
+  Respond respond = std::move(ex->respond);
+  respond(std::move(response));
+  --in_flight_;
+}
+
+}  // namespace rathaus::gateway

@@ -1,0 +1,115 @@
+// The gateway's request pipeline, independent of the HTTP library: server.cc parses HTTP with
+// Beast and hands each request here; the answer comes back through a callback, possibly on
+// another thread (gRPC's or the blocking work queue's).
+//
+//   Gateway gateway(options, std::move(routes), &upstream, &pool, &metrics);
+//   gateway.Handle(std::move(request), [](HttpResponse r) { /* write it */ });
+//
+// Per request: request id and trace context -> operational endpoints (/healthz, /readyz,
+// /metrics, /api/openapi.yaml) -> route match (404/405/400 for a bad path id) -> auth (clerk JWT
+// or booking token) -> content type and body -> binding to the gRPC request (400) -> rate limit
+// (429) -> Idempotency-Key (replay/422/409) -> gRPC call with deadline and metadata
+// (x-request-id, traceparent, clerk claims) -> JSON / file / problem+json -> metrics, access log.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "gateway/idempotency.h"
+#include "gateway/jwt.h"
+#include "gateway/metrics.h"
+#include "gateway/problem.h"
+#include "gateway/rate_limit.h"
+#include "gateway/routes.h"
+#include "gateway/upstream.h"
+#include "gateway/work_queue.h"
+#include "shared/redis/redis.h"
+
+namespace rathaus::gateway {
+
+inline constexpr size_t kMaxBodyBytes = 64 * 1024;
+
+struct HttpRequest {
+  std::string method;
+  std::string target;  // path and query as sent
+  absl::flat_hash_map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string client_ip;
+
+  const std::string* Header(const std::string& lower_name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Respond = std::function<void(HttpResponse)>;
+
+struct GatewayOptions {
+  std::optional<JwtVerifier> clerk_verifier;  // unset: clerk routes answer 401
+  std::map<std::string, RateSpec> rate_limits;
+  bool relax_loopback_rate_limits = false;    // RATHAUS_GATEWAY_PROFILE=bench
+  bool trust_forwarded_for = false;           // client IP from X-Forwarded-For's last entry
+  std::string redis_prefix = "gw:";
+  absl::Duration idempotency_ttl = absl::Hours(24);
+  absl::Duration upstream_timeout = absl::Seconds(5);
+  int blocking_threads = 4;
+};
+
+class Gateway {
+ public:
+  Gateway(GatewayOptions options, RouteTable routes, Upstream* upstream,
+          platform::redis::Pool* redis, Metrics* metrics);
+  ~Gateway();
+
+  // Calls `respond` exactly once.
+  void Handle(HttpRequest request, Respond respond);
+
+  // Answers a request the HTTP layer refused before it was complete (413, 400), so it is
+  // counted and logged like any other.
+  void Reject(HttpRequest request, Problem problem, Respond respond);
+
+  // Requests accepted and not yet answered (for a graceful stop).
+  int in_flight() const { return in_flight_.load(); }
+
+ private:
+  struct Exchange;
+
+  void Dispatch(std::shared_ptr<Exchange> ex);
+  void RunBlockingSteps(std::shared_ptr<Exchange> ex);
+  void CallUpstream(std::shared_ptr<Exchange> ex);
+  void OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result);
+  void Reply(const std::shared_ptr<Exchange>& ex, HttpResponse response);
+  void ReplyProblem(const std::shared_ptr<Exchange>& ex, Problem problem);
+  void Ready(std::shared_ptr<Exchange> ex);
+
+  GatewayOptions options_;
+  RouteTable routes_;
+  Upstream* upstream_;
+  platform::redis::Pool* redis_;
+  Metrics* metrics_;
+  RateLimiter limiter_;
+  IdempotencyStore idempotency_;
+  std::atomic<int> in_flight_{0};
+  WorkQueue blocking_;  // last: its threads stop before the members they use
+};
+
+// X-Request-Id values we pass on: 1..128 of [A-Za-z0-9._:-]; anything else gets a new UUID.
+bool IsValidRequestId(std::string_view id);
+
+// A W3C traceparent for the upstream call: the caller's trace id when it sent a valid
+// traceparent, else a new one; always a new span id. Returns the header value.
+std::string NextTraceparent(const std::string* incoming, std::string* trace_id);
+
+}  // namespace rathaus::gateway

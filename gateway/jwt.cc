@@ -1,0 +1,268 @@
+#include "gateway/jwt.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "shared/crypto/crypto.h"
+
+namespace rathaus::gateway {
+namespace {
+
+namespace crypto = rathaus::platform::crypto;
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+constexpr size_t kEs256PartBytes = 32;
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+absl::Status Unauthenticated(std::string_view why) {
+  return absl::UnauthenticatedError(std::string(why));
+}
+
+absl::StatusOr<Struct> ParseJsonObject(const std::string& json) {
+  Struct out;
+  google::protobuf::util::JsonParseOptions options;
+  if (!google::protobuf::util::JsonStringToMessage(json, &out, options).ok()) {
+    return Unauthenticated("token is not JSON");
+  }
+  return out;
+}
+
+const Value* Claim(const Struct& s, const std::string& name) {
+  auto it = s.fields().find(name);
+  return it == s.fields().end() ? nullptr : &it->second;
+}
+
+// The key's JWS algorithm, or an error for keys we do not accept.
+absl::StatusOr<std::string> AlgorithmFor(EVP_PKEY* key) {
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    if (EVP_PKEY_get_bits(key) < 2048) {
+      return absl::InvalidArgumentError("RSA key shorter than 2048 bits");
+    }
+    return std::string("RS256");
+  }
+  if (EVP_PKEY_is_a(key, "EC")) {
+    char group[64] = {};
+    size_t len = 0;
+    if (EVP_PKEY_get_group_name(key, group, sizeof(group), &len) != 1 ||
+        std::string_view(group, len) != "prime256v1") {
+      return absl::InvalidArgumentError("EC key is not on P-256");
+    }
+    return std::string("ES256");
+  }
+  return absl::InvalidArgumentError("key is neither RSA nor EC P-256");
+}
+
+// RFC 7518 §3.4: ES256 signatures are r || s, 32 bytes each; EVP wants DER.
+std::string RawEcdsaToDer(std::string_view raw) {
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), kEs256PartBytes, nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + kEs256PartBytes,
+                        kEs256PartBytes, nullptr);
+  ECDSA_SIG_set0(sig, r, s);
+  unsigned char* der = nullptr;
+  const int len = i2d_ECDSA_SIG(sig, &der);
+  std::string out;
+  if (len > 0) out.assign(reinterpret_cast<char*>(der), len);
+  OPENSSL_free(der);
+  ECDSA_SIG_free(sig);
+  return out;
+}
+
+absl::StatusOr<std::string> DerEcdsaToRaw(std::string_view der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
+  if (sig == nullptr) return absl::InternalError("bad ECDSA signature from OpenSSL");
+  std::string out(2 * kEs256PartBytes, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  BN_bn2binpad(ECDSA_SIG_get0_r(sig), o, kEs256PartBytes);
+  BN_bn2binpad(ECDSA_SIG_get0_s(sig), o + kEs256PartBytes, kEs256PartBytes);
+  ECDSA_SIG_free(sig);
+  return out;
+}
+
+bool VerifySha256(EVP_PKEY* key, std::string_view data, std::string_view signature) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                             signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                             data.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+absl::StatusOr<std::string> PemOf(EVP_PKEY* key, bool private_key) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  const int ok = private_key
+                     ? PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr)
+                     : PEM_write_bio_PUBKEY(bio, key);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  std::string out = ok == 1 && len > 0 ? std::string(data, len) : std::string();
+  BIO_free(bio);
+  if (out.empty()) return absl::InternalError("cannot write PEM");
+  return out;
+}
+
+absl::StatusOr<PemKeyPair> PairOf(EVP_PKEY* key) {
+  if (key == nullptr) return absl::InternalError("key generation failed");
+  Pkey owned(key);
+  auto priv = PemOf(key, true);
+  auto pub = PemOf(key, false);
+  if (!priv.ok()) return priv.status();
+  if (!pub.ok()) return pub.status();
+  return PemKeyPair{*priv, *pub};
+}
+
+}  // namespace
+
+absl::StatusOr<JwtVerifier> JwtVerifier::FromPublicKeyPem(std::string_view pem, JwtPolicy policy) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (raw == nullptr) return absl::InvalidArgumentError("not a PEM public key");
+  std::shared_ptr<EVP_PKEY> key(raw, PkeyFree());
+  auto alg = AlgorithmFor(raw);
+  if (!alg.ok()) return alg.status();
+  return JwtVerifier(std::move(key), *alg, std::move(policy));
+}
+
+absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Time now) const {
+  if (token.size() > 8192) return Unauthenticated("token too long");
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(token.data(), token.size()), '.');
+  if (parts.size() != 3) return Unauthenticated("not a JWS compact token");
+  auto header_json = crypto::FromBase64Url(std::string_view(parts[0].data(), parts[0].size()));
+  auto payload_json = crypto::FromBase64Url(std::string_view(parts[1].data(), parts[1].size()));
+  auto signature = crypto::FromBase64Url(std::string_view(parts[2].data(), parts[2].size()));
+  if (!header_json.ok() || !payload_json.ok() || !signature.ok()) {
+    return Unauthenticated("token is not base64url");
+  }
+  auto header = ParseJsonObject(*header_json);
+  if (!header.ok()) return header.status();
+  const Value* alg = Claim(*header, "alg");
+  if (alg == nullptr || !alg->has_string_value() || alg->string_value() != algorithm_) {
+    return Unauthenticated("unexpected token algorithm");
+  }
+  if (Claim(*header, "crit") != nullptr) return Unauthenticated("unsupported critical header");
+
+  const std::string_view signed_part(token.data(), parts[0].size() + 1 + parts[1].size());
+  std::string sig = *signature;
+  if (algorithm_ == "ES256") {
+    if (sig.size() != 2 * kEs256PartBytes) return Unauthenticated("bad signature");
+    sig = RawEcdsaToDer(sig);
+  }
+  if (!VerifySha256(key_.get(), signed_part, sig)) return Unauthenticated("bad signature");
+
+  auto claims = ParseJsonObject(*payload_json);
+  if (!claims.ok()) return claims.status();
+  const Value* exp = Claim(*claims, "exp");
+  if (exp == nullptr || !exp->has_number_value() || !std::isfinite(exp->number_value())) {
+    return Unauthenticated("token has no exp");
+  }
+  const absl::Time expires = absl::FromUnixSeconds(static_cast<int64_t>(exp->number_value()));
+  if (now > expires + policy_.leeway) return Unauthenticated("token expired");
+  if (const Value* nbf = Claim(*claims, "nbf"); nbf != nullptr) {
+    if (!nbf->has_number_value() ||
+        now + policy_.leeway < absl::FromUnixSeconds(static_cast<int64_t>(nbf->number_value()))) {
+      return Unauthenticated("token not yet valid");
+    }
+  }
+  const Value* iss = Claim(*claims, "iss");
+  if (iss == nullptr || !iss->has_string_value() || iss->string_value() != policy_.issuer) {
+    return Unauthenticated("wrong issuer");
+  }
+  const Value* aud = Claim(*claims, "aud");
+  bool audience_ok = false;
+  if (aud != nullptr && aud->has_string_value()) {
+    audience_ok = aud->string_value() == policy_.audience;
+  } else if (aud != nullptr && aud->has_list_value()) {
+    for (const Value& v : aud->list_value().values()) {
+      audience_ok = audience_ok || (v.has_string_value() && v.string_value() == policy_.audience);
+    }
+  }
+  if (!audience_ok) return Unauthenticated("wrong audience");
+  const Value* role = Claim(*claims, "role");
+  if (role == nullptr || !role->has_string_value() || role->string_value() != policy_.role) {
+    return Unauthenticated("not a clerk token");
+  }
+  const Value* sub = Claim(*claims, "sub");
+  if (sub == nullptr || !sub->has_string_value() || sub->string_value().empty()) {
+    return Unauthenticated("token has no subject");
+  }
+  ClerkClaims out;
+  out.subject = sub->string_value();
+  out.expires = expires;
+  const Value* offices = Claim(*claims, "offices");
+  if (offices == nullptr || !offices->has_list_value()) {
+    return Unauthenticated("token has no offices");
+  }
+  for (const Value& v : offices->list_value().values()) {
+    // Office ids end up in a comma-separated header: they must not contain one.
+    if (!v.has_string_value() || v.string_value().empty() ||
+        v.string_value().find(',') != std::string::npos) {
+      return Unauthenticated("bad offices claim");
+    }
+    out.offices.push_back(v.string_value());
+  }
+  if (out.offices.empty()) return Unauthenticated("token has no offices");
+  return out;
+}
+
+absl::StatusOr<std::string> SignJwt(std::string_view private_key_pem, std::string_view claims_json) {
+  BIO* bio = BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size()));
+  Pkey key(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
+  BIO_free(bio);
+  if (key == nullptr) return absl::InvalidArgumentError("not a PEM private key");
+  auto alg = AlgorithmFor(key.get());
+  if (!alg.ok()) return alg.status();
+  const std::string signing_input =
+      absl::StrCat(crypto::Base64Url(absl::StrCat("{\"alg\":\"", *alg, "\",\"typ\":\"JWT\"}")), ".",
+                   crypto::Base64Url(claims_json));
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t len = 0;
+  std::string sig;
+  bool ok = EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+            EVP_DigestSign(ctx, nullptr, &len,
+                           reinterpret_cast<const unsigned char*>(signing_input.data()),
+                           signing_input.size()) == 1;
+  if (ok) {
+    sig.resize(len);
+    ok = EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                        reinterpret_cast<const unsigned char*>(signing_input.data()),
+                        signing_input.size()) == 1;
+    sig.resize(len);
+  }
+  EVP_MD_CTX_free(ctx);
+  if (!ok) return absl::InternalError("signing failed");
+  if (*alg == "ES256") {
+    auto raw = DerEcdsaToRaw(sig);
+    if (!raw.ok()) return raw.status();
+    sig = *raw;
+  }
+  return absl::StrCat(signing_input, ".", crypto::Base64Url(sig));
+}
+
+absl::StatusOr<PemKeyPair> GenerateEcP256Key() { return PairOf(EVP_EC_gen("P-256")); }
+
+absl::StatusOr<PemKeyPair> GenerateRsaKey(int bits) {
+  return PairOf(EVP_RSA_gen(static_cast<unsigned int>(bits)));
+}
+
+}  // namespace rathaus::gateway

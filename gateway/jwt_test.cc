@@ -1,0 +1,152 @@
+#include "gateway/jwt.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "shared/crypto/crypto.h"
+
+namespace rathaus::gateway {
+namespace {
+
+namespace crypto = rathaus::platform::crypto;
+
+const absl::Time kNow = absl::FromUnixSeconds(1800000000);
+
+std::string Claims(int64_t exp_offset = 3600, std::string aud = "\"rathaus-gateway\"",
+                   std::string iss = "rathaus", std::string role = "\"clerk\"") {
+  const int64_t now = absl::ToUnixSeconds(kNow);
+  return absl::StrCat("{\"iss\":\"", iss, "\",\"aud\":", aud,
+                      ",\"sub\":\"clerk-1\",\"role\":", role,
+                      ",\"offices\":[\"kiel-mitte\",\"kiel-nord\"],\"iat\":", now,
+                      ",\"exp\":", now + exp_offset, "}");
+}
+
+class JwtTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ec_ = new PemKeyPair(*GenerateEcP256Key());
+    ec_other_ = new PemKeyPair(*GenerateEcP256Key());
+    rsa_ = new PemKeyPair(*GenerateRsaKey(2048));
+  }
+  static JwtVerifier Verifier(const PemKeyPair& key) {
+    auto v = JwtVerifier::FromPublicKeyPem(key.public_pem, JwtPolicy{});
+    EXPECT_TRUE(v.ok()) << v.status();
+    return *v;
+  }
+  static PemKeyPair* ec_;
+  static PemKeyPair* ec_other_;
+  static PemKeyPair* rsa_;
+};
+PemKeyPair* JwtTest::ec_ = nullptr;
+PemKeyPair* JwtTest::ec_other_ = nullptr;
+PemKeyPair* JwtTest::rsa_ = nullptr;
+
+TEST_F(JwtTest, GoodEs256) {
+  auto token = SignJwt(ec_->private_pem, Claims());
+  ASSERT_TRUE(token.ok());
+  // ES256 signatures are raw r || s (RFC 7518), 64 bytes.
+  std::vector<std::string> parts = absl::StrSplit(*token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(crypto::FromBase64Url(parts[2])->size(), 64u);
+  JwtVerifier v = Verifier(*ec_);
+  EXPECT_EQ(v.algorithm(), "ES256");
+  auto claims = v.Verify(*token, kNow);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->subject, "clerk-1");
+  EXPECT_EQ(claims->offices, (std::vector<std::string>{"kiel-mitte", "kiel-nord"}));
+}
+
+TEST_F(JwtTest, GoodRs256) {
+  auto token = SignJwt(rsa_->private_pem, Claims());
+  ASSERT_TRUE(token.ok());
+  JwtVerifier v = Verifier(*rsa_);
+  EXPECT_EQ(v.algorithm(), "RS256");
+  EXPECT_TRUE(v.Verify(*token, kNow).ok());
+}
+
+TEST_F(JwtTest, Expired) {
+  auto token = SignJwt(ec_->private_pem, Claims(-120));
+  EXPECT_EQ(Verifier(*ec_).Verify(*token, kNow).status().message(), "token expired");
+  // Within the leeway it still passes.
+  auto fresh = SignJwt(ec_->private_pem, Claims(-10));
+  EXPECT_TRUE(Verifier(*ec_).Verify(*fresh, kNow).ok());
+}
+
+TEST_F(JwtTest, NotYetValid) {
+  const int64_t now = absl::ToUnixSeconds(kNow);
+  auto token = SignJwt(ec_->private_pem,
+                       absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
+                                    "\"role\":\"clerk\",\"offices\":[\"*\"],\"nbf\":",
+                                    now + 600, ",\"exp\":", now + 3600, "}"));
+  EXPECT_EQ(Verifier(*ec_).Verify(*token, kNow).status().message(), "token not yet valid");
+}
+
+TEST_F(JwtTest, WrongKey) {
+  auto token = SignJwt(ec_other_->private_pem, Claims());
+  EXPECT_EQ(Verifier(*ec_).Verify(*token, kNow).status().message(), "bad signature");
+}
+
+TEST_F(JwtTest, TamperedPayload) {
+  auto token = SignJwt(ec_->private_pem, Claims());
+  std::vector<std::string> parts = absl::StrSplit(*token, '.');
+  std::string forged = Claims();
+  forged.replace(forged.find("kiel-mitte"), 10, "*");
+  const std::string tampered = absl::StrCat(parts[0], ".", crypto::Base64Url(forged), ".", parts[2]);
+  EXPECT_EQ(Verifier(*ec_).Verify(tampered, kNow).status().message(), "bad signature");
+}
+
+TEST_F(JwtTest, AlgNoneAndHmacAndMismatchAreRejected) {
+  const std::string payload = crypto::Base64Url(Claims());
+  const std::string none = absl::StrCat(crypto::Base64Url(R"({"alg":"none","typ":"JWT"})"), ".",
+                                        payload, ".");
+  EXPECT_EQ(Verifier(*ec_).Verify(none, kNow).status().code(), absl::StatusCode::kUnauthenticated);
+  // HS256 "signed" with the public key as the secret: the classic key-confusion attack.
+  const std::string hs_input =
+      absl::StrCat(crypto::Base64Url(R"({"alg":"HS256","typ":"JWT"})"), ".", payload);
+  const std::string hs = absl::StrCat(
+      hs_input, ".", crypto::Base64Url(crypto::HmacSha256(ec_->public_pem, hs_input)));
+  EXPECT_EQ(Verifier(*ec_).Verify(hs, kNow).status().message(), "unexpected token algorithm");
+  // An RS256 token against the EC key.
+  auto rs = SignJwt(rsa_->private_pem, Claims());
+  EXPECT_EQ(Verifier(*ec_).Verify(*rs, kNow).status().message(), "unexpected token algorithm");
+}
+
+TEST_F(JwtTest, WrongAudience) {
+  auto token = SignJwt(ec_->private_pem, Claims(3600, "\"someone-else\""));
+  EXPECT_EQ(Verifier(*ec_).Verify(*token, kNow).status().message(), "wrong audience");
+  auto listed = SignJwt(ec_->private_pem, Claims(3600, "[\"x\",\"rathaus-gateway\"]"));
+  EXPECT_TRUE(Verifier(*ec_).Verify(*listed, kNow).ok());
+}
+
+TEST_F(JwtTest, WrongIssuer) {
+  auto token = SignJwt(ec_->private_pem, Claims(3600, "\"rathaus-gateway\"", "evil"));
+  EXPECT_EQ(Verifier(*ec_).Verify(*token, kNow).status().message(), "wrong issuer");
+}
+
+TEST_F(JwtTest, MissingOrWrongRole) {
+  auto citizen = SignJwt(ec_->private_pem, Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"citizen\""));
+  EXPECT_EQ(Verifier(*ec_).Verify(*citizen, kNow).status().message(), "not a clerk token");
+  const int64_t now = absl::ToUnixSeconds(kNow);
+  auto none = SignJwt(ec_->private_pem,
+                      absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
+                                   "\"offices\":[\"*\"],\"exp\":", now + 60, "}"));
+  EXPECT_EQ(Verifier(*ec_).Verify(*none, kNow).status().message(), "not a clerk token");
+}
+
+TEST_F(JwtTest, GarbageIsUnauthenticated) {
+  JwtVerifier v = Verifier(*ec_);
+  for (const char* t : {"", "a", "a.b", "a.b.c", "....", "e30.e30.AAAA"}) {
+    EXPECT_EQ(v.Verify(t, kNow).status().code(), absl::StatusCode::kUnauthenticated) << t;
+  }
+}
+
+TEST_F(JwtTest, KeysWeDoNotAccept) {
+  EXPECT_FALSE(JwtVerifier::FromPublicKeyPem("not a key", JwtPolicy{}).ok());
+  auto small = GenerateRsaKey(1024);
+  ASSERT_TRUE(small.ok());
+  EXPECT_FALSE(JwtVerifier::FromPublicKeyPem(small->public_pem, JwtPolicy{}).ok());
+}
+
+}  // namespace
+}  // namespace rathaus::gateway

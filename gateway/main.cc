@@ -1,0 +1,128 @@
+// rathaus-gateway: wiring only. Config -> route table from the protos -> gRPC upstream, Redis,
+// metrics -> Gateway -> HTTP server; SIGTERM/SIGINT stop accepting, drain, exit.
+//
+// Environment (besides RATHAUS_REDIS_URL and RATHAUS_LOG_LEVEL, see shared/config/platform.h):
+//   RATHAUS_HTTP_LISTEN                 host:port to serve HTTP on (default 127.0.0.1:8080)
+//   RATHAUS_APPOINTMENTS_ADDR           the appointments service's gRPC address (127.0.0.1:50051)
+//   RATHAUS_GATEWAY_UPSTREAM_TIMEOUT    deadline of every gRPC call (default 5s)
+//   RATHAUS_GATEWAY_IO_THREADS          HTTP I/O threads (default 2)
+//   RATHAUS_GATEWAY_PROFILE             default | bench (bench: no rate limits for loopback)
+//   RATHAUS_RATE_LIMIT_<BUCKET>         per client, e.g. RATHAUS_RATE_LIMIT_BOOKING=60/1m or off
+//   RATHAUS_GATEWAY_TRUST_FORWARDED_FOR client IP from X-Forwarded-For (behind a proxy only)
+//   RATHAUS_GATEWAY_REDIS_PREFIX        key prefix in Redis (default gw:)
+//   RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE   PEM public key (RSA or EC P-256) for clerk tokens
+//   RATHAUS_CLERK_JWT_ISSUER / _AUDIENCE  expected iss / aud (rathaus / rathaus-gateway)
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gateway/gateway.h"
+#include "gateway/server.h"
+#include "rathaus/appointments/v1/appointments.pb.h"
+#include "shared/config/platform.h"
+#include "shared/log/log.h"
+
+namespace {
+
+namespace gw = rathaus::gateway;
+namespace platform = rathaus::platform;
+namespace log = rathaus::platform::log;
+
+}  // namespace
+
+int main() {
+  // Block the stop signals before any thread exists, so sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  // The services the gateway fronts, found through their generated descriptors.
+  auto routes = gw::RouteTable::FromServices(
+      {rathaus::appointments::v1::Booking::descriptor()->file()->FindServiceByName(
+          "Appointments")});
+  if (!routes.ok()) {
+    // The protos are part of the build: a bad option is a bug, not a configuration error.
+    std::fprintf(stderr, "gateway: %s\n", std::string(routes.status().message()).c_str());
+    return 1;
+  }
+
+  platform::EnvConfig env;
+  platform::PlatformConfig platform_config = platform::PlatformConfig::FromEnv(env, "gateway");
+  const std::string listen = env.HostPort("RATHAUS_HTTP_LISTEN", "127.0.0.1:8080", true);
+  const std::string appointments = env.HostPort("RATHAUS_APPOINTMENTS_ADDR", "127.0.0.1:50051");
+  const int io_threads = static_cast<int>(env.Int("RATHAUS_GATEWAY_IO_THREADS", 2, 1, 64));
+  const std::string profile = env.OneOf("RATHAUS_GATEWAY_PROFILE", "default", {"default", "bench"});
+
+  gw::GatewayOptions options;
+  options.upstream_timeout =
+      env.Duration("RATHAUS_GATEWAY_UPSTREAM_TIMEOUT", absl::Seconds(5));
+  if (options.upstream_timeout <= absl::ZeroDuration()) {
+    env.Reject("RATHAUS_GATEWAY_UPSTREAM_TIMEOUT", "a positive duration", "0");
+  }
+  options.relax_loopback_rate_limits = profile == "bench";
+  options.trust_forwarded_for = env.Bool("RATHAUS_GATEWAY_TRUST_FORWARDED_FOR", false);
+  options.redis_prefix = env.String("RATHAUS_GATEWAY_REDIS_PREFIX", "gw:");
+  for (const gw::Route& route : routes->routes()) {
+    if (route.rate_limit.empty() || options.rate_limits.contains(route.rate_limit)) continue;
+    std::string name = absl::StrCat("RATHAUS_RATE_LIMIT_", route.rate_limit);
+    absl::AsciiStrToUpper(&name);
+    const std::string text = env.String(name, "60/1m");
+    auto spec = gw::ParseRateSpec(text);
+    if (spec.ok()) {
+      options.rate_limits[route.rate_limit] = *spec;
+    } else {
+      env.Reject(name, "N/duration (e.g. 60/1m) or off", text);
+    }
+  }
+  const std::string clerk_key = env.SecretFile("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", false);
+  gw::JwtPolicy policy;
+  policy.issuer = env.String("RATHAUS_CLERK_JWT_ISSUER", "rathaus");
+  policy.audience = env.String("RATHAUS_CLERK_JWT_AUDIENCE", "rathaus-gateway");
+  if (!clerk_key.empty()) {
+    auto verifier = gw::JwtVerifier::FromPublicKeyPem(clerk_key, policy);
+    if (verifier.ok()) {
+      options.clerk_verifier = *verifier;
+    } else {
+      env.Reject("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE",
+                 "a PEM public key (RSA >= 2048 bits or EC P-256)",
+                 std::string(verifier.status().message()));
+    }
+  }
+  env.ExitOnError();
+  if (!options.clerk_verifier) {
+    log::Warn("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE is not set: clerk routes answer 401");
+  }
+
+  platform::redis::Pool redis(platform_config.redis);
+  gw::Upstream upstream(appointments, options.upstream_timeout);
+  gw::Metrics metrics;
+  const absl::Duration drain_limit = options.upstream_timeout + absl::Seconds(2);
+  gw::Gateway gateway(std::move(options), std::move(*routes), &upstream, &redis, &metrics);
+  gw::HttpServer server(listen, io_threads, &gateway);
+  if (absl::Status s = server.Start(); !s.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  log::Info("gateway listening", {{"listen", listen},
+                                  {"port", server.port()},
+                                  {"appointments", appointments},
+                                  {"profile", profile}});
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log::Info("stopping", {{"signal", signal_number}});
+  server.StopAccepting();
+  // Every in-flight request ends by its upstream deadline at the latest.
+  const absl::Time until = absl::Now() + drain_limit;
+  while (gateway.in_flight() > 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(20));
+  server.Stop();
+  log::Info("stopped");
+  return 0;
+}

@@ -1,0 +1,50 @@
+// Prometheus metrics of the gateway, served as text at GET /metrics:
+//
+//   rathaus_gateway_http_requests_total{method="GET",route="/api/v1/offices",status="200"} 12
+//   rathaus_gateway_http_request_duration_seconds_bucket{route="/api/v1/offices",le="0.005"} 11
+//   ...  _sum, _count per route
+//   rathaus_gateway_upstream_errors_total{code="UNAVAILABLE"} 1
+//
+// Routes are the templates ("/api/v1/bookings/{code}"), never the concrete path, so codes and ids
+// never become label values; unknown paths count as route="unmatched".
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "absl/time/time.h"
+
+namespace rathaus::gateway {
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,   0.25,   0.5,   1,    2.5,   5};
+
+  void RecordRequest(std::string_view method, std::string_view route, int status,
+                     absl::Duration duration);
+  void RecordUpstreamError(std::string_view code);
+  void RecordRateLimited(std::string_view bucket);
+
+  // Prometheus text exposition format 0.0.4.
+  std::string Text() const;
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> counts{};  // per bucket, not cumulative
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+  std::map<std::string, uint64_t> upstream_errors_;
+  std::map<std::string, uint64_t> rate_limited_;
+};
+
+}  // namespace rathaus::gateway

@@ -1,0 +1,56 @@
+// Per-client rate limits for the route buckets named in the protos (rate_limit: "booking"),
+// counted in Redis (key prefix gw:rl:) so every gateway replica shares one count.
+//
+//   auto spec = ParseRateSpec("60/1m");            // 60 requests per minute and client
+//   RateLimiter limiter(&pool, "gw:", {{"booking", *spec}}, /*relax_loopback=*/false);
+//   RateDecision d = limiter.Check("booking", "203.0.113.7");
+//   if (!d.allowed) -> 429 with Retry-After: d.retry_after_seconds
+//
+// The window is fixed (INCR + PEXPIRE in one Lua script): at most 2x the limit can pass around a
+// window boundary, which is fine for keeping bots off scarce slots. If Redis is unreachable the
+// limiter lets the request through and logs: the service's own checks still hold, and a Redis
+// outage should not take booking down with it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "shared/redis/redis.h"
+
+namespace rathaus::gateway {
+
+struct RateSpec {
+  int64_t limit = 0;  // requests per window; 0 = unlimited
+  absl::Duration window = absl::Minutes(1);
+};
+
+// "60/1m", "5/10s", "off".
+absl::StatusOr<RateSpec> ParseRateSpec(std::string_view text);
+
+struct RateDecision {
+  bool allowed = true;
+  int64_t retry_after_seconds = 0;
+};
+
+class RateLimiter {
+ public:
+  RateLimiter(platform::redis::Pool* pool, std::string key_prefix,
+              std::map<std::string, RateSpec> buckets, bool relax_loopback);
+
+  // Blocking (one Redis round trip).
+  RateDecision Check(const std::string& bucket, const std::string& client_ip);
+
+ private:
+  platform::redis::Pool* pool_;
+  std::string key_prefix_;
+  std::map<std::string, RateSpec> buckets_;
+  bool relax_loopback_;
+};
+
+bool IsLoopback(std::string_view ip);
+
+}  // namespace rathaus::gateway

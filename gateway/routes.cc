@@ -1,0 +1,172 @@
+#include "gateway/routes.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "rathaus/common/v1/http.pb.h"
+
+namespace rathaus::gateway {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  // "/api/v1/x" -> {"api", "v1", "x"}; a trailing slash gives an empty last segment, which no
+  // template has, so "/api/v1/offices/" does not match "/api/v1/offices".
+  std::vector<std::string> out;
+  if (path.empty() || path.front() != '/') return out;
+  return absl::StrSplit(absl::string_view(path.data() + 1, path.size() - 1), '/');
+}
+
+bool IsParam(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+std::string_view ParamName(std::string_view segment) {
+  return segment.substr(1, segment.size() - 2);
+}
+
+absl::Status Invalid(const Route& r, std::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("route ", r.http_method, " ", r.path, " (", r.grpc_method, "): ", std::string(why)));
+}
+
+absl::Status Check(const Route& r) {
+  static const absl::flat_hash_set<std::string> kVerbs = {"GET", "POST", "PUT", "PATCH",
+                                                          "DELETE"};
+  if (!kVerbs.contains(r.http_method)) return Invalid(r, "unknown HTTP method");
+  if (r.path.empty() || r.path.front() != '/') return Invalid(r, "path must start with /");
+  const Descriptor* input = r.method->input_type();
+  for (const std::string& s : r.segments) {
+    if (!IsParam(s)) continue;
+    const FieldDescriptor* f = input->FindFieldByName(std::string(ParamName(s)));
+    if (f == nullptr || f->is_repeated() || f->type() != FieldDescriptor::TYPE_STRING) {
+      return Invalid(r, absl::StrCat("path parameter ", s, " is not a string field"));
+    }
+  }
+  if (!r.body.empty() && r.body != "*" && input->FindFieldByName(r.body) == nullptr) {
+    return Invalid(r, absl::StrCat("body field ", r.body, " does not exist"));
+  }
+  if (r.auth == "booking-token") {
+    const FieldDescriptor* f = input->FindFieldByName("token");
+    if (f == nullptr || f->type() != FieldDescriptor::TYPE_STRING) {
+      return Invalid(r, "auth booking-token needs a string field `token`");
+    }
+  } else if (!r.auth.empty() && r.auth != "clerk") {
+    return Invalid(r, absl::StrCat("unknown auth ", r.auth));
+  }
+  if (r.raw_response) {
+    const Descriptor* out = r.method->output_type();
+    const FieldDescriptor* ct = out->FindFieldByName("content_type");
+    const FieldDescriptor* content = out->FindFieldByName("content");
+    if (ct == nullptr || content == nullptr || ct->type() != FieldDescriptor::TYPE_STRING ||
+        content->type() != FieldDescriptor::TYPE_BYTES) {
+      return Invalid(r, "raw_response needs an answer with content_type and content");
+    }
+  }
+  if (r.success_status < 200 || r.success_status > 299) {
+    return Invalid(r, "success_status must be 2xx");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsValidPathParameter(std::string_view value) {
+  if (value.empty() || value.size() > 64) return false;
+  for (char c : value) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<RouteTable> RouteTable::FromServices(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
+  RouteTable table;
+  absl::flat_hash_set<std::string> seen;
+  for (const auto* service : services) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto* method = service->method(i);
+      if (!method->options().HasExtension(rathaus::common::v1::http)) continue;
+      if (method->client_streaming() || method->server_streaming()) continue;
+      const auto& http = method->options().GetExtension(rathaus::common::v1::http);
+      Route r;
+      r.http_method = http.method();
+      r.path = http.path();
+      r.segments = SplitPath(r.path);
+      r.method = method;
+      r.grpc_method = absl::StrCat("/", service->full_name(), "/", method->name());
+      r.body = http.body();
+      r.success_status = http.success_status() == 0 ? 200 : http.success_status();
+      r.auth = http.auth();
+      r.rate_limit = http.rate_limit();
+      r.raw_response = http.raw_response();
+      if (absl::Status s = Check(r); !s.ok()) return s;
+      // Two templates that differ only in parameter names would be ambiguous too.
+      std::vector<std::string> shape;
+      for (const auto& s : r.segments) shape.push_back(IsParam(s) ? "{}" : s);
+      if (!seen.insert(absl::StrCat(r.http_method, " /", absl::StrJoin(shape, "/"))).second) {
+        return Invalid(r, "another route has the same method and path");
+      }
+      table.routes_.push_back(std::move(r));
+    }
+  }
+  return table;
+}
+
+RouteMatch RouteTable::Match(std::string_view http_method, std::string_view path) const {
+  const std::vector<std::string> segments = SplitPath(path);
+  RouteMatch result;
+  std::vector<std::string> allowed;
+  // A literal segment beats a parameter ("/offices/x/bookings" never means "{code}"): routes
+  // whose literals all match are candidates; the one with the most literals wins.
+  int best_literals = -1;
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segments.size()) continue;
+    int literals = 0;
+    bool matches = true;
+    for (size_t i = 0; i < segments.size() && matches; ++i) {
+      if (IsParam(r.segments[i])) continue;
+      matches = r.segments[i] == segments[i];
+      ++literals;
+    }
+    if (!matches) continue;
+    if (r.http_method != http_method) {
+      if (std::find(allowed.begin(), allowed.end(), r.http_method) == allowed.end()) {
+        allowed.push_back(r.http_method);
+      }
+      continue;
+    }
+    if (literals <= best_literals) continue;
+    best_literals = literals;
+    result.kind = RouteMatch::Kind::kFound;
+    result.route = &r;
+  }
+  if (result.route == nullptr) {
+    if (!allowed.empty()) {
+      result.kind = RouteMatch::Kind::kMethodNotAllowed;
+      result.allow = absl::StrJoin(allowed, ", ");
+    }
+    return result;
+  }
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& s = result.route->segments[i];
+    if (!IsParam(s)) continue;
+    if (!IsValidPathParameter(segments[i])) {
+      result.kind = RouteMatch::Kind::kBadPathParameter;
+      result.bad_parameter = std::string(ParamName(s));
+      result.path_params.clear();
+      return result;
+    }
+    result.path_params.emplace_back(std::string(ParamName(s)), segments[i]);
+  }
+  return result;
+}
+
+}  // namespace rathaus::gateway

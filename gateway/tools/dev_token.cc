@@ -1,0 +1,119 @@
+// rathaus-dev-token: development keys and clerk tokens, so `make up` can start the gateway with
+// a clerk key and hand the developer a working token.
+//
+//   rathaus-dev-token keygen KEYFILE PUBFILE
+//       writes a new EC P-256 key pair (PEM; the private key file mode 0600)
+//   rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N] [--iss I] [--aud A] [--sub S]
+//       prints an ES256 JWT with role=clerk (default: offices *, 30 days, iss rathaus,
+//       aud rathaus-gateway, sub dev-clerk)
+//
+// Never use these tokens in production: whoever holds KEYFILE can mint clerk tokens.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gateway/jwt.h"
+#include "shared/log/log.h"
+
+namespace {
+
+namespace gw = rathaus::gateway;
+
+int Usage() {
+  std::cerr << "usage: rathaus-dev-token keygen KEYFILE PUBFILE\n"
+               "       rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N] [--iss I] "
+               "[--aud A] [--sub S]\n";
+  return 2;
+}
+
+bool WriteFile(const std::string& path, const std::string& data, mode_t mode) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+  out.close();
+  return out.good() && chmod(path.c_str(), mode) == 0;
+}
+
+int Keygen(const std::string& key_file, const std::string& pub_file) {
+  auto pair = gw::GenerateEcP256Key();
+  if (!pair.ok()) {
+    std::cerr << "rathaus-dev-token: " << pair.status().message() << "\n";
+    return 1;
+  }
+  if (!WriteFile(key_file, pair->private_pem, 0600) || !WriteFile(pub_file, pair->public_pem, 0644)) {
+    std::cerr << "rathaus-dev-token: cannot write " << key_file << " or " << pub_file << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out;
+  rathaus::platform::log::AppendJsonString(&out, s);
+  return out;
+}
+
+int Clerk(const std::string& key_file, const std::vector<std::string>& flags) {
+  std::string offices = "*", iss = "rathaus", aud = "rathaus-gateway", sub = "dev-clerk";
+  int64_t days = 30;
+  for (size_t i = 0; i < flags.size(); i += 2) {
+    if (i + 1 >= flags.size()) return Usage();
+    const std::string& name = flags[i];
+    const std::string& value = flags[i + 1];
+    if (name == "--offices") {
+      offices = value;
+    } else if (name == "--days") {
+      if (!absl::SimpleAtoi(value, &days) || days < 1 || days > 3650) return Usage();
+    } else if (name == "--iss") {
+      iss = value;
+    } else if (name == "--aud") {
+      aud = value;
+    } else if (name == "--sub") {
+      sub = value;
+    } else {
+      return Usage();
+    }
+  }
+  std::ifstream in(key_file, std::ios::binary);
+  if (!in) {
+    std::cerr << "rathaus-dev-token: cannot read " << key_file << "\n";
+    return 1;
+  }
+  std::stringstream pem;
+  pem << in.rdbuf();
+  std::vector<std::string> office_list = absl::StrSplit(offices, ',', absl::SkipEmpty());
+  std::vector<std::string> quoted;
+  for (const auto& o : office_list) quoted.push_back(JsonString(o));
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string claims = absl::StrCat(
+      "{\"iss\":", JsonString(iss), ",\"aud\":", JsonString(aud), ",\"sub\":", JsonString(sub),
+      ",\"role\":\"clerk\",\"offices\":[", absl::StrJoin(quoted, ","), "],\"iat\":", now,
+      ",\"nbf\":", now, ",\"exp\":", now + days * 86400, "}");
+  auto token = gw::SignJwt(pem.str(), claims);
+  if (!token.ok()) {
+    std::cerr << "rathaus-dev-token: " << token.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *token << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 3 && args[0] == "keygen") return Keygen(args[1], args[2]);
+  if (args.size() >= 2 && args[0] == "clerk") {
+    return Clerk(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
+  }
+  return Usage();
+}
