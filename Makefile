@@ -50,6 +50,7 @@ down:
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR) $(BENCH_ARGS)
+	@scripts/bench-http.sh $(BUILD_DIR)
 
 clean:
 	rm -rf build build-asan

@@ -36,6 +36,24 @@ if [ "${RATHAUS_UP_DETACH:-0}" != 1 ]; then
   trap stop_all INT TERM EXIT
 fi
 
+# Development secrets, made once and kept in .run/ (mode 600). Production takes them from
+# Kubernetes Secrets (helm/rathaus).
+umask 077
+if [ ! -s "$run/booking-token.key" ]; then
+  head -c 32 /dev/urandom > "$run/booking-token.key"
+fi
+export RATHAUS_BOOKING_TOKEN_KEY_FILE="$run/booking-token.key"
+dev_token="$root/$build/gateway/tools/rathaus-dev-token"
+[ -x "$dev_token" ] || dev_token="$root/$build/gateway/rathaus-dev-token"
+if [ -x "$dev_token" ]; then
+  if [ ! -s "$run/clerk-jwt.key" ]; then
+    "$dev_token" keygen "$run/clerk-jwt.key" "$run/clerk-jwt.pub"
+  fi
+  "$dev_token" clerk "$run/clerk-jwt.key" --offices '*' --days 30 > "$run/clerk.jwt"
+  export RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$run/clerk-jwt.pub"
+fi
+umask 022
+
 # Every service gets its own gRPC port, in a fixed order so the gateway can find them.
 port=50051
 started=()
@@ -63,6 +81,10 @@ echo
 echo "rathaus is up:"
 echo "  Redis    $RATHAUS_REDIS_URL"
 echo "  Kafka    $RATHAUS_KAFKA_BROKERS"
+if [ -s "$run/clerk.jwt" ]; then
+  echo "  clerk token (30 days, all offices) in .run/clerk.jwt:"
+  echo "    curl -H \"Authorization: Bearer \$(cat .run/clerk.jwt)\" http://127.0.0.1:8080/api/v1/offices/<office>/bookings?date=YYYY-MM-DD"
+fi
 if [ ${#started[@]} -eq 0 ]; then
   echo "  (no service binaries built yet: the platform servers run alone)"
 else

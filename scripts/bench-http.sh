@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The HTTP benchmark of `make bench`: the whole system on this machine (Redis, Kafka, the
+# appointments service, the gateway), loaded with wrk, next to nginx serving a small static JSON
+# file under the same wrk settings as the machine's ceiling.
+#   scripts/bench-http.sh BUILD_DIR
+# Scenarios: availability lookups; bookings spread over many slots; a "slot release" burst where
+# every client races for the same three slots (capacity 3 x 20 counters = 60), checked by counting.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/${1:-build}"
+bench="$root/bench/http"
+threads=${WRK_THREADS:-2}
+conns=${WRK_CONNECTIONS:-64}
+secs=${WRK_SECONDS:-10}
+
+dir=$(mktemp -d /tmp/rathaus-bench-http-XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
+  "$root/scripts/servers.sh" stop "$dir" >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+}
+
+"$root/scripts/servers.sh" start "$dir" 2>&1
+set -a; . "$dir/servers.env"; set +a
+head -c 32 /dev/urandom > "$dir/token.key"
+"$build/gateway/rathaus-dev-token" keygen "$dir/clerk.key" "$dir/clerk.pub"
+clerk=$("$build/gateway/rathaus-dev-token" clerk "$dir/clerk.key" --offices '*' --days 1)
+
+grpc_port=$(free_port); http_port=$(free_port); nginx_port=$(free_port)
+RATHAUS_GRPC_LISTEN=127.0.0.1:$grpc_port RATHAUS_LOG_LEVEL=warn \
+  RATHAUS_BOOKING_TOKEN_KEY_FILE="$dir/token.key" RATHAUS_BOOKING_QUOTA=1000 \
+  RATHAUS_APPOINTMENTS_CATALOG_FILE="$bench/catalog.json" \
+  "$build/services/appointments/rathaus-appointments" >"$dir/appointments.log" 2>&1 &
+pids+=($!)
+RATHAUS_HTTP_LISTEN=127.0.0.1:$http_port RATHAUS_APPOINTMENTS_ADDR=127.0.0.1:$grpc_port \
+  RATHAUS_GATEWAY_PROFILE=bench RATHAUS_LOG_LEVEL=warn \
+  RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$dir/clerk.pub" \
+  "$build/gateway/rathaus-gateway" >"$dir/gateway.log" 2>&1 &
+pids+=($!)
+base=http://127.0.0.1:$http_port
+for _ in $(seq 1 100); do
+  curl -fs "$base/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "$base/readyz" >/dev/null || { echo "gateway not ready"; tail -5 "$dir"/*.log; exit 1; }
+
+mkdir -p "$dir/www"
+echo '{"slots":[{"start":"2026-12-01T09:00:00+01:00","end":"2026-12-01T09:15:00+01:00","free":3}]}' \
+  > "$dir/www/ceiling.json"
+cat > "$dir/nginx.conf" <<CONF
+worker_processes auto;
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $dir/www;
+    default_type application/json;
+  }
+}
+CONF
+nginx -c "$dir/nginx.conf" -p "$dir"
+
+export BENCH_DIR=$bench OFFICE=bench-office SERVICE=bench-service
+from=$(date -d tomorrow +%F)
+to=$(date -d '+60 days' +%F)
+week_to=$(date -d '+7 days' +%F)
+
+# Free starts of the whole window; the first three of the last day are kept for the burst.
+curl -fs "$base/api/v1/availability?office=$OFFICE&service=$SERVICE&from=$from&to=$to" \
+  | jq -r '.slots[].start' > "$dir/all-starts"
+burst_day=$(tail -n1 "$dir/all-starts" | cut -c1-10)
+grep "^$burst_day" "$dir/all-starts" | head -n3 > "$dir/burst-starts"
+grep -vxF -f "$dir/burst-starts" "$dir/all-starts" > "$dir/starts"
+
+echo
+echo "== rathaus HTTP benchmark =="
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); everything on this box"
+echo "wrk: $threads threads, $conns connections, ${secs}s per scenario; gateway profile=bench (no rate limit for loopback), log level warn"
+echo "catalog: bench/http/catalog.json (1 office, 20 counters, 15-minute slots, open 24/7, $(wc -l < "$dir/starts") free starts in the window)"
+echo
+
+run() {  # scenario, wrk args...
+  local scenario=$1; shift
+  SCENARIO=$scenario wrk -t"$threads" -c"$conns" -d"${secs}s" "$@" 2>&1 | grep '^RESULT' | tee -a "$dir/results"
+}
+run nginx-static -s "$bench/get.lua" "http://127.0.0.1:$nginx_port/ceiling.json"
+run availability -s "$bench/get.lua" "$base/api/v1/availability?office=$OFFICE&service=$SERVICE&from=$from&to=$week_to"
+STARTS_FILE="$dir/starts" run bookings -s "$bench/book.lua" "$base"
+STARTS_FILE="$dir/burst-starts" run burst -s "$bench/book.lua" "$base"
+
+echo
+printf '%-14s %10s %10s %10s %10s %10s  %s\n' scenario requests req/s p50_ms p99_ms max_ms statuses
+while read -r _ scenario requests rps p50 p99 max statuses errors; do
+  printf '%-14s %10s %10s %10s %10s %10s  %s %s\n' "$scenario" "$requests" "$rps" "$p50" "$p99" "$max" "$statuses" "$errors"
+done < "$dir/results"
+
+# Double bookings: count what the clerk list says for the three contended starts.
+booked=$(grep '^RESULT burst' "$dir/results" | grep -o '201:[0-9]*' | cut -d: -f2)
+listed=$(curl -fs -H "Authorization: Bearer $clerk" \
+  "$base/api/v1/offices/$OFFICE/bookings?date=$burst_day" \
+  | jq --slurpfile s <(jq -R . "$dir/burst-starts") \
+       '[.bookings[] | select(.status == "booked") | select(.start as $x | $s | index($x))] | length')
+free=$(curl -fs "$base/api/v1/availability?office=$OFFICE&service=$SERVICE&from=$burst_day&to=$burst_day" \
+  | jq --slurpfile s <(jq -R . "$dir/burst-starts") \
+       '[.slots[] | select(.start as $x | $s | index($x)) | .free] | add // 0')
+echo
+echo "burst check: capacity 60 (3 starts x 20 counters); 201 answers: ${booked:-0}; bookings listed for those starts: $listed; free left: $free"
+if [ "${booked:-0}" = 60 ] && [ "$listed" = 60 ] && [ "$free" = 0 ]; then
+  echo "burst check: zero double bookings"
+else
+  echo "burst check: MISMATCH"
+fi

@@ -1,0 +1,28 @@
+// The citizen's contact data on a booking: checks that give a clear error, and the e-mail
+// normalisation that the quota counts by (so "Max.Muster+1@GoogleMail.com" and
+// "maxmuster@gmail.com" share one quota).
+//
+//   absl::StatusOr<std::string> email = CheckEmail(" Max@Example.org ");   // "Max@Example.org"
+//   std::string key = NormalizeEmailForQuota(*email);                   // "max@example.org"
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace rathaus::appointments {
+
+// Trims; INVALID_ARGUMENT (field "email") unless a practical RFC 5321 address: local part of
+// atext and single dots, a domain of at least two LDH labels with an alphabetic TLD.
+absl::StatusOr<std::string> CheckEmail(std::string_view email);
+// Lower case, without a "+tag" subaddress; for Gmail also without dots, googlemail.com ->
+// gmail.com. Only for counting: the booking keeps the address as given.
+std::string NormalizeEmailForQuota(std::string_view email);
+// Trims; 1..200 bytes of valid UTF-8 without control characters (field "name").
+absl::StatusOr<std::string> CheckName(std::string_view name);
+// Optional; digits, spaces and + - / ( ), at most 32 (field "phone").
+absl::StatusOr<std::string> CheckPhone(std::string_view phone);
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace rathaus::appointments

@@ -1,0 +1,149 @@
+#include "services/appointments/domain/slots.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/appointments/domain/holidays.h"
+#include "services/appointments/domain/problem.h"
+
+namespace rathaus::appointments {
+namespace {
+
+// The first instant whose civil time is >= `civil` (a skipped time starts at the transition).
+absl::Time EarliestAt(const absl::TimeZone& tz, absl::CivilSecond civil) {
+  const absl::TimeZone::TimeInfo info = tz.At(civil);
+  return info.kind == absl::TimeZone::TimeInfo::SKIPPED ? info.trans : info.pre;
+}
+
+// The last instant whose civil time is <= `civil`: for a repeated time, its second occurrence.
+absl::Time LatestAt(const absl::TimeZone& tz, absl::CivilSecond civil) {
+  const absl::TimeZone::TimeInfo info = tz.At(civil);
+  switch (info.kind) {
+    case absl::TimeZone::TimeInfo::SKIPPED: return info.trans;
+    case absl::TimeZone::TimeInfo::REPEATED: return info.post;
+    default: return info.pre;
+  }
+}
+
+int WeekdayIndex(absl::CivilDay day) {
+  switch (absl::GetWeekday(day)) {
+    case absl::Weekday::monday: return 0;
+    case absl::Weekday::tuesday: return 1;
+    case absl::Weekday::wednesday: return 2;
+    case absl::Weekday::thursday: return 3;
+    case absl::Weekday::friday: return 4;
+    case absl::Weekday::saturday: return 5;
+    case absl::Weekday::sunday: return 6;
+  }
+  return 0;
+}
+
+int64_t FloorDiv(absl::Duration d, absl::Duration grid) {
+  return absl::IDivDuration(d, grid, &d) - (d < absl::ZeroDuration() ? 1 : 0);
+}
+
+}  // namespace
+
+bool DayPlan::Fits(int first, int length) const {
+  for (const auto& [from, to] : open) {
+    if (first >= from && first + length <= to) return true;
+  }
+  return false;
+}
+
+absl::CivilDay TodayAt(const Office& office, absl::Time now) {
+  return absl::ToCivilDay(now, office.time_zone);
+}
+
+bool InBookingWindow(const Office& office, absl::CivilDay day, absl::Time now) {
+  const absl::CivilDay today = TodayAt(office, now);
+  return day > today && day <= today + office.booking_window_days;
+}
+
+DayPlan PlanOpeningHours(const Office& office, absl::CivilDay day) {
+  DayPlan plan;
+  plan.day = day;
+  plan.grid = office.grid();
+  plan.midnight = EarliestAt(office.time_zone, absl::CivilSecond(day));
+  const absl::Time next = EarliestAt(office.time_zone, absl::CivilSecond(day + 1));
+  plan.bucket_count = static_cast<int>(FloorDiv(next - plan.midnight, plan.grid));
+  for (const OpeningInterval& interval : office.hours[WeekdayIndex(day)]) {
+    const absl::Time open = EarliestAt(office.time_zone,
+                                       absl::CivilSecond(day) + interval.start_minute * 60);
+    const absl::Time close = LatestAt(office.time_zone,
+                                      absl::CivilSecond(day) + interval.end_minute * 60);
+    // Round inwards: a slot must start and end inside the opening hours.
+    const int first = static_cast<int>(-FloorDiv(plan.midnight - open, plan.grid));
+    const int last = static_cast<int>(FloorDiv(close - plan.midnight, plan.grid));
+    if (last <= first) continue;
+    if (!plan.open.empty() && plan.open.back().second >= first) {
+      plan.open.back().second = std::max(plan.open.back().second, last);
+    } else {
+      plan.open.emplace_back(first, last);
+    }
+  }
+  return plan;
+}
+
+DayPlan PlanDay(const Office& office, absl::CivilDay day, absl::Time now) {
+  DayPlan plan = PlanOpeningHours(office, day);
+  if (!InBookingWindow(office, day, now) || IsPublicHoliday(day) || office.ClosedOn(day)) {
+    plan.open.clear();
+  }
+  return plan;
+}
+
+std::vector<FreeStart> FreeStarts(const DayPlan& plan, const std::vector<int>& used, int counters,
+                                  int length) {
+  std::vector<FreeStart> starts;
+  auto use = [&](int b) { return b < static_cast<int>(used.size()) ? used[b] : 0; };
+  for (const auto& [from, to] : plan.open) {
+    for (int b = from; b + length <= to; ++b) {
+      int busiest = 0;
+      for (int i = b; i < b + length; ++i) busiest = std::max(busiest, use(i));
+      starts.push_back({b, std::max(0, counters - busiest)});
+    }
+  }
+  return starts;
+}
+
+absl::StatusOr<int> BucketOf(const DayPlan& plan, absl::Time start, int length) {
+  const absl::Duration offset = start - plan.midnight;
+  absl::Duration rest;
+  const int64_t bucket = absl::IDivDuration(offset, plan.grid, &rest);
+  if (offset < absl::ZeroDuration() || rest != absl::ZeroDuration() ||
+      !plan.Fits(static_cast<int>(bucket), length)) {
+    return InvalidField("start", "not a bookable start time for these services at this office");
+  }
+  return static_cast<int>(bucket);
+}
+
+int BucketsFor(int minutes, int slot_minutes) {
+  return (minutes + slot_minutes - 1) / slot_minutes;
+}
+
+std::string FormatLocal(absl::Time t, const absl::TimeZone& tz) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%S%Ez", t, tz);
+}
+
+absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text, std::string_view field) {
+  absl::Time t;
+  std::string error;
+  if (text.size() < 20 || text.size() > 40 ||
+      !absl::ParseTime("%Y-%m-%d%ET%H:%M:%E*S%Ez", absl::string_view(text.data(), text.size()),
+                       &t, &error)) {
+    return InvalidField(field, "expected an RFC 3339 time such as 2026-12-01T09:00:00+01:00");
+  }
+  return t;
+}
+
+absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, std::string_view field) {
+  absl::CivilDay day;
+  if (text.size() != 10 || !absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &day) ||
+      day.year() < 2000 || day.year() > 2200) {
+    return InvalidField(field, "expected a date YYYY-MM-DD");
+  }
+  return day;
+}
+
+}  // namespace rathaus::appointments

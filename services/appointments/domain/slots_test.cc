@@ -1,0 +1,152 @@
+#include "services/appointments/domain/slots.h"
+
+#include <gtest/gtest.h>
+
+#include "services/appointments/domain/problem.h"
+#include "services/appointments/domain/test_catalog.h"
+
+namespace rathaus::appointments {
+namespace {
+
+class AppointmentsSlotsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto parsed = ParseCatalog(testing::TestCatalogJson());
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    catalog_ = std::move(*parsed);
+    night_ = catalog_.FindOffice("night");
+    early_ = catalog_.FindOffice("early");
+  }
+  std::string Local(absl::Time t) { return FormatLocal(t, night_->time_zone); }
+  absl::Time Before(absl::CivilDay day) {
+    return absl::FromCivil(absl::CivilSecond(day - 2), night_->time_zone);
+  }
+
+  Catalog catalog_;
+  const Office* night_ = nullptr;
+  const Office* early_ = nullptr;
+};
+
+TEST_F(AppointmentsSlotsTest, SpringForwardDaysHave23Hours) {
+  for (absl::CivilDay day : {absl::CivilDay(2026, 3, 29), absl::CivilDay(2027, 3, 28)}) {
+    DayPlan plan = PlanDay(*night_, day, Before(day));
+    EXPECT_EQ(plan.bucket_count, 92) << day;
+    ASSERT_EQ(plan.open.size(), 1u);
+    EXPECT_EQ(plan.open[0], std::make_pair(0, 92));
+    const std::string d = absl::FormatCivilTime(day);
+    EXPECT_EQ(Local(plan.StartOf(7)), d + "T01:45:00+01:00");
+    EXPECT_EQ(Local(plan.StartOf(8)), d + "T03:00:00+02:00");  // 02:00-03:00 does not exist
+    EXPECT_EQ(Local(plan.StartOf(91)), d + "T23:45:00+02:00");
+    EXPECT_EQ(FreeStarts(plan, {}, night_->counters, 1).size(), 92u);
+  }
+}
+
+TEST_F(AppointmentsSlotsTest, FallBackDaysHave25Hours) {
+  const absl::CivilDay day(2026, 10, 25);
+  DayPlan plan = PlanDay(*night_, day, Before(day));
+  EXPECT_EQ(plan.bucket_count, 100);
+  ASSERT_EQ(plan.open.size(), 1u);
+  EXPECT_EQ(plan.open[0], std::make_pair(0, 100));
+  EXPECT_EQ(Local(plan.StartOf(8)), "2026-10-25T02:00:00+02:00");
+  EXPECT_EQ(Local(plan.StartOf(11)), "2026-10-25T02:45:00+02:00");
+  EXPECT_EQ(Local(plan.StartOf(12)), "2026-10-25T02:00:00+01:00");  // the hour again
+  EXPECT_EQ(Local(plan.StartOf(99)), "2026-10-25T23:45:00+01:00");
+  // A 45-minute visit (3 buckets) from the first 02:30 ends at the second 02:15.
+  auto start = ParseTimestamp("2026-10-25T02:30:00+02:00", "start");
+  ASSERT_TRUE(start.ok());
+  auto bucket = BucketOf(plan, *start, 3);
+  ASSERT_TRUE(bucket.ok()) << bucket.status();
+  EXPECT_EQ(*bucket, 10);
+  EXPECT_EQ(Local(plan.StartOf(13)), "2026-10-25T02:15:00+01:00");
+  auto second = ParseTimestamp("2026-10-25T02:00:00+01:00", "start");
+  EXPECT_EQ(*BucketOf(plan, *second, 1), 12);
+}
+
+TEST_F(AppointmentsSlotsTest, FallBack2027IsReformationstag) {
+  const absl::CivilDay day(2027, 10, 31);
+  EXPECT_TRUE(PlanDay(*night_, day, Before(day)).open.empty());
+  DayPlan hours = PlanOpeningHours(*night_, day);
+  EXPECT_EQ(hours.bucket_count, 100);
+  EXPECT_EQ(Local(hours.StartOf(12)), "2027-10-31T02:00:00+01:00");
+}
+
+TEST_F(AppointmentsSlotsTest, OpeningHoursAcrossTheChangeCountAbsoluteTime) {
+  // 01:00-04:00 civil is 2 hours in March and 4 hours in October.
+  const absl::CivilDay march(2026, 3, 29);
+  DayPlan m = PlanDay(*early_, march, Before(march));
+  ASSERT_EQ(m.open.size(), 1u);
+  EXPECT_EQ(m.open[0], std::make_pair(4, 12));
+  const absl::CivilDay october(2026, 10, 25);
+  DayPlan o = PlanDay(*early_, october, Before(october));
+  ASSERT_EQ(o.open.size(), 1u);
+  EXPECT_EQ(o.open[0], std::make_pair(4, 20));
+  EXPECT_EQ(FreeStarts(o, {}, 1, 2).size(), 15u);
+}
+
+TEST_F(AppointmentsSlotsTest, AdjacentIntervalsMergeAndGapsSplit) {
+  const absl::CivilDay monday(2026, 12, 7);
+  DayPlan plan = PlanDay(*early_, monday, Before(monday));
+  ASSERT_EQ(plan.open.size(), 1u);
+  EXPECT_EQ(plan.open[0], std::make_pair(32, 52));  // 08:00-13:00
+  const absl::CivilDay tuesday(2026, 12, 8);
+  DayPlan split = PlanDay(*early_, tuesday, Before(tuesday));
+  ASSERT_EQ(split.open.size(), 2u);
+  EXPECT_FALSE(split.Fits(35, 2));  // 08:45 + 30 min runs into the gap
+  EXPECT_TRUE(split.Fits(34, 2));
+  EXPECT_EQ(FreeStarts(split, {}, 1, 2).size(), 6u);
+}
+
+TEST_F(AppointmentsSlotsTest, FreeCapacityIsTheBusiestBucket) {
+  const absl::CivilDay monday(2026, 12, 7);
+  DayPlan plan = PlanDay(*night_, monday, Before(monday));
+  std::vector<int> used(96, 0);
+  used[40] = 1;
+  used[41] = 2;
+  auto starts = FreeStarts(plan, used, 2, 2);
+  EXPECT_EQ(starts[39].free, 1);
+  EXPECT_EQ(starts[40].free, 0);
+  EXPECT_EQ(starts[41].free, 0);
+  EXPECT_EQ(starts[42].free, 2);
+}
+
+TEST_F(AppointmentsSlotsTest, BookingWindowHolidaysAndClosures) {
+  const absl::Time now = absl::FromCivil(absl::CivilSecond(2026, 12, 1, 10, 0, 0),
+                                         night_->time_zone);
+  EXPECT_TRUE(PlanDay(*night_, absl::CivilDay(2026, 12, 1), now).open.empty());  // today
+  EXPECT_FALSE(PlanDay(*night_, absl::CivilDay(2026, 12, 2), now).open.empty());
+  EXPECT_TRUE(PlanDay(*night_, absl::CivilDay(2026, 12, 25), now).open.empty());
+  EXPECT_TRUE(PlanDay(*early_, absl::CivilDay(2026, 12, 22), now).open.empty());  // closure
+  EXPECT_TRUE(PlanDay(*night_, absl::CivilDay(2027, 12, 3), now).open.empty());   // > 366 days
+}
+
+TEST_F(AppointmentsSlotsTest, BucketOfRejectsOffGridAndClosedTimes) {
+  const absl::CivilDay monday(2026, 12, 7);
+  DayPlan plan = PlanDay(*early_, monday, Before(monday));
+  for (const char* text : {"2026-12-07T08:05:00+01:00", "2026-12-07T07:45:00+01:00",
+                           "2026-12-07T12:45:00+01:00"}) {
+    auto bucket = BucketOf(plan, *ParseTimestamp(text, "start"), 2);
+    EXPECT_FALSE(bucket.ok()) << text;
+    EXPECT_EQ(FieldOf(bucket.status()), "start");
+  }
+  EXPECT_EQ(*BucketOf(plan, *ParseTimestamp("2026-12-07T07:00:00Z", "start"), 2), 32);
+}
+
+TEST_F(AppointmentsSlotsTest, ParsesTimestampsAndDates) {
+  EXPECT_TRUE(ParseTimestamp("2026-12-01T09:00:00+01:00", "start").ok());
+  EXPECT_TRUE(ParseTimestamp("2026-12-01T08:00:00Z", "start").ok());
+  for (const char* bad : {"", "2026-12-01", "2026-12-01T09:00:00", "tomorrow",
+                          "2026-13-01T09:00:00+01:00", "2026-12-01T09:00:00+01:00x"}) {
+    auto t = ParseTimestamp(bad, "start");
+    EXPECT_FALSE(t.ok()) << bad;
+    EXPECT_EQ(FieldOf(t.status()), "start");
+  }
+  EXPECT_TRUE(ParseDate("2026-12-01", "from").ok());
+  for (const char* bad : {"2026-12-1", "2026-02-30", "01.12.2026", "2026-12-01x", ""}) {
+    EXPECT_FALSE(ParseDate(bad, "from").ok()) << bad;
+  }
+  EXPECT_EQ(BucketsFor(50, 15), 4);
+  EXPECT_EQ(BucketsFor(45, 15), 3);
+}
+
+}  // namespace
+}  // namespace rathaus::appointments

@@ -1,0 +1,232 @@
+// The store against real Redis (and Kafka for the events): reserve, confirm, book, reschedule,
+// cancel, expiry, quota, clerk status changes.
+#include <gtest/gtest.h>
+
+#include "rathaus/appointments/v1/events.pb.h"
+#include "services/appointments/domain/problem.h"
+#include "services/appointments/expirer.h"
+#include "services/appointments/integration/fixture.h"
+
+namespace rathaus::appointments::testing {
+namespace {
+
+using rathaus::testing::WaitFor;
+
+class AppointmentsStoreTest : public StoreFixture {};
+
+TEST_F(AppointmentsStoreTest, ReserveConfirmAndRead) {
+  auto r = store_->Reserve(At(2, 40, 2), "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Used(2, 40), 1);
+  EXPECT_EQ(Used(2, 41), 1);
+  EXPECT_EQ(Used(2, 42), 0);
+  EXPECT_NEAR(absl::ToDoubleSeconds(r->expires_at - absl::Now()), 600, 5);
+
+  auto b = store_->Confirm(r->id, Person(1), "");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->status, "booked");
+  EXPECT_EQ(Used(2, 40), 1);  // the hold became the booking
+  auto again = store_->Confirm(r->id, Person(1), "");
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+
+  auto read = store_->GetBooking(b->code);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->office, "night");
+  EXPECT_EQ(read->start, At(2, 40, 2).start);
+  EXPECT_EQ(read->end, At(2, 40, 2).end);
+  EXPECT_EQ(read->items, (std::vector<VisitItem>{{"pass", 2}}));
+  EXPECT_EQ(read->contact.email, "person1@example.org");
+  EXPECT_EQ(read->reservation_id, r->id);
+  EXPECT_EQ(store_->GetBooking("ZZZZZZZZ").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Confirm("unknownunknownunknown1", Person(1), "").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(AppointmentsStoreTest, FullSlotIsTakenAndReleaseFreesAtOnce) {
+  std::vector<ReservationRecord> held;
+  for (int i = 0; i < 3; ++i) {
+    auto r = store_->Reserve(At(1, 50), "");
+    ASSERT_TRUE(r.ok()) << r.status();
+    held.push_back(*r);
+  }
+  auto fourth = store_->Reserve(At(1, 50), "");
+  EXPECT_EQ(fourth.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ProblemOf(fourth.status()), "slot-taken");
+  auto direct = store_->Book(At(1, 50), Person(1), "");
+  EXPECT_EQ(ProblemOf(direct.status()), "slot-taken");
+
+  ASSERT_TRUE(store_->Release(held[0].id, "").ok());
+  EXPECT_EQ(Used(1, 50), 2);
+  EXPECT_EQ(store_->Release(held[0].id, "").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Confirm(held[0].id, Person(1), "").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->Book(At(1, 50), Person(1), "").ok());
+}
+
+TEST_F(AppointmentsStoreTest, ReservationExpiresAtItsTtlAndIsAnnounced) {
+  StartRelay();
+  store_options_.hold = absl::Seconds(1);
+  MakeStore();
+  Expirer expirer(*store_);
+  store_->SetHoldListener([&](absl::Time t) { expirer.Notify(t); });
+  expirer.Start();
+
+  auto r = store_->Reserve(At(3, 20), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Used(3, 20), 1);
+  absl::SleepFor(r->expires_at - absl::Now() - absl::Milliseconds(150));
+  EXPECT_EQ(Used(3, 20), 1) << "freed before its expiry";
+  ASSERT_TRUE(WaitFor([&] { return Used(3, 20) == 0; }, absl::Seconds(2)));
+  const absl::Duration late = absl::Now() - r->expires_at;
+  EXPECT_LT(late, absl::Milliseconds(100)) << "freed " << late << " after expiry";
+
+  auto confirm = store_->Confirm(r->id, Person(1), "");
+  EXPECT_EQ(confirm.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ProblemOf(confirm.status()), "reservation-expired");
+  EXPECT_EQ(ProblemOf(store_->Release(r->id, "")), "reservation-expired");
+
+  ASSERT_TRUE(WaitFor([&] { return collector_.events().size() >= 2; }, absl::Seconds(30)));
+  auto events = collector_.events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type(), "rathaus.appointments.v1.AppointmentReserved");
+  EXPECT_EQ(events[1].type(), "rathaus.appointments.v1.ReservationExpired");
+  v1::AppointmentReserved reserved;
+  ASSERT_TRUE(reserved.ParseFromString(events[0].value));
+  EXPECT_EQ(reserved.expires_at().seconds() * 1000 + reserved.expires_at().nanos() / 1000000,
+            absl::ToUnixMillis(r->expires_at));
+  v1::ReservationExpired expired;
+  ASSERT_TRUE(expired.ParseFromString(events[1].value));
+  EXPECT_EQ(expired.reservation_id(), r->id);
+  EXPECT_EQ(expired.office(), "night");
+  EXPECT_EQ(events[1].key, r->id);
+  EXPECT_EQ(events[1].Header("traceparent").value_or(""),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  expirer.Stop();
+}
+
+TEST_F(AppointmentsStoreTest, EventsOfOneBookingInOrderWithCloudEventHeaders) {
+  StartRelay();
+  auto b = store_->Book(At(4, 10), Person(1), "");
+  ASSERT_TRUE(b.ok()) << b.status();
+  auto moved = store_->Reschedule(*b, At(4, 12), "");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  ASSERT_TRUE(store_->Cancel(*moved, "").ok());
+  ASSERT_TRUE(WaitFor([&] { return collector_.events().size() >= 3; }, absl::Seconds(30)));
+  auto events = collector_.events();
+  ASSERT_EQ(events.size(), 3u);
+  const std::vector<std::string> types = {"rathaus.appointments.v1.AppointmentBooked",
+                                          "rathaus.appointments.v1.AppointmentRescheduled",
+                                          "rathaus.appointments.v1.AppointmentCancelled"};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(events[i].type(), types[i]);
+    EXPECT_EQ(events[i].key, b->code);
+    EXPECT_EQ(events[i].Header("ce_subject").value_or(""), b->code);
+    EXPECT_EQ(events[i].Header("ce_specversion").value_or(""), "1.0");
+    EXPECT_EQ(events[i].Header("ce_source").value_or(""), "/rathaus/" + service_);
+    EXPECT_EQ(events[i].Header("content-type").value_or(""), "application/protobuf");
+    EXPECT_FALSE(events[i].id().empty());
+    EXPECT_FALSE(events[i].Header("ce_time").value_or("").empty());
+    EXPECT_EQ(events[i].value.find("example.org"), std::string::npos) << "personal data";
+  }
+  v1::AppointmentRescheduled rescheduled;
+  ASSERT_TRUE(rescheduled.ParseFromString(events[1].value));
+  EXPECT_EQ(rescheduled.sequence(), 1);
+  EXPECT_EQ(rescheduled.previous_start().seconds(), absl::ToUnixSeconds(At(4, 10).start));
+  EXPECT_EQ(rescheduled.start().seconds(), absl::ToUnixSeconds(At(4, 12).start));
+}
+
+TEST_F(AppointmentsStoreTest, RescheduleMovesOrChangesNothing) {
+  auto b = store_->Book(At(2, 30, 2), Person(1), "");
+  ASSERT_TRUE(b.ok()) << b.status();
+  // Overlapping move on the same day: its own buckets do not count against it.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(store_->Book(At(2, 31), Person(10 + i), "").ok());
+  auto moved = store_->Reschedule(*b, At(2, 31, 2), "");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->reschedule_count, 1);
+  EXPECT_EQ(Used(2, 30), 0);
+  EXPECT_EQ(Used(2, 31), 3);
+  EXPECT_EQ(Used(2, 32), 1);
+
+  // Into a full slot: unchanged.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->Book(At(5, 60), Person(20 + i), "").ok());
+  auto blocked = store_->Reschedule(*moved, At(5, 60, 2), "");
+  EXPECT_EQ(ProblemOf(blocked.status()), "slot-taken");
+  auto read = store_->GetBooking(b->code);
+  EXPECT_EQ(read->start, moved->start);
+  EXPECT_EQ(read->reschedule_count, 1);
+  EXPECT_EQ(Used(2, 31), 3);
+
+  // Stale copy: someone else moved it since.
+  EXPECT_EQ(store_->Reschedule(*b, At(6, 1, 2), "").status().code(), absl::StatusCode::kAborted);
+  // To another day, then the code stays.
+  auto far = store_->Reschedule(*moved, At(6, 1, 2), "");
+  ASSERT_TRUE(far.ok()) << far.status();
+  EXPECT_EQ(far->code, b->code);
+  EXPECT_EQ(Used(2, 31), 2);
+  EXPECT_EQ(Used(6, 1), 1);
+  auto listed = store_->ListDay("night", Day(6));
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].code, b->code);
+  EXPECT_TRUE(store_->ListDay("night", Day(2))->size() == 2u);
+}
+
+TEST_F(AppointmentsStoreTest, CancelFreesAtOnceOrAfterCooldown) {
+  auto b = store_->Book(At(2, 70), Person(1), "");
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(store_->Cancel(*b, "").ok());
+  EXPECT_EQ(Used(2, 70), 0);
+  auto again = store_->Cancel(*store_->GetBooking(b->code), "");
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetBooking(b->code)->status, "cancelled");
+
+  store_options_.cancel_cooldown = absl::Milliseconds(700);
+  MakeStore();
+  auto c = store_->Book(At(2, 71), Person(2), "");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(store_->Cancel(*c, "").ok());
+  EXPECT_EQ(Used(2, 71), 1) << "the cool-down keeps the slot";
+  ASSERT_TRUE(WaitFor([&] { return Used(2, 71) == 0; }, absl::Seconds(3)));
+  EXPECT_TRUE(store_->Book(At(2, 71), Person(3), "").ok());
+}
+
+TEST_F(AppointmentsStoreTest, QuotaCountsNormalisedEmailsAcrossOffices) {
+  store_options_.quota = 2;
+  store_options_.quota_whitelist = {"counter@kiel.de"};
+  MakeStore();
+  const Office* other = catalog_.FindOffice("other");
+  auto first = store_->Book(At(2, 10), {"A", "Max.Muster+1@GoogleMail.com", ""}, "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(store_->Book(At(2, 11, 1, other), {"A", "maxmuster@gmail.com", ""}, "").ok());
+  auto third = store_->Book(At(2, 12), {"A", "MAX.MUSTER@gmail.com", ""}, "");
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ProblemOf(third.status()), "quota-reached");
+  EXPECT_EQ(Used(2, 12), 0) << "a refused booking changes nothing";
+
+  // Confirming a reservation counts too.
+  auto r = store_->Reserve(At(2, 12), "");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ProblemOf(store_->Confirm(r->id, {"A", "maxmuster@gmail.com", ""}, "").status()),
+            "quota-reached");
+  EXPECT_EQ(Used(2, 12), 1) << "the reservation is still held";
+
+  ASSERT_TRUE(store_->Cancel(*first, "").ok());
+  EXPECT_TRUE(store_->Confirm(r->id, {"A", "maxmuster@gmail.com", ""}, "").ok());
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(store_->Book(At(3, i), {"Counter", "Counter@Kiel.de", ""}, "").ok());
+  }
+}
+
+TEST_F(AppointmentsStoreTest, ClerkStatusTransitions) {
+  auto b = store_->Book(At(1, 5), Person(1), "");
+  ASSERT_TRUE(b.ok());
+  auto in = store_->SetStatus(*b, "checked-in", "");
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(store_->GetBooking(b->code)->status, "checked-in");
+  auto no = store_->SetStatus(*in, "no-show", "");
+  EXPECT_EQ(no.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Cancel(*in, "").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace rathaus::appointments::testing

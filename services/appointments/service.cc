@@ -1,0 +1,453 @@
+#include "services/appointments/service.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/appointments/domain/contact.h"
+#include "services/appointments/domain/ics.h"
+#include "services/appointments/domain/problem.h"
+#include "services/appointments/domain/secrets.h"
+#include "services/appointments/domain/slots.h"
+#include "services/appointments/domain/visit.h"
+#include "shared/log/log.h"
+
+namespace rathaus::appointments {
+namespace {
+
+namespace log = ::rathaus::platform::log;
+
+constexpr int kMaxAvailabilityDays = 63;  // from .. from + 62
+
+std::string Metadata(grpc::ServerContext* ctx, std::string_view key) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find(grpc::string_ref(key.data(), key.size()));
+  return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
+std::string Traceparent(grpc::ServerContext* ctx) {
+  std::string tp = Metadata(ctx, "traceparent");
+  // Only a well-formed W3C value goes into the event: 00-<32 hex>-<16 hex>-<2 hex>.
+  if (tp.size() != 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-') return {};
+  return tp;
+}
+
+grpc::StatusCode CodeOf(absl::StatusCode code) {
+  return static_cast<grpc::StatusCode>(static_cast<int>(code));
+}
+
+std::vector<VisitItem> ItemsOf(const google::protobuf::RepeatedPtrField<v1::ServiceQuantity>& s) {
+  std::vector<VisitItem> items;
+  for (const v1::ServiceQuantity& q : s) items.push_back({q.id(), q.quantity()});
+  return items;
+}
+
+absl::Status UnknownOffice() { return absl::NotFoundError("office not found"); }
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(grpc::ServerContext* ctx, const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  if (std::string field = FieldOf(status); !field.empty()) {
+    ctx->AddTrailingMetadata("rathaus-field", field);
+  }
+  if (std::string problem = ProblemOf(status); !problem.empty()) {
+    ctx->AddTrailingMetadata("rathaus-problem", problem);
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      log::Error("request failed", {{"error", status.ToString()}});
+      return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      log::Warn("storage unavailable", {{"error", status.ToString()}});
+      return grpc::Status(CodeOf(status.code()), "the appointment store is unavailable");
+    default:
+      return grpc::Status(CodeOf(status.code()), std::string(status.message()));
+  }
+}
+
+AppointmentsService::AppointmentsService(const Catalog& catalog, Store& store,
+                                         std::string token_key, std::function<absl::Time()> now)
+    : catalog_(catalog), store_(store), token_key_(std::move(token_key)), now_(std::move(now)) {}
+
+grpc::Status AppointmentsService::ListOffices(grpc::ServerContext*, const v1::ListOfficesRequest*,
+                                              v1::ListOfficesResponse* resp) {
+  for (const Office& o : catalog_.offices) {
+    v1::Office* out = resp->add_offices();
+    out->set_id(o.id);
+    out->set_name(o.name);
+    out->mutable_address()->set_street(o.street);
+    out->mutable_address()->set_postal_code(o.postal_code);
+    out->mutable_address()->set_city(o.city);
+    out->set_time_zone(o.time_zone_name);
+    out->set_hints(o.hints);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AppointmentsService::ListServices(grpc::ServerContext* ctx,
+                                               const v1::ListServicesRequest* req,
+                                               v1::ListServicesResponse* resp) {
+  const Office* office = nullptr;
+  if (!req->office().empty()) {
+    office = catalog_.FindOffice(req->office());
+    if (office == nullptr) return ToGrpcStatus(ctx, UnknownOffice());
+  }
+  for (const ::rathaus::appointments::Service& s : catalog_.services) {
+    const int duration = office ? office->DurationOf(s.id) : s.default_duration_minutes;
+    if (duration == 0) continue;
+    v1::Service* out = resp->add_services();
+    out->set_id(s.id);
+    out->set_name(s.name);
+    out->set_duration_minutes(duration);
+    out->set_max_quantity(s.max_quantity);
+    for (const std::string& other : s.combinable_with) {
+      if (!office || office->DurationOf(other) != 0) out->add_combinable_with(other);
+    }
+    for (const std::string& item : s.what_to_bring) out->add_what_to_bring(item);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AppointmentsService::GetAvailability(grpc::ServerContext* ctx,
+                                                  const v1::GetAvailabilityRequest* req,
+                                                  v1::GetAvailabilityResponse* resp) {
+  return ToGrpcStatus(ctx, DoGetAvailability(*req, resp));
+}
+
+absl::Status AppointmentsService::DoGetAvailability(const v1::GetAvailabilityRequest& req,
+                                                    v1::GetAvailabilityResponse* resp) {
+  if (req.office().empty()) return InvalidField("office", "the office is required");
+  const Office* office = catalog_.FindOffice(req.office());
+  if (office == nullptr) return UnknownOffice();
+  auto visit = PlanVisit(catalog_, *office, ItemsOf(req.services()));
+  if (!visit.ok()) return visit.status();
+  const absl::Time now = now_();
+  absl::CivilDay from = TodayAt(*office, now) + 1;
+  if (!req.from().empty()) {
+    auto parsed = ParseDate(req.from(), "from");
+    if (!parsed.ok()) return parsed.status();
+    from = *parsed;
+  }
+  absl::CivilDay to = from + 6;
+  if (!req.to().empty()) {
+    auto parsed = ParseDate(req.to(), "to");
+    if (!parsed.ok()) return parsed.status();
+    to = *parsed;
+  }
+  if (to < from) return InvalidField("to", "must not be before from");
+  if (to - from >= kMaxAvailabilityDays) {
+    return InvalidField("to", "at most 62 days after from");
+  }
+  const int length = BucketsFor(visit->minutes, office->slot_minutes);
+  std::vector<DayPlan> plans;
+  std::vector<absl::CivilDay> days;
+  for (absl::CivilDay day = from; day <= to; ++day) {
+    DayPlan plan = PlanDay(*office, day, now);
+    if (plan.open.empty()) continue;
+    days.push_back(day);
+    plans.push_back(std::move(plan));
+  }
+  auto used = store_.ReadDays(office->id, days);
+  if (!used.ok()) return used.status();
+  for (size_t d = 0; d < plans.size(); ++d) {
+    for (const FreeStart& s : FreeStarts(plans[d], (*used)[d], office->counters, length)) {
+      const absl::Time start = plans[d].StartOf(s.bucket);
+      v1::Slot* slot = resp->add_slots();
+      slot->set_start(FormatLocal(start, office->time_zone));
+      slot->set_end(FormatLocal(start + absl::Minutes(visit->minutes), office->time_zone));
+      slot->set_free(s.free);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Placement> AppointmentsService::Place(
+    const std::string& office_id,
+    const google::protobuf::RepeatedPtrField<v1::ServiceQuantity>& services,
+    const std::string& start) {
+  if (office_id.empty()) return InvalidField("office", "the office is required");
+  const Office* office = catalog_.FindOffice(office_id);
+  if (office == nullptr) return UnknownOffice();
+  return PlaceAt(*office, ItemsOf(services), start);
+}
+
+absl::StatusOr<Placement> AppointmentsService::PlaceAt(const Office& office,
+                                                       std::vector<VisitItem> items,
+                                                       const std::string& start_text) {
+  auto visit = PlanVisit(catalog_, office, std::move(items));
+  if (!visit.ok()) return visit.status();
+  if (start_text.empty()) return InvalidField("start", "the start time is required");
+  auto start = ParseTimestamp(start_text, "start");
+  if (!start.ok()) return start.status();
+  const absl::CivilDay day = absl::ToCivilDay(*start, office.time_zone);
+  if (!InBookingWindow(office, day, now_())) {
+    return InvalidField("start", absl::StrCat("bookable from tomorrow up to ",
+                                              office.booking_window_days, " days ahead"));
+  }
+  const DayPlan plan = PlanDay(office, day, now_());
+  const int length = BucketsFor(visit->minutes, office.slot_minutes);
+  auto bucket = BucketOf(plan, *start, length);
+  if (!bucket.ok()) return bucket.status();
+  return Placement{.office = office.id, .day = day, .first_bucket = *bucket, .buckets = length,
+                   .counters = office.counters, .start = *start,
+                   .end = *start + absl::Minutes(visit->minutes), .items = visit->items};
+}
+
+absl::StatusOr<Contact> AppointmentsService::CheckContact(const std::string& name,
+                                                          const std::string& email,
+                                                          const std::string& phone) const {
+  auto checked_name = CheckName(name);
+  if (!checked_name.ok()) return checked_name.status();
+  auto checked_email = CheckEmail(email);
+  if (!checked_email.ok()) return checked_email.status();
+  auto checked_phone = CheckPhone(phone);
+  if (!checked_phone.ok()) return checked_phone.status();
+  return Contact{*checked_name, *checked_email, *checked_phone};
+}
+
+grpc::Status AppointmentsService::Reserve(grpc::ServerContext* ctx, const v1::ReserveRequest* req,
+                                          v1::Reservation* resp) {
+  auto placement = Place(req->office(), req->services(), req->start());
+  if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
+  auto r = store_.Reserve(*placement, Traceparent(ctx));
+  if (!r.ok()) return ToGrpcStatus(ctx, r.status());
+  const absl::TimeZone& tz = catalog_.FindOffice(r->office)->time_zone;
+  resp->set_reservation_id(r->id);
+  resp->set_expires_at(FormatLocal(r->expires_at, tz));
+  resp->set_start(FormatLocal(r->start, tz));
+  resp->set_end(FormatLocal(r->end, tz));
+  resp->set_office(r->office);
+  for (const VisitItem& item : r->items) {
+    v1::ServiceQuantity* q = resp->add_services();
+    q->set_id(item.service_id);
+    q->set_quantity(item.quantity);
+  }
+  log::Info("reserved", {{"office", r->office}, {"buckets", placement->buckets}});
+  return grpc::Status::OK;
+}
+
+grpc::Status AppointmentsService::ReleaseReservation(grpc::ServerContext* ctx,
+                                                     const v1::ReleaseReservationRequest* req,
+                                                     google::protobuf::Empty*) {
+  if (!IsReservationId(req->reservation_id())) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("reservation not found"));
+  }
+  return ToGrpcStatus(ctx, store_.Release(req->reservation_id(), Traceparent(ctx)));
+}
+
+grpc::Status AppointmentsService::ConfirmReservation(grpc::ServerContext* ctx,
+                                                     const v1::ConfirmReservationRequest* req,
+                                                     v1::Booking* resp) {
+  if (!IsReservationId(req->reservation_id())) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("reservation not found"));
+  }
+  auto contact = CheckContact(req->name(), req->email(), req->phone());
+  if (!contact.ok()) return ToGrpcStatus(ctx, contact.status());
+  auto booking = store_.Confirm(req->reservation_id(), *contact, Traceparent(ctx));
+  if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
+  ToProto(*booking, /*with_token=*/true, resp);
+  log::Info("booked", {{"code", booking->code}, {"office", booking->office}});
+  return grpc::Status::OK;
+}
+
+grpc::Status AppointmentsService::Book(grpc::ServerContext* ctx, const v1::BookRequest* req,
+                                       v1::Booking* resp) {
+  auto placement = Place(req->office(), req->services(), req->start());
+  if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
+  auto contact = CheckContact(req->name(), req->email(), req->phone());
+  if (!contact.ok()) return ToGrpcStatus(ctx, contact.status());
+  auto booking = store_.Book(*placement, *contact, Traceparent(ctx));
+  if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
+  ToProto(*booking, /*with_token=*/true, resp);
+  log::Info("booked", {{"code", booking->code}, {"office", booking->office}});
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<BookingRecord> AppointmentsService::Authorized(const std::string& code_text,
+                                                              const std::string& token) {
+  // The token is checked before any lookup: a wrong token and an unknown code look the same.
+  std::string code;
+  if (!NormalizeBookingCode(code_text, &code) || !TokenMatches(token_key_, code, token)) {
+    return absl::NotFoundError("booking not found");
+  }
+  return store_.GetBooking(code);
+}
+
+grpc::Status AppointmentsService::GetBooking(grpc::ServerContext* ctx,
+                                             const v1::GetBookingRequest* req, v1::Booking* resp) {
+  auto booking = Authorized(req->code(), req->token());
+  if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
+  ToProto(*booking, /*with_token=*/false, resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status AppointmentsService::CancelBooking(grpc::ServerContext* ctx,
+                                                const v1::CancelBookingRequest* req,
+                                                google::protobuf::Empty*) {
+  auto booking = Authorized(req->code(), req->token());
+  if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
+  if (booking->status == "booked" && booking->start <= now_()) {
+    return ToGrpcStatus(ctx, WithProblem(absl::FailedPreconditionError(
+                                             "the appointment has begun; it can no longer be cancelled"),
+                                         "booking-started"));
+  }
+  absl::Status status = store_.Cancel(*booking, Traceparent(ctx));
+  if (status.ok()) log::Info("cancelled", {{"code", booking->code}});
+  return ToGrpcStatus(ctx, status);
+}
+
+grpc::Status AppointmentsService::RescheduleBooking(grpc::ServerContext* ctx,
+                                                    const v1::RescheduleBookingRequest* req,
+                                                    v1::Booking* resp) {
+  auto booking = Authorized(req->code(), req->token());
+  if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
+  if (booking->status != "booked") {
+    return ToGrpcStatus(ctx, WithProblem(absl::FailedPreconditionError(absl::StrCat(
+                                             "the booking is ", booking->status)),
+                                         "booking-" + booking->status));
+  }
+  if (booking->start <= now_()) {
+    return ToGrpcStatus(ctx, WithProblem(absl::FailedPreconditionError(
+                                             "the appointment has begun; it can no longer be moved"),
+                                         "booking-started"));
+  }
+  const Office* office = catalog_.FindOffice(booking->office);
+  if (office == nullptr) return ToGrpcStatus(ctx, absl::NotFoundError("booking not found"));
+  auto placement = PlaceAt(*office, booking->items, req->start());
+  if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
+  auto moved = store_.Reschedule(*booking, *placement, Traceparent(ctx));
+  if (!moved.ok()) return ToGrpcStatus(ctx, moved.status());
+  ToProto(*moved, /*with_token=*/false, resp);
+  log::Info("rescheduled", {{"code", moved->code}, {"sequence", moved->reschedule_count}});
+  return grpc::Status::OK;
+}
+
+grpc::Status AppointmentsService::GetBookingCalendar(grpc::ServerContext* ctx,
+                                                     const v1::GetBookingRequest* req,
+                                                     rathaus::common::v1::File* resp) {
+  auto booking = Authorized(req->code(), req->token());
+  if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
+  const Office* office = catalog_.FindOffice(booking->office);
+  if (office == nullptr) return ToGrpcStatus(ctx, absl::NotFoundError("booking not found"));
+  std::vector<std::string> names;
+  std::vector<std::string> bring;
+  for (const VisitItem& item : booking->items) {
+    const ::rathaus::appointments::Service* s = catalog_.FindService(item.service_id);
+    const std::string name = s ? s->name : item.service_id;
+    names.push_back(item.quantity > 1 ? absl::StrCat(item.quantity, " × ", name) : name);
+    if (s) bring.insert(bring.end(), s->what_to_bring.begin(), s->what_to_bring.end());
+  }
+  CalendarEntry entry{
+      .code = booking->code, .start = booking->start, .end = booking->end,
+      .sequence = booking->reschedule_count, .cancelled = booking->status == "cancelled",
+      .summary = absl::StrCat(office->name, ": ", absl::StrJoin(names, ", ")),
+      .location = absl::StrCat(office->name, ", ", office->street, ", ", office->postal_code, " ",
+                               office->city),
+      .description = absl::StrCat("Buchungscode: ", booking->code,
+                                  bring.empty() ? "" : "\nBitte mitbringen: ",
+                                  absl::StrJoin(bring, ", "),
+                                  office->hints.empty() ? "" : "\n", office->hints),
+      .stamp = now_()};
+  resp->set_content_type("text/calendar; charset=utf-8");
+  resp->set_filename(absl::StrCat("termin-", booking->code, ".ics"));
+  resp->set_content(RenderIcs(entry));
+  return grpc::Status::OK;
+}
+
+absl::Status AppointmentsService::ClerkMayAccess(grpc::ServerContext* ctx,
+                                                 const std::string& office) {
+  const std::string subject = Metadata(ctx, "rathaus-clerk-subject");
+  const std::string offices = Metadata(ctx, "rathaus-clerk-offices");
+  if (subject.empty() || offices.empty()) {
+    return absl::UnauthenticatedError("clerk credentials are required");
+  }
+  for (absl::string_view allowed : absl::StrSplit(offices, ',', absl::SkipWhitespace())) {
+    allowed = absl::StripAsciiWhitespace(allowed);
+    if (allowed == "*" || allowed == office) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError("the clerk may not access this office");
+}
+
+grpc::Status AppointmentsService::ListOfficeBookings(grpc::ServerContext* ctx,
+                                                     const v1::ListOfficeBookingsRequest* req,
+                                                     v1::ListOfficeBookingsResponse* resp) {
+  if (absl::Status s = ClerkMayAccess(ctx, req->office()); !s.ok()) return ToGrpcStatus(ctx, s);
+  if (catalog_.FindOffice(req->office()) == nullptr) return ToGrpcStatus(ctx, UnknownOffice());
+  auto day = ParseDate(req->date(), "date");
+  if (!day.ok()) return ToGrpcStatus(ctx, day.status());
+  auto bookings = store_.ListDay(req->office(), *day);
+  if (!bookings.ok()) return ToGrpcStatus(ctx, bookings.status());
+  for (const BookingRecord& b : *bookings) ToProto(b, /*with_token=*/false, resp->add_bookings());
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<BookingRecord> AppointmentsService::ClerkBooking(grpc::ServerContext* ctx,
+                                                                const std::string& code_text) {
+  // Authentication first, so an anonymous caller learns nothing about codes.
+  if (Metadata(ctx, "rathaus-clerk-subject").empty() ||
+      Metadata(ctx, "rathaus-clerk-offices").empty()) {
+    return absl::UnauthenticatedError("clerk credentials are required");
+  }
+  std::string code;
+  if (!NormalizeBookingCode(code_text, &code)) return absl::NotFoundError("booking not found");
+  auto booking = store_.GetBooking(code);
+  if (!booking.ok()) return booking.status();
+  if (absl::Status s = ClerkMayAccess(ctx, booking->office); !s.ok()) return s;
+  return booking;
+}
+
+grpc::Status AppointmentsService::ClerkStatus(grpc::ServerContext* ctx, const std::string& code,
+                                              std::string_view status, v1::Booking* resp) {
+  auto booking = ClerkBooking(ctx, code);
+  if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
+  if (status == "no-show" && booking->status == "booked" && now_() < booking->start) {
+    return ToGrpcStatus(ctx, WithProblem(absl::FailedPreconditionError(
+                                             "a no-show can be marked only after the start time"),
+                                         "booking-not-started"));
+  }
+  auto changed = store_.SetStatus(*booking, status, Traceparent(ctx));
+  if (!changed.ok()) return ToGrpcStatus(ctx, changed.status());
+  ToProto(*changed, /*with_token=*/false, resp);
+  log::Info("status changed", {{"code", changed->code}, {"status", changed->status}});
+  return grpc::Status::OK;
+}
+
+grpc::Status AppointmentsService::CheckIn(grpc::ServerContext* ctx,
+                                          const v1::ClerkBookingRequest* req, v1::Booking* resp) {
+  return ClerkStatus(ctx, req->code(), "checked-in", resp);
+}
+
+grpc::Status AppointmentsService::MarkNoShow(grpc::ServerContext* ctx,
+                                             const v1::ClerkBookingRequest* req,
+                                             v1::Booking* resp) {
+  return ClerkStatus(ctx, req->code(), "no-show", resp);
+}
+
+void AppointmentsService::ToProto(const BookingRecord& b, bool with_token, v1::Booking* out) const {
+  const Office* office = catalog_.FindOffice(b.office);
+  const absl::TimeZone tz = office ? office->time_zone : absl::UTCTimeZone();
+  out->set_code(b.code);
+  if (with_token) out->set_token(BookingToken(token_key_, b.code));
+  out->set_office(b.office);
+  for (const VisitItem& item : b.items) {
+    v1::ServiceQuantity* q = out->add_services();
+    q->set_id(item.service_id);
+    q->set_quantity(item.quantity);
+  }
+  out->set_start(FormatLocal(b.start, tz));
+  out->set_end(FormatLocal(b.end, tz));
+  out->set_status(b.status);
+  out->set_name(b.contact.name);
+  out->set_email(b.contact.email);
+  out->set_phone(b.contact.phone);
+  out->set_reschedule_count(b.reschedule_count);
+  out->set_created_at(FormatLocal(b.created_at, tz));
+}
+
+}  // namespace rathaus::appointments

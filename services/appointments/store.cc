@@ -1,0 +1,456 @@
+#include "services/appointments/store.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "rathaus_appointments_embedded.h"
+#include "rathaus/appointments/v1/events.pb.h"
+#include "services/appointments/domain/contact.h"
+#include "services/appointments/domain/problem.h"
+#include "services/appointments/domain/secrets.h"
+#include "services/appointments/domain/slots.h"
+#include "shared/log/log.h"
+
+namespace rathaus::appointments {
+namespace {
+
+namespace redis = ::rathaus::platform::redis;
+namespace v1 = ::rathaus::appointments::v1;
+namespace lua = ::rathaus::appointments::embedded;
+
+redis::Script Load(std::string name, std::string_view body) {
+  return redis::Script::WithPrelude(std::move(name),
+                                    absl::StrCat(std::string(lua::kLib), "\n", std::string(body)));
+}
+
+const redis::Script& AvailabilityScript() { static const redis::Script s = Load("appt_availability", lua::kAvailability); return s; }
+const redis::Script& ReserveScript() { static const redis::Script s = Load("appt_reserve", lua::kReserve); return s; }
+const redis::Script& ReleaseScript() { static const redis::Script s = Load("appt_release", lua::kRelease); return s; }
+const redis::Script& ConfirmScript() { static const redis::Script s = Load("appt_confirm", lua::kConfirm); return s; }
+const redis::Script& BookScript() { static const redis::Script s = Load("appt_book", lua::kBook); return s; }
+const redis::Script& RescheduleScript() { static const redis::Script s = Load("appt_reschedule", lua::kReschedule); return s; }
+const redis::Script& CancelScript() { static const redis::Script s = Load("appt_cancel", lua::kCancel); return s; }
+const redis::Script& SetStatusScript() { static const redis::Script s = Load("appt_set_status", lua::kSetStatus); return s; }
+const redis::Script& ExpireScript() { static const redis::Script s = Load("appt_expire", lua::kExpire); return s; }
+
+std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
+int64_t Int(const std::string& s) {
+  int64_t v = 0;
+  return absl::SimpleAtoi(s, &v) ? v : 0;
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t ns = absl::ToUnixNanos(t);
+  out->set_seconds(ns / 1000000000);
+  out->set_nanos(static_cast<int32_t>(ns % 1000000000));
+}
+
+template <typename Event>
+void SetServices(const std::vector<VisitItem>& items, Event* e) {
+  for (const VisitItem& item : items) {
+    v1::ServiceQuantity* q = e->add_services();
+    q->set_id(item.service_id);
+    q->set_quantity(item.quantity);
+  }
+}
+
+const std::string& Tag(const redis::Reply& reply) {
+  static const std::string kEmpty;
+  return reply.is_array() && !reply.elements.empty() ? reply.elements[0].str : kEmpty;
+}
+
+absl::Status SlotTaken() {
+  return WithProblem(absl::AbortedError("the requested time is no longer free"), "slot-taken");
+}
+absl::Status QuotaReached() {
+  return WithProblem(absl::FailedPreconditionError(
+                         "this e-mail address has reached its number of active bookings"),
+                     "quota-reached");
+}
+absl::Status ReservationExpired() {
+  return WithProblem(absl::FailedPreconditionError("the reservation has expired"),
+                     "reservation-expired");
+}
+absl::Status ReservationNotFound() { return absl::NotFoundError("reservation not found"); }
+absl::Status BookingNotFound() { return absl::NotFoundError("booking not found"); }
+absl::Status WrongStatus(const std::string& status) {
+  return WithProblem(absl::FailedPreconditionError(absl::StrCat("the booking is ", status)),
+                     "booking-" + status);
+}
+absl::Status Changed() {
+  return absl::AbortedError("the booking was changed at the same time; read it again");
+}
+absl::Status Unexpected(const redis::Script& script, const redis::Reply& reply) {
+  return absl::InternalError(absl::StrCat(script.name(), ": unexpected reply ", Tag(reply)));
+}
+
+std::map<std::string, std::string> ToMap(const redis::Reply& reply) {
+  std::map<std::string, std::string> map;
+  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    map[reply.elements[i].str] = reply.elements[i + 1].str;
+  }
+  return map;
+}
+
+absl::StatusOr<BookingRecord> ParseBooking(const std::string& code,
+                                           std::map<std::string, std::string> f) {
+  if (f.empty()) return BookingNotFound();
+  BookingRecord b;
+  b.code = code;
+  b.office = f["office"];
+  if (!absl::ParseCivilTime(f["date"], &b.day)) {
+    return absl::DataLossError(absl::StrCat("booking ", code, " has a bad date"));
+  }
+  b.first_bucket = static_cast<int>(Int(f["b0"]));
+  b.buckets = static_cast<int>(Int(f["n"]));
+  b.items = DecodeItems(f["services"]);
+  b.start = absl::FromUnixMillis(Int(f["start"]));
+  b.end = absl::FromUnixMillis(Int(f["end"]));
+  b.status = f["status"];
+  b.contact = {f["name"], f["email"], f["phone"]};
+  b.reschedule_count = static_cast<int>(Int(f["rc"]));
+  b.created_at = absl::FromUnixMillis(Int(f["created"]));
+  b.reservation_id = f["reservation"];
+  return b;
+}
+
+}  // namespace
+
+std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+Store::Store(redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOptions options)
+    : pool_(pool), outbox_(outbox), options_(std::move(options)) {}
+
+absl::StatusOr<redis::Reply> Store::Run(const redis::Script& script,
+                                        std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {options_.key_prefix, outbox_.stream_key()});
+  return pool_.Eval(script, {}, argv);
+}
+
+std::string Store::QuotaKeyFor(const std::string& email) const {
+  std::string normalized = NormalizeEmailForQuota(email);
+  return options_.quota_whitelist.contains(normalized) ? std::string() : normalized;
+}
+
+absl::StatusOr<std::vector<std::vector<int>>> Store::ReadDays(
+    const std::string& office, const std::vector<absl::CivilDay>& days) {
+  std::vector<std::vector<int>> result(days.size());
+  if (days.empty()) return result;
+  std::vector<redis::ScriptCall> calls;
+  for (absl::CivilDay day : days) {
+    calls.push_back({{}, {options_.key_prefix, outbox_.stream_key(), office, FormatDay(day)}});
+  }
+  auto replies = pool_.EvalMany(AvailabilityScript(), calls);
+  if (!replies.ok()) return replies.status();
+  for (size_t d = 0; d < days.size(); ++d) {
+    const absl::StatusOr<redis::Reply>& reply = (*replies)[d];
+    if (!reply.ok()) return reply.status();
+    if (!reply->is_array() || reply->elements.size() != 3) {
+      return Unexpected(AvailabilityScript(), *reply);
+    }
+    std::vector<int>& used = result[d];
+    auto add = [&used](int64_t bucket, int64_t delta) {
+      if (bucket < 0 || bucket > 10000) return;
+      if (used.size() <= static_cast<size_t>(bucket)) used.resize(bucket + 1, 0);
+      used[bucket] += static_cast<int>(delta);
+    };
+    const auto& counts = reply->elements[1].elements;
+    for (size_t i = 0; i + 1 < counts.size(); i += 2) add(Int(counts[i].str), Int(counts[i + 1].str));
+    // Holds that ended but were not purged yet are free already.
+    for (const redis::Reply& member : reply->elements[2].elements) {
+      std::vector<absl::string_view> parts = absl::StrSplit(member.str, '|');
+      int64_t first = 0, n = 0;
+      if (parts.size() != 3 || !absl::SimpleAtoi(parts[1], &first) ||
+          !absl::SimpleAtoi(parts[2], &n)) {
+        continue;
+      }
+      for (int64_t b = first; b < first + n; ++b) add(b, -1);
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string_view traceparent) {
+  ReservationRecord r{.id = NewReservationId(), .office = p.office, .items = p.items,
+                      .start = p.start, .end = p.end};
+  v1::AppointmentReserved reserved;
+  reserved.set_reservation_id(r.id);
+  reserved.set_office(p.office);
+  SetServices(p.items, &reserved);
+  SetTimestamp(p.start, reserved.mutable_start());
+  SetTimestamp(p.end, reserved.mutable_end());
+  v1::ReservationExpired expired;
+  expired.set_reservation_id(r.id);
+  expired.set_office(p.office);
+  SetTimestamp(p.start, expired.mutable_start());
+  SetTimestamp(p.end, expired.mutable_end());
+
+  std::vector<std::string> argv = {p.office, FormatDay(p.day), absl::StrCat(p.first_bucket),
+                                   absl::StrCat(p.buckets), absl::StrCat(p.counters),
+                                   absl::StrCat(absl::ToInt64Milliseconds(options_.hold)), r.id,
+                                   Ms(p.start), Ms(p.end), EncodeItems(p.items)};
+  platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(r.id, reserved, traceparent), &argv);
+  platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(r.id, expired, traceparent), &argv);
+  auto reply = Run(ReserveScript(), std::move(argv));
+  if (!reply.ok()) return reply.status();
+  const std::string& tag = Tag(*reply);
+  if (tag == "taken") return SlotTaken();
+  if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ReserveScript(), *reply);
+  r.expires_at = absl::FromUnixMillis(reply->elements[1].integer);
+  if (hold_listener_) hold_listener_(r.expires_at);
+  return r;
+}
+
+absl::Status Store::Release(const std::string& reservation_id, std::string_view traceparent) {
+  auto fields = pool_.Command({"HMGET", options_.key_prefix + "res:" + reservation_id, "kind",
+                               "office", "start", "end"});
+  if (!fields.ok()) return fields.status();
+  if (fields->elements.size() != 4 || fields->elements[0].str != "reservation") {
+    return ReservationNotFound();
+  }
+  v1::ReservationReleased released;
+  released.set_reservation_id(reservation_id);
+  released.set_office(fields->elements[1].str);
+  SetTimestamp(absl::FromUnixMillis(Int(fields->elements[2].str)), released.mutable_start());
+  SetTimestamp(absl::FromUnixMillis(Int(fields->elements[3].str)), released.mutable_end());
+  std::vector<std::string> argv = {reservation_id};
+  platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(reservation_id, released, traceparent),
+                                       &argv);
+  auto reply = Run(ReleaseScript(), std::move(argv));
+  if (!reply.ok()) return reply.status();
+  const std::string& tag = Tag(*reply);
+  if (tag == "ok") return absl::OkStatus();
+  if (tag == "expired") return ReservationExpired();
+  if (tag == "unknown") return ReservationNotFound();
+  return Unexpected(ReleaseScript(), *reply);
+}
+
+absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
+                                             const Contact& contact,
+                                             std::string_view traceparent) {
+  auto fields = pool_.Command({"HGETALL", options_.key_prefix + "res:" + reservation_id});
+  if (!fields.ok()) return fields.status();
+  std::map<std::string, std::string> f = ToMap(*fields);
+  if (f["kind"] != "reservation") return ReservationNotFound();
+  if (f["status"] == "expired") return ReservationExpired();
+  if (f["status"] == "confirmed") {
+    return WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
+                       "reservation-confirmed");
+  }
+  if (f["status"] != "held") return ReservationNotFound();
+
+  BookingRecord b;
+  b.office = f["office"];
+  if (!absl::ParseCivilTime(f["date"], &b.day)) return absl::DataLossError("reservation date");
+  b.first_bucket = static_cast<int>(Int(f["b0"]));
+  b.buckets = static_cast<int>(Int(f["n"]));
+  b.items = DecodeItems(f["services"]);
+  b.start = absl::FromUnixMillis(Int(f["start"]));
+  b.end = absl::FromUnixMillis(Int(f["end"]));
+  b.status = "booked";
+  b.contact = contact;
+  b.reservation_id = reservation_id;
+
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    b.code = NewBookingCode();
+    v1::AppointmentBooked booked;
+    booked.set_code(b.code);
+    booked.set_office(b.office);
+    SetServices(b.items, &booked);
+    SetTimestamp(b.start, booked.mutable_start());
+    SetTimestamp(b.end, booked.mutable_end());
+    booked.set_reservation_id(reservation_id);
+    std::vector<std::string> argv = {reservation_id, b.code, QuotaKeyFor(contact.email),
+                                     absl::StrCat(options_.quota), contact.name, contact.email,
+                                     contact.phone,
+                                     absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
+    platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
+    auto reply = Run(ConfirmScript(), std::move(argv));
+    if (!reply.ok()) return reply.status();
+    const std::string& tag = Tag(*reply);
+    if (tag == "code-collision") continue;
+    if (tag == "expired") return ReservationExpired();
+    if (tag == "quota") return QuotaReached();
+    if (tag == "unknown") return ReservationNotFound();
+    if (tag == "confirmed") {
+      return WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
+                         "reservation-confirmed");
+    }
+    if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ConfirmScript(), *reply);
+    b.created_at = absl::FromUnixMillis(reply->elements[1].integer);
+    return b;
+  }
+  return absl::InternalError("no free booking code after 5 attempts");
+}
+
+absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& contact,
+                                          std::string_view traceparent) {
+  BookingRecord b{.office = p.office, .day = p.day, .first_bucket = p.first_bucket,
+                  .buckets = p.buckets, .items = p.items, .start = p.start, .end = p.end,
+                  .status = "booked", .contact = contact};
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    b.code = NewBookingCode();
+    v1::AppointmentBooked booked;
+    booked.set_code(b.code);
+    booked.set_office(b.office);
+    SetServices(b.items, &booked);
+    SetTimestamp(b.start, booked.mutable_start());
+    SetTimestamp(b.end, booked.mutable_end());
+    std::vector<std::string> argv = {
+        p.office, FormatDay(p.day), absl::StrCat(p.first_bucket), absl::StrCat(p.buckets),
+        absl::StrCat(p.counters), b.code, QuotaKeyFor(contact.email),
+        absl::StrCat(options_.quota), Ms(p.start), Ms(p.end), EncodeItems(p.items),
+        contact.name, contact.email, contact.phone,
+        absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
+    platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
+    auto reply = Run(BookScript(), std::move(argv));
+    if (!reply.ok()) return reply.status();
+    const std::string& tag = Tag(*reply);
+    if (tag == "code-collision") continue;
+    if (tag == "taken") return SlotTaken();
+    if (tag == "quota") return QuotaReached();
+    if (tag != "ok" || reply->elements.size() != 2) return Unexpected(BookScript(), *reply);
+    b.created_at = absl::FromUnixMillis(reply->elements[1].integer);
+    return b;
+  }
+  return absl::InternalError("no free booking code after 5 attempts");
+}
+
+absl::StatusOr<BookingRecord> Store::GetBooking(const std::string& code) {
+  auto reply = pool_.Command({"HGETALL", options_.key_prefix + "bk:" + code});
+  if (!reply.ok()) return reply.status();
+  return ParseBooking(code, ToMap(*reply));
+}
+
+absl::StatusOr<BookingRecord> Store::Reschedule(const BookingRecord& current, const Placement& to,
+                                                std::string_view traceparent) {
+  v1::AppointmentRescheduled event;
+  event.set_code(current.code);
+  event.set_office(current.office);
+  SetServices(current.items, &event);
+  SetTimestamp(current.start, event.mutable_previous_start());
+  SetTimestamp(current.end, event.mutable_previous_end());
+  SetTimestamp(to.start, event.mutable_start());
+  SetTimestamp(to.end, event.mutable_end());
+  event.set_sequence(current.reschedule_count + 1);
+  std::vector<std::string> argv = {
+      current.code, absl::StrCat(current.reschedule_count), FormatDay(to.day),
+      absl::StrCat(to.first_bucket), absl::StrCat(to.buckets), absl::StrCat(to.counters),
+      Ms(to.start), Ms(to.end), absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
+  platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(current.code, event, traceparent), &argv);
+  auto reply = Run(RescheduleScript(), std::move(argv));
+  if (!reply.ok()) return reply.status();
+  const std::string& tag = Tag(*reply);
+  if (tag == "unknown") return BookingNotFound();
+  if (tag == "status" && reply->elements.size() == 2) return WrongStatus(reply->elements[1].str);
+  if (tag == "changed") return Changed();
+  if (tag == "taken") return SlotTaken();
+  if (tag != "ok" || reply->elements.size() != 2) return Unexpected(RescheduleScript(), *reply);
+  BookingRecord b = current;
+  b.day = to.day;
+  b.first_bucket = to.first_bucket;
+  b.buckets = to.buckets;
+  b.start = to.start;
+  b.end = to.end;
+  b.reschedule_count = static_cast<int>(reply->elements[1].integer);
+  return b;
+}
+
+absl::Status Store::Cancel(const BookingRecord& current, std::string_view traceparent) {
+  v1::AppointmentCancelled event;
+  event.set_code(current.code);
+  event.set_office(current.office);
+  SetServices(current.items, &event);
+  SetTimestamp(current.start, event.mutable_start());
+  SetTimestamp(current.end, event.mutable_end());
+  std::vector<std::string> argv = {
+      current.code, absl::StrCat(current.reschedule_count),
+      absl::StrCat(absl::ToInt64Milliseconds(options_.cancel_cooldown))};
+  platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(current.code, event, traceparent), &argv);
+  auto reply = Run(CancelScript(), std::move(argv));
+  if (!reply.ok()) return reply.status();
+  const std::string& tag = Tag(*reply);
+  if (tag == "ok") return absl::OkStatus();
+  if (tag == "unknown") return BookingNotFound();
+  if (tag == "status" && reply->elements.size() == 2) return WrongStatus(reply->elements[1].str);
+  if (tag == "changed") return Changed();
+  return Unexpected(CancelScript(), *reply);
+}
+
+absl::StatusOr<BookingRecord> Store::SetStatus(const BookingRecord& current,
+                                               std::string_view status,
+                                               std::string_view traceparent) {
+  std::vector<std::string> argv = {current.code, std::string(status)};
+  const absl::Time now = absl::Now();
+  if (status == "checked-in") {
+    v1::AppointmentCheckedIn event;
+    event.set_code(current.code);
+    event.set_office(current.office);
+    SetServices(current.items, &event);
+    SetTimestamp(current.start, event.mutable_start());
+    SetTimestamp(now, event.mutable_checked_in_at());
+    platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(current.code, event, traceparent), &argv);
+  } else if (status == "no-show") {
+    v1::AppointmentNoShow event;
+    event.set_code(current.code);
+    event.set_office(current.office);
+    SetServices(current.items, &event);
+    SetTimestamp(current.start, event.mutable_start());
+    platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(current.code, event, traceparent), &argv);
+  } else {
+    return absl::InternalError(absl::StrCat("SetStatus: unsupported status ",
+                                            absl::string_view(status.data(), status.size())));
+  }
+  auto reply = Run(SetStatusScript(), std::move(argv));
+  if (!reply.ok()) return reply.status();
+  const std::string& tag = Tag(*reply);
+  if (tag == "unknown") return BookingNotFound();
+  if (tag == "status" && reply->elements.size() == 2) return WrongStatus(reply->elements[1].str);
+  if (tag != "ok") return Unexpected(SetStatusScript(), *reply);
+  BookingRecord b = current;
+  b.status = std::string(status);
+  return b;
+}
+
+absl::StatusOr<std::vector<BookingRecord>> Store::ListDay(const std::string& office,
+                                                          absl::CivilDay day) {
+  auto codes = pool_.Command({"SMEMBERS", absl::StrCat(options_.key_prefix, "day:", office, ":",
+                                                       FormatDay(day))});
+  if (!codes.ok()) return codes.status();
+  std::vector<BookingRecord> bookings;
+  if (codes->elements.empty()) return bookings;
+  std::vector<std::vector<std::string>> commands;
+  for (const redis::Reply& code : codes->elements) {
+    commands.push_back({"HGETALL", options_.key_prefix + "bk:" + code.str});
+  }
+  auto replies = pool_.Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (size_t i = 0; i < replies->size(); ++i) {
+    if (!(*replies)[i].ok()) return (*replies)[i].status();
+    auto booking = ParseBooking(codes->elements[i].str, ToMap(*(*replies)[i]));
+    if (booking.ok()) bookings.push_back(std::move(*booking));  // gone: retention ended
+  }
+  std::sort(bookings.begin(), bookings.end(), [](const BookingRecord& a, const BookingRecord& b) {
+    return std::tie(a.start, a.code) < std::tie(b.start, b.code);
+  });
+  return bookings;
+}
+
+absl::StatusOr<Store::ExpireResult> Store::ExpireDue(int max_days) {
+  auto reply = Run(ExpireScript(), {absl::StrCat(max_days)});
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_array() || reply->elements.size() != 3) return Unexpected(ExpireScript(), *reply);
+  ExpireResult result;
+  result.freed = reply->elements[0].integer;
+  if (reply->elements[1].integer >= 0) result.next = absl::FromUnixMillis(reply->elements[1].integer);
+  result.now = absl::FromUnixMillis(reply->elements[2].integer);
+  return result;
+}
+
+}  // namespace rathaus::appointments

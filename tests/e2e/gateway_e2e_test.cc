@@ -1,0 +1,517 @@
+// The citizen's and the clerk's whole path through the real system: HTTP -> rathaus-gateway ->
+// gRPC -> rathaus-appointments -> Redis (+ Kafka via the outbox). Both binaries run as child
+// processes on free loopback ports; answers are parsed into the proto messages, which also
+// proves the JSON keys match the contract.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "rathaus/appointments/v1/appointments.pb.h"
+#include "tests/harness/harness.h"
+
+namespace rathaus::testing {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace v1 = rathaus::appointments::v1;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct Answer {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+// One request on a fresh connection; status 0 when the connection failed.
+Answer Send(int port, http::verb verb, const std::string& target, const std::string& body = "",
+            const std::map<std::string, std::string>& headers = {}) {
+  Answer answer;
+  try {
+    net::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(30));
+    stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                                          static_cast<unsigned short>(port)));
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, "127.0.0.1");
+    bool has_type = false;
+    for (const auto& [k, v] : headers) {
+      req.set(k, v);
+      has_type = has_type || absl::EqualsIgnoreCase(k, "content-type");
+    }
+    if (!body.empty() && !has_type) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1 << 24);
+    http::read(stream, buffer, parser);
+    auto res = parser.release();
+    answer.status = res.result_int();
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(c));
+      answer.headers[name] = std::string(f.value());
+    }
+    answer.body = res.body();
+    beast::error_code ec;
+    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  } catch (const std::exception&) {
+    answer.status = 0;
+  }
+  return answer;
+}
+
+template <typename M>
+M Parse(const Answer& a) {
+  M m;
+  auto s = google::protobuf::util::JsonStringToMessage(a.body, &m);
+  EXPECT_TRUE(s.ok()) << s.ToString() << " in " << a.body;
+  return m;
+}
+
+std::string WriteTemp(const std::string& name, const std::string& content) {
+  const std::string path = absl::StrCat("/tmp/", UniqueName(name));
+  std::ofstream(path) << content;
+  return path;
+}
+
+std::string RunTool(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string GatewayBinary() { return BinaryDir() + "/../gateway/rathaus-gateway"; }
+std::string DevTokenBinary() { return BinaryDir() + "/../gateway/rathaus-dev-token"; }
+std::string ServiceBinary() {
+  return BinaryDir() + "/../services/appointments/rathaus-appointments";
+}
+
+// One appointments service and one gateway for the whole suite.
+class System {
+ public:
+  System() {
+    const Servers& servers = SharedServers();
+    const std::string prefix = UniqueName("e2e");
+    key_file_ = WriteTemp("booking-key", std::string(48, 'k') + prefix);
+    RunTool(absl::StrCat(DevTokenBinary(), " keygen /tmp/", prefix, "-clerk.pem /tmp/", prefix,
+                         "-clerk.pub"));
+    clerk_key_ = absl::StrCat("/tmp/", prefix, "-clerk.pem");
+    clerk_pub_ = absl::StrCat("/tmp/", prefix, "-clerk.pub");
+    grpc_port_ = FreePort();
+    service_ = std::make_unique<Child>(
+        ServiceBinary(), std::vector<std::string>{},
+        std::map<std::string, std::string>{
+            {"RATHAUS_REDIS_URL", servers.redis_url},
+            {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
+            {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", grpc_port_)},
+            {"RATHAUS_BOOKING_TOKEN_KEY_FILE", key_file_},
+            {"RATHAUS_RESERVATION_HOLD", "3s"},
+            {"RATHAUS_LOG_LEVEL", "warn"}});
+    port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"}}, &gateway_);
+  }
+
+  // Starts a gateway in front of the suite's service; returns its port once it is ready.
+  int StartGateway(std::map<std::string, std::string> env, std::unique_ptr<Child>* child) {
+    const int port = FreePort();
+    env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
+    env.emplace("RATHAUS_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port));
+    env.emplace("RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", grpc_port_));
+    env.emplace("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_);
+    env.emplace("RATHAUS_GATEWAY_REDIS_PREFIX", UniqueName("gw") + ":");
+    env.emplace("RATHAUS_GATEWAY_IO_THREADS", "2");
+    *child = std::make_unique<Child>(GatewayBinary(), std::vector<std::string>{}, env);
+    const bool ready = WaitFor(
+        [&] { return Send(port, http::verb::get, "/readyz").status == 200; }, absl::Seconds(60));
+    EXPECT_TRUE(ready) << "gateway: " << (*child)->Stderr() << "\nservice: " << service_->Stderr();
+    return port;
+  }
+
+  std::string ClerkToken(const std::string& offices) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " clerk ", clerk_key_, " --offices ", offices));
+  }
+
+  int port() const { return port_; }
+
+ private:
+  std::string key_file_, clerk_key_, clerk_pub_;
+  int grpc_port_ = 0;
+  int port_ = 0;
+  std::unique_ptr<Child> service_;
+  std::unique_ptr<Child> gateway_;
+};
+
+System* sys = nullptr;
+
+class GatewayE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (sys == nullptr) sys = new System();
+  }
+  static void TearDownTestSuite() {
+    delete sys;
+    sys = nullptr;
+  }
+
+  Answer Get(const std::string& target, const std::map<std::string, std::string>& h = {}) {
+    return Send(sys->port(), http::verb::get, target, "", h);
+  }
+  Answer Post(const std::string& target, const std::string& body,
+              const std::map<std::string, std::string>& h = {}) {
+    return Send(sys->port(), http::verb::post, target, body, h);
+  }
+  Answer Delete(const std::string& target, const std::map<std::string, std::string>& h = {}) {
+    return Send(sys->port(), http::verb::delete_, target, "", h);
+  }
+
+  // The catalog's first office and a service offered there.
+  void PickOfficeAndService(int office_index, std::string* office, std::string* service) {
+    Answer offices = Get("/api/v1/offices");
+    ASSERT_EQ(offices.status, 200) << offices.body;
+    auto list = Parse<v1::ListOfficesResponse>(offices);
+    ASSERT_GT(list.offices_size(), 0);
+    *office = list.offices(office_index % list.offices_size()).id();
+    Answer services = Get("/api/v1/services?office=" + *office);
+    ASSERT_EQ(services.status, 200) << services.body;
+    auto s = Parse<v1::ListServicesResponse>(services);
+    ASSERT_GT(s.services_size(), 0);
+    *service = s.services(0).id();
+  }
+
+  std::vector<v1::Slot> Slots(const std::string& office, const std::string& service) {
+    Answer a = Get(absl::StrCat("/api/v1/availability?office=", office, "&service=", service));
+    EXPECT_EQ(a.status, 200) << a.body;
+    const auto r = Parse<v1::GetAvailabilityResponse>(a);
+    std::vector<v1::Slot> out;
+    for (const v1::Slot& s : r.slots()) out.push_back(s);
+    return out;
+  }
+
+  int FreeAt(const std::string& office, const std::string& service, const std::string& start) {
+    for (const auto& s : Slots(office, service)) {
+      if (s.start() == start) return s.free();
+    }
+    return -1;
+  }
+
+  static std::string BookBody(const std::string& office, const std::string& service,
+                              const std::string& start, const std::string& email) {
+    return absl::StrCat(R"({"office":")", office, R"(","services":[{"id":")", service,
+                        R"(","quantity":1}],"start":")", start,
+                        R"(","name":"Erika Mustermann","email":")", email, R"("})");
+  }
+};
+
+TEST_F(GatewayE2eTest, OperationalEndpoints) {
+  EXPECT_EQ(Get("/healthz").status, 200);
+  EXPECT_EQ(Get("/readyz").status, 200);
+  Answer spec = Get("/api/openapi.yaml");
+  EXPECT_EQ(spec.status, 200);
+  EXPECT_TRUE(absl::StartsWith(spec.body, "openapi: 3.1.0"));
+  Answer offices = Get("/api/v1/offices", {{"X-Request-Id", "e2e-request-1"}});
+  EXPECT_EQ(offices.Header("x-request-id"), "e2e-request-1");
+  EXPECT_FALSE(Get("/api/v1/offices").Header("x-request-id").empty());
+  Answer metrics = Get("/metrics");
+  EXPECT_TRUE(absl::StrContains(
+      metrics.body, R"(rathaus_gateway_http_requests_total{method="GET",route="/api/v1/offices",status="200"})"));
+  EXPECT_TRUE(absl::StrContains(metrics.body, "rathaus_gateway_http_request_duration_seconds_bucket"));
+}
+
+TEST_F(GatewayE2eTest, CitizenFlow) {
+  std::string office, service;
+  PickOfficeAndService(0, &office, &service);
+  std::vector<v1::Slot> slots = Slots(office, service);
+  ASSERT_GT(slots.size(), 20u);
+  const v1::Slot first = slots[10];
+  const v1::Slot second = slots[14];
+  ASSERT_GT(first.free(), 0);
+
+  Answer reserved = Post("/api/v1/reservations",
+                         absl::StrCat(R"({"office":")", office, R"(","services":[{"id":")", service,
+                                      R"("}],"start":")", first.start(), R"("})"));
+  ASSERT_EQ(reserved.status, 201) << reserved.body;
+  auto reservation = Parse<v1::Reservation>(reserved);
+  EXPECT_FALSE(reservation.reservation_id().empty());
+  EXPECT_EQ(reservation.start(), first.start());
+  EXPECT_FALSE(reservation.expires_at().empty());
+  EXPECT_EQ(FreeAt(office, service, first.start()), first.free() - 1);
+
+  Answer confirmed =
+      Post(absl::StrCat("/api/v1/reservations/", reservation.reservation_id(), "/confirm"),
+           R"({"name":"Erika Mustermann","email":"erika.flow@example.org","phone":"+49 431 1"})");
+  ASSERT_EQ(confirmed.status, 201) << confirmed.body;
+  auto booking = Parse<v1::Booking>(confirmed);
+  EXPECT_EQ(booking.code().size(), 8u);
+  EXPECT_GE(booking.token().size(), 22u);
+  EXPECT_EQ(booking.status(), "booked");
+  const std::string path = "/api/v1/bookings/" + booking.code();
+  const std::map<std::string, std::string> token = {{"X-Booking-Token", booking.token()}};
+
+  Answer viewed = Get(path, token);
+  ASSERT_EQ(viewed.status, 200) << viewed.body;
+  EXPECT_EQ(Parse<v1::Booking>(viewed).status(), "booked");
+  EXPECT_EQ(viewed.Header("cache-control"), "no-store");
+  EXPECT_EQ(Get(path, {{"X-Booking-Token", "wrong-token"}}).status, 404);
+  EXPECT_EQ(Get(path).status, 404);
+  Answer unknown = Get("/api/v1/bookings/ZZZZZZZZ", token);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.Header("content-type"), "application/problem+json");
+
+  Answer moved = Post(path + "/reschedule", absl::StrCat(R"({"start":")", second.start(), R"("})"),
+                      token);
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  auto rescheduled = Parse<v1::Booking>(moved);
+  EXPECT_EQ(rescheduled.code(), booking.code());
+  EXPECT_EQ(rescheduled.start(), second.start());
+  EXPECT_EQ(rescheduled.reschedule_count(), 1);
+  EXPECT_EQ(FreeAt(office, service, first.start()), first.free());
+  EXPECT_EQ(FreeAt(office, service, second.start()), second.free() - 1);
+
+  Answer ics = Get(path + "/calendar.ics", token);
+  ASSERT_EQ(ics.status, 200) << ics.body;
+  EXPECT_TRUE(absl::StartsWith(ics.Header("content-type"), "text/calendar"));
+  EXPECT_TRUE(absl::StrContains(ics.body, "BEGIN:VCALENDAR"));
+  EXPECT_TRUE(absl::StrContains(ics.body, "SEQUENCE:1"));
+  EXPECT_EQ(Get(path + "/calendar.ics").status, 404);
+
+  EXPECT_EQ(Delete(path, {{"X-Booking-Token", "wrong"}}).status, 404);
+  Answer cancelled = Delete(path, token);
+  EXPECT_EQ(cancelled.status, 204) << cancelled.body;
+  EXPECT_TRUE(cancelled.body.empty());
+  EXPECT_EQ(Parse<v1::Booking>(Get(path, token)).status(), "cancelled");
+  EXPECT_EQ(FreeAt(office, service, second.start()), second.free());
+}
+
+TEST_F(GatewayE2eTest, ReleaseReservation) {
+  std::string office, service;
+  PickOfficeAndService(0, &office, &service);
+  const v1::Slot slot = Slots(office, service)[20];
+  Answer reserved = Post("/api/v1/reservations",
+                         absl::StrCat(R"({"office":")", office, R"(","services":[{"id":")", service,
+                                      R"("}],"start":")", slot.start(), R"("})"));
+  ASSERT_EQ(reserved.status, 201) << reserved.body;
+  auto reservation = Parse<v1::Reservation>(reserved);
+  EXPECT_EQ(Delete("/api/v1/reservations/" + reservation.reservation_id()).status, 204);
+  EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free());
+}
+
+TEST_F(GatewayE2eTest, ExpiredReservationIs410AndFreesItsCapacity) {
+  std::string office, service;
+  PickOfficeAndService(0, &office, &service);
+  const v1::Slot slot = Slots(office, service)[24];
+  Answer reserved = Post("/api/v1/reservations",
+                         absl::StrCat(R"({"office":")", office, R"(","services":[{"id":")", service,
+                                      R"("}],"start":")", slot.start(), R"("})"));
+  ASSERT_EQ(reserved.status, 201) << reserved.body;
+  auto reservation = Parse<v1::Reservation>(reserved);
+  EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free() - 1);
+  // The suite's service holds reservations for 3 s.
+  EXPECT_TRUE(WaitFor([&] { return FreeAt(office, service, slot.start()) == slot.free(); },
+                      absl::Seconds(10)));
+  Answer late = Post(absl::StrCat("/api/v1/reservations/", reservation.reservation_id(), "/confirm"),
+                     R"({"name":"Max Mustermann","email":"max.late@example.org"})");
+  EXPECT_EQ(late.status, 410) << late.body;
+  EXPECT_TRUE(absl::StrContains(late.body, "reservation-expired"));
+}
+
+TEST_F(GatewayE2eTest, ClerkFlow) {
+  std::string office, service;
+  PickOfficeAndService(0, &office, &service);
+  const v1::Slot slot = Slots(office, service)[28];
+  Answer made = Post("/api/v1/bookings", BookBody(office, service, slot.start(), "clerk.flow@example.org"));
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto booking = Parse<v1::Booking>(made);
+  const std::string date = slot.start().substr(0, 10);
+  const std::string list = absl::StrCat("/api/v1/offices/", office, "/bookings?date=", date);
+
+  EXPECT_EQ(Get(list).status, 401);
+  EXPECT_FALSE(Get(list).Header("www-authenticate").empty());
+  EXPECT_EQ(Get(list, {{"Authorization", "Bearer not.a.token"}}).status, 401);
+
+  const std::map<std::string, std::string> clerk = {
+      {"Authorization", "Bearer " + sys->ClerkToken(office)}};
+  Answer day = Get(list, clerk);
+  ASSERT_EQ(day.status, 200) << day.body;
+  bool found = false;
+  const auto bookings = Parse<v1::ListOfficeBookingsResponse>(day);
+  for (const auto& b : bookings.bookings()) {
+    found = found || b.code() == booking.code();
+  }
+  EXPECT_TRUE(found);
+
+  const std::map<std::string, std::string> other = {
+      {"Authorization", "Bearer " + sys->ClerkToken("some-other-office")}};
+  EXPECT_EQ(Get(list, other).status, 403);
+  EXPECT_EQ(Post("/api/v1/bookings/" + booking.code() + "/check-in", "", other).status, 403);
+
+  Answer in = Post("/api/v1/bookings/" + booking.code() + "/check-in", "", clerk);
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(Parse<v1::Booking>(in).status(), "checked-in");
+  EXPECT_EQ(Post("/api/v1/bookings/" + booking.code() + "/check-in", "").status, 401);
+}
+
+TEST_F(GatewayE2eTest, BadInputGetsItsStatusAndChangesNothing) {
+  std::string office, service;
+  PickOfficeAndService(0, &office, &service);
+  const v1::Slot slot = Slots(office, service)[32];
+  const std::string good = BookBody(office, service, slot.start(), "bad.input@example.org");
+  struct Case {
+    std::string name;
+    http::verb verb;
+    std::string target;
+    std::string body;
+    std::map<std::string, std::string> headers;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"malformed json", http::verb::post, "/api/v1/bookings", "{\"office\":", {}, 400},
+      {"not an object", http::verb::post, "/api/v1/bookings", "[1,2]", {}, 400},
+      {"wrong type", http::verb::post, "/api/v1/bookings",
+       absl::StrCat(R"({"office":1,"services":[],"start":")", slot.start(), R"("})"), {}, 400},
+      {"unknown field", http::verb::post, "/api/v1/bookings",
+       good.substr(0, good.size() - 1) + R"(,"admin":true})", {}, 400},
+      {"oversize", http::verb::post, "/api/v1/bookings",
+       absl::StrCat(R"({"name":")", std::string(70 * 1024, 'a'), R"("})"), {}, 413},
+      {"wrong content type", http::verb::post, "/api/v1/bookings", good,
+       {{"Content-Type", "text/plain"}}, 415},
+      {"empty body", http::verb::post, "/api/v1/bookings", "", {}, 400},
+      {"invalid date", http::verb::post, "/api/v1/bookings",
+       BookBody(office, service, "2026-13-45T99:00:00+01:00", "bad.input@example.org"), {}, 400},
+      {"invalid e-mail", http::verb::post, "/api/v1/bookings",
+       BookBody(office, service, slot.start(), "not-an-email"), {}, 400},
+      {"bad availability date", http::verb::get,
+       absl::StrCat("/api/v1/availability?office=", office, "&service=", service, "&from=2026-02-30"),
+       "", {}, 400},
+      {"unknown query parameter", http::verb::get, "/api/v1/offices?debug=1", "", {}, 400},
+      {"path traversal", http::verb::get, "/api/v1/bookings/..%2F..%2Fetc%2Fpasswd", "",
+       {{"X-Booking-Token", "x"}}, 400},
+      {"dot dot", http::verb::delete_, "/api/v1/reservations/..", "", {}, 400},
+      {"unknown route", http::verb::get, "/api/v1/secrets", "", {}, 404},
+      {"wrong method", http::verb::put, "/api/v1/bookings", "", {}, 405},
+  };
+  for (const Case& c : cases) {
+    Answer a = Send(sys->port(), c.verb, c.target, c.body, c.headers);
+    EXPECT_EQ(a.status, c.status) << c.name << ": " << a.body;
+    EXPECT_EQ(a.Header("content-type"), "application/problem+json") << c.name;
+  }
+  Answer unknown = Post("/api/v1/bookings", good.substr(0, good.size() - 1) + R"(,"admin":true})");
+  EXPECT_TRUE(absl::StrContains(unknown.body, R"("field":"admin")")) << unknown.body;
+  EXPECT_EQ(Send(sys->port(), http::verb::put, "/api/v1/bookings").Header("allow"), "POST");
+  EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free());
+}
+
+TEST_F(GatewayE2eTest, IdempotencyKeyReplaysAndRejectsReuse) {
+  std::string office, service;
+  PickOfficeAndService(0, &office, &service);
+  const v1::Slot slot = Slots(office, service)[36];
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", UniqueName("idem")}};
+  const std::string body = BookBody(office, service, slot.start(), "idem@example.org");
+  Answer first = Post("/api/v1/bookings", body, key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  Answer again = Post("/api/v1/bookings", body, key);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.Header("idempotent-replayed"), "true");
+  EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free() - 1);
+  Answer other = Post("/api/v1/bookings",
+                      BookBody(office, service, slot.start(), "idem.other@example.org"), key);
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free() - 1);
+}
+
+TEST_F(GatewayE2eTest, RateLimitAnswers429WithRetryAfter) {
+  std::unique_ptr<Child> limited;
+  const int port = sys->StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "2/1m"}}, &limited);
+  const std::string body = R"({"office":"no-such-office","services":[{"id":"x"}],"start":"2030-01-01T09:00:00+01:00"})";
+  std::vector<int> statuses;
+  for (int i = 0; i < 3; ++i) {
+    statuses.push_back(Send(port, http::verb::post, "/api/v1/reservations", body).status);
+  }
+  EXPECT_NE(statuses[0], 429);
+  EXPECT_NE(statuses[1], 429);
+  Answer limited_answer = Send(port, http::verb::post, "/api/v1/reservations", body);
+  EXPECT_EQ(limited_answer.status, 429);
+  EXPECT_FALSE(limited_answer.Header("retry-after").empty());
+  // Routes without a bucket are not limited.
+  EXPECT_EQ(Send(port, http::verb::get, "/api/v1/offices").status, 200);
+}
+
+TEST_F(GatewayE2eTest, ThreeHundredClientsRaceForOneSlot) {
+  std::string office, service;
+  PickOfficeAndService(1, &office, &service);
+  std::vector<v1::Slot> slots = Slots(office, service);
+  ASSERT_GT(slots.size(), 40u);
+  v1::Slot slot = slots[40];
+  const int capacity = slot.free();
+  ASSERT_GT(capacity, 0);
+  std::atomic<int> created{0}, conflict{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 300; ++i) {
+    clients.emplace_back([&, i] {
+      Answer a = Post("/api/v1/bookings",
+                      BookBody(office, service, slot.start(), absl::StrCat("race", i, "@example.org")));
+      if (a.status == 201) {
+        ++created;
+      } else if (a.status == 409 || a.status == 429) {
+        ++conflict;
+      } else {
+        ++other;
+        ADD_FAILURE() << a.status << " " << a.body;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(created.load(), capacity);
+  EXPECT_EQ(conflict.load(), 300 - capacity);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(FreeAt(office, service, slot.start()), 0);
+}
+
+}  // namespace
+}  // namespace rathaus::testing
