@@ -61,7 +61,8 @@ for dir in "$root/$build"/services/*/; do
   [ -d "$dir" ] || continue
   name=$(basename "$dir")
   bin="$dir/rathaus-$name"
-  [ -x "$bin" ] || continue
+  # A service has services/<name>/main.cc (DESIGN.md's layout); other binaries there are tools.
+  [ -x "$bin" ] && [ -f "$root/services/$name/main.cc" ] || continue
   var=$(echo "$name" | tr 'a-z-' 'A-Z_')
   export "RATHAUS_${var}_ADDR=127.0.0.1:$port"
   RATHAUS_GRPC_LISTEN="127.0.0.1:$port" setsid "$bin" </dev/null >"$run/logs/$name.log" 2>&1 &
