@@ -1,0 +1,77 @@
+# syntax=docker/dockerfile:1
+# rathaus: ONE image with every binary; the command chosen at run time picks the process:
+#   docker run rathaus rathaus-appointments      (a gRPC service)
+#   docker run rathaus rathaus-gateway           (the HTTP gateway, the default command)
+#   docker run rathaus rathaus-e-invoice ...     (the XRechnung CLI, a tool)
+# One image because all binaries share the same runtime libraries (gRPC, protobuf, librdkafka,
+# hiredis, OpenSSL): separate images would repeat the same layers, and one tag means the gateway
+# and the services it calls always come from the same commit. See README.md "Deploy".
+
+ARG DEBIAN_IMAGE=debian:12
+ARG RUNTIME_IMAGE=debian:12-slim
+
+# ---------------------------------------------------------------------------------------------
+# Build stage: the same Debian packages `make up` / `make test` install (deps/apt-packages.txt,
+# filtered exactly as scripts/deps.sh does; tests/deploy checks it), then CMake + Ninja.
+FROM ${DEBIAN_IMAGE} AS build
+ENV DEBIAN_FRONTEND=noninteractive
+COPY deps/apt-packages.txt /tmp/apt-packages.txt
+RUN apt-get update -q \
+ && grep -vE '^\s*(#|$)' /tmp/apt-packages.txt | xargs apt-get install -y -q --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY . .
+ARG BUILD_TYPE=RelWithDebInfo
+ARG JOBS=
+# Every deployable binary: rathaus-<name> for each services/<name>/ that defines that target, the
+# gateway and the developer key tool; a new service needs no change here.
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DRATHAUS_BUILD_BENCH=OFF \
+ && targets="rathaus-gateway rathaus-dev-token" \
+ && for dir in services/*/; do \
+      name=$(basename "$dir"); \
+      if ninja -C /build -t targets all | grep -q "^rathaus-$name: phony"; then targets="$targets rathaus-$name"; fi; \
+    done \
+ && echo "building: $targets" \
+ && cmake --build /build ${JOBS:+-j $JOBS} --target $targets \
+ && mkdir -p /out/bin \
+ && for t in $targets; do \
+      find /build -type f -name "$t" -perm -u+x -exec cp {} /out/bin/ \; ; \
+      test -x "/out/bin/$t" || { echo "no binary $t" >&2; exit 1; }; \
+    done \
+ && g++ -std=c++20 -O2 -o /out/bin/rathaus-grpc-health deploy/docker/grpc_health.cc $(pkg-config --cflags --libs grpc++) \
+ && strip --strip-unneeded /out/bin/rathaus-* \
+ && install -m 0755 deploy/docker/rathaus-healthcheck /out/bin/rathaus-healthcheck \
+ && deploy/docker/runtime-packages.sh $(find /out/bin -type f -name 'rathaus-*' ! -name rathaus-healthcheck) > /out/runtime-packages.txt \
+ && echo "runtime packages:" && cat /out/runtime-packages.txt \
+ && ls -l /out/bin
+
+# ---------------------------------------------------------------------------------------------
+# Runtime stage: only the shared libraries the binaries load (computed above with ldd + dpkg),
+# CA certificates and tzdata; no compilers, no -dev packages, no package lists; non-root.
+FROM ${RUNTIME_IMAGE} AS runtime
+ENV DEBIAN_FRONTEND=noninteractive
+COPY --from=build /out/runtime-packages.txt /tmp/runtime-packages.txt
+RUN apt-get update -q \
+ && xargs apt-get install -y -q --no-install-recommends ca-certificates tzdata < /tmp/runtime-packages.txt \
+ && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
+ && groupadd --system --gid 10001 rathaus \
+ && useradd --system --uid 10001 --gid rathaus --home-dir /nonexistent --no-create-home \
+            --shell /usr/sbin/nologin rathaus \
+ && install -d -o 10001 -g 10001 -m 0700 /var/lib/rathaus /var/lib/rathaus/secrets
+COPY --from=build /out/bin/ /usr/local/bin/
+LABEL org.opencontainers.image.title="rathaus" \
+      org.opencontainers.image.description="OZG online services: gRPC services, HTTP gateway, e-invoice CLI"
+# Inside a container the processes must listen beyond loopback.
+ENV RATHAUS_HTTP_LISTEN=0.0.0.0:8080 \
+    RATHAUS_GRPC_LISTEN=0.0.0.0:50051 \
+    RATHAUS_LOG_LEVEL=info \
+    TZ=Europe/Berlin
+USER 10001:10001
+WORKDIR /tmp
+EXPOSE 8080 50051
+# Checks whatever runs as PID 1: /healthz for the gateway, grpc.health.v1 for a service.
+# (Kubernetes uses its own probes instead, see helm/rathaus.)
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["rathaus-healthcheck"]
+STOPSIGNAL SIGTERM
+CMD ["rathaus-gateway"]

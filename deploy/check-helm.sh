@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# ctest deploy.helm: the chart lints strictly, renders with the default values and every variant
+# in deploy/values/*.yaml plus helm/rathaus/examples/values-production.yaml, and every rendered
+# document is validated offline against the Kubernetes API types (deploy/validate/k8s-validate
+# -policy: strict decoding with k8s.io/api, references, hardening). The variants must contain
+# what they switch on; the Strimzi examples are validated too.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$("$root/deploy/tools.sh")
+helm="$bin/helm"
+chart="$root/helm/rathaus"
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+kube=(--kube-version 1.31.0 --namespace rathaus)
+fail() { echo "check-helm: FAIL: $*" >&2; exit 1; }
+
+"$helm" lint --strict "$chart" "${kube[@]}" >/dev/null || { "$helm" lint --strict "$chart"; fail "helm lint --strict (default values)"; }
+
+render() {  # name [helm args...]
+  local name=$1; shift
+  "$helm" lint --strict "$chart" "$@" >"$out/$name.lint" 2>&1 || { cat "$out/$name.lint"; fail "helm lint --strict ($name)"; }
+  "$helm" template rathaus "$chart" "${kube[@]}" "$@" >"$out/$name.yaml" || fail "helm template ($name)"
+  echo -n "check-helm: $name: "
+  "$bin/k8s-validate" -policy "$out/$name.yaml" || fail "rendered manifests ($name) are not valid"
+}
+count() { grep -c "^kind: $2\$" "$out/$1.yaml" || true; }
+
+render default
+render ingress -f "$root/deploy/values/ingress.yaml"
+render mtls -f "$root/deploy/values/mtls.yaml"
+render autoscaling -f "$root/deploy/values/autoscaling.yaml"
+render production -f "$chart/examples/values-production.yaml"
+render all -f "$root/deploy/values/ingress.yaml" -f "$root/deploy/values/mtls.yaml" -f "$root/deploy/values/autoscaling.yaml"
+
+# Each variant switches on what it says, and only that.
+[ "$(count default Ingress)" = 0 ] && [ "$(count default Certificate)" = 0 ] && [ "$(count default HorizontalPodAutoscaler)" = 0 ] \
+  || fail "default values render optional objects"
+[ "$(count default Deployment)" = 2 ] && [ "$(count default PodDisruptionBudget)" = 2 ] || fail "default: 2 Deployments + 2 PDBs expected"
+[ "$(count ingress Ingress)" = 1 ] || fail "ingress variant: no Ingress"
+[ "$(count mtls Certificate)" = 2 ] || fail "mtls variant: 2 Certificates expected (appointments, gateway)"
+grep -q 'RATHAUS_GRPC_TLS_CLIENT_CA_FILE' "$out/mtls.yaml" || fail "mtls variant: services do not require client certificates"
+grep -q 'rathaus-grpc-health' "$out/mtls.yaml" || fail "mtls variant: probes must use the TLS health client"
+grep -q '^ *grpc:$' "$out/default.yaml" || fail "default: services must have gRPC probes"
+grep -q 'path: /readyz' "$out/default.yaml" && grep -q 'path: /healthz' "$out/default.yaml" || fail "gateway probes"
+# autoscaling variant adds `registrations` as one map entry: it gets everything appointments gets.
+[ "$(count autoscaling HorizontalPodAutoscaler)" = 3 ] || fail "autoscaling variant: 3 HPAs expected"
+[ "$(count autoscaling Deployment)" = 3 ] || fail "autoscaling variant: one more service = one more Deployment"
+[ "$(count autoscaling KafkaTopic)" = 4 ] || fail "autoscaling variant: topic + DLQ per service"
+grep -q 'name: RATHAUS_REGISTRATIONS_ADDR' "$out/autoscaling.yaml" || fail "gateway does not learn the new service's address"
+grep -q 'name: rathaus-registrations$' "$out/autoscaling.yaml" || fail "no objects for the new service"
+if awk '/^kind: Deployment/{d=1} /^kind: /{if(!/Deployment/)d=0} d && /^  replicas:/{found=1} END{exit !found}' "$out/autoscaling.yaml"; then
+  fail "autoscaling variant: Deployments must leave replicas to the HPA"
+fi
+
+# Strimzi examples: parsed, apiVersion/kind/metadata, topics with RF 3 and min ISR 2.
+echo -n "check-helm: strimzi examples: "
+"$bin/k8s-validate" "$chart/examples/strimzi-kafka.yaml" "$chart/examples/kafka-topics-example.yaml" || fail "Strimzi examples"
+grep -q 'default.replication.factor: 3' "$chart/examples/strimzi-kafka.yaml" && grep -q 'min.insync.replicas: 2' "$chart/examples/strimzi-kafka.yaml" \
+  || fail "strimzi-kafka.yaml: RF 3 / min.insync.replicas 2"
+grep -q "^kind: Kafka\$" "$chart/examples/strimzi-kafka.yaml" && [ "$(grep -c '^kind: KafkaNodePool$' "$chart/examples/strimzi-kafka.yaml")" = 2 ] \
+  || fail "strimzi-kafka.yaml: Kafka + 2 KafkaNodePools expected"
+
+# The validator itself rejects what it should (a misspelt field, a wrong type, a missing hardening).
+sed 's/^\(\s*\)containers:/\1containerz:/' "$out/default.yaml" >"$out/bad1.yaml"
+! "$bin/k8s-validate" "$out/bad1.yaml" >/dev/null 2>&1 || fail "k8s-validate accepted an unknown field"
+sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' "$out/default.yaml" >"$out/bad2.yaml"
+! "$bin/k8s-validate" -policy "$out/bad2.yaml" >/dev/null 2>&1 || fail "k8s-validate -policy accepted a writable root filesystem"
+sed 's/minAvailable: 1/minAvailable: [1]/' "$out/default.yaml" >"$out/bad3.yaml"
+! "$bin/k8s-validate" "$out/bad3.yaml" >/dev/null 2>&1 || fail "k8s-validate accepted a wrong type"
+echo "check-helm: ok"

@@ -1,0 +1,152 @@
+{{/*
+Names and labels. Every object carries the recommended labels (app.kubernetes.io/*); selectors
+use only the stable subset (name, instance, component).
+*/}}
+
+{{- define "rathaus.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "rathaus.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Object name of one component: <fullname>-<component>. Call with (dict "root" $ "component" "x"). */}}
+{{- define "rathaus.componentName" -}}
+{{- printf "%s-%s" (include "rathaus.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "rathaus.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Selector labels of a component. (dict "root" $ "component" "x") */}}
+{{- define "rathaus.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "rathaus.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* All recommended labels of a component. (dict "root" $ "component" "x") */}}
+{{- define "rathaus.labels" -}}
+helm.sh/chart: {{ include "rathaus.chart" .root }}
+{{ include "rathaus.selectorLabels" . }}
+app.kubernetes.io/part-of: rathaus
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Image reference. (dict "root" $ "image" <per-component image values or nil>) */}}
+{{- define "rathaus.image" -}}
+{{- $img := mergeOverwrite (deepCopy .root.Values.image) (default dict .image) -}}
+{{- $tag := default .root.Chart.AppVersion $img.tag -}}
+{{- if $img.digest -}}
+{{- printf "%s@%s" $img.repository $img.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $img.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The settings of one service: serviceDefaults merged with its entry in .Values.services. */}}
+{{- define "rathaus.serviceValues" -}}
+{{- $defaults := deepCopy .root.Values.serviceDefaults -}}
+{{- toYaml (mergeOverwrite $defaults (deepCopy .svc)) -}}
+{{- end -}}
+
+{{/* RATHAUS_<NAME>_ADDR for a service name (e-file -> RATHAUS_E_FILE_ADDR). */}}
+{{- define "rathaus.addrEnv" -}}
+{{- printf "RATHAUS_%s_ADDR" (. | upper | replace "-" "_") -}}
+{{- end -}}
+
+{{/* Kafka topic of a service: rathaus.<service>.v1 */}}
+{{- define "rathaus.topic" -}}
+{{- printf "rathaus.%s.v1" . -}}
+{{- end -}}
+
+{{/* Pod security context shared by every workload. */}}
+{{- define "rathaus.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.securityContext.runAsUser }}
+runAsGroup: {{ .Values.securityContext.runAsGroup }}
+fsGroup: {{ .Values.securityContext.runAsGroup }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Container security context shared by every container. */}}
+{{- define "rathaus.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+privileged: false
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/*
+Environment of a component: Redis (URL or a Secret reference), Kafka, log level, plain env,
+and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "env" <map>
+"secretFiles" <map> "kafka" bool)
+*/}}
+{{- define "rathaus.commonEnv" -}}
+{{- $redis := mergeOverwrite (deepCopy .root.Values.redis) (default dict .redis) -}}
+{{- if $redis.urlSecret.name }}
+- name: RATHAUS_REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $redis.urlSecret.name }}
+      key: {{ $redis.urlSecret.key }}
+{{- else }}
+- name: RATHAUS_REDIS_URL
+  value: {{ $redis.url | quote }}
+{{- end }}
+{{- if .kafka }}
+- name: RATHAUS_KAFKA_BROKERS
+  value: {{ .root.Values.kafka.brokers | quote }}
+{{- end }}
+- name: RATHAUS_LOG_LEVEL
+  value: {{ .root.Values.logLevel | quote }}
+{{- range $k, $v := .env }}
+- name: {{ $k }}
+  value: {{ $v | quote }}
+{{- end }}
+{{- range $k, $ref := .secretFiles }}
+- name: {{ $k }}
+  value: {{ printf "/run/secrets/rathaus/%s/%s" ($k | lower | replace "_" "-") $ref.key | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Volumes for secret files: one projected Secret per *_FILE variable. */}}
+{{- define "rathaus.secretVolumes" -}}
+{{- range $k, $ref := . }}
+- name: {{ $k | lower | replace "_" "-" | trunc 63 | trimSuffix "-" }}
+  secret:
+    secretName: {{ $ref.secretName }}
+    defaultMode: 0440
+    items:
+      - key: {{ $ref.key }}
+        path: {{ $ref.key }}
+{{- end }}
+{{- end -}}
+
+{{- define "rathaus.secretMounts" -}}
+{{- range $k, $ref := . }}
+- name: {{ $k | lower | replace "_" "-" | trunc 63 | trimSuffix "-" }}
+  mountPath: {{ printf "/run/secrets/rathaus/%s" ($k | lower | replace "_" "-") }}
+  readOnly: true
+{{- end }}
+{{- end -}}
