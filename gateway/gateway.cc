@@ -190,6 +190,18 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
     }
     return Reply(ex, std::move(r));
   }
+  const bool is_head = ex->request.method == "HEAD";
+  if (options_.web && (is_get || is_head) && !ex->path.starts_with("/api/")) {
+    auto header = [&](const char* name) {
+      const std::string* v = ex->request.Header(name);
+      return v ? std::string_view(*v) : std::string_view();
+    };
+    StaticResponse s = options_.web->Serve(
+        {ex->request.method, ex->request.target, header("if-none-match"), header("accept-encoding")});
+    ex->route_label = "static";
+    return Reply(ex, HttpResponse{s.status, std::move(s.content_type), std::move(s.body),
+                                  std::move(s.headers)});
+  }
   Dispatch(std::move(ex));
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "gateway/static/static_files.h"
 #include "absl/time/time.h"
 #include "gateway/idempotency.h"
 #include "gateway/jwt.h"
@@ -65,6 +66,8 @@ struct GatewayOptions {
   absl::Duration idempotency_ttl = absl::Hours(24);
   absl::Duration upstream_timeout = absl::Seconds(5);
   int blocking_threads = 4;
+  // The citizen web pages (RATHAUS_WEB_ROOT), answered for GET/HEAD outside /api/; unset: 404.
+  std::shared_ptr<const StaticFiles> web;
 };
 
 class Gateway {

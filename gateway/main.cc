@@ -95,13 +95,34 @@ int main() {
                  std::string(verifier.status().message()));
     }
   }
+  if (const std::string root = env.String("RATHAUS_WEB_ROOT", ""); !root.empty()) {
+    std::string error;
+    auto web = gw::StaticFiles::Load(root, &error);
+    if (web) {
+      options.web = std::make_shared<const gw::StaticFiles>(std::move(*web));
+    } else {
+      env.Reject("RATHAUS_WEB_ROOT", "a folder with the built pages (gateway/web/build.sh)", root);
+    }
+  }
+  // TLS to the services: their CA; with a client certificate and key, mTLS.
+  std::optional<gw::Upstream::Tls> upstream_tls;
+  const std::string tls_ca = env.SecretFile("RATHAUS_GATEWAY_TLS_CA_FILE", false);
+  const std::string tls_cert = env.SecretFile("RATHAUS_GATEWAY_TLS_CERT_FILE", false);
+  const std::string tls_key = env.SecretFile("RATHAUS_GATEWAY_TLS_KEY_FILE", false);
+  if (tls_cert.empty() != tls_key.empty()) {
+    env.Reject(tls_cert.empty() ? "RATHAUS_GATEWAY_TLS_CERT_FILE" : "RATHAUS_GATEWAY_TLS_KEY_FILE",
+               "set together with its certificate/key partner", "");
+  } else if (!tls_cert.empty() && tls_ca.empty()) {
+    env.Reject("RATHAUS_GATEWAY_TLS_CA_FILE", "the services' CA when a client certificate is set", "");
+  }
+  if (!tls_ca.empty()) upstream_tls = gw::Upstream::Tls{tls_ca, tls_cert, tls_key};
   env.ExitOnError();
   if (!options.clerk_verifier) {
     log::Warn("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE is not set: clerk routes answer 401");
   }
 
   platform::redis::Pool redis(platform_config.redis);
-  gw::Upstream upstream(appointments, options.upstream_timeout);
+  gw::Upstream upstream(appointments, options.upstream_timeout, upstream_tls);
   gw::Metrics metrics;
   const absl::Duration drain_limit = options.upstream_timeout + absl::Seconds(2);
   gw::Gateway gateway(std::move(options), std::move(*routes), &upstream, &redis, &metrics);

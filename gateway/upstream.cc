@@ -62,8 +62,20 @@ struct InFlight {
 
 }  // namespace
 
-Upstream::Upstream(const std::string& address, absl::Duration timeout)
-    : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+namespace {
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const std::optional<Upstream::Tls>& tls) {
+  if (!tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = tls->ca_pem;
+  options.pem_cert_chain = tls->cert_pem;
+  options.pem_private_key = tls->key_pem;
+  return grpc::SslCredentials(options);
+}
+}  // namespace
+
+Upstream::Upstream(const std::string& address, absl::Duration timeout,
+                   const std::optional<Tls>& tls)
+    : channel_(grpc::CreateChannel(address, Credentials(tls))),
       stub_(std::make_unique<grpc::GenericStub>(channel_)),
       timeout_(timeout) {}
 

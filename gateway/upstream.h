@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,7 +47,15 @@ struct UpstreamResult {
 
 class Upstream {
  public:
-  Upstream(const std::string& address, absl::Duration timeout);
+  // Plaintext, or TLS when `tls` is set: the services' CA (and, for mTLS, the gateway's client
+  // certificate and key), all PEM.
+  struct Tls {
+    std::string ca_pem;
+    std::string cert_pem;
+    std::string key_pem;
+  };
+  Upstream(const std::string& address, absl::Duration timeout,
+           const std::optional<Tls>& tls = std::nullopt);
   ~Upstream();
   Upstream(const Upstream&) = delete;
   Upstream& operator=(const Upstream&) = delete;

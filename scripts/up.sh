@@ -72,10 +72,11 @@ for dir in "$root/$build"/services/*/; do
 done
 gateway="$root/$build/gateway/rathaus-gateway"
 if [ -x "$gateway" ]; then
+  [ -f "$root/gateway/web/dist/index.html" ] && export RATHAUS_WEB_ROOT="$root/gateway/web/dist"
   RATHAUS_HTTP_LISTEN=${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080} setsid "$gateway" </dev/null \
       >"$run/logs/gateway.log" 2>&1 &
   echo $! > "$run/pids/gateway.pid"
-  started+=("gateway  HTTP ${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080}  log .run/logs/gateway.log")
+  started+=("gateway  HTTP ${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080}  (web pages at /, API at /api/v1)  log .run/logs/gateway.log")
 fi
 
 echo

@@ -1,0 +1,158 @@
+// The gateway's HTTP API (issue 3; JSON keys are the proto json names). Every error becomes an
+// ApiError carrying the RFC 9457 problem, so pages can say what happened and what to do next.
+export interface Address {
+  street?: string;
+  postalCode?: string;
+  city?: string;
+}
+export interface Office {
+  id: string;
+  name: string;
+  address?: Address;
+  timeZone?: string;
+  hints?: string;
+}
+export interface Service {
+  id: string;
+  name: string;
+  durationMinutes?: number;
+  maxQuantity?: number;
+  combinableWith?: string[];
+  whatToBring?: string[];
+}
+export interface ServiceQuantity {
+  id: string;
+  quantity?: number;
+}
+export interface Slot {
+  start: string;
+  end: string;
+  free?: number;
+}
+export interface Reservation {
+  reservationId: string;
+  expiresAt: string;
+  start: string;
+  end: string;
+  office?: string;
+  services?: ServiceQuantity[];
+}
+export interface Booking {
+  code: string;
+  token?: string;
+  office: string;
+  services?: ServiceQuantity[];
+  start: string;
+  end: string;
+  status?: string;
+  name?: string;
+  email?: string;
+  phone?: string;
+  rescheduleCount?: number;
+}
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  field?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number, // 0: no answer (network)
+    readonly problem: Problem,
+    readonly retryAfter: number | null,
+  ) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+  }
+  /** The problem's short name: "urn:rathaus:problem:slot-taken" -> "slot-taken". */
+  get kind(): string {
+    const type = this.problem.type ?? '';
+    return type.slice(type.lastIndexOf(':') + 1);
+  }
+}
+
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers['X-Booking-Token'] = token;
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, {}, null);
+  }
+  if (res.ok) {
+    if (res.status === 204) return undefined as T;
+    const type = res.headers.get('content-type') ?? '';
+    return (type.includes('json') ? await res.json() : await res.text()) as T;
+  }
+  let problem: Problem = {};
+  try {
+    problem = (await res.json()) as Problem;
+  } catch {
+    /* not JSON (a proxy's error page): the status says enough */
+  }
+  const ra = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
+  throw new ApiError(res.status, problem, Number.isFinite(ra) ? ra : null);
+}
+
+function servicesQuery(services: ServiceQuantity[]): string {
+  return services
+    .map((s) => `service=${encodeURIComponent(s.id)}&quantity=${s.quantity ?? 1}`)
+    .join('&');
+}
+
+export const api = {
+  offices: () => request<{ offices?: Office[] }>('GET', '/api/v1/offices'),
+  services: (office: string) =>
+    request<{ services?: Service[] }>('GET', `/api/v1/services?office=${encodeURIComponent(office)}`),
+  availability: (office: string, services: ServiceQuantity[], from: string, to: string) =>
+    request<{ slots?: Slot[] }>(
+      'GET',
+      `/api/v1/availability?office=${encodeURIComponent(office)}&${servicesQuery(services)}&from=${from}&to=${to}`,
+    ),
+  reserve: (office: string, services: ServiceQuantity[], start: string) =>
+    request<Reservation>('POST', '/api/v1/reservations', { office, services, start }),
+  release: (id: string) => request<void>('DELETE', `/api/v1/reservations/${encodeURIComponent(id)}`),
+  confirm: (id: string, data: { name: string; email: string; phone?: string }) =>
+    request<Booking>('POST', `/api/v1/reservations/${encodeURIComponent(id)}/confirm`, data),
+  booking: (code: string, token: string) =>
+    request<Booking>('GET', `/api/v1/bookings/${encodeURIComponent(code)}`, undefined, token),
+  cancel: (code: string, token: string) =>
+    request<void>('DELETE', `/api/v1/bookings/${encodeURIComponent(code)}`, undefined, token),
+  reschedule: (code: string, token: string, start: string) =>
+    request<Booking>('POST', `/api/v1/bookings/${encodeURIComponent(code)}/reschedule`, { start }, token),
+  calendar: (code: string, token: string) =>
+    request<string>('GET', `/api/v1/bookings/${encodeURIComponent(code)}/calendar.ics`, undefined, token),
+};
+
+// The catalog is read once per page load (offices, and services per office).
+let officesCache: Promise<Office[]> | null = null;
+const servicesCache = new Map<string, Promise<Service[]>>();
+export function loadOffices(): Promise<Office[]> {
+  officesCache ??= api.offices().then((r) => r.offices ?? []);
+  officesCache.catch(() => (officesCache = null));
+  return officesCache;
+}
+export function loadServices(office: string): Promise<Service[]> {
+  let p = servicesCache.get(office);
+  if (!p) {
+    p = api.services(office).then((r) => r.services ?? []);
+    p.catch(() => servicesCache.delete(office));
+    servicesCache.set(office, p);
+  }
+  return p;
+}

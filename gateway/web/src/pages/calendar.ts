@@ -1,0 +1,66 @@
+// Calendar: the next free days and times for the choice, week by week; picking a time reserves it.
+import { api, loadOffices, loadServices } from '../api';
+import { h } from '../dom';
+import { errorAlert } from '../errors';
+import { t } from '../i18n';
+import { held, selectionFromQuery, selectionToQuery } from '../store';
+import type { PageContext } from '../main';
+import { flowSteps } from './common';
+import { slotPicker } from './slots';
+
+export async function renderCalendar(ctx: PageContext): Promise<void> {
+  ctx.setTitle(t('calTitle'));
+  const { main } = ctx;
+  const selection = selectionFromQuery(location.search);
+  main.append(flowSteps(2), h('h1', { class: 'kern-heading-large' }, t('calTitle')));
+  if (!selection) {
+    main.append(h('p', { class: 'kern-body' }, t('errServices')), h('a', { class: 'kern-link', href: '/', 'data-nav': true }, t('toStart')));
+    return;
+  }
+  const summary = h('p', { class: 'kern-body' });
+  main.append(
+    summary,
+    h('p', {}, h('a', { class: 'kern-link', href: `/?${selectionToQuery(selection)}`, 'data-nav': true }, t('changeChoice'))),
+  );
+  let timeZone: string | undefined;
+  try {
+    const [offices, services] = await Promise.all([loadOffices(), loadServices(selection.office)]);
+    const office = offices.find((o) => o.id === selection.office);
+    timeZone = office?.timeZone || undefined;
+    const names = selection.services.map((s) => {
+      const svc = services.find((x) => x.id === s.id);
+      return `${svc?.name ?? s.id}${(s.quantity ?? 1) > 1 ? ` (${s.quantity})` : ''}`;
+    });
+    summary.textContent = t('calFor', { services: names.join(', '), office: office?.name ?? selection.office });
+  } catch (err) {
+    main.append(errorAlert(err));
+    return;
+  }
+  const status = h('div', { role: 'status', class: 'kern-body' });
+  const picker = slotPicker({
+    office: selection.office,
+    services: selection.services,
+    timeZone,
+    headingLevel: 'h2',
+    onPick: async (slot, button) => {
+      button.disabled = true;
+      status.textContent = t('reserving');
+      try {
+        // A hold left over from an earlier visit is released first: one hold per citizen.
+        const old = held.get();
+        if (old) {
+          held.set(null);
+          void api.release(old.reservation.reservationId).catch(() => undefined);
+        }
+        const reservation = await api.reserve(selection.office, selection.services, slot.start);
+        held.set({ reservation, selection });
+        ctx.navigate('/angaben');
+      } catch (err) {
+        status.textContent = '';
+        button.disabled = false;
+        picker.showError(err);
+      }
+    },
+  });
+  main.append(status, picker.element);
+}
