@@ -5,6 +5,7 @@
 #
 #   scripts/servers.sh start DIR          # both; writes DIR/servers.env; prints versions
 #   scripts/servers.sh stop DIR           # both, graceful, then SIGKILL; removes nothing
+#   scripts/servers.sh versions           # the versions the tests and `make up` run
 #   scripts/servers.sh start-redis DIR | kill-redis DIR | stop-redis DIR
 #   scripts/servers.sh start-kafka DIR | kill-kafka DIR | stop-kafka DIR
 #
@@ -13,6 +14,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: servers.sh start|stop|start-redis|kill-redis|stop-redis|start-kafka|kill-kafka|stop-kafka DIR}
+if [ "$cmd" = versions ]; then
+  kafka_dir=$("$root/scripts/deps.sh" --print-kafka-dir)
+  echo "servers: Redis $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'), Apache Kafka $(basename "$kafka_dir" | sed 's/kafka-//') (KRaft), Java $(java -version 2>&1 | sed -n '1s/.*"\(.*\)".*/\1/p')"
+  exit 0
+fi
 dir=${2:?usage: servers.sh $cmd DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)

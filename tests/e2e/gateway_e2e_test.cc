@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,6 +28,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
+#include "rathaus/appointments/v1/events.pb.h"
+#include "shared/kafka/consumer.h"
+#include "shared/kafka/producer.h"
 #include "tests/harness/harness.h"
 
 namespace rathaus::testing {
@@ -480,6 +484,63 @@ TEST_F(GatewayE2eTest, RateLimitAnswers429WithRetryAfter) {
   EXPECT_FALSE(limited_answer.Header("retry-after").empty());
   // Routes without a bucket are not limited.
   EXPECT_EQ(Send(port, http::verb::get, "/api/v1/offices").status, 200);
+}
+
+TEST_F(GatewayE2eTest, EventsOfOneBookingReachKafkaInOrder) {
+  std::string office, service;
+  PickOfficeAndService(2, &office, &service);
+  std::vector<v1::Slot> slots = Slots(office, service);
+  ASSERT_GT(slots.size(), 30u);
+  const std::string email = UniqueName("events") + "@example.org";
+  Answer booked = Post("/api/v1/bookings", BookBody(office, service, slots[25].start(), email),
+                       {{"X-Request-Id", "e2e-events"}});
+  ASSERT_EQ(booked.status, 201) << booked.body;
+  const auto booking = Parse<v1::Booking>(booked);
+  const std::string path = "/api/v1/bookings/" + booking.code();
+  const std::map<std::string, std::string> token = {{"X-Booking-Token", booking.token()}};
+  ASSERT_EQ(Post(path + "/reschedule", absl::StrCat(R"({"start":")", slots[28].start(), R"("})"),
+                 token).status, 200);
+  ASSERT_EQ(Delete(path, token).status, 204);
+
+  // Read the topic from the start with a group of our own; keep this booking's events.
+  auto producer = platform::kafka::Producer::Create({.brokers = SharedServers().kafka_brokers});
+  ASSERT_TRUE(producer.ok());
+  std::mutex mu;
+  std::vector<platform::kafka::Event> mine;
+  platform::kafka::Consumer consumer(
+      {.brokers = SharedServers().kafka_brokers, .group_id = UniqueName("e2e-events"),
+       .topics = {"rathaus.appointments.v1"}},
+      producer->get(), [&](const platform::kafka::Event& e) {
+        std::lock_guard lock(mu);
+        if (e.key == booking.code()) mine.push_back(e);
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { std::lock_guard l(mu); return mine.size() >= 3; }, absl::Seconds(60)));
+  consumer.Stop();
+
+  std::vector<std::string> types;
+  for (const auto& e : mine) types.emplace_back(e.type());
+  EXPECT_EQ(types, (std::vector<std::string>{"rathaus.appointments.v1.AppointmentBooked",
+                                             "rathaus.appointments.v1.AppointmentRescheduled",
+                                             "rathaus.appointments.v1.AppointmentCancelled"}));
+  for (const auto& e : mine) {
+    EXPECT_EQ(e.Header("ce_specversion"), "1.0");
+    EXPECT_EQ(e.Header("ce_source"), "/rathaus/appointments");
+    EXPECT_EQ(e.Header("ce_subject"), booking.code());
+    EXPECT_EQ(e.Header("content-type"), "application/protobuf");
+    EXPECT_EQ(e.Header("traceparent")->size(), 55u) << "W3C traceparent from the gateway";
+    for (const auto& [name, value] : e.headers) {
+      EXPECT_EQ(value.find("example.org"), std::string::npos) << "personal data in header " << name;
+      EXPECT_EQ(value.find("Mustermann"), std::string::npos) << "personal data in header " << name;
+    }
+    EXPECT_EQ(e.value.find("Mustermann"), std::string::npos) << "no name in the payload";
+  }
+  v1::AppointmentRescheduled moved;
+  ASSERT_TRUE(moved.ParseFromString(mine[1].value));
+  EXPECT_EQ(moved.code(), booking.code());
+  EXPECT_EQ(moved.office(), office);
+  EXPECT_EQ(moved.sequence(), 1);
 }
 
 TEST_F(GatewayE2eTest, ThreeHundredClientsRaceForOneSlot) {
