@@ -40,7 +40,7 @@ struct Settings {
   int64_t events = 100000;
   int rate = 1000;
   int seconds = 15;
-  int linger_ms = 5;
+  int linger_ms = 1;
   int consumers = 3;
   int consumer_batch = 500;
   int batch = 10;  // events per outbox script call in the throughput phase

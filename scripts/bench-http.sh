@@ -56,8 +56,10 @@ done
 curl -fs "$base/readyz" >/dev/null || { echo "gateway not ready"; tail -5 "$dir"/*.log; exit 1; }
 
 mkdir -p "$dir/www"
+chmod 755 "$dir" "$dir/www"   # nginx workers run as www-data
 echo '{"slots":[{"start":"2026-12-01T09:00:00+01:00","end":"2026-12-01T09:15:00+01:00","free":3}]}' \
   > "$dir/www/ceiling.json"
+chmod 644 "$dir/www/ceiling.json"
 cat > "$dir/nginx.conf" <<CONF
 worker_processes auto;
 pid $dir/nginx.pid;

@@ -25,17 +25,23 @@ dir=$(cd "$dir" && pwd)
 
 log() { echo "servers: $*" >&2; }
 
+# A port no socket uses, below the kernel's ephemeral range (so that no client connection can
+# take it between two starts of a server that keeps its port).
 free_port() {
-  local p
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 21000 ] || low=32768
   while :; do
-    p=$((20000 + RANDOM % 40000))
-    if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q . && ! grep -qx "$p" "$dir/ports.used" 2>/dev/null; then
+    p=$((20000 + RANDOM % (low - 20000)))
+    if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q . && ! grep -qx "$p" "$dir/ports.used" 2>/dev/null; then
       echo "$p" >> "$dir/ports.used"
       echo "$p"
       return
     fi
   done
 }
+
+in_use() { ss -Htan "sport = :$1" 2>/dev/null | grep -q .; }
 
 ports() {
   if [ ! -f "$dir/ports" ]; then
@@ -91,6 +97,13 @@ start_kafka() {
   local kafka_dir; kafka_dir=$("$root/scripts/deps.sh" --print-kafka-dir)
   [ -f "$kafka_dir/.complete" ] || "$root/scripts/deps.sh"
   if alive "$dir/kafka.pid"; then return 0; fi
+  # The controller port is ours alone (clients never see it): if something took it since the
+  # last start, move the controller to a new one.
+  if in_use "$KAFKA_CONTROLLER_PORT"; then
+    local moved; moved=$(free_port)
+    sed -i "s/^KAFKA_CONTROLLER_PORT=.*/KAFKA_CONTROLLER_PORT=$moved/" "$dir/ports"
+    KAFKA_CONTROLLER_PORT=$moved
+  fi
   mkdir -p "$dir/kafka"
   cat > "$dir/kafka/server.properties" <<PROPS
 process.roles=broker,controller

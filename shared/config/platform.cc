@@ -37,7 +37,7 @@ PlatformConfig PlatformConfig::FromEnv(EnvConfig& env, std::string service) {
   }
   c.producer.brokers = c.kafka_brokers;
   c.producer.client_id = "rathaus-" + c.service;
-  c.producer.linger_ms = static_cast<int>(env.Int("RATHAUS_KAFKA_LINGER_MS", 5, 0, 1000));
+  c.producer.linger_ms = static_cast<int>(env.Int("RATHAUS_KAFKA_LINGER_MS", 1, 0, 1000));
   const std::string level =
       env.OneOf("RATHAUS_LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   if (auto parsed = log::ParseLevel(level); parsed.ok()) c.log_level = *parsed;

@@ -3,7 +3,7 @@
 //   RATHAUS_REDIS_URL       redis://[:password@]host[:port][/db]   (default redis://127.0.0.1:6379)
 //   RATHAUS_KAFKA_BROKERS   host:port[,host:port...]               (default 127.0.0.1:9092)
 //   RATHAUS_LOG_LEVEL       debug | info | warn | error            (default info)
-//   RATHAUS_KAFKA_LINGER_MS 0..1000                                (default 5)
+//   RATHAUS_KAFKA_LINGER_MS 0..1000                                (default 1)
 //
 //   EnvConfig env;
 //   PlatformConfig platform = PlatformConfig::FromEnv(env, "appointments");
