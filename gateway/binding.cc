@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "gateway/json_print.h"
 #include "gateway/problem.h"
 
 namespace rathaus::gateway {
@@ -334,13 +335,8 @@ absl::Status BindRequest(const Route& route, const HttpInput& input, Message* re
 }
 
 std::string MessageToJson(const Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = false;
   std::string out;
-  // Printing a valid message cannot fail; an error here is a bug in the descriptors.
-  const auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
-  if (!status.ok()) std::abort();
+  AppendJson(message, &out);
   return out;
 }
 

@@ -92,7 +92,7 @@ echo
 echo "== rathaus HTTP benchmark =="
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); everything on this box"
 echo "wrk: $threads threads, $conns connections, ${secs}s per scenario; gateway profile=bench (no rate limit for loopback), log level warn"
-echo "catalog: bench/http/catalog.json (1 office, 20 counters, 15-minute slots, open 24/7, $(wc -l < "$dir/starts") free starts in the window)"
+echo "catalog: bench/http/catalog.json (bookings: 1 office, 20 counters, 15-minute slots, open 24/7, $(wc -l < "$dir/starts") free starts in the window; availability: a week of an office open Mon-Fri 8-12 and Thu 14-18)"
 echo
 
 run() {  # scenario, wrk args...
@@ -100,7 +100,8 @@ run() {  # scenario, wrk args...
   SCENARIO=$scenario wrk -t"$threads" -c"$conns" -d"${secs}s" "$@" 2>&1 | grep '^RESULT' | tee -a "$dir/results"
 }
 run nginx-static -s "$bench/get.lua" "http://127.0.0.1:$nginx_port/ceiling.json"
-run availability -s "$bench/get.lua" "$base/api/v1/availability?office=$OFFICE&service=$SERVICE&from=$from&to=$week_to"
+# A week of an office with usual opening hours (Mon-Fri 8-12, Thu 14-18: about 90 slots).
+run availability -s "$bench/get.lua" "$base/api/v1/availability?office=bench-typical&service=$SERVICE&from=$from&to=$week_to"
 STARTS_FILE="$dir/starts" run bookings -s "$bench/book.lua" "$base"
 STARTS_FILE="$dir/burst-starts" run burst -s "$bench/book.lua" "$base"
 
