@@ -124,6 +124,7 @@ struct Gateway::Exchange {
   std::vector<std::pair<std::string, std::string>> metadata;
   std::string idempotency_key;  // non-empty: the route runs under this key
   bool idempotency_claimed = false;
+  uint64_t cache_generation = 0;  // of the micro-cache when a cacheable GET missed it
 };
 
 Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstream* upstream,
@@ -241,6 +242,7 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
   const Route& route = *match.route;
   ex->route = &route;
   ex->route_label = route.path;
+  if (route.cacheable && FromCache(ex)) return;
 
   if (route.auth == "clerk") {
     const std::string token = BearerToken(req.Header("authorization"));
@@ -426,6 +428,11 @@ void Gateway::OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result) {
     p.instance = absl::StrCat("urn:rathaus:request:", ex->request_id);
     r = FromProblem(p);
   }
+  if (route.http_method != "GET") {
+    ClearCache();  // a change (or an attempt) went through: later reads must see it
+  } else if (route.cacheable && r.status == 200) {
+    ToCache(ex, r);
+  }
   if (!ex->idempotency_claimed) return Reply(ex, std::move(r));
   // Keep the answer (or drop the claim for a 5xx, which the client may retry) before answering,
   // so a retry that arrives right after the answer finds the record.
@@ -440,6 +447,35 @@ void Gateway::OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result) {
     }
     Reply(ex, std::move(r));
   });
+}
+
+bool Gateway::FromCache(const std::shared_ptr<Exchange>& ex) {
+  if (options_.cache_ttl <= absl::ZeroDuration()) return false;
+  std::unique_lock lock(cache_mu_);
+  ex->cache_generation = cache_generation_;
+  auto it = cache_.find(ex->request.target);
+  if (it == cache_.end() || it->second.expires <= absl::Now()) return false;
+  HttpResponse r = it->second.response;
+  lock.unlock();
+  r.headers.emplace_back("X-Cache", "hit");
+  metrics_->RecordCacheHit(ex->route->path);
+  Reply(ex, std::move(r));
+  return true;
+}
+
+void Gateway::ToCache(const std::shared_ptr<Exchange>& ex, const HttpResponse& response) {
+  if (options_.cache_ttl <= absl::ZeroDuration()) return;
+  constexpr size_t kMaxEntries = 10000;
+  std::lock_guard lock(cache_mu_);
+  if (ex->cache_generation != cache_generation_) return;  // a change happened meanwhile
+  if (cache_.size() >= kMaxEntries) cache_.clear();
+  cache_[ex->request.target] = {response, absl::Now() + options_.cache_ttl};
+}
+
+void Gateway::ClearCache() {
+  std::lock_guard lock(cache_mu_);
+  ++cache_generation_;
+  cache_.clear();
 }
 
 void Gateway::Ready(std::shared_ptr<Exchange> ex) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -66,6 +67,10 @@ struct GatewayOptions {
   absl::Duration idempotency_ttl = absl::Hours(24);
   absl::Duration upstream_timeout = absl::Seconds(5);
   int blocking_threads = 4;
+  // How long answers of cacheable GET routes may be reused (RATHAUS_GATEWAY_CACHE_TTL); zero
+  // turns the micro-cache off. Changes through this gateway clear it at once; changes through
+  // another replica (or a reservation's expiry) show after at most this long.
+  absl::Duration cache_ttl = absl::Seconds(1);
   // The citizen web pages (RATHAUS_WEB_ROOT), answered for GET/HEAD outside /api/; unset: 404.
   std::shared_ptr<const StaticFiles> web;
 };
@@ -96,6 +101,11 @@ class Gateway {
   void Reply(const std::shared_ptr<Exchange>& ex, HttpResponse response);
   void ReplyProblem(const std::shared_ptr<Exchange>& ex, Problem problem);
   void Ready(std::shared_ptr<Exchange> ex);
+  // The micro-cache of cacheable GET answers, keyed by request target. A generation counter
+  // keeps an answer fetched before a change from being stored after it.
+  bool FromCache(const std::shared_ptr<Exchange>& ex);
+  void ToCache(const std::shared_ptr<Exchange>& ex, const HttpResponse& response);
+  void ClearCache();
 
   GatewayOptions options_;
   RouteTable routes_;
@@ -105,6 +115,13 @@ class Gateway {
   RateLimiter limiter_;
   IdempotencyStore idempotency_;
   std::atomic<int> in_flight_{0};
+  struct CacheEntry {
+    HttpResponse response;
+    absl::Time expires;
+  };
+  std::mutex cache_mu_;
+  absl::flat_hash_map<std::string, CacheEntry> cache_;  // guarded by cache_mu_
+  uint64_t cache_generation_ = 0;                        // guarded by cache_mu_
   WorkQueue blocking_;  // last: its threads stop before the members they use
 };
 

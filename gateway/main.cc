@@ -68,6 +68,11 @@ int main() {
   }
   options.relax_loopback_rate_limits = profile == "bench";
   options.trust_forwarded_for = env.Bool("RATHAUS_GATEWAY_TRUST_FORWARDED_FOR", false);
+  options.cache_ttl = env.Duration("RATHAUS_GATEWAY_CACHE_TTL", absl::Seconds(1));
+  if (options.cache_ttl > absl::Minutes(1)) {
+    env.Reject("RATHAUS_GATEWAY_CACHE_TTL", "at most 1m (0s turns the cache off)",
+               absl::FormatDuration(options.cache_ttl));
+  }
   options.redis_prefix = env.String("RATHAUS_GATEWAY_REDIS_PREFIX", "gw:");
   for (const gw::Route& route : routes->routes()) {
     if (route.rate_limit.empty() || options.rate_limits.contains(route.rate_limit)) continue;

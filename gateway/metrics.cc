@@ -39,6 +39,11 @@ void Metrics::RecordUpstreamError(std::string_view code) {
   ++upstream_errors_[std::string(code)];
 }
 
+void Metrics::RecordCacheHit(std::string_view route) {
+  std::lock_guard lock(mu_);
+  ++cache_hits_[std::string(route)];
+}
+
 void Metrics::RecordRateLimited(std::string_view bucket) {
   std::lock_guard lock(mu_);
   ++rate_limited_[std::string(bucket)];
@@ -77,6 +82,13 @@ std::string Metrics::Text() const {
       "# TYPE rathaus_gateway_upstream_errors_total counter\n";
   for (const auto& [code, n] : upstream_errors_) {
     absl::StrAppend(&out, "rathaus_gateway_upstream_errors_total{code=\"", Label(code), "\"} ", n,
+                    "\n");
+  }
+  out +=
+      "# HELP rathaus_gateway_cache_hits_total Answers served from the micro-cache, by route.\n"
+      "# TYPE rathaus_gateway_cache_hits_total counter\n";
+  for (const auto& [route, n] : cache_hits_) {
+    absl::StrAppend(&out, "rathaus_gateway_cache_hits_total{route=\"", Label(route), "\"} ", n,
                     "\n");
   }
   out +=

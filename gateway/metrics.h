@@ -30,6 +30,7 @@ class Metrics {
                      absl::Duration duration);
   void RecordUpstreamError(std::string_view code);
   void RecordRateLimited(std::string_view bucket);
+  void RecordCacheHit(std::string_view route);
 
   // Prometheus text exposition format 0.0.4.
   std::string Text() const;
@@ -45,6 +46,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::string, uint64_t> upstream_errors_;
   std::map<std::string, uint64_t> rate_limited_;
+  std::map<std::string, uint64_t> cache_hits_;
 };
 
 }  // namespace rathaus::gateway

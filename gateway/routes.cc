@@ -107,6 +107,7 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(
       r.auth = http.auth();
       r.rate_limit = http.rate_limit();
       r.raw_response = http.raw_response();
+      r.cacheable = http.cacheable() && r.http_method == "GET";
       if (absl::Status s = Check(r); !s.ok()) return s;
       // Two templates that differ only in parameter names would be ambiguous too.
       std::vector<std::string> shape;

@@ -34,6 +34,7 @@ struct Route {
   std::string auth;                        // "", "booking-token", "clerk"
   std::string rate_limit;                  // bucket name or ""
   bool raw_response = false;
+  bool cacheable = false;                  // GET answers may come from the micro-cache
 };
 
 struct RouteMatch {

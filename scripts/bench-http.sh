@@ -48,6 +48,13 @@ RATHAUS_HTTP_LISTEN=127.0.0.1:$http_port RATHAUS_APPOINTMENTS_ADDR=127.0.0.1:$gr
   RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$dir/clerk.pub" \
   "$build/gateway/rathaus-gateway" >"$dir/gateway.log" 2>&1 &
 pids+=($!)
+# A second gateway without the micro-cache, to measure availability as computed each time.
+http_port_nocache=$(free_port)
+RATHAUS_HTTP_LISTEN=127.0.0.1:$http_port_nocache RATHAUS_APPOINTMENTS_ADDR=127.0.0.1:$grpc_port \
+  RATHAUS_GATEWAY_PROFILE=bench RATHAUS_LOG_LEVEL=warn RATHAUS_GATEWAY_CACHE_TTL=0s \
+  RATHAUS_GATEWAY_REDIS_PREFIX=gw2: \
+  "$build/gateway/rathaus-gateway" >"$dir/gateway-nocache.log" 2>&1 &
+pids+=($!)
 base=http://127.0.0.1:$http_port
 for _ in $(seq 1 100); do
   curl -fs "$base/readyz" >/dev/null 2>&1 && break
@@ -100,15 +107,17 @@ run() {  # scenario, wrk args...
   SCENARIO=$scenario wrk -t"$threads" -c"$conns" -d"${secs}s" "$@" 2>&1 | grep '^RESULT' | tee -a "$dir/results"
 }
 run nginx-static -s "$bench/get.lua" "http://127.0.0.1:$nginx_port/ceiling.json"
-# A week of an office with usual opening hours (Mon-Fri 8-12, Thu 14-18: about 90 slots).
+# A week of an office with usual opening hours (Mon-Fri 8-12, Thu 14-18: about 90 slots):
+# through the gateway's 1 s micro-cache, and computed for every request.
 run availability -s "$bench/get.lua" "$base/api/v1/availability?office=bench-typical&service=$SERVICE&from=$from&to=$week_to"
+run availability-nocache -s "$bench/get.lua" "http://127.0.0.1:$http_port_nocache/api/v1/availability?office=bench-typical&service=$SERVICE&from=$from&to=$week_to"
 STARTS_FILE="$dir/starts" run bookings -s "$bench/book.lua" "$base"
 STARTS_FILE="$dir/burst-starts" run burst -s "$bench/book.lua" "$base"
 
 echo
-printf '%-14s %10s %10s %10s %10s %10s  %s\n' scenario requests req/s p50_ms p99_ms max_ms statuses
+printf '%-22s %10s %10s %10s %10s %10s  %s\n' scenario requests req/s p50_ms p99_ms max_ms statuses
 while read -r _ scenario requests rps p50 p99 max statuses errors; do
-  printf '%-14s %10s %10s %10s %10s %10s  %s %s\n' "$scenario" "$requests" "$rps" "$p50" "$p99" "$max" "$statuses" "$errors"
+  printf '%-22s %10s %10s %10s %10s %10s  %s %s\n' "$scenario" "$requests" "$rps" "$p50" "$p99" "$max" "$statuses" "$errors"
 done < "$dir/results"
 
 # Double bookings: count what the clerk list says for the three contended starts.

@@ -486,6 +486,33 @@ TEST_F(GatewayE2eTest, RateLimitAnswers429WithRetryAfter) {
   EXPECT_EQ(Send(port, http::verb::get, "/api/v1/offices").status, 200);
 }
 
+TEST_F(GatewayE2eTest, AvailabilityMicroCacheIsClearedByEveryChange) {
+  std::string office, service;
+  PickOfficeAndService(3, &office, &service);
+  const std::string target = absl::StrCat("/api/v1/availability?office=", office, "&service=",
+                                          service);
+  Answer first = Get(target);
+  ASSERT_EQ(first.status, 200);
+  Answer second = Get(target);
+  EXPECT_EQ(second.Header("x-cache"), "hit") << "the same GET within the TTL is reused";
+  EXPECT_EQ(second.body, first.body);
+  const auto slots = Parse<v1::GetAvailabilityResponse>(first);
+  ASSERT_GT(slots.slots_size(), 12);
+  const v1::Slot slot = slots.slots(12);
+  ASSERT_EQ(Post("/api/v1/bookings", BookBody(office, service, slot.start(),
+                                               UniqueName("cache") + "@example.org"))
+                .status,
+            201);
+  Answer after = Get(target);
+  EXPECT_EQ(after.Header("x-cache"), "") << "a booking through the gateway clears the cache";
+  EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free() - 1);
+  // Without changes through this gateway, an entry lives for the TTL (1 s) at most.
+  ASSERT_EQ(Get(target).Header("x-cache"), "hit");
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_EQ(Get(target).Header("x-cache"), "");
+  EXPECT_TRUE(absl::StrContains(Get("/metrics").body, "rathaus_gateway_cache_hits_total"));
+}
+
 TEST_F(GatewayE2eTest, EventsOfOneBookingReachKafkaInOrder) {
   std::string office, service;
   PickOfficeAndService(2, &office, &service);
