@@ -125,6 +125,7 @@ struct Gateway::Exchange {
   std::string idempotency_key;  // non-empty: the route runs under this key
   bool idempotency_claimed = false;
   uint64_t cache_generation = 0;  // of the micro-cache when a cacheable GET missed it
+  bool cache_leader = false;      // this exchange's call answers the others waiting for it
 };
 
 Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstream* upstream,
@@ -373,6 +374,15 @@ void Gateway::RunBlockingSteps(std::shared_ptr<Exchange> ex) {
 }
 
 void Gateway::CallUpstream(std::shared_ptr<Exchange> ex) {
+  if (ex->route->cacheable && options_.cache_ttl > absl::ZeroDuration()) {
+    std::lock_guard lock(cache_mu_);
+    auto [it, first] = pending_.try_emplace(ex->request.target);
+    if (!first) {
+      it->second.push_back(std::move(ex));  // answered with the call in flight
+      return;
+    }
+    ex->cache_leader = true;
+  }
   UpstreamCall call;
   call.method = ex->route->grpc_method;
   call.request = ex->message->SerializeAsString();
@@ -432,6 +442,22 @@ void Gateway::OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result) {
     ClearCache();  // a change (or an attempt) went through: later reads must see it
   } else if (route.cacheable && r.status == 200) {
     ToCache(ex, r);
+  }
+  if (ex->cache_leader) {
+    std::vector<std::shared_ptr<Exchange>> waiting;
+    {
+      std::lock_guard lock(cache_mu_);
+      auto it = pending_.find(ex->request.target);
+      if (it != pending_.end()) {
+        waiting = std::move(it->second);
+        pending_.erase(it);
+      }
+    }
+    for (auto& other : waiting) {
+      HttpResponse copy = r;
+      copy.headers.emplace_back("X-Cache", "coalesced");
+      Reply(other, std::move(copy));
+    }
   }
   if (!ex->idempotency_claimed) return Reply(ex, std::move(r));
   // Keep the answer (or drop the claim for a 5xx, which the client may retry) before answering,

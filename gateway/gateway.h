@@ -121,6 +121,9 @@ class Gateway {
   };
   std::mutex cache_mu_;
   absl::flat_hash_map<std::string, CacheEntry> cache_;  // guarded by cache_mu_
+  // Cacheable GETs waiting for the same target's call in flight (one upstream call per target
+  // at a time, so a cache refresh does not send every waiting connection upstream).
+  absl::flat_hash_map<std::string, std::vector<std::shared_ptr<Exchange>>> pending_;
   uint64_t cache_generation_ = 0;                        // guarded by cache_mu_
   WorkQueue blocking_;  // last: its threads stop before the members they use
 };
