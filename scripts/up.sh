@@ -31,6 +31,7 @@ export RATHAUS_LOG_LEVEL=${RATHAUS_LOG_LEVEL:-info}
 stop_all() {
   trap - INT TERM EXIT
   "$root/scripts/down.sh"
+  exit 0
 }
 if [ "${RATHAUS_UP_DETACH:-0}" != 1 ]; then
   trap stop_all INT TERM EXIT
