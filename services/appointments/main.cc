@@ -34,6 +34,7 @@ namespace {
 namespace log = ::rathaus::platform::log;
 
 int Run() {
+  platform::GrpcServer::BlockShutdownSignals();  // before the Kafka and relay threads start
   platform::EnvConfig env;
   platform::PlatformConfig config = platform::PlatformConfig::FromEnv(env, "appointments");
   platform::GrpcServerOptions server_options = platform::GrpcServerOptions::FromEnv(env);

@@ -195,6 +195,11 @@ absl::Status GrpcServer::Validate() const {
   return absl::OkStatus();
 }
 
+void GrpcServer::BlockShutdownSignals() {
+  const sigset_t signals = ShutdownSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 absl::Status GrpcServer::Start() {
   {
     std::lock_guard<std::mutex> lock(mu_);

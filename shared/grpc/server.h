@@ -75,6 +75,12 @@ class GrpcServer {
   void Wait();
   void RequestShutdown();
 
+  // Blocks SIGTERM and SIGINT in the calling thread, so that every thread created afterwards
+  // (librdkafka's, the relay's, gRPC's) inherits the mask and only Wait() sees them. Call it
+  // first thing in main(): a thread started before it could take SIGTERM and end the process
+  // without a graceful shutdown.
+  static void BlockShutdownSignals();
+
  private:
   struct Probe {
     std::string name;

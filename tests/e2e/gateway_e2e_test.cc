@@ -3,6 +3,7 @@
 // processes on free loopback ports; answers are parsed into the proto messages, which also
 // proves the JSON keys match the contract.
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -568,6 +569,24 @@ TEST_F(GatewayE2eTest, EventsOfOneBookingReachKafkaInOrder) {
   EXPECT_EQ(moved.code(), booking.code());
   EXPECT_EQ(moved.office(), office);
   EXPECT_EQ(moved.sequence(), 1);
+}
+
+TEST_F(GatewayE2eTest, ServiceStopsGracefullyOnSigterm) {
+  // Kafka, relay and gRPC threads all run; SIGTERM must reach the shutdown path (exit 0 after
+  // draining and flushing), never kill the process through a thread that did not block it.
+  const std::string key = WriteTemp("sigterm-key", std::string(48, 's'));
+  for (int round = 0; round < 3; ++round) {
+    const int port = FreePort();
+    Child service(ServiceBinary(), {},
+                  {{"RATHAUS_REDIS_URL", SharedServers().redis_url},
+                   {"RATHAUS_KAFKA_BROKERS", SharedServers().kafka_brokers},
+                   {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", port)},
+                   {"RATHAUS_BOOKING_TOKEN_KEY_FILE", key},
+                   {"RATHAUS_LOG_LEVEL", "warn"}});
+    absl::SleepFor(absl::Seconds(2));
+    service.Kill(SIGTERM);
+    EXPECT_EQ(service.Wait(absl::Seconds(20)), 0) << "round " << round << ": " << service.Stderr();
+  }
 }
 
 TEST_F(GatewayE2eTest, ThreeHundredClientsRaceForOneSlot) {
