@@ -22,7 +22,7 @@ constexpr char kUbl[] = R"(<?xml version="1.0" encoding="UTF-8"?>
  <cbc:DueDate>2024-03-29</cbc:DueDate>
  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
- <cbc:BuyerReference>04011000-12345-34</cbc:BuyerReference>
+ <cbc:BuyerReference>04011000-12345-03</cbc:BuyerReference>
  <cac:AccountingSupplierParty><cac:Party>
   <cac:PostalAddress><cbc:CityName>Bonn</cbc:CityName><cbc:PostalZone>53111</cbc:PostalZone>
    <cac:Country><cbc:IdentificationCode>DE</cbc:IdentificationCode></cac:Country></cac:PostalAddress>
@@ -75,7 +75,7 @@ constexpr char kCii[] = R"(<?xml version="1.0" encoding="UTF-8"?>
    </ram:SpecifiedLineTradeSettlement>
   </ram:IncludedSupplyChainTradeLineItem>
   <ram:ApplicableHeaderTradeAgreement>
-   <ram:BuyerReference>04011000-12345-34</ram:BuyerReference>
+   <ram:BuyerReference>04011000-12345-03</ram:BuyerReference>
    <ram:SellerTradeParty><ram:Name>Lieferant GmbH</ram:Name>
     <ram:DefinedTradeContact><ram:PersonName>Frau Muster</ram:PersonName>
      <ram:TelephoneUniversalCommunication><ram:CompleteNumber>0228 123</ram:CompleteNumber></ram:TelephoneUniversalCommunication>
@@ -140,7 +140,7 @@ TEST(RulesTest, MandatoryTerms) {
   EXPECT_EQ(Fatal(Validate(Replace(kUbl, "<cbc:Name>Akten</cbc:Name>", ""), "x")), Ids{"BR-25"});
   EXPECT_EQ(Fatal(Validate(Replace(kCii, "<ram:CityName>Bonn</ram:CityName>", ""), "x")),
             Ids{"BR-DE-3"});
-  EXPECT_EQ(Fatal(Validate(Replace(kCii, "<ram:BuyerReference>04011000-12345-34</ram:BuyerReference>",
+  EXPECT_EQ(Fatal(Validate(Replace(kCii, "<ram:BuyerReference>04011000-12345-03</ram:BuyerReference>",
                                    ""), "x")),
             Ids{"BR-DE-15"});
 }
@@ -209,6 +209,294 @@ TEST(RulesTest, DecimalsDatatypesAndCodeLists) {
   r = Validate(Replace(kCii, "<ram:TypeCode>380</ram:TypeCode>", "<ram:TypeCode>999</ram:TypeCode>"), "x");
   EXPECT_EQ(Fatal(r), Ids{"BR-CL-01"});
   EXPECT_EQ(Warnings(r), Ids{"BR-DE-17"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules added from the CEN Schematron bindings and the XRechnung national rules.
+
+constexpr char kUblSellerVat[] =
+    "<cac:PartyTaxScheme><cbc:CompanyID>DE123456789</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT"
+    "</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>";
+constexpr char kUblBuyerRef[] =
+    "<cbc:BuyerReference>04011000-12345-03</cbc:BuyerReference>";
+
+// Inserts `xml` right after the buyer reference (element order is not checked by the rules).
+std::string UblWith(const std::string& xml) {
+  return Replace(kUbl, kUblBuyerRef, std::string(kUblBuyerRef) + xml);
+}
+
+TEST(RulesTest, SellerIdentificationAndVatIdentifiers) {
+  // Without any seller identifier: BR-CO-26, and the S line needs BT-31/BT-32/BT-63.
+  Report r = Validate(Replace(kUbl, kUblSellerVat, ""), "x");
+  EXPECT_EQ(Fatal(r), (Ids{"BR-CO-26", "BR-DE-16", "BR-S-02"}));
+  // A legal registration identifier satisfies BR-CO-26 but not BR-S-02.
+  r = Validate(Replace(Replace(kUbl, kUblSellerVat, ""),
+                       "<cbc:RegistrationName>Lieferant GmbH</cbc:RegistrationName>",
+                       "<cbc:RegistrationName>Lieferant GmbH</cbc:RegistrationName>"
+                       "<cbc:CompanyID>HRB 1</cbc:CompanyID>"),
+               "x");
+  EXPECT_EQ(Fatal(r), (Ids{"BR-DE-16", "BR-S-02"}));
+  EXPECT_EQ(Fatal(Validate(Replace(kUbl, ">DE123456789<", ">XX123456789<"), "x")),
+            Ids{"BR-CO-09"});
+  EXPECT_EQ(Fatal(Validate(Replace(kCii, ">DE123456789<", ">XX123456789<"), "x")),
+            Ids{"BR-CO-09"});
+  // BR-S-02 quirk: an S line outside the VAT tax scheme fails even with the seller's VAT id.
+  EXPECT_TRUE(Fatal(Validate(Replace(kUbl, "<cbc:Percent>19</cbc:Percent><cac:TaxScheme><cbc:ID>VAT"
+                                           "</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>",
+                                     "<cbc:Percent>19</cbc:Percent><cac:TaxScheme><cbc:ID>GST"
+                                     "</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>"),
+                             "x"))
+                  .contains("BR-S-02"));
+  // Greece uses EL; Northern Ireland XI.
+  EXPECT_EQ(Fatal(Validate(Replace(kCii, ">DE123456789<", ">EL123456789<"), "x")), Ids{});
+  // CII: without a seller VAT (VA) or tax (FC) registration.
+  r = Validate(Replace(kCii, "<ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">DE123456789"
+                             "</ram:ID></ram:SpecifiedTaxRegistration>", ""),
+               "x");
+  EXPECT_EQ(Fatal(r), (Ids{"BR-CO-26", "BR-DE-16", "BR-S-02"}));
+  // An FC registration is enough for BR-S-02 but does not identify the seller (BR-CO-26).
+  r = Validate(Replace(kCii, "schemeID=\"VA\">DE123456789", "schemeID=\"FC\">201/113/40209"), "x");
+  EXPECT_EQ(Fatal(r), Ids{"BR-CO-26"});
+}
+
+TEST(RulesTest, DocumentAllowanceNeedsReasonAndSellerVatId) {
+  const std::string allowance =
+      "<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>"
+      "<cbc:Amount currencyID=\"EUR\">0.00</cbc:Amount><cac:TaxCategory><cbc:ID>S</cbc:ID>"
+      "<cbc:Percent>19</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
+      "</cac:TaxCategory></cac:AllowanceCharge>";
+  std::string doc = Replace(UblWith(allowance), "<cbc:TaxExclusiveAmount",
+                            "<cbc:AllowanceTotalAmount currencyID=\"EUR\">0.00"
+                            "</cbc:AllowanceTotalAmount><cbc:TaxExclusiveAmount");
+  EXPECT_EQ(Fatal(Validate(doc, "x")), (Ids{"BR-33", "BR-CO-21"}));
+  EXPECT_EQ(Fatal(Validate(Replace(doc, kUblSellerVat, ""), "x")),
+            (Ids{"BR-33", "BR-CO-21", "BR-CO-26", "BR-DE-16", "BR-S-02", "BR-S-03"}));
+}
+
+TEST(RulesTest, Periods) {
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:InvoicePeriod><cbc:StartDate>2024-02-10</cbc:StartDate>"
+                                   "<cbc:EndDate>2024-02-01</cbc:EndDate></cac:InvoicePeriod>"),
+                           "x")),
+            Ids{"BR-29"});
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:InvoicePeriod/>"), "x")), Ids{"BR-CO-19"});
+  // A period with only a tax point date code is fine, but not together with a tax point date.
+  std::string coded = "<cac:InvoicePeriod><cbc:DescriptionCode>35</cbc:DescriptionCode>"
+                      "</cac:InvoicePeriod>";
+  EXPECT_EQ(Fatal(Validate(UblWith(coded), "x")), Ids{});
+  EXPECT_EQ(Fatal(Validate(UblWith(coded + "<cbc:TaxPointDate>2024-02-01</cbc:TaxPointDate>"), "x")),
+            Ids{"BR-CO-03"});
+  std::string line_period = Replace(
+      kUbl, "<cbc:LineExtensionAmount currencyID=\"EUR\">100.00</cbc:LineExtensionAmount>\n  <cac:Item>",
+      "<cbc:LineExtensionAmount currencyID=\"EUR\">100.00</cbc:LineExtensionAmount>"
+      "<cac:InvoicePeriod/>\n  <cac:Item>");
+  EXPECT_EQ(Fatal(Validate(line_period, "x")), Ids{"BR-CO-20"});
+  // CII compares the format 102 strings.
+  std::string cii = Replace(kCii, "<ram:ApplicableTradeTax><ram:CalculatedAmount>",
+                            "<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString "
+                            "format=\"102\">20240210</udt:DateTimeString></ram:StartDateTime>"
+                            "<ram:EndDateTime><udt:DateTimeString format=\"102\">20240201"
+                            "</udt:DateTimeString></ram:EndDateTime></ram:BillingSpecifiedPeriod>"
+                            "<ram:ApplicableTradeTax><ram:CalculatedAmount>");
+  EXPECT_EQ(Fatal(Validate(cii, "x")), Ids{"BR-29"});
+}
+
+TEST(RulesTest, CreditTransferNeedsAccount) {
+  Report r = Validate(Replace(kUbl, "<cbc:ID>DE75512108001245126199</cbc:ID>",
+                              "<cbc:Name>Konto</cbc:Name>"),
+                      "x");
+  EXPECT_EQ(Fatal(r), (Ids{"BR-50", "BR-61"}));
+  EXPECT_EQ(Warnings(r), Ids{"BR-DE-19"});
+  r = Validate(Replace(kCii, "<ram:IBANID>DE75512108001245126199</ram:IBANID>",
+                       "<ram:AccountName>Konto</ram:AccountName>"),
+               "x");
+  EXPECT_EQ(Fatal(r), (Ids{"BR-50", "BR-61"}));
+}
+
+TEST(RulesTest, PartiesAndReferences) {
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:PayeeParty><cac:PartyName><cbc:Name>Inkasso AG</cbc:Name>"
+                                   "</cac:PartyName></cac:PayeeParty>"),
+                           "x")),
+            Ids{});
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:PayeeParty/>"), "x")), Ids{"BR-17"});
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:TaxRepresentativeParty/>"), "x")),
+            (Ids{"BR-18", "BR-19", "BR-56"}));
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:TaxRepresentativeParty><cac:PartyName><cbc:Name>V"
+                                   "</cbc:Name></cac:PartyName><cac:PostalAddress/>" +
+                                   std::string(kUblSellerVat) + "</cac:TaxRepresentativeParty>"),
+                           "x")),
+            Ids{"BR-20"});
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:BillingReference><cac:InvoiceDocumentReference>"
+                                   "<cbc:IssueDate>2024-01-01</cbc:IssueDate>"
+                                   "</cac:InvoiceDocumentReference></cac:BillingReference>"),
+                           "x")),
+            Ids{"BR-55"});
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:AdditionalDocumentReference><cbc:ID> </cbc:ID>"
+                                   "</cac:AdditionalDocumentReference>"),
+                           "x")),
+            Ids{"BR-52"});
+  EXPECT_EQ(Fatal(Validate(UblWith("<cbc:TaxCurrencyCode>USD</cbc:TaxCurrencyCode>"), "x")),
+            Ids{"BR-53"});
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:Delivery><cac:DeliveryLocation><cac:Address>"
+                                   "<cbc:CityName>Bonn</cbc:CityName><cbc:PostalZone>53111"
+                                   "</cbc:PostalZone></cac:Address></cac:DeliveryLocation>"
+                                   "</cac:Delivery>"),
+                           "x")),
+            Ids{"BR-57"});
+  EXPECT_EQ(Fatal(Validate(Replace(kUbl, "<cac:AccountingSupplierParty><cac:Party>",
+                                   "<cac:AccountingSupplierParty><cac:Party><cbc:EndpointID>"
+                                   "rechnung@lieferant.de</cbc:EndpointID>"),
+                           "x")),
+            Ids{"BR-62"});
+  EXPECT_EQ(Fatal(Validate(Replace(kUbl, "<cac:Item><cbc:Name>Akten</cbc:Name>",
+                                   "<cac:Item><cbc:Name>Akten</cbc:Name><cac:StandardItemIdentification>"
+                                   "<cbc:ID>4012345678901</cbc:ID></cac:StandardItemIdentification>"
+                                   "<cac:CommodityClassification><cbc:ItemClassificationCode>1"
+                                   "</cbc:ItemClassificationCode></cac:CommodityClassification>"),
+                           "x")),
+            (Ids{"BR-64", "BR-65"}));
+  EXPECT_EQ(Fatal(Validate(Replace(kCii, "<ram:SpecifiedTradeProduct><ram:Name>Akten</ram:Name>",
+                                   "<ram:SpecifiedTradeProduct><ram:GlobalID>4012345678901"
+                                   "</ram:GlobalID><ram:Name>Akten</ram:Name>"),
+                           "x")),
+            Ids{"BR-64"});
+}
+
+TEST(RulesTest, SplitPaymentIsItalianOnly) {
+  Ids got = Fatal(Validate(Replace(kUbl, "<cbc:ID>S</cbc:ID><cbc:Percent>19</cbc:Percent><cac:TaxScheme>"
+                                         "<cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>",
+                                   "<cbc:ID>B</cbc:ID><cbc:Percent>19</cbc:Percent><cac:TaxScheme>"
+                                   "<cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>"),
+                           "x"));
+  EXPECT_TRUE(got.contains("BR-B-01")) << testing::PrintToString(got);
+  EXPECT_FALSE(got.contains("BR-B-02")) << testing::PrintToString(got);
+}
+
+TEST(RulesTest, XRechnungSkontoSpecificationIdAndAttachments) {
+  auto terms = [](const std::string& note) {
+    return UblWith("<cac:PaymentTerms><cbc:Note>" + note + "</cbc:Note></cac:PaymentTerms>");
+  };
+  EXPECT_EQ(Fatal(Validate(terms("#SKONTO#TAGE=14#PROZENT=2.00#\n"), "x")), Ids{});
+  EXPECT_EQ(Fatal(Validate(terms("Zahlbar sofort.\n#SKONTO#TAGE=7#PROZENT=3.00#BASISBETRAG=50.00#\n"),
+                           "x")),
+            Ids{});
+  EXPECT_EQ(Fatal(Validate(terms("Zahlbar in 30 Tagen ohne Abzug"), "x")), Ids{});
+  // No line break after the entry, lower case, one decimal.
+  EXPECT_EQ(Fatal(Validate(terms("#SKONTO#TAGE=14#PROZENT=2.00#"), "x")), Ids{"BR-DE-18"});
+  EXPECT_EQ(Fatal(Validate(terms("#skonto#TAGE=14#PROZENT=2.00#\n"), "x")), Ids{"BR-DE-18"});
+  EXPECT_EQ(Fatal(Validate(terms("#SKONTO#TAGE=14#PROZENT=2.0#\n"), "x")), Ids{"BR-DE-18"});
+
+  Report r = Validate(Replace(kUbl, "xrechnung_3.0</cbc:CustomizationID>",
+                              "xrechnung_3.0 </cbc:CustomizationID>"),
+                      "x");
+  EXPECT_TRUE(r.accepted());
+  EXPECT_EQ(Warnings(r), Ids{"BR-DE-21"});
+
+  std::string att = "<cac:AdditionalDocumentReference><cbc:ID>A</cbc:ID><cac:Attachment>"
+                    "<cbc:EmbeddedDocumentBinaryObject mimeCode=\"application/pdf\" "
+                    "filename=\"a.pdf\">QQ==</cbc:EmbeddedDocumentBinaryObject></cac:Attachment>"
+                    "</cac:AdditionalDocumentReference>";
+  EXPECT_EQ(Fatal(Validate(UblWith(att), "x")), Ids{});
+  EXPECT_EQ(Fatal(Validate(UblWith(att + att), "x")), Ids{"BR-DE-22"});
+}
+
+TEST(RulesTest, CiiBindings) {
+  // A document level allowance in S needs the seller's VAT or tax registration (BR-S-03).
+  std::string allowance =
+      "<ram:SpecifiedTradeAllowanceCharge><ram:ChargeIndicator><udt:Indicator>false"
+      "</udt:Indicator></ram:ChargeIndicator><ram:ActualAmount>0.00</ram:ActualAmount>"
+      "<ram:Reason>Rabatt</ram:Reason><ram:CategoryTradeTax><ram:TypeCode>VAT</ram:TypeCode>"
+      "<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>19"
+      "</ram:RateApplicablePercent></ram:CategoryTradeTax></ram:SpecifiedTradeAllowanceCharge>";
+  std::string doc = Replace(kCii, "<ram:SpecifiedTradePaymentTerms>",
+                            allowance + "<ram:SpecifiedTradePaymentTerms>");
+  doc = Replace(doc, "<ram:LineTotalAmount>100.00</ram:LineTotalAmount><ram:TaxBasis",
+                "<ram:LineTotalAmount>100.00</ram:LineTotalAmount><ram:AllowanceTotalAmount>0.00"
+                "</ram:AllowanceTotalAmount><ram:TaxBasis");
+  EXPECT_EQ(Fatal(Validate(doc, "x")), Ids{});
+  EXPECT_EQ(Fatal(Validate(Replace(doc, "<ram:Reason>Rabatt</ram:Reason>", ""), "x")),
+            (Ids{"BR-33", "BR-CO-21"}));
+  EXPECT_EQ(Fatal(Validate(Replace(doc, "schemeID=\"VA\">DE123456789", "schemeID=\"XX\">1"), "x")),
+            (Ids{"BR-CO-26", "BR-DE-16", "BR-S-02", "BR-S-03"}));
+  // BR-CO-03 sits on each VAT breakdown in CII.
+  EXPECT_EQ(Fatal(Validate(Replace(kCii, "<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>19"
+                                         "</ram:RateApplicablePercent></ram:ApplicableTradeTax>\n   <ram:Spec",
+                                   "<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>19"
+                                   "</ram:RateApplicablePercent><ram:TaxPointDate><udt:DateString "
+                                   "format=\"102\">20240229</udt:DateString></ram:TaxPointDate>"
+                                   "<ram:DueDateTypeCode>5</ram:DueDateTypeCode>"
+                                   "</ram:ApplicableTradeTax>\n   <ram:Spec"),
+                           "x")),
+            Ids{"BR-CO-03"});
+  // BR-53 in CII: a VAT accounting currency equal to the invoice currency fails it (quirk).
+  Ids got = Fatal(Validate(Replace(kCii, "<ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>",
+                                   "<ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>"
+                                   "<ram:TaxCurrencyCode>EUR</ram:TaxCurrencyCode>"),
+                           "x"));
+  EXPECT_TRUE(got.contains("BR-53")) << testing::PrintToString(got);
+}
+
+// kUbl converted to one category throughout: rate 0 (or none for O), VAT 0, exemption reason.
+std::string UblInCategory(const std::string& code, bool with_rate) {
+  const std::string s19 = "<cbc:ID>S</cbc:ID><cbc:Percent>19</cbc:Percent>";
+  const std::string vat = "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>";
+  const std::string cat = "<cbc:ID>" + code + "</cbc:ID>" +
+                          (with_rate ? "<cbc:Percent>0</cbc:Percent>" : "");
+  std::string doc = Replace(kUbl, s19 + vat + "</cac:TaxCategory>",
+                            cat + "<cbc:TaxExemptionReason>Grund</cbc:TaxExemptionReason>" + vat +
+                                "</cac:TaxCategory>");
+  doc = Replace(doc, s19 + vat + "</cac:ClassifiedTaxCategory>",
+                cat + vat + "</cac:ClassifiedTaxCategory>");
+  const std::string eur = "currencyID=\"EUR\">";
+  for (int i = 0; i < 2; ++i) {
+    doc = Replace(doc, "<cbc:TaxAmount " + eur + "19.00", "<cbc:TaxAmount " + eur + "0.00");
+  }
+  doc = Replace(doc, "<cbc:TaxInclusiveAmount " + eur + "119.00",
+                "<cbc:TaxInclusiveAmount " + eur + "100.00");
+  doc = Replace(doc, "<cbc:PayableAmount " + eur + "119.00", "<cbc:PayableAmount " + eur + "100.00");
+  return doc;
+}
+
+TEST(RulesTest, VatCategoryPartyIdentifiers) {
+  // Not subject to VAT: no VAT identifiers at all (XRechnung also wants a rate, BR-DE-14).
+  std::string o = UblInCategory("O", false);
+  EXPECT_EQ(Fatal(Validate(o, "x")), (Ids{"BR-DE-14", "BR-O-02"}));
+  EXPECT_EQ(Fatal(Validate(Replace(o, kUblSellerVat, ""), "x")), (Ids{"BR-CO-26", "BR-DE-14"}));
+  // Exempt: the seller's VAT identifier is enough.
+  std::string e = UblInCategory("E", true);
+  EXPECT_EQ(Fatal(Validate(e, "x")), Ids{});
+  EXPECT_EQ(Fatal(Validate(Replace(e, kUblSellerVat, ""), "x")),
+            (Ids{"BR-CO-26", "BR-DE-16", "BR-E-02"}));
+  // Reverse charge: also the buyer's VAT identifier or legal registration identifier.
+  std::string ae = UblInCategory("AE", true);
+  EXPECT_EQ(Fatal(Validate(ae, "x")), Ids{"BR-AE-02"});
+  EXPECT_EQ(Fatal(Validate(Replace(ae, "<cbc:RegistrationName>Stadt Musterstadt</cbc:RegistrationName>",
+                                   "<cbc:RegistrationName>Stadt Musterstadt</cbc:RegistrationName>"
+                                   "<cbc:CompanyID>DE-K-1</cbc:CompanyID>"),
+                           "x")),
+            Ids{});
+  // Export outside the EU: a seller tax registration (non-VAT scheme) is not enough.
+  std::string g = Replace(UblInCategory("G", true),
+                          "<cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>",
+                          "<cbc:ID>FC</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>");
+  EXPECT_EQ(Fatal(Validate(g, "x")), (Ids{"BR-CO-26", "BR-G-02"}));
+}
+
+TEST(RulesTest, LeitwegId) {
+  EXPECT_TRUE(IsValidLeitwegId("04011000-12345-03"));
+  EXPECT_TRUE(IsValidLeitwegId("991-33333TEST-33"));
+  EXPECT_TRUE(IsValidLeitwegId("991-33333test-33"));
+  EXPECT_TRUE(IsValidLeitwegId("90000000-03083-72"));
+  EXPECT_FALSE(IsValidLeitwegId("04011000-12345-34"));  // check digits
+  EXPECT_FALSE(IsValidLeitwegId("99000000-05676-98"));
+  EXPECT_FALSE(IsValidLeitwegId("1-12345-03"));          // Grobadressierung too short
+  EXPECT_FALSE(IsValidLeitwegId("0401100012345-03-"));   // empty check digits
+  EXPECT_FALSE(IsValidLeitwegId("04011000--03"));        // empty Feinadressierung
+  EXPECT_FALSE(IsValidLeitwegId("04011000-123_45-03"));
+  EXPECT_FALSE(IsValidLeitwegId("Leitweg-ID"));
+  // A warning only: the verdict stays.
+  Report r = Validate(Replace(kCii, ">04011000-12345-03<", ">04011000-12345-34<"), "x");
+  EXPECT_TRUE(r.accepted());
+  EXPECT_EQ(Warnings(r), Ids{"RATHAUS-LEITWEG-ID"});
 }
 
 TEST(RulesTest, JsonReportShape) {
