@@ -58,7 +58,7 @@ RUN apt-get update -q \
  && groupadd --system --gid 10001 rathaus \
  && useradd --system --uid 10001 --gid rathaus --home-dir /nonexistent --no-create-home \
             --shell /usr/sbin/nologin rathaus \
- && install -d -o 10001 -g 10001 -m 0700 /var/lib/rathaus /var/lib/rathaus/secrets
+ && install -d -o 10001 -g 10001 -m 0700 /var/lib/rathaus /var/lib/rathaus/secrets /var/lib/rathaus/blobs
 COPY --from=build /out/bin/ /usr/local/bin/
 LABEL org.opencontainers.image.title="rathaus" \
       org.opencontainers.image.description="OZG online services: gRPC services, HTTP gateway, e-invoice CLI"

@@ -51,6 +51,7 @@ down:
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR) $(BENCH_ARGS)
+	@scripts/bench-einvoice.sh $(BUILD_DIR)
 	@scripts/bench-http.sh $(BUILD_DIR)
 
 clean:

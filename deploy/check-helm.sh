@@ -34,17 +34,20 @@ render all -f "$root/deploy/values/ingress.yaml" -f "$root/deploy/values/mtls.ya
 # Each variant switches on what it says, and only that.
 [ "$(count default Ingress)" = 0 ] && [ "$(count default Certificate)" = 0 ] && [ "$(count default HorizontalPodAutoscaler)" = 0 ] \
   || fail "default values render optional objects"
-[ "$(count default Deployment)" = 2 ] && [ "$(count default PodDisruptionBudget)" = 2 ] || fail "default: 2 Deployments + 2 PDBs expected"
+# Default: appointments, e-invoice and the gateway.
+[ "$(count default Deployment)" = 3 ] && [ "$(count default PodDisruptionBudget)" = 3 ] || fail "default: 3 Deployments + 3 PDBs expected"
+grep -q 'name: RATHAUS_EINVOICE_BLOB_DIR' "$out/default.yaml" && grep -q 'mountPath: /var/lib/rathaus/blobs' "$out/default.yaml" \
+  || fail "default: e-invoice must get its blob folder"
 [ "$(count ingress Ingress)" = 1 ] || fail "ingress variant: no Ingress"
-[ "$(count mtls Certificate)" = 2 ] || fail "mtls variant: 2 Certificates expected (appointments, gateway)"
+[ "$(count mtls Certificate)" = 3 ] || fail "mtls variant: 3 Certificates expected (appointments, e-invoice, gateway)"
 grep -q 'RATHAUS_GRPC_TLS_CLIENT_CA_FILE' "$out/mtls.yaml" || fail "mtls variant: services do not require client certificates"
 grep -q 'rathaus-grpc-health' "$out/mtls.yaml" || fail "mtls variant: probes must use the TLS health client"
 grep -q '^ *grpc:$' "$out/default.yaml" || fail "default: services must have gRPC probes"
 grep -q 'path: /readyz' "$out/default.yaml" && grep -q 'path: /healthz' "$out/default.yaml" || fail "gateway probes"
 # autoscaling variant adds `registrations` as one map entry: it gets everything appointments gets.
-[ "$(count autoscaling HorizontalPodAutoscaler)" = 3 ] || fail "autoscaling variant: 3 HPAs expected"
-[ "$(count autoscaling Deployment)" = 3 ] || fail "autoscaling variant: one more service = one more Deployment"
-[ "$(count autoscaling KafkaTopic)" = 4 ] || fail "autoscaling variant: topic + DLQ per service"
+[ "$(count autoscaling HorizontalPodAutoscaler)" = 4 ] || fail "autoscaling variant: 4 HPAs expected"
+[ "$(count autoscaling Deployment)" = 4 ] || fail "autoscaling variant: one more service = one more Deployment"
+[ "$(count autoscaling KafkaTopic)" = 6 ] || fail "autoscaling variant: topic + DLQ per service"
 grep -q 'name: RATHAUS_REGISTRATIONS_ADDR' "$out/autoscaling.yaml" || fail "gateway does not learn the new service's address"
 grep -q 'name: rathaus-registrations$' "$out/autoscaling.yaml" || fail "no objects for the new service"
 if awk '/^kind: Deployment/{d=1} /^kind: /{if(!/Deployment/)d=0} d && /^  replicas:/{found=1} END{exit !found}' "$out/autoscaling.yaml"; then

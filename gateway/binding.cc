@@ -180,7 +180,7 @@ absl::Status BindQuery(const Route& route, std::string_view query,
   auto params = ParseQuery(query);
   if (!params.ok()) return params.status();
   if (params->empty()) return absl::OkStatus();
-  if (!route.body.empty()) {
+  if (!route.body.empty() && !route.raw_body) {
     return InvalidField("invalid-query", params->front().first,
                         "this route takes its input in the JSON body, not in the query");
   }
@@ -309,7 +309,14 @@ absl::Status BindRequest(const Route& route, const HttpInput& input, Message* re
   for (const auto& [name, value] : input.path_params) reserved.insert(name);
   if (route.auth == "booking-token") reserved.insert("token");
 
-  if (!route.body.empty()) {
+  if (route.raw_body) {
+    const auto* d = request->GetDescriptor();
+    const auto* r = request->GetReflection();
+    r->SetString(request, d->FindFieldByName(route.body), std::string(input.body));
+    r->SetString(request, d->FindFieldByName("content_type"), std::string(input.content_type));
+    reserved.insert(route.body);
+    reserved.insert("content_type");
+  } else if (!route.body.empty()) {
     Message* target = request;
     if (route.body != "*") {
       const FieldDescriptor* f = request->GetDescriptor()->FindFieldByName(route.body);

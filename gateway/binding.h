@@ -7,7 +7,8 @@
 // Binding rules, in order:
 //   - path parameters set the request field of the template's name;
 //   - the JSON body (routes with body "*" or a field) is parsed strictly: an unknown field, a
-//     wrong type or malformed JSON is an error naming the field;
+//     wrong type or malformed JSON is an error naming the field; a raw_body route's bytes go
+//     into its bytes field and the media type into `content_type`, untouched;
 //   - query parameters set scalar fields by JSON name or field name (repeated fields take every
 //     occurrence); an unknown parameter is an error. Special binding: `service=ID` and
 //     `quantity=N` pair up in order into a repeated `services` field of {id, quantity} messages
@@ -31,7 +32,8 @@ namespace rathaus::gateway {
 struct HttpInput {
   std::vector<std::pair<std::string, std::string>> path_params;
   std::string_view query;  // after '?', still percent-encoded
-  std::string_view body;   // JSON, for routes with a body
+  std::string_view body;   // JSON, for routes with a body; raw bytes for raw_body routes
+  std::string_view content_type;  // raw_body routes: the media type, lower case, no parameters
 };
 
 // Errors are INVALID_ARGUMENT with the problem payloads of problem.h.

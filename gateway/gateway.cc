@@ -1,5 +1,8 @@
 #include "gateway/gateway.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/empty.pb.h>
@@ -31,11 +34,18 @@ bool IsHex(std::string_view s) {
   return true;
 }
 
-bool IsJsonMediaType(const std::string* content_type) {
-  if (content_type == nullptr) return false;
+// "Application/XML; charset=utf-8" -> "application/xml"; "" when absent.
+std::string MediaType(const std::string* content_type) {
+  if (content_type == nullptr) return "";
   std::string media = content_type->substr(0, content_type->find(';'));
   absl::StripAsciiWhitespace(&media);
   absl::AsciiStrToLower(&media);
+  return media;
+}
+
+bool IsJsonMediaType(const std::string* content_type) {
+  if (content_type == nullptr) return false;
+  const std::string media = MediaType(content_type);
   return media == "application/json" || (absl::StartsWith(media, "application/") &&
                                          absl::EndsWith(media, "+json"));
 }
@@ -73,6 +83,34 @@ bool IsSafeFilename(const std::string& name) {
     }
   }
   return true;
+}
+
+// A successful answer that carries a rathaus.common.v1.Problem in `problem_field`: problem+json
+// with the problem's members first and the answer's other fields as extension members.
+HttpResponse ProblemAnswer(const Message& answer, const std::string& problem_field,
+                           const std::string& request_id) {
+  std::unique_ptr<Message> rest(answer.New());
+  rest->CopyFrom(answer);
+  const FieldDescriptor* f = rest->GetDescriptor()->FindFieldByName(problem_field);
+  const Message& carried = answer.GetReflection()->GetMessage(answer, f);
+  rest->GetReflection()->ClearField(rest.get(), f);
+  const auto* d = carried.GetDescriptor();
+  const auto* reflection = carried.GetReflection();
+  Problem p = MakeProblem(reflection->GetString(carried, d->FindFieldByName("type")),
+                          reflection->GetString(carried, d->FindFieldByName("detail")));
+  const int status = reflection->GetInt32(carried, d->FindFieldByName("status"));
+  if (status >= 400 && status <= 499) p.status = status;
+  const std::string title = reflection->GetString(carried, d->FindFieldByName("title"));
+  if (!title.empty()) p.title = title;
+  p.type = absl::StrCat("urn:rathaus:problem:", reflection->GetString(carried, d->FindFieldByName("type")));
+  p.instance = absl::StrCat("urn:rathaus:request:", request_id);
+  HttpResponse r = FromProblem(p);
+  const std::string members = MessageToJson(*rest);  // "{...}"
+  if (members.size() > 2 && r.body.size() > 1) {
+    r.body.pop_back();  // the closing brace of the problem
+    absl::StrAppend(&r.body, ",", members.substr(1));
+  }
+  return r;
 }
 
 }  // namespace
@@ -128,11 +166,11 @@ struct Gateway::Exchange {
   bool cache_leader = false;      // this exchange's call answers the others waiting for it
 };
 
-Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstream* upstream,
+Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstreams upstreams,
                  platform::redis::Pool* redis, Metrics* metrics)
     : options_(std::move(options)),
       routes_(std::move(routes)),
-      upstream_(upstream),
+      upstreams_(std::move(upstreams)),
       redis_(redis),
       metrics_(metrics),
       limiter_(redis, options_.redis_prefix, options_.rate_limits,
@@ -140,7 +178,14 @@ Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstream* upstream,
       // The claim outlives the longest upstream call, so a slow answer is still stored.
       idempotency_(redis, options_.redis_prefix, options_.idempotency_ttl,
                    options_.upstream_timeout + absl::Seconds(10)),
-      blocking_(options_.blocking_threads) {}
+      blocking_(options_.blocking_threads) {
+  for (const Route& route : routes_.routes()) {
+    if (!upstreams_.contains(route.service) || upstreams_.at(route.service) == nullptr) {
+      log::Error("no upstream for a routed service", {{"service", route.service}});
+      std::abort();  // wiring bug in main.cc, not input
+    }
+  }
+}
 
 Gateway::~Gateway() = default;
 
@@ -262,12 +307,36 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
                                         {"request_id", ex->request_id}});
       return ReplyProblem(ex, std::move(p));
     }
+    if (claims->role != route.role) {
+      return ReplyProblem(ex, MakeProblem("forbidden",
+                                          absl::StrCat("This route needs a token with role ",
+                                                       route.role, ".")));
+    }
     ex->metadata.emplace_back("rathaus-clerk-subject", claims->subject);
-    ex->metadata.emplace_back("rathaus-clerk-offices", absl::StrJoin(claims->offices, ","));
+    if (claims->role == "clerk") {
+      ex->metadata.emplace_back("rathaus-clerk-offices", absl::StrJoin(claims->offices, ","));
+    } else {
+      ex->metadata.emplace_back("rathaus-clerk-departments",
+                                absl::StrJoin(claims->departments, ","));
+    }
   }
 
   // Body and content type.
-  if (!route.body.empty()) {
+  std::string media_type;
+  if (route.raw_body) {
+    media_type = MediaType(req.Header("content-type"));
+    if (std::find(route.body_content_types.begin(), route.body_content_types.end(), media_type) ==
+        route.body_content_types.end()) {
+      return ReplyProblem(ex, MakeProblem("unsupported-media-type",
+                                          absl::StrCat("Send the body as Content-Type: ",
+                                                       absl::StrJoin(route.body_content_types,
+                                                                     " or "),
+                                                       ".")));
+    }
+    if (req.body.empty()) {
+      return ReplyProblem(ex, MakeProblem("invalid-argument", "A request body is required."));
+    }
+  } else if (!route.body.empty()) {
     if (req.body.empty()) {
       return ReplyProblem(ex, MakeProblem("malformed-json", "A JSON body is required."));
     }
@@ -288,7 +357,7 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
   }
 
   ex->message = NewMessage(route.method->input_type());
-  HttpInput input{std::move(match.path_params), ex->query, req.body};
+  HttpInput input{std::move(match.path_params), ex->query, req.body, media_type};
   if (absl::Status s = BindRequest(route, input, ex->message.get()); !s.ok()) {
     return ReplyProblem(ex, ProblemFromStatus(s));
   }
@@ -387,7 +456,7 @@ void Gateway::CallUpstream(std::shared_ptr<Exchange> ex) {
   call.method = ex->route->grpc_method;
   call.request = ex->message->SerializeAsString();
   call.metadata = ex->metadata;
-  upstream_->Call(std::move(call),
+  upstreams_.at(ex->route->service)->Call(std::move(call),
                   [this, ex](UpstreamResult result) { OnUpstream(ex, std::move(result)); });
 }
 
@@ -414,6 +483,19 @@ void Gateway::OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result) {
         }
       }
       if (r.content_type.empty()) r.content_type = "application/octet-stream";
+      // A file may come from outside (an invoice's XML, its HTML view): a browser that opens
+      // it runs no script, loads nothing and sniffs no other type.
+      r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      r.headers.emplace_back(
+          "Content-Security-Policy",
+          absl::StartsWith(r.content_type, "text/html")
+              ? "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+                "base-uri 'none'; form-action 'none'"
+              : "default-src 'none'; sandbox");
+    } else if (!route.problem_field.empty() &&
+               answer->GetReflection()->HasField(
+                   *answer, answer->GetDescriptor()->FindFieldByName(route.problem_field))) {
+      r = ProblemAnswer(*answer, route.problem_field, ex->request_id);
     } else {
       r.status = route.success_status;
       if (r.status != 204) {
@@ -505,14 +587,25 @@ void Gateway::ClearCache() {
 }
 
 void Gateway::Ready(std::shared_ptr<Exchange> ex) {
-  const absl::Status upstream = upstream_->CheckHealth(absl::Seconds(1));
+  // Ready with Redis and every service; "degraded" (still 200) while some but not all services
+  // answer: their routes get 503 problems, the others keep working, and taking the gateway out
+  // of the load balancer would only widen the outage. "upstream" is all services together.
+  int up = 0;
+  std::string each;
+  for (const auto& [service, upstream] : upstreams_) {
+    const bool ok = upstream->CheckHealth(absl::Seconds(1)).ok();
+    up += ok ? 1 : 0;
+    absl::StrAppend(&each, ",\"", service, "\":\"", ok ? "ok" : "unavailable", "\"");
+  }
+  const bool all = up == static_cast<int>(upstreams_.size());
   const absl::Status redis = redis_->Ping();
   HttpResponse r;
-  r.status = upstream.ok() && redis.ok() ? 200 : 503;
+  r.status = redis.ok() && up > 0 ? 200 : 503;
   r.content_type = "application/json";
-  r.body = absl::StrCat("{\"status\":\"", r.status == 200 ? "ready" : "not ready",
-                        "\",\"checks\":{\"upstream\":\"", upstream.ok() ? "ok" : "unavailable",
-                        "\",\"redis\":\"", redis.ok() ? "ok" : "unavailable", "\"}}");
+  r.body = absl::StrCat("{\"status\":\"", r.status != 200 ? "not ready" : all ? "ready" : "degraded",
+                        "\",\"checks\":{\"upstream\":\"", all ? "ok" : "unavailable",
+                        "\",\"redis\":\"", redis.ok() ? "ok" : "unavailable", "\"", each,
+                        "}}");
   Reply(ex, std::move(r));
 }
 

@@ -2,7 +2,8 @@
 // Beast and hands each request here; the answer comes back through a callback, possibly on
 // another thread (gRPC's or the blocking work queue's).
 //
-//   Gateway gateway(options, std::move(routes), &upstream, &pool, &metrics);
+//   Gateway gateway(options, std::move(routes), {{"rathaus.appointments.v1.Appointments",
+//                                                 &appointments}}, &pool, &metrics);
 //   gateway.Handle(std::move(request), [](HttpResponse r) { /* write it */ });
 //
 // Per request: request id and trace context -> operational endpoints (/healthz, /readyz,
@@ -58,6 +59,9 @@ struct HttpResponse {
 
 using Respond = std::function<void(HttpResponse)>;
 
+// The gRPC upstream of each fronted service, by the service's full protobuf name.
+using Upstreams = std::map<std::string, Upstream*>;
+
 struct GatewayOptions {
   std::optional<JwtVerifier> clerk_verifier;  // unset: clerk routes answer 401
   std::map<std::string, RateSpec> rate_limits;
@@ -77,7 +81,8 @@ struct GatewayOptions {
 
 class Gateway {
  public:
-  Gateway(GatewayOptions options, RouteTable routes, Upstream* upstream,
+  // Every route's service must have an upstream (checked: a missing one aborts at start).
+  Gateway(GatewayOptions options, RouteTable routes, Upstreams upstreams,
           platform::redis::Pool* redis, Metrics* metrics);
   ~Gateway();
 
@@ -87,6 +92,13 @@ class Gateway {
   // Answers a request the HTTP layer refused before it was complete (413, 400), so it is
   // counted and logged like any other.
   void Reject(HttpRequest request, Problem problem, Respond respond);
+
+  // How large the body of this request may be (the HTTP layer asks after the header).
+  size_t MaxBodyBytes(std::string_view method, std::string_view target) const {
+    return routes_.MaxBodyBytes(method, target);
+  }
+
+  size_t LargestBodyBytes() const { return routes_.LargestBodyBytes(); }
 
   // Requests accepted and not yet answered (for a graceful stop).
   int in_flight() const { return in_flight_.load(); }
@@ -109,7 +121,7 @@ class Gateway {
 
   GatewayOptions options_;
   RouteTable routes_;
-  Upstream* upstream_;
+  Upstreams upstreams_;
   platform::redis::Pool* redis_;
   Metrics* metrics_;
   RateLimiter limiter_;

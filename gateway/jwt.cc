@@ -199,7 +199,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   }
   if (!audience_ok) return Unauthenticated("wrong audience");
   const Value* role = Claim(*claims, "role");
-  if (role == nullptr || !role->has_string_value() || role->string_value() != policy_.role) {
+  if (role == nullptr || !role->has_string_value() ||
+      (role->string_value() != "clerk" && role->string_value() != "invoice-clerk")) {
     return Unauthenticated("not a clerk token");
   }
   const Value* sub = Claim(*claims, "sub");
@@ -208,20 +209,24 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   }
   ClerkClaims out;
   out.subject = sub->string_value();
+  out.role = role->string_value();
   out.expires = expires;
-  const Value* offices = Claim(*claims, "offices");
-  if (offices == nullptr || !offices->has_list_value()) {
-    return Unauthenticated("token has no offices");
+  const bool counter = out.role == "clerk";
+  const std::string scope_name = counter ? "offices" : "departments";
+  std::vector<std::string>& scope = counter ? out.offices : out.departments;
+  const Value* list = Claim(*claims, scope_name);
+  if (list == nullptr || !list->has_list_value()) {
+    return Unauthenticated(absl::StrCat("token has no ", scope_name));
   }
-  for (const Value& v : offices->list_value().values()) {
-    // Office ids end up in a comma-separated header: they must not contain one.
+  for (const Value& v : list->list_value().values()) {
+    // Ids end up in a comma-separated header: they must not contain one.
     if (!v.has_string_value() || v.string_value().empty() ||
         v.string_value().find(',') != std::string::npos) {
-      return Unauthenticated("bad offices claim");
+      return Unauthenticated(absl::StrCat("bad ", scope_name, " claim"));
     }
-    out.offices.push_back(v.string_value());
+    scope.push_back(v.string_value());
   }
-  if (out.offices.empty()) return Unauthenticated("token has no offices");
+  if (scope.empty()) return Unauthenticated(absl::StrCat("token has no ", scope_name));
   return out;
 }
 

@@ -7,8 +7,11 @@
 //
 // The algorithm is fixed by the key, never taken from the token: a token saying "none", "HS256"
 // or the other asymmetric algorithm is rejected before any signature check. Checked claims:
-// exp (required) and nbf with a small leeway, iss, aud (string or array), role == "clerk",
-// offices (non-empty array of office ids, or ["*"] for all), sub (required).
+// exp (required) and nbf with a small leeway, iss, aud (string or array), sub (required), and
+// role: "clerk" (counter clerks, with `offices`: a non-empty array of office ids, or ["*"] for
+// all) or "invoice-clerk" (with `departments`, likewise; ["*"] is the invoice office). Which
+// role a route needs is the route's business (HttpRoute.role): a valid token of the other role
+// is 403 there.
 #pragma once
 
 #include <memory>
@@ -27,13 +30,14 @@ namespace rathaus::gateway {
 struct JwtPolicy {
   std::string issuer = "rathaus";
   std::string audience = "rathaus-gateway";
-  std::string role = "clerk";
   absl::Duration leeway = absl::Seconds(30);
 };
 
 struct ClerkClaims {
   std::string subject;
-  std::vector<std::string> offices;
+  std::string role;                       // "clerk" or "invoice-clerk"
+  std::vector<std::string> offices;       // role clerk
+  std::vector<std::string> departments;   // role invoice-clerk
   absl::Time expires;
 };
 

@@ -4,6 +4,7 @@
 // Environment (besides RATHAUS_REDIS_URL and RATHAUS_LOG_LEVEL, see shared/config/platform.h):
 //   RATHAUS_HTTP_LISTEN                 host:port to serve HTTP on (default 127.0.0.1:8080)
 //   RATHAUS_APPOINTMENTS_ADDR           the appointments service's gRPC address (127.0.0.1:50051)
+//   RATHAUS_E_INVOICE_ADDR              the e-invoice service's gRPC address (127.0.0.1:50052)
 //   RATHAUS_GATEWAY_UPSTREAM_TIMEOUT    deadline of every gRPC call (default 5s)
 //   RATHAUS_GATEWAY_IO_THREADS          HTTP I/O threads (default 2)
 //   RATHAUS_GATEWAY_PROFILE             default | bench (bench: no rate limits for loopback)
@@ -16,6 +17,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +26,7 @@
 #include "gateway/gateway.h"
 #include "gateway/server.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
+#include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "shared/config/platform.h"
 #include "shared/log/log.h"
 
@@ -31,6 +35,24 @@ namespace {
 namespace gw = rathaus::gateway;
 namespace platform = rathaus::platform;
 namespace log = rathaus::platform::log;
+
+// The services the gateway fronts: their generated descriptor, where to find them, and the
+// default address (the port `make up` gives them, in the order of services/).
+struct Fronted {
+  const google::protobuf::ServiceDescriptor* service;
+  const char* address_variable;
+  const char* default_address;
+};
+
+std::vector<Fronted> FrontedServices() {
+  return {
+      {rathaus::appointments::v1::Booking::descriptor()->file()->FindServiceByName(
+           "Appointments"),
+       "RATHAUS_APPOINTMENTS_ADDR", "127.0.0.1:50051"},
+      {rathaus::e_invoice::v1::Invoice::descriptor()->file()->FindServiceByName("EInvoice"),
+       "RATHAUS_E_INVOICE_ADDR", "127.0.0.1:50052"},
+  };
+}
 
 }  // namespace
 
@@ -43,10 +65,10 @@ int main() {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // The services the gateway fronts, found through their generated descriptors.
-  auto routes = gw::RouteTable::FromServices(
-      {rathaus::appointments::v1::Booking::descriptor()->file()->FindServiceByName(
-          "Appointments")});
+  const std::vector<Fronted> fronted = FrontedServices();
+  std::vector<const google::protobuf::ServiceDescriptor*> descriptors;
+  for (const Fronted& f : fronted) descriptors.push_back(f.service);
+  auto routes = gw::RouteTable::FromServices(descriptors);
   if (!routes.ok()) {
     // The protos are part of the build: a bad option is a bug, not a configuration error.
     std::fprintf(stderr, "gateway: %s\n", std::string(routes.status().message()).c_str());
@@ -56,7 +78,8 @@ int main() {
   platform::EnvConfig env;
   platform::PlatformConfig platform_config = platform::PlatformConfig::FromEnv(env, "gateway");
   const std::string listen = env.HostPort("RATHAUS_HTTP_LISTEN", "127.0.0.1:8080", true);
-  const std::string appointments = env.HostPort("RATHAUS_APPOINTMENTS_ADDR", "127.0.0.1:50051");
+  std::vector<std::string> addresses;
+  for (const Fronted& f : fronted) addresses.push_back(env.HostPort(f.address_variable, f.default_address));
   const int io_threads = static_cast<int>(env.Int("RATHAUS_GATEWAY_IO_THREADS", 2, 1, 64));
   const std::string profile = env.OneOf("RATHAUS_GATEWAY_PROFILE", "default", {"default", "bench"});
 
@@ -127,10 +150,17 @@ int main() {
   }
 
   platform::redis::Pool redis(platform_config.redis);
-  gw::Upstream upstream(appointments, options.upstream_timeout, upstream_tls);
+  std::vector<std::unique_ptr<gw::Upstream>> upstreams;
+  gw::Upstreams by_service;
+  for (size_t i = 0; i < fronted.size(); ++i) {
+    upstreams.push_back(
+        std::make_unique<gw::Upstream>(addresses[i], options.upstream_timeout, upstream_tls));
+    by_service[fronted[i].service->full_name()] = upstreams.back().get();
+  }
   gw::Metrics metrics;
   const absl::Duration drain_limit = options.upstream_timeout + absl::Seconds(2);
-  gw::Gateway gateway(std::move(options), std::move(*routes), &upstream, &redis, &metrics);
+  gw::Gateway gateway(std::move(options), std::move(*routes), std::move(by_service), &redis,
+                      &metrics);
   gw::HttpServer server(listen, io_threads, &gateway);
   if (absl::Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "gateway: %s\n", std::string(s.message()).c_str());
@@ -138,7 +168,8 @@ int main() {
   }
   log::Info("gateway listening", {{"listen", listen},
                                   {"port", server.port()},
-                                  {"appointments", appointments},
+                                  {"appointments", addresses[0]},
+                                  {"e_invoice", addresses[1]},
                                   {"profile", profile}});
 
   int signal_number = 0;

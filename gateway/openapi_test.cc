@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/routes.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
+#include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus_gateway_embedded.h"
 
 namespace rathaus::gateway {
@@ -15,7 +16,8 @@ TEST(OpenApiTest, DocumentsEveryRouteWithItsMethod) {
   const std::string spec(embedded::kOpenapi);
   ASSERT_TRUE(absl::StartsWith(spec, "openapi: 3.1.0"));
   auto table = RouteTable::FromServices(
-      {appointments::v1::Booking::descriptor()->file()->FindServiceByName("Appointments")});
+      {appointments::v1::Booking::descriptor()->file()->FindServiceByName("Appointments"),
+       e_invoice::v1::Invoice::descriptor()->file()->FindServiceByName("EInvoice")});
   ASSERT_TRUE(table.ok());
   for (const Route& route : table->routes()) {
     const size_t at = spec.find(absl::StrCat("\n  ", route.path, ":\n"));

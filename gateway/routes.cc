@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -59,6 +60,28 @@ absl::Status Check(const Route& r) {
   } else if (!r.auth.empty() && r.auth != "clerk") {
     return Invalid(r, absl::StrCat("unknown auth ", r.auth));
   }
+  if (r.auth == "clerk" && r.role != "clerk" && r.role != "invoice-clerk") {
+    return Invalid(r, absl::StrCat("unknown clerk role ", r.role));
+  }
+  if (r.raw_body) {
+    const FieldDescriptor* f = r.body.empty() || r.body == "*" ? nullptr
+                                                               : input->FindFieldByName(r.body);
+    const FieldDescriptor* ct = input->FindFieldByName("content_type");
+    if (f == nullptr || f->type() != FieldDescriptor::TYPE_BYTES || ct == nullptr ||
+        ct->type() != FieldDescriptor::TYPE_STRING) {
+      return Invalid(r, "raw_body needs a bytes body field and a string field content_type");
+    }
+    if (r.body_content_types.empty()) return Invalid(r, "raw_body needs body_content_types");
+  } else if (!r.body_content_types.empty()) {
+    return Invalid(r, "body_content_types is for raw_body routes");
+  }
+  if (!r.problem_field.empty()) {
+    const FieldDescriptor* f = r.method->output_type()->FindFieldByName(r.problem_field);
+    if (f == nullptr || f->message_type() == nullptr ||
+        f->message_type()->full_name() != "rathaus.common.v1.Problem") {
+      return Invalid(r, "problem_field must name a rathaus.common.v1.Problem field");
+    }
+  }
   if (r.raw_response) {
     const Descriptor* out = r.method->output_type();
     const FieldDescriptor* ct = out->FindFieldByName("content_type");
@@ -102,12 +125,20 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(
       r.segments = SplitPath(r.path);
       r.method = method;
       r.grpc_method = absl::StrCat("/", service->full_name(), "/", method->name());
+      r.service = service->full_name();
       r.body = http.body();
       r.success_status = http.success_status() == 0 ? 200 : http.success_status();
       r.auth = http.auth();
       r.rate_limit = http.rate_limit();
       r.raw_response = http.raw_response();
       r.cacheable = http.cacheable() && r.http_method == "GET";
+      r.raw_body = http.raw_body();
+      for (const std::string& type : http.body_content_types()) {
+        r.body_content_types.push_back(absl::AsciiStrToLower(type));
+      }
+      r.max_body_bytes = std::max<size_t>(r.max_body_bytes, http.max_body_bytes());
+      r.role = r.auth == "clerk" && http.role().empty() ? "clerk" : http.role();
+      r.problem_field = http.problem_field();
       if (absl::Status s = Check(r); !s.ok()) return s;
       // Two templates that differ only in parameter names would be ambiguous too.
       std::vector<std::string> shape;
@@ -168,6 +199,17 @@ RouteMatch RouteTable::Match(std::string_view http_method, std::string_view path
     result.path_params.emplace_back(std::string(ParamName(s)), segments[i]);
   }
   return result;
+}
+
+size_t RouteTable::MaxBodyBytes(std::string_view http_method, std::string_view target) const {
+  const RouteMatch m = Match(http_method, target.substr(0, target.find('?')));
+  return m.kind == RouteMatch::Kind::kFound ? m.route->max_body_bytes : size_t{64 * 1024};
+}
+
+size_t RouteTable::LargestBodyBytes() const {
+  size_t largest = 64 * 1024;
+  for (const Route& r : routes_) largest = std::max(largest, r.max_body_bytes);
+  return largest;
 }
 
 }  // namespace rathaus::gateway

@@ -29,12 +29,18 @@ struct Route {
   std::vector<std::string> segments;       // the template split at '/'
   const google::protobuf::MethodDescriptor* method = nullptr;
   std::string grpc_method;                 // "/package.Service/Method"
+  std::string service;                     // "package.Service": which upstream answers
   std::string body;                        // "" none, "*" whole request, or a field name
   int success_status = 200;
   std::string auth;                        // "", "booking-token", "clerk"
   std::string rate_limit;                  // bucket name or ""
   bool raw_response = false;
   bool cacheable = false;                  // GET answers may come from the micro-cache
+  bool raw_body = false;                   // body bytes into the bytes field `body`
+  std::vector<std::string> body_content_types;  // raw_body: accepted media types (lower case)
+  size_t max_body_bytes = 64 * 1024;       // larger bodies get 413
+  std::string role;                        // auth "clerk": "clerk" or "invoice-clerk"
+  std::string problem_field;               // response field of type rathaus.common.v1.Problem
 };
 
 struct RouteMatch {
@@ -52,13 +58,21 @@ bool IsValidPathParameter(std::string_view value);
 class RouteTable {
  public:
   // Fails on an option that cannot work: an unknown verb, a {field} or body field the request
-  // lacks, an unknown auth kind, "booking-token" without a `token` field, a raw_response whose
-  // answer is not a File, or two routes with the same verb and template.
+  // lacks, an unknown auth kind or role, "booking-token" without a `token` field, a
+  // raw_response whose answer is not a File, a raw_body whose field is not bytes, a
+  // problem_field that is not a rathaus.common.v1.Problem, or two routes with the same verb and
+  // template.
   static absl::StatusOr<RouteTable> FromServices(
       const std::vector<const google::protobuf::ServiceDescriptor*>& services);
 
   // `path` is the request target without the query string, not percent-decoded.
   RouteMatch Match(std::string_view http_method, std::string_view path) const;
+
+  // The body limit for a request line, before its body is read: the route's max_body_bytes,
+  // else 64 KiB (`target` may carry a query string).
+  size_t MaxBodyBytes(std::string_view http_method, std::string_view target) const;
+  // The largest max_body_bytes of all routes (at least 64 KiB).
+  size_t LargestBodyBytes() const;
 
   const std::vector<Route>& routes() const { return routes_; }
 

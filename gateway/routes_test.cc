@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "rathaus/appointments/v1/appointments.pb.h"
+#include "rathaus/e_invoice/v1/e_invoice.pb.h"
 
 namespace rathaus::gateway {
 namespace {
@@ -16,6 +17,30 @@ RouteTable Appointments() {
       {appointments::v1::Booking::descriptor()->file()->FindServiceByName("Appointments")});
   EXPECT_TRUE(table.ok()) << table.status();
   return *table;
+}
+
+TEST(RouteTableTest, InvoiceRoutesCarryTheirBodyLimitRoleAndProblemField) {
+  auto table = RouteTable::FromServices(
+      {appointments::v1::Booking::descriptor()->file()->FindServiceByName("Appointments"),
+       e_invoice::v1::Invoice::descriptor()->file()->FindServiceByName("EInvoice")});
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->MaxBodyBytes("POST", "/api/v1/invoices"), 20u << 20);
+  EXPECT_EQ(table->MaxBodyBytes("POST", "/api/v1/invoices?filename=a.xml"), 20u << 20);
+  EXPECT_EQ(table->MaxBodyBytes("POST", "/api/v1/bookings"), 64u << 10);
+  EXPECT_EQ(table->MaxBodyBytes("GET", "/nowhere"), 64u << 10);
+  const RouteMatch submit = table->Match("POST", "/api/v1/invoices");
+  ASSERT_EQ(submit.kind, RouteMatch::Kind::kFound);
+  EXPECT_TRUE(submit.route->raw_body);
+  EXPECT_EQ(submit.route->service, "rathaus.e_invoice.v1.EInvoice");
+  EXPECT_EQ(submit.route->problem_field, "problem");
+  EXPECT_EQ(submit.route->body_content_types,
+            (std::vector<std::string>{"application/xml", "text/xml"}));
+  const RouteMatch release = table->Match("POST", "/api/v1/invoices/abc/release");
+  ASSERT_EQ(release.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(release.route->role, "invoice-clerk");
+  const RouteMatch checkin = table->Match("POST", "/api/v1/bookings/ABC/check-in");
+  ASSERT_EQ(checkin.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(checkin.route->role, "clerk");
 }
 
 TEST(RouteTableTest, DerivesEveryRouteFromTheProto) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "shared/log/log.h"
@@ -27,6 +28,8 @@ using tcp = net::ip::tcp;
 
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// Reading a body larger than 64 KiB (an invoice of up to 20 MiB) may take a slow link longer.
+constexpr auto kLargeBodyTimeout = std::chrono::seconds(120);
 constexpr size_t kHeaderLimit = 16 * 1024;
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -51,9 +54,45 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     parser_.emplace();
-    parser_->body_limit(kMaxBodyBytes);
+    // Beast judges Content-Length against the limit as soon as the header is complete: start
+    // with the largest any route allows, then OnHeader narrows it to this request's route.
+    body_limit_ = gateway_->LargestBodyBytes();
+    parser_->body_limit(body_limit_);
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(kIdleTimeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // The header is in: the route decides how large the body may be (invoices: 20 MiB), and a
+  // client that asked "Expect: 100-continue" (curl does for large bodies) is told to go on.
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return OnRead(ec, 0);
+    const auto& header = parser_->get();
+    const auto method = header.method_string();
+    const auto target = header.target();
+    body_limit_ = gateway_->MaxBodyBytes(std::string_view(method.data(), method.size()),
+                                         std::string_view(target.data(), target.size()));
+    parser_->body_limit(body_limit_);
+    if (parser_->is_done()) return OnRead({}, 0);
+    const auto length = parser_->content_length();
+    if (length && *length > body_limit_) return OnRead(http::error::body_limit, 0);
+    stream_.expires_after(body_limit_ > kMaxBodyBytes ? kLargeBodyTimeout : kIdleTimeout);
+    const auto expect = header[http::field::expect];
+    if (header.version() >= 11 &&
+        absl::EqualsIgnoreCase(absl::string_view(expect.data(), expect.size()), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         if (ec) return self->Close();
+                         self->ReadBody();
+                       });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -69,7 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
       Problem problem =
           ec == http::error::body_limit
               ? MakeProblem("payload-too-large",
-                            absl::StrCat("The body may be at most ", kMaxBodyBytes, " bytes."))
+                            absl::StrCat("The body may be at most ", body_limit_, " bytes."))
               : MakeProblem("invalid-argument", "The HTTP request could not be parsed.");
       HttpRequest request;
       if (parser_->is_header_done()) {
@@ -137,6 +176,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Gateway* gateway_;
   std::string client_ip_;
+  size_t body_limit_ = kMaxBodyBytes;
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The HTTP/1.1 server (Boost.Beast on Asio): keep-alive connections, a body limit of 64 KiB,
+// The HTTP/1.1 server (Boost.Beast on Asio): keep-alive connections, a body limit per route (64 KiB
+// unless the route says more),
 // read timeouts, and a few I/O threads. It only parses and writes HTTP; everything else is the
 // Gateway's. This header keeps Beast out of every other translation unit.
 //

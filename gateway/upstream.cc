@@ -71,11 +71,19 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(const std::optional<Upstre
   options.pem_private_key = tls->key_pem;
   return grpc::SslCredentials(options);
 }
+
+// Invoices travel up to 20 MiB (plus framing); answers such as an invoice's original as well.
+grpc::ChannelArguments ChannelArgs() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(Upstream::kMaxMessageBytes);
+  args.SetMaxSendMessageSize(Upstream::kMaxMessageBytes);
+  return args;
+}
 }  // namespace
 
 Upstream::Upstream(const std::string& address, absl::Duration timeout,
                    const std::optional<Tls>& tls)
-    : channel_(grpc::CreateChannel(address, Credentials(tls))),
+    : channel_(grpc::CreateCustomChannel(address, Credentials(tls), ChannelArgs())),
       stub_(std::make_unique<grpc::GenericStub>(channel_)),
       timeout_(timeout) {}
 

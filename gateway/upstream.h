@@ -47,6 +47,8 @@ struct UpstreamResult {
 
 class Upstream {
  public:
+  static constexpr int kMaxMessageBytes = 24 << 20;
+
   // Plaintext, or TLS when `tls` is set: the services' CA (and, for mTLS, the gateway's client
   // certificate and key), all PEM.
   struct Tls {

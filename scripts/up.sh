@@ -44,6 +44,8 @@ if [ ! -s "$run/booking-token.key" ]; then
   head -c 32 /dev/urandom > "$run/booking-token.key"
 fi
 export RATHAUS_BOOKING_TOKEN_KEY_FILE="$run/booking-token.key"
+# Originals of submitted e-invoices (content-addressed, kept between runs like the Redis data).
+export RATHAUS_EINVOICE_BLOB_DIR=${RATHAUS_EINVOICE_BLOB_DIR:-$run/blobs/e-invoice}
 dev_token="$root/$build/gateway/tools/rathaus-dev-token"
 [ -x "$dev_token" ] || dev_token="$root/$build/gateway/rathaus-dev-token"
 if [ -x "$dev_token" ]; then
@@ -51,6 +53,8 @@ if [ -x "$dev_token" ]; then
     "$dev_token" keygen "$run/clerk-jwt.key" "$run/clerk-jwt.pub"
   fi
   "$dev_token" clerk "$run/clerk-jwt.key" --offices '*' --days 30 > "$run/clerk.jwt"
+  "$dev_token" invoice-clerk "$run/clerk-jwt.key" --departments '*' --days 30 \
+      > "$run/invoice-clerk.jwt"
   export RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$run/clerk-jwt.pub"
 fi
 umask 022

@@ -6,6 +6,9 @@
 //   rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N] [--iss I] [--aud A] [--sub S]
 //       prints an ES256 JWT with role=clerk (default: offices *, 30 days, iss rathaus,
 //       aud rathaus-gateway, sub dev-clerk)
+//   rathaus-dev-token invoice-clerk KEYFILE [--departments a,b|*] [--days N] [--sub S] ...
+//       the same with role=invoice-clerk and the claim departments (default *, sub
+//       dev-invoice-clerk)
 //
 // Never use these tokens in production: whoever holds KEYFILE can mint clerk tokens.
 #include <sys/stat.h>
@@ -32,7 +35,9 @@ namespace gw = rathaus::gateway;
 int Usage() {
   std::cerr << "usage: rathaus-dev-token keygen KEYFILE PUBFILE\n"
                "       rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N] [--iss I] "
-               "[--aud A] [--sub S]\n";
+               "[--aud A] [--sub S]\n"
+               "       rathaus-dev-token invoice-clerk KEYFILE [--departments a,b|*] [--days N] "
+               "[--iss I] [--aud A] [--sub S]\n";
   return 2;
 }
 
@@ -62,14 +67,18 @@ std::string JsonString(const std::string& s) {
   return out;
 }
 
-int Clerk(const std::string& key_file, const std::vector<std::string>& flags) {
-  std::string offices = "*", iss = "rathaus", aud = "rathaus-gateway", sub = "dev-clerk";
+int Clerk(const std::string& role, const std::string& key_file,
+          const std::vector<std::string>& flags) {
+  const bool counter = role == "clerk";
+  const std::string scope_flag = counter ? "--offices" : "--departments";
+  std::string offices = "*", iss = "rathaus", aud = "rathaus-gateway",
+              sub = counter ? "dev-clerk" : "dev-invoice-clerk";
   int64_t days = 30;
   for (size_t i = 0; i < flags.size(); i += 2) {
     if (i + 1 >= flags.size()) return Usage();
     const std::string& name = flags[i];
     const std::string& value = flags[i + 1];
-    if (name == "--offices") {
+    if (name == scope_flag) {
       offices = value;
     } else if (name == "--days") {
       if (!absl::SimpleAtoi(value, &days) || days < 1 || days > 3650) return Usage();
@@ -96,7 +105,8 @@ int Clerk(const std::string& key_file, const std::vector<std::string>& flags) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   const std::string claims = absl::StrCat(
       "{\"iss\":", JsonString(iss), ",\"aud\":", JsonString(aud), ",\"sub\":", JsonString(sub),
-      ",\"role\":\"clerk\",\"offices\":[", absl::StrJoin(quoted, ","), "],\"iat\":", now,
+      ",\"role\":", JsonString(role), ",\"", counter ? "offices" : "departments", "\":[",
+      absl::StrJoin(quoted, ","), "],\"iat\":", now,
       ",\"nbf\":", now, ",\"exp\":", now + days * 86400, "}");
   auto token = gw::SignJwt(pem.str(), claims);
   if (!token.ok()) {
@@ -112,8 +122,8 @@ int Clerk(const std::string& key_file, const std::vector<std::string>& flags) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 3 && args[0] == "keygen") return Keygen(args[1], args[2]);
-  if (args.size() >= 2 && args[0] == "clerk") {
-    return Clerk(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
+  if (args.size() >= 2 && (args[0] == "clerk" || args[0] == "invoice-clerk")) {
+    return Clerk(args[0], args[1], std::vector<std::string>(args.begin() + 2, args.end()));
   }
   return Usage();
 }

@@ -8,7 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "services/appointments/domain/contact.h"
 #include "services/appointments/domain/ics.h"
-#include "services/appointments/domain/problem.h"
+#include "shared/grpc/status.h"
+#include "shared/status/problem.h"
 #include "services/appointments/domain/secrets.h"
 #include "services/appointments/domain/slots.h"
 #include "services/appointments/domain/visit.h"
@@ -21,21 +22,10 @@ namespace log = ::rathaus::platform::log;
 
 constexpr int kMaxAvailabilityDays = 63;  // from .. from + 62
 
+using platform::Traceparent;
+
 std::string Metadata(grpc::ServerContext* ctx, std::string_view key) {
-  const auto& md = ctx->client_metadata();
-  auto it = md.find(grpc::string_ref(key.data(), key.size()));
-  return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
-}
-
-std::string Traceparent(grpc::ServerContext* ctx) {
-  std::string tp = Metadata(ctx, "traceparent");
-  // Only a well-formed W3C value goes into the event: 00-<32 hex>-<16 hex>-<2 hex>.
-  if (tp.size() != 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-') return {};
-  return tp;
-}
-
-grpc::StatusCode CodeOf(absl::StatusCode code) {
-  return static_cast<grpc::StatusCode>(static_cast<int>(code));
+  return platform::ClientMetadata(ctx, key);
 }
 
 std::vector<VisitItem> ItemsOf(const google::protobuf::RepeatedPtrField<v1::ServiceQuantity>& s) {
@@ -49,26 +39,7 @@ absl::Status UnknownOffice() { return absl::NotFoundError("office not found"); }
 }  // namespace
 
 grpc::Status ToGrpcStatus(grpc::ServerContext* ctx, const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  if (std::string field = FieldOf(status); !field.empty()) {
-    ctx->AddTrailingMetadata("rathaus-field", field);
-  }
-  if (std::string problem = ProblemOf(status); !problem.empty()) {
-    ctx->AddTrailingMetadata("rathaus-problem", problem);
-  }
-  switch (status.code()) {
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-      log::Error("request failed", {{"error", status.ToString()}});
-      return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-      log::Warn("storage unavailable", {{"error", status.ToString()}});
-      return grpc::Status(CodeOf(status.code()), "the appointment store is unavailable");
-    default:
-      return grpc::Status(CodeOf(status.code()), std::string(status.message()));
-  }
+  return platform::ToGrpcStatus(ctx, status, "the appointment store is unavailable");
 }
 
 AppointmentsService::AppointmentsService(const Catalog& catalog, Store& store,
@@ -122,7 +93,7 @@ grpc::Status AppointmentsService::GetAvailability(grpc::ServerContext* ctx,
 
 absl::Status AppointmentsService::DoGetAvailability(const v1::GetAvailabilityRequest& req,
                                                     v1::GetAvailabilityResponse* resp) {
-  if (req.office().empty()) return InvalidField("office", "the office is required");
+  if (req.office().empty()) return platform::InvalidField("office", "the office is required");
   const Office* office = catalog_.FindOffice(req.office());
   if (office == nullptr) return UnknownOffice();
   auto visit = PlanVisit(catalog_, *office, ItemsOf(req.services()));
@@ -140,9 +111,9 @@ absl::Status AppointmentsService::DoGetAvailability(const v1::GetAvailabilityReq
     if (!parsed.ok()) return parsed.status();
     to = *parsed;
   }
-  if (to < from) return InvalidField("to", "must not be before from");
+  if (to < from) return platform::InvalidField("to", "must not be before from");
   if (to - from >= kMaxAvailabilityDays) {
-    return InvalidField("to", "at most 62 days after from");
+    return platform::InvalidField("to", "at most 62 days after from");
   }
   const int length = BucketsFor(visit->minutes, office->slot_minutes);
   std::vector<DayPlan> plans;
@@ -171,7 +142,7 @@ absl::StatusOr<Placement> AppointmentsService::Place(
     const std::string& office_id,
     const google::protobuf::RepeatedPtrField<v1::ServiceQuantity>& services,
     const std::string& start) {
-  if (office_id.empty()) return InvalidField("office", "the office is required");
+  if (office_id.empty()) return platform::InvalidField("office", "the office is required");
   const Office* office = catalog_.FindOffice(office_id);
   if (office == nullptr) return UnknownOffice();
   return PlaceAt(*office, ItemsOf(services), start);
@@ -182,12 +153,12 @@ absl::StatusOr<Placement> AppointmentsService::PlaceAt(const Office& office,
                                                        const std::string& start_text) {
   auto visit = PlanVisit(catalog_, office, std::move(items));
   if (!visit.ok()) return visit.status();
-  if (start_text.empty()) return InvalidField("start", "the start time is required");
+  if (start_text.empty()) return platform::InvalidField("start", "the start time is required");
   auto start = ParseTimestamp(start_text, "start");
   if (!start.ok()) return start.status();
   const absl::CivilDay day = absl::ToCivilDay(*start, office.time_zone);
   if (!InBookingWindow(office, day, now_())) {
-    return InvalidField("start", absl::StrCat("bookable from tomorrow up to ",
+    return platform::InvalidField("start", absl::StrCat("bookable from tomorrow up to ",
                                               office.booking_window_days, " days ahead"));
   }
   const DayPlan plan = PlanDay(office, day, now_());
@@ -293,7 +264,7 @@ grpc::Status AppointmentsService::CancelBooking(grpc::ServerContext* ctx,
   auto booking = Authorized(req->code(), req->token());
   if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
   if (booking->status == "booked" && booking->start <= now_()) {
-    return ToGrpcStatus(ctx, WithProblem(absl::FailedPreconditionError(
+    return ToGrpcStatus(ctx, platform::WithProblem(absl::FailedPreconditionError(
                                              "the appointment has begun; it can no longer be cancelled"),
                                          "booking-started"));
   }
@@ -308,12 +279,12 @@ grpc::Status AppointmentsService::RescheduleBooking(grpc::ServerContext* ctx,
   auto booking = Authorized(req->code(), req->token());
   if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
   if (booking->status != "booked") {
-    return ToGrpcStatus(ctx, WithProblem(absl::FailedPreconditionError(absl::StrCat(
+    return ToGrpcStatus(ctx, platform::WithProblem(absl::FailedPreconditionError(absl::StrCat(
                                              "the booking is ", booking->status)),
                                          "booking-" + booking->status));
   }
   if (booking->start <= now_()) {
-    return ToGrpcStatus(ctx, WithProblem(absl::FailedPreconditionError(
+    return ToGrpcStatus(ctx, platform::WithProblem(absl::FailedPreconditionError(
                                              "the appointment has begun; it can no longer be moved"),
                                          "booking-started"));
   }
@@ -407,7 +378,7 @@ grpc::Status AppointmentsService::ClerkStatus(grpc::ServerContext* ctx, const st
   auto booking = ClerkBooking(ctx, code);
   if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
   if (status == "no-show" && booking->status == "booked" && now_() < booking->start) {
-    return ToGrpcStatus(ctx, WithProblem(absl::FailedPreconditionError(
+    return ToGrpcStatus(ctx, platform::WithProblem(absl::FailedPreconditionError(
                                              "a no-show can be marked only after the start time"),
                                          "booking-not-started"));
   }

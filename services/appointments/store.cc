@@ -12,7 +12,7 @@
 #include "rathaus_appointments_embedded.h"
 #include "rathaus/appointments/v1/events.pb.h"
 #include "services/appointments/domain/contact.h"
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 #include "services/appointments/domain/secrets.h"
 #include "services/appointments/domain/slots.h"
 #include "shared/log/log.h"
@@ -66,21 +66,21 @@ const std::string& Tag(const redis::Reply& reply) {
 }
 
 absl::Status SlotTaken() {
-  return WithProblem(absl::AbortedError("the requested time is no longer free"), "slot-taken");
+  return platform::WithProblem(absl::AbortedError("the requested time is no longer free"), "slot-taken");
 }
 absl::Status QuotaReached() {
-  return WithProblem(absl::FailedPreconditionError(
+  return platform::WithProblem(absl::FailedPreconditionError(
                          "this e-mail address has reached its number of active bookings"),
                      "quota-reached");
 }
 absl::Status ReservationExpired() {
-  return WithProblem(absl::FailedPreconditionError("the reservation has expired"),
+  return platform::WithProblem(absl::FailedPreconditionError("the reservation has expired"),
                      "reservation-expired");
 }
 absl::Status ReservationNotFound() { return absl::NotFoundError("reservation not found"); }
 absl::Status BookingNotFound() { return absl::NotFoundError("booking not found"); }
 absl::Status WrongStatus(const std::string& status) {
-  return WithProblem(absl::FailedPreconditionError(absl::StrCat("the booking is ", status)),
+  return platform::WithProblem(absl::FailedPreconditionError(absl::StrCat("the booking is ", status)),
                      "booking-" + status);
 }
 absl::Status Changed() {
@@ -240,7 +240,7 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
   if (f["kind"] != "reservation") return ReservationNotFound();
   if (f["status"] == "expired") return ReservationExpired();
   if (f["status"] == "confirmed") {
-    return WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
+    return platform::WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
                        "reservation-confirmed");
   }
   if (f["status"] != "held") return ReservationNotFound();
@@ -279,7 +279,7 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
     if (tag == "quota") return QuotaReached();
     if (tag == "unknown") return ReservationNotFound();
     if (tag == "confirmed") {
-      return WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
+      return platform::WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
                          "reservation-confirmed");
     }
     if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ConfirmScript(), *reply);

@@ -113,8 +113,8 @@ const char* SignalName(int signo) {
 
 }  // namespace
 
-GrpcServerOptions GrpcServerOptions::FromEnv(EnvConfig& env) {
-  GrpcServerOptions o;
+GrpcServerOptions GrpcServerOptions::FromEnv(EnvConfig& env, GrpcServerOptions defaults) {
+  GrpcServerOptions o = std::move(defaults);
   o.listen = env.HostPort(kListen, o.listen, /*allow_port_zero=*/true);
   o.max_message_bytes =
       static_cast<int>(env.Int(kMaxMessageBytes, o.max_message_bytes, 1 << 10, 256 << 20));

@@ -46,7 +46,10 @@ struct GrpcServerOptions {
   std::string tls_key_pem;
   std::string tls_client_ca_pem;
 
-  static GrpcServerOptions FromEnv(EnvConfig& env);
+  // The variables above, each defaulting to the value in `defaults` (a service's own defaults,
+  // e.g. a larger message size for invoices).
+  static GrpcServerOptions FromEnv(EnvConfig& env, GrpcServerOptions defaults);
+  static GrpcServerOptions FromEnv(EnvConfig& env) { return FromEnv(env, GrpcServerOptions()); }
 };
 
 class GrpcServer {

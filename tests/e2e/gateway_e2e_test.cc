@@ -21,15 +21,19 @@
 #include <map>
 #include <mutex>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/appointments/v1/events.pb.h"
+#include "rathaus/e_invoice/v1/e_invoice.pb.h"
+#include "rathaus/e_invoice/v1/events.pb.h"
 #include "shared/kafka/consumer.h"
 #include "shared/kafka/producer.h"
 #include "tests/harness/harness.h"
@@ -137,6 +141,9 @@ std::string DevTokenBinary() { return BinaryDir() + "/../gateway/rathaus-dev-tok
 std::string ServiceBinary() {
   return BinaryDir() + "/../services/appointments/rathaus-appointments";
 }
+std::string InvoiceServiceBinary() {
+  return BinaryDir() + "/../services/e-invoice/rathaus-e-invoice";
+}
 
 // One appointments service and one gateway for the whole suite.
 class System {
@@ -159,6 +166,16 @@ class System {
             {"RATHAUS_BOOKING_TOKEN_KEY_FILE", key_file_},
             {"RATHAUS_RESERVATION_HOLD", "3s"},
             {"RATHAUS_LOG_LEVEL", "warn"}});
+    invoice_grpc_port_ = FreePort();
+    blob_dir_ = absl::StrCat("/tmp/", prefix, "-blobs");
+    invoices_ = std::make_unique<Child>(
+        InvoiceServiceBinary(), std::vector<std::string>{},
+        std::map<std::string, std::string>{
+            {"RATHAUS_REDIS_URL", servers.redis_url},
+            {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
+            {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", invoice_grpc_port_)},
+            {"RATHAUS_EINVOICE_BLOB_DIR", blob_dir_},
+            {"RATHAUS_LOG_LEVEL", "warn"}});
     port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"}}, &gateway_);
   }
 
@@ -168,27 +185,41 @@ class System {
     env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
     env.emplace("RATHAUS_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port));
     env.emplace("RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", grpc_port_));
+    env.emplace("RATHAUS_E_INVOICE_ADDR", absl::StrCat("127.0.0.1:", invoice_grpc_port_));
     env.emplace("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_);
     env.emplace("RATHAUS_GATEWAY_REDIS_PREFIX", UniqueName("gw") + ":");
     env.emplace("RATHAUS_GATEWAY_IO_THREADS", "2");
     *child = std::make_unique<Child>(GatewayBinary(), std::vector<std::string>{}, env);
     const bool ready = WaitFor(
-        [&] { return Send(port, http::verb::get, "/readyz").status == 200; }, absl::Seconds(60));
-    EXPECT_TRUE(ready) << "gateway: " << (*child)->Stderr() << "\nservice: " << service_->Stderr();
+        [&] {
+          Answer a = Send(port, http::verb::get, "/readyz");
+          return a.status == 200 && absl::StrContains(a.body, "\"status\":\"ready\"");
+        },
+        absl::Seconds(60));
+    EXPECT_TRUE(ready) << "gateway: " << (*child)->Stderr() << "\nservice: " << service_->Stderr()
+                       << "\ne-invoice: " << invoices_->Stderr();
     return port;
   }
 
   std::string ClerkToken(const std::string& offices) {
     return RunTool(absl::StrCat(DevTokenBinary(), " clerk ", clerk_key_, " --offices ", offices));
   }
+  std::string InvoiceClerkToken(const std::string& departments, const std::string& sub) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " invoice-clerk ", clerk_key_, " --departments '",
+                                departments, "' --sub ", sub));
+  }
+  ~System() { std::system(absl::StrCat("rm -rf '", blob_dir_, "'").c_str()); }
 
   int port() const { return port_; }
 
  private:
   std::string key_file_, clerk_key_, clerk_pub_;
   int grpc_port_ = 0;
+  int invoice_grpc_port_ = 0;
   int port_ = 0;
+  std::string blob_dir_;
   std::unique_ptr<Child> service_;
+  std::unique_ptr<Child> invoices_;
   std::unique_ptr<Child> gateway_;
 };
 
@@ -618,6 +649,181 @@ TEST_F(GatewayE2eTest, ThreeHundredClientsRaceForOneSlot) {
   EXPECT_EQ(conflict.load(), 300 - capacity);
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(FreeAt(office, service, slot.start()), 0);
+}
+
+
+// ---- E-invoices: submit -> route -> approve (four eyes) -> release, through the gateway. ----
+
+std::string CorpusFile(const std::string& name) {
+  std::ifstream in(SourceDir() + "/../shared/testdata/einvoice/" + name, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The official 01.01a invoice with its own number, sent to Kiel's Tiefbauamt (Leitweg-ID of the
+// embedded demo routing table).
+std::string KielInvoice(const std::string& number, const std::string& padding = "") {
+  return absl::StrReplaceAll(
+      CorpusFile("valid/01.01a-INVOICE_ubl.xml"),
+      {{"<cbc:ID>123456XX</cbc:ID>", absl::StrCat("<cbc:ID>", number, "</cbc:ID>", padding)},
+       {"04011000-12345-03", "01002-6600-95"}});
+}
+
+const std::map<std::string, std::string> kXml = {{"Content-Type", "application/xml"}};
+
+std::map<std::string, std::string> Bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+TEST_F(GatewayE2eTest, InvoiceFromSubmissionToPayment) {
+  const std::string number = UniqueName("RE");
+  const std::string xml = KielInvoice(number);
+  Answer submitted = Post("/api/v1/invoices?filename=re-1.xml", xml, kXml);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  EXPECT_EQ(submitted.Header("content-type"), "application/json");
+  const auto sub = Parse<rathaus::e_invoice::v1::SubmitInvoiceResponse>(submitted);
+  EXPECT_EQ(sub.status(), "ROUTED");
+  EXPECT_EQ(sub.department(), "tiefbauamt");
+  EXPECT_EQ(sub.verdict(), "accept");
+  const std::string path = "/api/v1/invoices/" + sub.id();
+
+  // The same invoice again is a duplicate naming the first.
+  Answer again = Post("/api/v1/invoices", xml, kXml);
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_TRUE(absl::StrContains(again.body, "urn:rathaus:problem:duplicate-invoice"));
+  EXPECT_TRUE(absl::StrContains(again.body, sub.id()));
+
+  // Who may look: only invoice clerks of the department (or the invoice office).
+  const std::string anna = sys->InvoiceClerkToken("tiefbauamt", "anna");
+  const std::string bernd = sys->InvoiceClerkToken("tiefbauamt", "bernd");
+  EXPECT_EQ(Get(path).status, 401);
+  EXPECT_EQ(Get(path, Bearer(sys->ClerkToken("kiel-mitte"))).status, 403);  // a counter clerk
+  EXPECT_EQ(Get(path, Bearer(sys->InvoiceClerkToken("schulamt", "sven"))).status, 404);
+  Answer read = Get(path, Bearer(anna));
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(Parse<rathaus::e_invoice::v1::Invoice>(read).invoice_number(), number);
+  EXPECT_EQ(read.Header("cache-control"), "no-store");
+
+  Answer original = Get(path + "/original", Bearer(anna));
+  ASSERT_EQ(original.status, 200);
+  EXPECT_EQ(original.body, xml);
+  EXPECT_EQ(original.Header("content-type"), "application/xml");
+  EXPECT_EQ(original.Header("x-content-type-options"), "nosniff");
+  Answer view = Get(path + "/view", Bearer(anna));
+  ASSERT_EQ(view.status, 200);
+  EXPECT_TRUE(absl::StartsWith(view.Header("content-type"), "text/html"));
+  EXPECT_TRUE(absl::StrContains(view.Header("content-security-policy"), "default-src 'none'"));
+  EXPECT_TRUE(absl::StrContains(view.body, number));
+  Answer report = Get(path + "/report", Bearer(anna));
+  ASSERT_EQ(report.status, 200);
+  EXPECT_EQ(Parse<rathaus::e_invoice::v1::ValidationReport>(report).verdict(), "accept");
+  Answer listed = Get("/api/v1/invoices?status=ROUTED&pageSize=200", Bearer(anna));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_TRUE(absl::StrContains(listed.body, sub.id()));
+
+  // Four eyes: anna confirms the goods, so bernd checks the arithmetic and releases.
+  ASSERT_EQ(Post(path + "/factual-approval", "", Bearer(anna)).status, 200);
+  Answer same = Post(path + "/arithmetic-approval", "", Bearer(anna));
+  EXPECT_EQ(same.status, 403) << same.body;
+  EXPECT_TRUE(absl::StrContains(same.body, "urn:rathaus:problem:four-eyes"));
+  ASSERT_EQ(Post(path + "/arithmetic-approval", "", Bearer(bernd)).status, 200);
+  Answer released = Post(path + "/release", "", Bearer(bernd));
+  ASSERT_EQ(released.status, 200) << released.body;
+  EXPECT_EQ(Parse<rathaus::e_invoice::v1::Invoice>(released).status(), "RELEASED_FOR_PAYMENT");
+  EXPECT_EQ(Post(path + "/release", "", Bearer(bernd)).status, 409);
+
+  // Every step is an event on rathaus.e-invoice.v1, in order, with CloudEvents headers.
+  auto producer = platform::kafka::Producer::Create({.brokers = SharedServers().kafka_brokers});
+  ASSERT_TRUE(producer.ok());
+  std::mutex mu;
+  std::vector<platform::kafka::Event> mine;
+  platform::kafka::Consumer consumer(
+      {.brokers = SharedServers().kafka_brokers, .group_id = UniqueName("e2e-invoices"),
+       .topics = {"rathaus.e-invoice.v1"}},
+      producer->get(), [&](const platform::kafka::Event& e) {
+        std::lock_guard lock(mu);
+        if (e.key == sub.id()) mine.push_back(e);
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { std::lock_guard l(mu); return mine.size() >= 5; }, absl::Seconds(60)));
+  consumer.Stop();
+  std::vector<std::string> types;
+  for (const auto& e : mine) types.emplace_back(e.type());
+  EXPECT_EQ(types, (std::vector<std::string>{
+                       "rathaus.e_invoice.v1.InvoiceReceived", "rathaus.e_invoice.v1.InvoiceRouted",
+                       "rathaus.e_invoice.v1.InvoiceFactuallyApproved",
+                       "rathaus.e_invoice.v1.InvoiceArithmeticallyApproved",
+                       "rathaus.e_invoice.v1.InvoiceReleasedForPayment"}));
+  for (const auto& e : mine) {
+    EXPECT_EQ(e.Header("ce_source"), "/rathaus/e-invoice");
+    EXPECT_EQ(e.Header("ce_subject"), sub.id());
+    EXPECT_EQ(e.Header("content-type"), "application/protobuf");
+  }
+  rathaus::e_invoice::v1::InvoiceReleasedForPayment paid;
+  ASSERT_TRUE(paid.ParseFromString(mine.back().value));
+  EXPECT_EQ(paid.released_by(), "bernd");
+  EXPECT_EQ(paid.invoice_number(), number);
+}
+
+TEST_F(GatewayE2eTest, InvoiceRejectionsAndBadSubmissions) {
+  // Broken rules: 422 problem+json that carries the report.
+  Answer rejected =
+      Post("/api/v1/invoices", CorpusFile("invalid/01.01a-INVOICE_ubl__drop-BT-3.xml"), kXml);
+  ASSERT_EQ(rejected.status, 422) << rejected.body;
+  EXPECT_EQ(rejected.Header("content-type"), "application/problem+json");
+  EXPECT_TRUE(absl::StrContains(rejected.body, R"("type":"urn:rathaus:problem:invoice-rejected")"));
+  EXPECT_TRUE(absl::StrContains(rejected.body, R"("status":422)"));
+  EXPECT_TRUE(absl::StrContains(rejected.body, R"("rule":"BR-04")"));
+  EXPECT_TRUE(absl::StrContains(rejected.body, R"("id":")"));
+  // Hostile XML: refused by the parser, never read from disk.
+  Answer xxe = Post("/api/v1/invoices",
+                    "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+                    "<r>&x;</r>",
+                    kXml);
+  EXPECT_EQ(xxe.status, 422);
+  EXPECT_TRUE(absl::StrContains(xxe.body, "XML-PARSE"));
+  EXPECT_FALSE(absl::StrContains(xxe.body, "root:x:0"));
+
+  EXPECT_EQ(Post("/api/v1/invoices", KielInvoice(UniqueName("RE")),
+                 {{"Content-Type", "application/json"}}).status, 415);
+  EXPECT_EQ(Post("/api/v1/invoices", "", kXml).status, 400);
+  EXPECT_EQ(Post("/api/v1/invoices?filename=../x", KielInvoice(UniqueName("RE")), kXml).status, 400);
+  EXPECT_EQ(Post("/api/v1/invoices?colour=red", KielInvoice(UniqueName("RE")), kXml).status, 400);
+  // Over 64 KiB is fine here (up to 20 MiB), but not on the booking routes.
+  const std::string comment = absl::StrCat("<!--", std::string(300 * 1024, 'x'), "-->");
+  Answer large = Post("/api/v1/invoices", KielInvoice(UniqueName("RE"), comment), kXml);
+  EXPECT_EQ(large.status, 201) << large.body.substr(0, 300);
+  EXPECT_EQ(Post("/api/v1/bookings", std::string(100 * 1024, ' ')).status, 413);
+  // 21 MiB as curl sends it (Expect: 100-continue): refused after the header, before the body.
+  const std::string big = WriteTemp("huge.xml", std::string(21 * 1024 * 1024, ' '));
+  EXPECT_EQ(RunTool(absl::StrCat("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: "
+                                 "application/xml' --data-binary @", big, " http://127.0.0.1:",
+                                 sys->port(), "/api/v1/invoices")),
+            "413");
+  // 5 MiB the same way is read (100 Continue) and judged.
+  const std::string five = WriteTemp("five.xml", KielInvoice(UniqueName("RE"),
+      absl::StrCat("<!--", std::string(5 * 1024 * 1024, 'y'), "-->")));
+  EXPECT_EQ(RunTool(absl::StrCat("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: "
+                                 "application/xml' --data-binary @", five, " http://127.0.0.1:",
+                                 sys->port(), "/api/v1/invoices")),
+            "201");
+  std::remove(big.c_str());
+  std::remove(five.c_str());
+
+  // A clerk rejects with a reason; an invalid reason changes nothing.
+  Answer ok = Post("/api/v1/invoices", KielInvoice(UniqueName("RE")), kXml);
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  const std::string id = Parse<rathaus::e_invoice::v1::SubmitInvoiceResponse>(ok).id();
+  const auto clerk = Bearer(sys->InvoiceClerkToken("tiefbauamt", "carla"));
+  EXPECT_EQ(Post("/api/v1/invoices/" + id + "/reject", R"({"reason":""})", clerk).status, 400);
+  EXPECT_EQ(Post("/api/v1/invoices/" + id + "/reject", R"({"grund":"x"})", clerk).status, 400);
+  Answer done = Post("/api/v1/invoices/" + id + "/reject",
+                     R"({"reason":"Die Bestellnummer fehlt."})", clerk);
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(Parse<rathaus::e_invoice::v1::Invoice>(done).rejection_reason(),
+            "Die Bestellnummer fehlt.");
 }
 
 }  // namespace

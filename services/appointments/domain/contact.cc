@@ -5,7 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 
 namespace rathaus::appointments {
 namespace {
@@ -32,7 +32,7 @@ bool IsLabel(absl::string_view label) {
 
 absl::StatusOr<std::string> CheckEmail(std::string_view raw) {
   std::string email = Trim(raw);
-  const auto bad = [] { return InvalidField("email", "not a valid e-mail address"); };
+  const auto bad = [] { return platform::InvalidField("email", "not a valid e-mail address"); };
   if (email.size() < 6 || email.size() > 254) return bad();
   const size_t at = email.rfind('@');
   if (at == std::string::npos || at == 0 || at > 64) return bad();
@@ -99,12 +99,12 @@ bool IsValidUtf8(std::string_view s) {
 
 absl::StatusOr<std::string> CheckName(std::string_view raw) {
   std::string name = Trim(raw);
-  if (name.empty()) return InvalidField("name", "the name is required");
-  if (name.size() > 200) return InvalidField("name", "the name is longer than 200 characters");
+  if (name.empty()) return platform::InvalidField("name", "the name is required");
+  if (name.size() > 200) return platform::InvalidField("name", "the name is longer than 200 characters");
   if (!IsValidUtf8(name) || std::any_of(name.begin(), name.end(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
       })) {
-    return InvalidField("name", "the name contains invalid characters");
+    return platform::InvalidField("name", "the name contains invalid characters");
   }
   return name;
 }
@@ -115,7 +115,7 @@ absl::StatusOr<std::string> CheckPhone(std::string_view raw) {
         return absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
                std::string_view(" +-/()").find(c) != std::string_view::npos;
       })) {
-    return InvalidField("phone", "expected digits, spaces and + - / ( ), at most 32");
+    return platform::InvalidField("phone", "expected digits, spaces and + - / ( ), at most 32");
   }
   return phone;
 }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 
 namespace rathaus::appointments {
 namespace {
@@ -22,7 +22,7 @@ TEST(AppointmentsContactTest, RejectsBadEmails) {
                           "<script>@kiel.de", "m\xc3\xa4x@kiel.de"}) {
     auto email = CheckEmail(bad);
     EXPECT_FALSE(email.ok()) << bad;
-    EXPECT_EQ(FieldOf(email.status()), "email");
+    EXPECT_EQ(platform::FieldOf(email.status()), "email");
   }
   EXPECT_FALSE(CheckEmail(std::string(250, 'a') + "@kiel.de").ok());
 }
@@ -38,14 +38,14 @@ TEST(AppointmentsContactTest, NormalizesForTheQuota) {
 
 TEST(AppointmentsContactTest, NamesAndPhones) {
   EXPECT_EQ(*CheckName("  Jörg Müller-Lüdenscheidt "), "Jörg Müller-Lüdenscheidt");
-  EXPECT_EQ(FieldOf(CheckName("   ").status()), "name");
+  EXPECT_EQ(platform::FieldOf(CheckName("   ").status()), "name");
   EXPECT_FALSE(CheckName("a\nb").ok());
   EXPECT_FALSE(CheckName("\xff\xfe").ok());
   EXPECT_FALSE(CheckName("\xc0\xaf").ok());  // overlong
   EXPECT_FALSE(CheckName(std::string(201, 'a')).ok());
   EXPECT_EQ(*CheckPhone(""), "");
   EXPECT_EQ(*CheckPhone(" +49 (431) 901-0 "), "+49 (431) 901-0");
-  EXPECT_EQ(FieldOf(CheckPhone("call me").status()), "phone");
+  EXPECT_EQ(platform::FieldOf(CheckPhone("call me").status()), "phone");
 }
 
 }  // namespace

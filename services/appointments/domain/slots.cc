@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/appointments/domain/holidays.h"
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 
 namespace rathaus::appointments {
 namespace {
@@ -113,7 +113,7 @@ absl::StatusOr<int> BucketOf(const DayPlan& plan, absl::Time start, int length) 
   const int64_t bucket = absl::IDivDuration(offset, plan.grid, &rest);
   if (offset < absl::ZeroDuration() || rest != absl::ZeroDuration() ||
       !plan.Fits(static_cast<int>(bucket), length)) {
-    return InvalidField("start", "not a bookable start time for these services at this office");
+    return platform::InvalidField("start", "not a bookable start time for these services at this office");
   }
   return static_cast<int>(bucket);
 }
@@ -132,7 +132,7 @@ absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text, std::string_vie
   if (text.size() < 20 || text.size() > 40 ||
       !absl::ParseTime("%Y-%m-%d%ET%H:%M:%E*S%Ez", absl::string_view(text.data(), text.size()),
                        &t, &error)) {
-    return InvalidField(field, "expected an RFC 3339 time such as 2026-12-01T09:00:00+01:00");
+    return platform::InvalidField(field, "expected an RFC 3339 time such as 2026-12-01T09:00:00+01:00");
   }
   return t;
 }
@@ -141,7 +141,7 @@ absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, std::string_view
   absl::CivilDay day;
   if (text.size() != 10 || !absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &day) ||
       day.year() < 2000 || day.year() > 2200) {
-    return InvalidField(field, "expected a date YYYY-MM-DD");
+    return platform::InvalidField(field, "expected a date YYYY-MM-DD");
   }
   return day;
 }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 #include "services/appointments/domain/test_catalog.h"
 
 namespace rathaus::appointments {
@@ -126,7 +126,7 @@ TEST_F(AppointmentsSlotsTest, BucketOfRejectsOffGridAndClosedTimes) {
                            "2026-12-07T12:45:00+01:00"}) {
     auto bucket = BucketOf(plan, *ParseTimestamp(text, "start"), 2);
     EXPECT_FALSE(bucket.ok()) << text;
-    EXPECT_EQ(FieldOf(bucket.status()), "start");
+    EXPECT_EQ(platform::FieldOf(bucket.status()), "start");
   }
   EXPECT_EQ(*BucketOf(plan, *ParseTimestamp("2026-12-07T07:00:00Z", "start"), 2), 32);
 }
@@ -138,7 +138,7 @@ TEST_F(AppointmentsSlotsTest, ParsesTimestampsAndDates) {
                           "2026-13-01T09:00:00+01:00", "2026-12-01T09:00:00+01:00x"}) {
     auto t = ParseTimestamp(bad, "start");
     EXPECT_FALSE(t.ok()) << bad;
-    EXPECT_EQ(FieldOf(t.status()), "start");
+    EXPECT_EQ(platform::FieldOf(t.status()), "start");
   }
   EXPECT_TRUE(ParseDate("2026-12-01", "from").ok());
   for (const char* bad : {"2026-12-1", "2026-02-30", "01.12.2026", "2026-12-01x", ""}) {

@@ -3,15 +3,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 
 namespace rathaus::appointments {
 
 absl::StatusOr<Visit> PlanVisit(const Catalog& catalog, const Office& office,
                                 std::vector<VisitItem> items) {
-  if (items.empty()) return InvalidField("services", "at least one service is required");
+  if (items.empty()) return platform::InvalidField("services", "at least one service is required");
   if (items.size() > kMaxServicesPerVisit) {
-    return InvalidField("services",
+    return platform::InvalidField("services",
                         absl::StrCat("at most ", kMaxServicesPerVisit, " services per visit"));
   }
   Visit visit;
@@ -21,20 +21,20 @@ absl::StatusOr<Visit> PlanVisit(const Catalog& catalog, const Office& office,
         IsValidId(item.service_id) ? catalog.FindService(item.service_id) : nullptr;
     const int duration = service ? office.DurationOf(item.service_id) : 0;
     if (duration == 0) {
-      return InvalidField("services", absl::StrCat("service ", i + 1,
+      return platform::InvalidField("services", absl::StrCat("service ", i + 1,
                                                    " is not offered at this office"));
     }
     if (item.quantity == 0) item.quantity = 1;
     if (item.quantity < 0 || item.quantity > service->max_quantity) {
-      return InvalidField("services", absl::StrCat("quantity of ", service->id, " must be 1..",
+      return platform::InvalidField("services", absl::StrCat("quantity of ", service->id, " must be 1..",
                                                    service->max_quantity));
     }
     for (size_t j = 0; j < i; ++j) {
       if (items[j].service_id == item.service_id) {
-        return InvalidField("services", absl::StrCat(service->id, " is listed twice"));
+        return platform::InvalidField("services", absl::StrCat(service->id, " is listed twice"));
       }
       if (!service->combinable_with.contains(items[j].service_id)) {
-        return InvalidField("services", absl::StrCat(items[j].service_id, " and ", service->id,
+        return platform::InvalidField("services", absl::StrCat(items[j].service_id, " and ", service->id,
                                                      " cannot be booked in one visit"));
       }
     }

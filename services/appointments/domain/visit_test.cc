@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 #include "services/appointments/domain/slots.h"
 #include "services/appointments/domain/test_catalog.h"
 
@@ -39,7 +39,7 @@ TEST_F(AppointmentsVisitTest, CombinabilityIsSymmetric) {
   EXPECT_TRUE(Plan("night", {{"melde", 1}, {"pass", 1}}).ok());  // only pass lists melde
   auto bad = Plan("night", {{"pass", 1}, {"fz", 1}});
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(FieldOf(bad.status()), "services");
+  EXPECT_EQ(platform::FieldOf(bad.status()), "services");
 }
 
 TEST_F(AppointmentsVisitTest, RejectsBadRequests) {
@@ -53,7 +53,7 @@ TEST_F(AppointmentsVisitTest, RejectsBadRequests) {
            {{"pass", 1}, {"melde", 1}, {"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}}}) {
     auto visit = Plan("early", items);
     EXPECT_FALSE(visit.ok()) << EncodeItems(items);
-    EXPECT_EQ(FieldOf(visit.status()), "services");
+    EXPECT_EQ(platform::FieldOf(visit.status()), "services");
   }
 }
 

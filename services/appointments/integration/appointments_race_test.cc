@@ -6,7 +6,7 @@
 #include <latch>
 #include <thread>
 
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 #include "services/appointments/integration/fixture.h"
 
 namespace rathaus::appointments::testing {
@@ -48,7 +48,7 @@ TEST_F(AppointmentsRaceTest, ThreeHundredClientsBookOneSlotWithCapacityThree) {
     if (b.ok()) {
       ++booked;
     } else if (b.status().code() == absl::StatusCode::kAborted &&
-               ProblemOf(b.status()) == "slot-taken") {
+               platform::ProblemOf(b.status()) == "slot-taken") {
       ++taken;
     } else {
       ++other;
@@ -78,7 +78,7 @@ TEST_F(AppointmentsRaceTest, ThreeHundredReschedulesIntoOneSlot) {
     if (r.ok()) {
       ++moved;
       won[i] = 1;
-    } else if (ProblemOf(r.status()) == "slot-taken") {
+    } else if (platform::ProblemOf(r.status()) == "slot-taken") {
       ++taken;
     } else {
       ADD_FAILURE() << r.status();
@@ -120,7 +120,7 @@ TEST_F(AppointmentsRaceTest, ConfirmationsRaceTheirExpiry) {
     if (b.ok()) {
       ++confirmed;
       codes[i] = b->code;
-    } else if (ProblemOf(b.status()) == "reservation-expired") {
+    } else if (platform::ProblemOf(b.status()) == "reservation-expired") {
       ++expired;
     } else {
       ADD_FAILURE() << b.status();

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "rathaus/appointments/v1/events.pb.h"
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 #include "services/appointments/expirer.h"
 #include "services/appointments/integration/fixture.h"
 
@@ -51,9 +51,9 @@ TEST_F(AppointmentsStoreTest, FullSlotIsTakenAndReleaseFreesAtOnce) {
   }
   auto fourth = store_->Reserve(At(1, 50), "");
   EXPECT_EQ(fourth.status().code(), absl::StatusCode::kAborted);
-  EXPECT_EQ(ProblemOf(fourth.status()), "slot-taken");
+  EXPECT_EQ(platform::ProblemOf(fourth.status()), "slot-taken");
   auto direct = store_->Book(At(1, 50), Person(1), "");
-  EXPECT_EQ(ProblemOf(direct.status()), "slot-taken");
+  EXPECT_EQ(platform::ProblemOf(direct.status()), "slot-taken");
 
   ASSERT_TRUE(store_->Release(held[0].id, "").ok());
   EXPECT_EQ(Used(1, 50), 2);
@@ -82,8 +82,8 @@ TEST_F(AppointmentsStoreTest, ReservationExpiresAtItsTtlAndIsAnnounced) {
 
   auto confirm = store_->Confirm(r->id, Person(1), "");
   EXPECT_EQ(confirm.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ProblemOf(confirm.status()), "reservation-expired");
-  EXPECT_EQ(ProblemOf(store_->Release(r->id, "")), "reservation-expired");
+  EXPECT_EQ(platform::ProblemOf(confirm.status()), "reservation-expired");
+  EXPECT_EQ(platform::ProblemOf(store_->Release(r->id, "")), "reservation-expired");
 
   ASSERT_TRUE(WaitFor([&] { return collector_.events().size() >= 2; }, absl::Seconds(30)));
   auto events = collector_.events();
@@ -150,7 +150,7 @@ TEST_F(AppointmentsStoreTest, RescheduleMovesOrChangesNothing) {
   // Into a full slot: unchanged.
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->Book(At(5, 60), Person(20 + i), "").ok());
   auto blocked = store_->Reschedule(*moved, At(5, 60, 2), "");
-  EXPECT_EQ(ProblemOf(blocked.status()), "slot-taken");
+  EXPECT_EQ(platform::ProblemOf(blocked.status()), "slot-taken");
   auto read = store_->GetBooking(b->code);
   EXPECT_EQ(read->start, moved->start);
   EXPECT_EQ(read->reschedule_count, 1);
@@ -200,13 +200,13 @@ TEST_F(AppointmentsStoreTest, QuotaCountsNormalisedEmailsAcrossOffices) {
   ASSERT_TRUE(store_->Book(At(2, 11, 1, other), {"A", "maxmuster@gmail.com", ""}, "").ok());
   auto third = store_->Book(At(2, 12), {"A", "MAX.MUSTER@gmail.com", ""}, "");
   EXPECT_EQ(third.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ProblemOf(third.status()), "quota-reached");
+  EXPECT_EQ(platform::ProblemOf(third.status()), "quota-reached");
   EXPECT_EQ(Used(2, 12), 0) << "a refused booking changes nothing";
 
   // Confirming a reservation counts too.
   auto r = store_->Reserve(At(2, 12), "");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(ProblemOf(store_->Confirm(r->id, {"A", "maxmuster@gmail.com", ""}, "").status()),
+  EXPECT_EQ(platform::ProblemOf(store_->Confirm(r->id, {"A", "maxmuster@gmail.com", ""}, "").status()),
             "quota-reached");
   EXPECT_EQ(Used(2, 12), 1) << "the reservation is still held";
 

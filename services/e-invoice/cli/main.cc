@@ -1,6 +1,7 @@
 // rathaus-e-invoice validate [--json] FILE...
 //
-// Validates XRechnung / EN 16931 invoices (UBL 2.1, CII D16B). Exit code 0 when every file is
+// The command-line part of rathaus-e-invoice (main.cc starts the service when no command is
+// given, or with `serve`). Validates XRechnung / EN 16931 invoices (UBL 2.1, CII D16B). Exit code 0 when every file is
 // accepted, 1 when any is rejected (or cannot be read), 2 on a usage error.
 #include <fstream>
 #include <iostream>
@@ -12,7 +13,9 @@
 
 namespace {
 
-constexpr char kUsage[] = "usage: rathaus-e-invoice validate [--json] FILE...\n";
+constexpr char kUsage[] =
+    "usage: rathaus-e-invoice validate [--json] FILE...\n"
+    "       rathaus-e-invoice [serve]       (the gRPC service; configured by RATHAUS_* variables)\n";
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -25,7 +28,9 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace rathaus::einvoice {
+
+int RunCli(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] != "validate") {
     std::cerr << kUsage;
@@ -69,3 +74,5 @@ int main(int argc, char** argv) {
   }
   return all_accepted ? 0 : 1;
 }
+
+}  // namespace rathaus::einvoice

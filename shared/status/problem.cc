@@ -1,8 +1,8 @@
-#include "services/appointments/domain/problem.h"
+#include "shared/status/problem.h"
 
 #include "absl/strings/cord.h"
 
-namespace rathaus::appointments {
+namespace rathaus::platform {
 namespace {
 
 std::string Payload(const absl::Status& status, const char* url) {
@@ -26,4 +26,4 @@ absl::Status WithProblem(absl::Status status, std::string_view problem) {
 std::string FieldOf(const absl::Status& status) { return Payload(status, kFieldPayload); }
 std::string ProblemOf(const absl::Status& status) { return Payload(status, kProblemPayload); }
 
-}  // namespace rathaus::appointments
+}  // namespace rathaus::platform

@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 
-namespace rathaus::appointments {
+namespace rathaus::platform {
 
 inline constexpr char kFieldPayload[] = "rathaus-field";
 inline constexpr char kProblemPayload[] = "rathaus-problem";
@@ -26,4 +26,4 @@ absl::Status WithProblem(absl::Status status, std::string_view problem);
 std::string FieldOf(const absl::Status& status);
 std::string ProblemOf(const absl::Status& status);
 
-}  // namespace rathaus::appointments
+}  // namespace rathaus::platform

@@ -1,0 +1,160 @@
+// E-invoice validation throughput (Google Benchmark): parse + EN 16931/XRechnung rules + verdict,
+// one core, on the official test-suite invoices in ../shared/testdata/einvoice/valid (the file
+// of median size and the largest) and on a generated invoice with 10,000 lines. With
+// --peak-memory FILE|lines:N it instead validates once and prints the process's peak resident
+// memory against the file size (scripts/bench.sh runs that in a fresh process per case).
+//
+//   rathaus-bench-einvoice CORPUS_DIR [--benchmark_* flags]
+//   rathaus-bench-einvoice CORPUS_DIR --peak-memory median|largest|lines:10000
+#include <sys/resource.h>
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "domain/validator.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using rathaus::einvoice::Report;
+using rathaus::einvoice::Validate;
+
+std::string corpus_dir;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Valid corpus files by size, smallest first.
+std::vector<fs::path> BySize() {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(fs::path(corpus_dir) / "valid")) {
+    if (e.path().extension() == ".xml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end(),
+            [](const fs::path& a, const fs::path& b) { return fs::file_size(a) < fs::file_size(b); });
+  return files;
+}
+
+// The official 01.01a UBL invoice with its line repeated `lines` times (ids 1..N). The totals
+// are left as they are, so the rules that add the lines up fire: every rule still runs.
+std::string GeneratedInvoice(int lines) {
+  const std::string base = ReadFile(fs::path(corpus_dir) / "valid/01.01a-INVOICE_ubl.xml");
+  const size_t begin = base.find("<cac:InvoiceLine>");
+  const size_t end = base.rfind("</cac:InvoiceLine>") + std::strlen("</cac:InvoiceLine>");
+  const size_t first_end = base.find("</cac:InvoiceLine>") + std::strlen("</cac:InvoiceLine>");
+  const std::string line = base.substr(begin, first_end - begin);
+  const size_t id_at = line.find("<cbc:ID>");
+  const size_t id_end = line.find("</cbc:ID>", id_at);
+  std::string out = base.substr(0, begin);
+  out.reserve(base.size() + lines * line.size());
+  for (int i = 1; i <= lines; ++i) {
+    out.append(line, 0, id_at + 8);
+    absl::StrAppend(&out, i);
+    out.append(line, id_end, std::string::npos);
+    out += "\n";
+  }
+  out += base.substr(end);
+  return out;
+}
+
+void Run(benchmark::State& state, const std::string& bytes, const std::string& name) {
+  Report report;
+  for (auto _ : state) {
+    report = Validate(bytes, name);
+    benchmark::DoNotOptimize(report);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * bytes.size());
+  state.SetItemsProcessed(state.iterations());
+  state.counters["file_KiB"] = bytes.size() / 1024.0;
+  state.counters["fatal_findings"] = report.errors.size();
+  state.SetLabel(name);
+}
+
+int PeakMemory(const std::string& which) {
+  std::string bytes, name = which;
+  const auto files = BySize();
+  int lines = 0;
+  if (which == "median") {
+    bytes = ReadFile(files[files.size() / 2]);
+    name = files[files.size() / 2].filename();
+  } else if (which == "largest") {
+    bytes = ReadFile(files.back());
+    name = files.back().filename();
+  } else if (which.rfind("lines:", 0) == 0 && absl::SimpleAtoi(which.substr(6), &lines)) {
+    bytes = GeneratedInvoice(lines);
+  } else {
+    std::fprintf(stderr, "--peak-memory median|largest|lines:N\n");
+    return 2;
+  }
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  Report r = Validate(bytes, name);
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  const double file_mib = bytes.size() / 1048576.0;
+  const double peak_mib = after.ru_maxrss / 1024.0;
+  const double growth_mib = (after.ru_maxrss - before.ru_maxrss) / 1024.0;
+  std::printf("peak memory %-40s file %8.2f MiB  process peak %7.1f MiB  growth while validating "
+              "%7.1f MiB = %.1fx the file  (verdict %s)\n",
+              name.c_str(), file_mib, peak_mib, growth_mib, growth_mib / file_mib,
+              r.accepted() ? "accept" : "reject");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: rathaus-bench-einvoice CORPUS_DIR [--peak-memory WHICH]\n");
+    return 2;
+  }
+  corpus_dir = argv[1];
+  if (argc == 4 && std::string(argv[2]) == "--peak-memory") return PeakMemory(argv[3]);
+  const auto files = BySize();
+  if (files.empty()) {
+    std::fprintf(stderr, "no valid/*.xml in %s\n", corpus_dir.c_str());
+    return 2;
+  }
+  static const std::string median = ReadFile(files[files.size() / 2]);
+  static const std::string largest = ReadFile(files.back());
+  static const std::string generated = GeneratedInvoice(10000);
+  static const std::string median_name = files[files.size() / 2].filename();
+  static const std::string largest_name = files.back().filename();
+  benchmark::RegisterBenchmark("validate/median", [](benchmark::State& s) { Run(s, median, median_name); });
+  benchmark::RegisterBenchmark("validate/largest", [](benchmark::State& s) { Run(s, largest, largest_name); });
+  benchmark::RegisterBenchmark("validate/10000-lines", [](benchmark::State& s) {
+    Run(s, generated, "generated 10,000-line UBL invoice");
+  })->Unit(benchmark::kMillisecond);
+  // The whole corpus, one file after another: the average invoice of the test suite.
+  static std::vector<std::string> all;
+  for (const auto& f : files) all.push_back(ReadFile(f));
+  benchmark::RegisterBenchmark("validate/corpus-round-robin", [](benchmark::State& s) {
+    size_t i = 0, bytes = 0;
+    for (auto _ : s) {
+      const std::string& doc = all[i++ % all.size()];
+      bytes += doc.size();
+      benchmark::DoNotOptimize(Validate(doc, "corpus"));
+    }
+    s.SetBytesProcessed(static_cast<int64_t>(bytes));
+    s.SetItemsProcessed(s.iterations());
+  });
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,494 @@
+// The e-invoice service through a real in-process gRPC server on the ctest fixture's Redis:
+// submission with validation, routing, duplicates, the four-eyes workflow, what each step
+// writes to the outbox, and the answers to bad input. Invoices are the official test suite's
+// 01.01a (../shared/testdata/einvoice) with their number and Leitweg-ID changed per test.
+#include <gtest/gtest.h>
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "rathaus/e_invoice/v1/e_invoice.grpc.pb.h"
+#include "rathaus/e_invoice/v1/events.pb.h"
+#include "services/e-invoice/service.h"
+#include "services/e-invoice/store.h"
+#include "shared/blob/blob_store.h"
+#include "shared/grpc/server.h"
+#include "shared/outbox/outbox.h"
+#include "shared/redis/redis.h"
+#include "tests/harness/harness.h"
+
+namespace rathaus::einvoice {
+namespace {
+
+namespace v1 = ::rathaus::e_invoice::v1;
+using ::rathaus::testing::SharedServers;
+using ::rathaus::testing::SourceDir;
+using ::rathaus::testing::UniqueName;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Corpus(const std::string& name) {
+  const std::string text = ReadFile(SourceDir() + "/../shared/testdata/einvoice/" + name);
+  EXPECT_FALSE(text.empty()) << name;
+  return text;
+}
+
+// A valid XRechnung (UBL) with this invoice number and Leitweg-ID.
+std::string ValidInvoice(const std::string& number, const std::string& leitweg) {
+  return absl::StrReplaceAll(Corpus("valid/01.01a-INVOICE_ubl.xml"),
+                             {{"<cbc:ID>123456XX</cbc:ID>", absl::StrCat("<cbc:ID>", number, "</cbc:ID>")},
+                              {"04011000-12345-03", leitweg}});
+}
+
+constexpr char kRouted[] = "01002-6600-95";
+
+class EInvoiceServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto options = platform::redis::Options::FromUrl(SharedServers().redis_url);
+    ASSERT_TRUE(options.ok());
+    pool_ = std::make_unique<platform::redis::Pool>(*options);
+    prefix_ = UniqueName("inv") + ":";
+    outbox_ = std::make_unique<platform::outbox::Outbox>(UniqueName("einv"), prefix_);
+    blob_dir_ = absl::StrCat("/tmp/", UniqueName("einvoice-blobs"));
+    blobs_ = std::make_unique<platform::BlobStore>(blob_dir_);
+    ASSERT_TRUE(blobs_->Open().ok());
+    auto table = RoutingTable::Parse(absl::StrCat(kRouted, " tiefbauamt\n01002-4000-38 schulamt\n"));
+    ASSERT_TRUE(table.ok());
+    routing_ = std::make_unique<RoutingTable>(*table);
+    store_ = std::make_unique<Store>(*pool_, *outbox_, prefix_);
+    service_ = std::make_unique<EInvoiceService>(*routing_, *store_, *blobs_, *outbox_);
+    platform::GrpcServerOptions server_options;
+    server_options.listen = "127.0.0.1:0";
+    server_options.max_message_bytes = 24 << 20;
+    server_ = std::make_unique<platform::GrpcServer>("e-invoice", server_options);
+    server_->AddService(service_.get());
+    ASSERT_TRUE(server_->Start().ok());
+    grpc::ChannelArguments args;
+    args.SetMaxSendMessageSize(24 << 20);
+    stub_ = v1::EInvoice::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials(), args));
+  }
+  void TearDown() override {
+    server_->RequestShutdown();
+    server_->Wait();
+    std::system(absl::StrCat("rm -rf '", blob_dir_, "'").c_str());
+  }
+
+  grpc::Status Submit(const std::string& xml, v1::SubmitInvoiceResponse* resp,
+                      const std::string& content_type = "application/xml",
+                      const std::string& filename = "") {
+    grpc::ClientContext ctx;
+    v1::SubmitInvoiceRequest req;
+    req.set_content(xml);
+    req.set_content_type(content_type);
+    req.set_filename(filename);
+    grpc::Status s = stub_->SubmitInvoice(&ctx, req, resp);
+    last_field_ = Trailer(ctx, "rathaus-field");
+    last_problem_ = Trailer(ctx, "rathaus-problem");
+    return s;
+  }
+
+  std::string SubmitRouted(const std::string& number) {
+    v1::SubmitInvoiceResponse resp;
+    grpc::Status s = Submit(ValidInvoice(number, kRouted), &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.status(), "ROUTED");
+    return resp.id();
+  }
+
+  static void AsClerk(grpc::ClientContext* ctx, const std::string& who, const std::string& depts) {
+    ctx->AddMetadata("rathaus-clerk-subject", who);
+    ctx->AddMetadata("rathaus-clerk-departments", depts);
+  }
+
+  static std::string Trailer(const grpc::ClientContext& ctx, const std::string& key) {
+    auto it = ctx.GetServerTrailingMetadata().find(key);
+    return it == ctx.GetServerTrailingMetadata().end()
+               ? ""
+               : std::string(it->second.data(), it->second.size());
+  }
+
+  // One workflow step by `who` of `depts`.
+  grpc::Status Act(const std::string& step, const std::string& id, const std::string& who,
+                   const std::string& depts = "tiefbauamt", v1::Invoice* out = nullptr) {
+    grpc::ClientContext ctx;
+    AsClerk(&ctx, who, depts);
+    v1::InvoiceActionRequest req;
+    req.set_id(id);
+    v1::Invoice resp;
+    grpc::Status s;
+    if (step == "factual") s = stub_->ApproveFactually(&ctx, req, &resp);
+    if (step == "arithmetic") s = stub_->ApproveArithmetically(&ctx, req, &resp);
+    if (step == "release") s = stub_->ReleaseForPayment(&ctx, req, &resp);
+    last_problem_ = Trailer(ctx, "rathaus-problem");
+    if (out != nullptr) *out = resp;
+    return s;
+  }
+
+  grpc::Status Get(const std::string& id, const std::string& depts, v1::Invoice* out) {
+    grpc::ClientContext ctx;
+    AsClerk(&ctx, "reader", depts);
+    v1::GetInvoiceRequest req;
+    req.set_id(id);
+    return stub_->GetInvoice(&ctx, req, out);
+  }
+
+  // The event types in the outbox for this invoice, oldest first.
+  std::vector<std::string> EventTypes(const std::string& id) {
+    auto r = pool_->Command({"XRANGE", outbox_->stream_key(), "-", "+"});
+    EXPECT_TRUE(r.ok());
+    std::vector<std::string> types;
+    for (const auto& entry : r->elements) {
+      const auto& f = entry.elements[1].elements;
+      std::string key, type;
+      for (size_t i = 0; i + 1 < f.size(); i += 2) {
+        if (f[i].str == "key") key = f[i + 1].str;
+        if (f[i].str == "type") type = f[i + 1].str;
+      }
+      if (key == id) types.push_back(type.substr(type.rfind('.') + 1));
+    }
+    return types;
+  }
+
+  std::string PayloadOf(const std::string& id, const std::string& type_suffix) {
+    auto r = pool_->Command({"XRANGE", outbox_->stream_key(), "-", "+"});
+    for (const auto& entry : r->elements) {
+      const auto& f = entry.elements[1].elements;
+      std::string key, type, payload;
+      for (size_t i = 0; i + 1 < f.size(); i += 2) {
+        if (f[i].str == "key") key = f[i + 1].str;
+        if (f[i].str == "type") type = f[i + 1].str;
+        if (f[i].str == "payload") payload = f[i + 1].str;
+      }
+      if (key == id && absl::EndsWith(type, type_suffix)) return payload;
+    }
+    return "";
+  }
+
+  std::unique_ptr<platform::redis::Pool> pool_;
+  std::string prefix_, blob_dir_, last_field_, last_problem_;
+  std::unique_ptr<platform::outbox::Outbox> outbox_;
+  std::unique_ptr<platform::BlobStore> blobs_;
+  std::unique_ptr<RoutingTable> routing_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<EInvoiceService> service_;
+  std::unique_ptr<platform::GrpcServer> server_;
+  std::unique_ptr<v1::EInvoice::Stub> stub_;
+};
+
+TEST_F(EInvoiceServiceTest, ValidInvoiceIsStoredRoutedAndReadableByItsDepartment) {
+  const std::string xml = ValidInvoice("R-2026-0001", kRouted);
+  v1::SubmitInvoiceResponse resp;
+  ASSERT_TRUE(Submit(xml, &resp, "application/xml", "r-2026-0001.xml").ok());
+  EXPECT_EQ(resp.verdict(), "accept");
+  EXPECT_EQ(resp.status(), "ROUTED");
+  EXPECT_EQ(resp.department(), "tiefbauamt");
+  EXPECT_FALSE(resp.has_problem());
+  EXPECT_EQ(resp.report().errors_size(), 0);
+  EXPECT_EQ(resp.report().syntax(), "UBL-Invoice");
+  EXPECT_EQ(EventTypes(resp.id()), (std::vector<std::string>{"InvoiceReceived", "InvoiceRouted"}));
+  v1::InvoiceRouted routed;
+  ASSERT_TRUE(routed.ParseFromString(PayloadOf(resp.id(), "InvoiceRouted")));
+  EXPECT_EQ(routed.department(), "tiefbauamt");
+  EXPECT_EQ(routed.leitweg_id(), kRouted);
+
+  v1::Invoice inv;
+  ASSERT_TRUE(Get(resp.id(), "tiefbauamt", &inv).ok());
+  EXPECT_EQ(inv.invoice_number(), "R-2026-0001");
+  EXPECT_EQ(inv.issue_date(), "2016-04-04");
+  EXPECT_EQ(inv.seller_vat_id(), "DE 123456789");
+  EXPECT_EQ(inv.leitweg_id(), kRouted);
+  EXPECT_EQ(inv.filename(), "r-2026-0001.xml");
+  EXPECT_EQ(inv.size_bytes(), static_cast<int64_t>(xml.size()));
+  ASSERT_EQ(inv.history_size(), 2);
+  EXPECT_EQ(inv.history(0).status(), "RECEIVED");
+  EXPECT_EQ(inv.history(1).status(), "ROUTED");
+  // Another department does not learn that it exists; the invoice office sees everything.
+  v1::Invoice other;
+  EXPECT_EQ(Get(resp.id(), "schulamt", &other).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(Get(resp.id(), "*", &other).ok());
+
+  grpc::ClientContext c1;
+  AsClerk(&c1, "reader", "tiefbauamt");
+  v1::GetInvoiceRequest get;
+  get.set_id(resp.id());
+  common::v1::File original;
+  ASSERT_TRUE(stub_->GetInvoiceOriginal(&c1, get, &original).ok());
+  EXPECT_EQ(original.content(), xml);  // byte-exact
+  EXPECT_EQ(original.content_type(), "application/xml");
+  EXPECT_EQ(inv.sha256().size(), 64u);
+
+  grpc::ClientContext c2;
+  AsClerk(&c2, "reader", "tiefbauamt");
+  common::v1::File view;
+  ASSERT_TRUE(stub_->GetInvoiceView(&c2, get, &view).ok());
+  EXPECT_TRUE(absl::StartsWith(view.content_type(), "text/html"));
+  EXPECT_TRUE(absl::StrContains(view.content(), "R-2026-0001"));
+  EXPECT_TRUE(absl::StrContains(view.content(), "Positionen"));
+  EXPECT_FALSE(absl::StrContains(view.content(), "<script"));
+
+  grpc::ClientContext c3;
+  AsClerk(&c3, "reader", "tiefbauamt");
+  v1::ValidationReport report;
+  ASSERT_TRUE(stub_->GetInvoiceReport(&c3, get, &report).ok());
+  EXPECT_EQ(report.verdict(), "accept");
+}
+
+TEST_F(EInvoiceServiceTest, FourEyesWorkflowToPayment) {
+  const std::string id = SubmitRouted("R-4E-1");
+  EXPECT_EQ(Act("arithmetic", id, "anna").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Act("release", id, "anna").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(Act("factual", id, "anna").ok());
+  EXPECT_EQ(Act("factual", id, "bernd").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // The clerk who confirmed the goods may not also check the arithmetic.
+  grpc::Status same = Act("arithmetic", id, "anna");
+  EXPECT_EQ(same.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(last_problem_, "four-eyes");
+  ASSERT_TRUE(Act("arithmetic", id, "bernd").ok());
+  EXPECT_EQ(Act("release", id, "anna").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::Invoice released;
+  ASSERT_TRUE(Act("release", id, "bernd", "tiefbauamt", &released).ok());
+  EXPECT_EQ(released.status(), "RELEASED_FOR_PAYMENT");
+  EXPECT_EQ(released.factually_approved_by(), "anna");
+  EXPECT_EQ(released.arithmetically_approved_by(), "bernd");
+  EXPECT_EQ(released.released_by(), "bernd");
+  ASSERT_EQ(released.history_size(), 5);
+  EXPECT_EQ(released.history(4).by(), "bernd");
+  EXPECT_EQ(EventTypes(id),
+            (std::vector<std::string>{"InvoiceReceived", "InvoiceRouted", "InvoiceFactuallyApproved",
+                                      "InvoiceArithmeticallyApproved",
+                                      "InvoiceReleasedForPayment"}));
+  v1::InvoiceReleasedForPayment paid;
+  ASSERT_TRUE(paid.ParseFromString(PayloadOf(id, "InvoiceReleasedForPayment")));
+  EXPECT_EQ(paid.invoice_number(), "R-4E-1");
+  EXPECT_FALSE(paid.payable_amount().empty());
+  // Closed: nothing more happens to it, not even a rejection.
+  grpc::ClientContext ctx;
+  AsClerk(&ctx, "carla", "tiefbauamt");
+  v1::RejectInvoiceRequest reject;
+  reject.set_id(id);
+  reject.set_reason("zu spät");
+  v1::Invoice out;
+  EXPECT_EQ(stub_->RejectInvoice(&ctx, reject, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // A clerk of another department cannot act on it at all.
+  const std::string second = SubmitRouted("R-4E-2");
+  EXPECT_EQ(Act("factual", second, "sven", "schulamt").error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(EInvoiceServiceTest, ConcurrentApprovalsWinOnce) {
+  const std::string id = SubmitRouted("R-RACE-1");
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> clerks;
+  for (int i = 0; i < 8; ++i) {
+    clerks.emplace_back([&, i] {
+      grpc::Status s = Act("factual", id, absl::StrCat("clerk-", i));
+      if (s.ok()) {
+        ++ok;
+      } else if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+        ++refused;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : clerks) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+  EXPECT_EQ(other.load(), 0);
+  std::vector<std::string> types = EventTypes(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "InvoiceFactuallyApproved"), 1);
+}
+
+TEST_F(EInvoiceServiceTest, DuplicatesAreRefusedUntilTheFirstIsRejected) {
+  const std::string first = SubmitRouted("R-DUP-1");
+  v1::SubmitInvoiceResponse resp;
+  grpc::Status again = Submit(ValidInvoice("R-DUP-1", kRouted), &resp);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(last_problem_, "duplicate-invoice");
+  EXPECT_TRUE(absl::StrContains(again.error_message(), first)) << again.error_message();
+  // Other bytes, same seller + number + date (another Leitweg-ID): still the same invoice.
+  EXPECT_EQ(Submit(ValidInvoice("R-DUP-1", "01002-4000-38"), &resp).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  // Another number is another invoice.
+  EXPECT_FALSE(SubmitRouted("R-DUP-2").empty());
+
+  grpc::ClientContext ctx;
+  AsClerk(&ctx, "anna", "tiefbauamt");
+  v1::RejectInvoiceRequest reject;
+  reject.set_id(first);
+  reject.set_reason("Bestellnummer fehlt; bitte neu einreichen.");
+  v1::Invoice rejected;
+  ASSERT_TRUE(stub_->RejectInvoice(&ctx, reject, &rejected).ok());
+  EXPECT_EQ(rejected.status(), "REJECTED");
+  EXPECT_EQ(rejected.rejection_reason(), "Bestellnummer fehlt; bitte neu einreichen.");
+  v1::InvoiceRejected event;
+  ASSERT_TRUE(event.ParseFromString(PayloadOf(first, "InvoiceRejected")));
+  EXPECT_EQ(event.reason(), "Bestellnummer fehlt; bitte neu einreichen.");
+  EXPECT_EQ(event.invoice_number(), "R-DUP-1");
+  EXPECT_EQ(event.previous_status(), "ROUTED");
+  // After the rejection the supplier may send the invoice again.
+  EXPECT_NE(SubmitRouted("R-DUP-1"), first);
+}
+
+TEST_F(EInvoiceServiceTest, RuleViolationsAreKeptAsRejectedWithTheReport) {
+  const std::string xml = Corpus("invalid/01.01a-INVOICE_ubl__drop-BT-3.xml");
+  v1::SubmitInvoiceResponse resp;
+  ASSERT_TRUE(Submit(xml, &resp).ok());
+  EXPECT_EQ(resp.verdict(), "reject");
+  EXPECT_EQ(resp.status(), "REJECTED");
+  ASSERT_TRUE(resp.has_problem());
+  EXPECT_EQ(resp.problem().status(), 422);
+  EXPECT_EQ(resp.problem().type(), "invoice-rejected");
+  ASSERT_GT(resp.report().errors_size(), 0);
+  EXPECT_EQ(resp.report().errors(0).rule(), "BR-04");
+  EXPECT_EQ(EventTypes(resp.id()), (std::vector<std::string>{"InvoiceReceived", "InvoiceRejected"}));
+  v1::InvoiceRejected event;
+  ASSERT_TRUE(event.ParseFromString(PayloadOf(resp.id(), "InvoiceRejected")));
+  EXPECT_EQ(event.rejected_by(), "system");
+  ASSERT_GT(event.errors_size(), 0);
+  EXPECT_EQ(event.errors(0).rule(), "BR-04");
+  // A rejected invoice is no duplicate: the same file again is a new submission.
+  v1::SubmitInvoiceResponse again;
+  ASSERT_TRUE(Submit(xml, &again).ok());
+  EXPECT_NE(again.id(), resp.id());
+
+  // Unreadable and hostile XML are rejected the same way, with XML-PARSE.
+  for (const std::string& bad :
+       {std::string("not xml at all"),
+        std::string("<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
+                    "<x>&e;</x>"),
+        std::string("<Invoice xmlns=\"urn:example:other\"/>")}) {
+    v1::SubmitInvoiceResponse r;
+    ASSERT_TRUE(Submit(bad, &r).ok());
+    EXPECT_EQ(r.status(), "REJECTED");
+    ASSERT_GT(r.report().errors_size(), 0);
+    EXPECT_EQ(r.report().errors(0).rule(), "XML-PARSE");
+    EXPECT_FALSE(absl::StrContains(r.report().errors(0).message(), "root:"));
+  }
+}
+
+TEST_F(EInvoiceServiceTest, UnroutableGoesToTheInvoiceOfficeWhichAssignsIt) {
+  v1::SubmitInvoiceResponse resp;
+  ASSERT_TRUE(Submit(ValidInvoice("R-UNR-1", "99999999-0000-00"), &resp).ok());
+  EXPECT_EQ(resp.status(), "UNROUTABLE");
+  EXPECT_EQ(EventTypes(resp.id()),
+            (std::vector<std::string>{"InvoiceReceived", "InvoiceUnroutable"}));
+  v1::Invoice inv;
+  EXPECT_EQ(Get(resp.id(), "tiefbauamt", &inv).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  auto list = [&](const std::string& status, const std::string& depts, const std::string& dept) {
+    grpc::ClientContext ctx;
+    AsClerk(&ctx, "office", depts);
+    v1::ListInvoicesRequest req;
+    req.set_status(status);
+    req.set_department(dept);
+    v1::ListInvoicesResponse out;
+    grpc::Status s = stub_->ListInvoices(&ctx, req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  };
+  v1::ListInvoicesResponse unroutable = list("UNROUTABLE", "*", "");
+  ASSERT_EQ(unroutable.invoices_size(), 1);
+  EXPECT_EQ(unroutable.invoices(0).id(), resp.id());
+
+  auto assign = [&](const std::string& depts) {
+    grpc::ClientContext ctx;
+    AsClerk(&ctx, "office", depts);
+    v1::AssignInvoiceRequest req;
+    req.set_id(resp.id());
+    req.set_department("schulamt");
+    v1::Invoice out;
+    return stub_->AssignInvoice(&ctx, req, &out);
+  };
+  EXPECT_EQ(assign("schulamt").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(assign("*").ok());
+  ASSERT_TRUE(Get(resp.id(), "schulamt", &inv).ok());
+  EXPECT_EQ(inv.status(), "ROUTED");
+  EXPECT_EQ(inv.department(), "schulamt");
+  EXPECT_EQ(list("UNROUTABLE", "*", "").invoices_size(), 0);
+  EXPECT_EQ(list("ROUTED", "schulamt", "").invoices_size(), 1);
+  EXPECT_EQ(list("ROUTED", "schulamt,tiefbauamt", "schulamt").invoices_size(), 1);
+  EXPECT_EQ(EventTypes(resp.id()).back(), "InvoiceRouted");
+}
+
+TEST_F(EInvoiceServiceTest, ListsNewestFirstInPages) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(SubmitRouted(absl::StrCat("R-PAGE-", i)));
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext ctx;
+    AsClerk(&ctx, "anna", "tiefbauamt");
+    v1::ListInvoicesRequest req;
+    req.set_status("ROUTED");
+    req.set_page_size(2);
+    req.set_page_token(token);
+    v1::ListInvoicesResponse out;
+    ASSERT_TRUE(stub_->ListInvoices(&ctx, req, &out).ok());
+    for (const auto& inv : out.invoices()) seen.push_back(inv.id());
+    token = out.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen.front(), ids.back());
+  EXPECT_EQ(seen.back(), ids.front());
+}
+
+TEST_F(EInvoiceServiceTest, BadInputIsRefusedWithTheFieldAndChangesNothing) {
+  v1::SubmitInvoiceResponse resp;
+  const std::string xml = ValidInvoice("R-BAD-1", kRouted);
+  EXPECT_EQ(Submit(xml, &resp, "application/json").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(last_field_, "contentType");
+  EXPECT_EQ(Submit("", &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(last_field_, "content");
+  EXPECT_EQ(Submit(xml, &resp, "application/xml", "../etc/passwd").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(last_field_, "filename");
+  // Nothing was stored: the same invoice is accepted as new.
+  auto keys = pool_->Command({"KEYS", prefix_ + "inv:*"});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->elements.size(), 0u);
+  EXPECT_FALSE(SubmitRouted("R-BAD-1").empty());
+
+  const std::string id = SubmitRouted("R-BAD-2");
+  grpc::ClientContext ctx;
+  AsClerk(&ctx, "anna", "tiefbauamt");
+  v1::RejectInvoiceRequest reject;
+  reject.set_id(id);
+  reject.set_reason("   ");
+  v1::Invoice out;
+  EXPECT_EQ(stub_->RejectInvoice(&ctx, reject, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // Without the gateway's clerk metadata nothing is shown.
+  grpc::ClientContext anonymous;
+  v1::GetInvoiceRequest get;
+  get.set_id(id);
+  EXPECT_EQ(stub_->GetInvoice(&anonymous, get, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext list_ctx;
+  AsClerk(&list_ctx, "anna", "tiefbauamt");
+  v1::ListInvoicesRequest bad_list;
+  bad_list.set_status("PAID");
+  v1::ListInvoicesResponse listed;
+  EXPECT_EQ(stub_->ListInvoices(&list_ctx, bad_list, &listed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace rathaus::einvoice

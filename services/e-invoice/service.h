@@ -1,0 +1,92 @@
+// The gRPC API of proto/rathaus/e_invoice/v1/e_invoice.proto: submission (validate, store the
+// original, route, record — with the events — in one script), the clerks' reads and the
+// workflow steps. Errors become grpc::Status in one place (platform::ToGrpcStatus).
+//
+//   EInvoiceService service(routing, store, blobs);
+//   platform::GrpcServer server("e-invoice", options);
+//   server.AddService(&service);
+//
+// Clerk methods trust the gateway, which verified the clerk's JWT (role invoice-clerk), to send
+// the metadata rathaus-clerk-subject and rathaus-clerk-departments (comma-separated, or "*" for
+// the invoice office).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "domain/routing.h"
+#include "domain/workflow.h"
+#include "rathaus/e_invoice/v1/e_invoice.grpc.pb.h"
+#include "services/e-invoice/store.h"
+#include "shared/blob/blob_store.h"
+#include "shared/outbox/outbox.h"
+
+namespace rathaus::einvoice {
+
+class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
+ public:
+  EInvoiceService(const RoutingTable& routing, Store& store, const platform::BlobStore& blobs,
+                  const platform::outbox::Outbox& outbox,
+                  std::function<absl::Time()> now = absl::Now);
+
+  grpc::Status SubmitInvoice(grpc::ServerContext* ctx, const e_invoice::v1::SubmitInvoiceRequest* req,
+                             e_invoice::v1::SubmitInvoiceResponse* resp) override;
+  grpc::Status GetInvoice(grpc::ServerContext* ctx, const e_invoice::v1::GetInvoiceRequest* req,
+                          e_invoice::v1::Invoice* resp) override;
+  grpc::Status GetInvoiceReport(grpc::ServerContext* ctx,
+                                const e_invoice::v1::GetInvoiceRequest* req,
+                                e_invoice::v1::ValidationReport* resp) override;
+  grpc::Status GetInvoiceOriginal(grpc::ServerContext* ctx,
+                                  const e_invoice::v1::GetInvoiceRequest* req,
+                                  common::v1::File* resp) override;
+  grpc::Status GetInvoiceView(grpc::ServerContext* ctx, const e_invoice::v1::GetInvoiceRequest* req,
+                              common::v1::File* resp) override;
+  grpc::Status ListInvoices(grpc::ServerContext* ctx, const e_invoice::v1::ListInvoicesRequest* req,
+                            e_invoice::v1::ListInvoicesResponse* resp) override;
+  grpc::Status AssignInvoice(grpc::ServerContext* ctx,
+                             const e_invoice::v1::AssignInvoiceRequest* req,
+                             e_invoice::v1::Invoice* resp) override;
+  grpc::Status ApproveFactually(grpc::ServerContext* ctx,
+                                const e_invoice::v1::InvoiceActionRequest* req,
+                                e_invoice::v1::Invoice* resp) override;
+  grpc::Status ApproveArithmetically(grpc::ServerContext* ctx,
+                                     const e_invoice::v1::InvoiceActionRequest* req,
+                                     e_invoice::v1::Invoice* resp) override;
+  grpc::Status ReleaseForPayment(grpc::ServerContext* ctx,
+                                 const e_invoice::v1::InvoiceActionRequest* req,
+                                 e_invoice::v1::Invoice* resp) override;
+  grpc::Status RejectInvoice(grpc::ServerContext* ctx,
+                             const e_invoice::v1::RejectInvoiceRequest* req,
+                             e_invoice::v1::Invoice* resp) override;
+
+ private:
+  struct Clerk {
+    std::string subject;
+    std::vector<std::string> departments;
+  };
+  absl::Status DoSubmit(const e_invoice::v1::SubmitInvoiceRequest& req,
+                        const std::string& traceparent, e_invoice::v1::SubmitInvoiceResponse* resp);
+  absl::StatusOr<Clerk> ClerkOf(grpc::ServerContext* ctx) const;
+  // The invoice if the clerk may see it; NOT_FOUND alike for unknown and other departments'.
+  absl::StatusOr<StoredInvoice> Visible(grpc::ServerContext* ctx, const std::string& id);
+  absl::Status Step(grpc::ServerContext* ctx, const std::string& id, Action action,
+                    const std::string& department, const std::string& reason,
+                    e_invoice::v1::Invoice* resp);
+  std::string NowText() const;
+
+  const RoutingTable& routing_;
+  Store& store_;
+  const platform::BlobStore& blobs_;
+  const platform::outbox::Outbox& outbox_;
+  std::function<absl::Time()> now_;
+};
+
+// The stored invoice as the API shows it (history only when `with_history`).
+e_invoice::v1::Invoice ToProto(const StoredInvoice& stored, bool with_history);
+
+}  // namespace rathaus::einvoice

@@ -1,0 +1,85 @@
+#include "shared/blob/blob_store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace rathaus::platform {
+namespace {
+
+class BlobStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/rathaus-blob-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::system(absl::StrCat("rm -rf '", dir_, "'").c_str()); }
+  std::string dir_;
+};
+
+TEST_F(BlobStoreTest, PutThenGetByHash) {
+  BlobStore blobs(dir_ + "/a/b");
+  ASSERT_TRUE(blobs.Open().ok());
+  auto sha = blobs.Put("abc");
+  ASSERT_TRUE(sha.ok()) << sha.status();
+  // FIPS 180-2 test vector.
+  EXPECT_EQ(*sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  struct stat st {};
+  EXPECT_EQ(stat(absl::StrCat(dir_, "/a/b/ba/", *sha).c_str(), &st), 0);
+  auto back = blobs.Get(*sha);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, "abc");
+  // The same bytes again: same name, no error.
+  auto again = blobs.Put("abc");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *sha);
+}
+
+TEST_F(BlobStoreTest, BinaryAndEmptyContent) {
+  BlobStore blobs(dir_);
+  ASSERT_TRUE(blobs.Open().ok());
+  const std::string binary("\0\x01\xff<x/>\0", 8);
+  auto sha = blobs.Put(binary);
+  ASSERT_TRUE(sha.ok());
+  EXPECT_EQ(*blobs.Get(*sha), binary);
+  auto empty = blobs.Put("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(*blobs.Get(*empty), "");
+}
+
+TEST_F(BlobStoreTest, UnknownBadAndCorruptNames) {
+  BlobStore blobs(dir_);
+  ASSERT_TRUE(blobs.Open().ok());
+  EXPECT_EQ(blobs.Get(std::string(64, 'a')).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(blobs.Get("../../etc/passwd").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(blobs.Get(std::string(64, 'A')).status().code(), absl::StatusCode::kInvalidArgument);
+  auto sha = blobs.Put("original");
+  ASSERT_TRUE(sha.ok());
+  std::ofstream(absl::StrCat(dir_, "/", sha->substr(0, 2), "/", *sha), std::ios::trunc) << "tampered";
+  EXPECT_EQ(blobs.Get(*sha).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(BlobStoreTest, UnwritableRootIsRefusedAtOpen) {
+  if (geteuid() == 0) {
+    // root writes anywhere; a path under a regular file cannot be created by anyone.
+    std::ofstream(dir_ + "/file") << "x";
+    BlobStore blobs(dir_ + "/file/blobs");
+    EXPECT_EQ(blobs.Open().code(), absl::StatusCode::kFailedPrecondition);
+    return;
+  }
+  chmod(dir_.c_str(), 0500);
+  BlobStore blobs(dir_ + "/blobs");
+  EXPECT_EQ(blobs.Open().code(), absl::StatusCode::kFailedPrecondition);
+  chmod(dir_.c_str(), 0700);
+}
+
+}  // namespace
+}  // namespace rathaus::platform
