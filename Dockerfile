@@ -2,7 +2,8 @@
 # rathaus: ONE image with every binary; the command chosen at run time picks the process:
 #   docker run rathaus rathaus-appointments      (a gRPC service)
 #   docker run rathaus rathaus-gateway           (the HTTP gateway, the default command)
-#   docker run rathaus rathaus-e-invoice ...     (the XRechnung CLI, a tool)
+#   docker run rathaus rathaus-e-invoice         (the e-invoice gRPC service)
+#   docker run rathaus rathaus-e-invoice validate --json FILE...   (the XRechnung CLI, a tool)
 # One image because all binaries share the same runtime libraries (gRPC, protobuf, librdkafka,
 # hiredis, OpenSSL): separate images would repeat the same layers, and one tag means the gateway
 # and the services it calls always come from the same commit. See README.md "Deploy".
