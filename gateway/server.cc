@@ -68,13 +68,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // client that asked "Expect: 100-continue" (curl does for large bodies) is told to go on.
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnRead(ec, 0);
+    if (parser_->is_done()) return OnRead({}, 0);  // no body (GETs): nothing more to decide
     const auto& header = parser_->get();
     const auto method = header.method_string();
     const auto target = header.target();
     body_limit_ = gateway_->MaxBodyBytes(std::string_view(method.data(), method.size()),
                                          std::string_view(target.data(), target.size()));
     parser_->body_limit(body_limit_);
-    if (parser_->is_done()) return OnRead({}, 0);
     const auto length = parser_->content_length();
     if (length && *length > body_limit_) return OnRead(http::error::body_limit, 0);
     stream_.expires_after(body_limit_ > kMaxBodyBytes ? kLargeBodyTimeout : kIdleTimeout);
