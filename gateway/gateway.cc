@@ -312,13 +312,9 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
                                           absl::StrCat("This route needs a token with role ",
                                                        route.role, ".")));
     }
-    ex->metadata.emplace_back("rathaus-clerk-subject", claims->subject);
-    if (claims->role == "clerk") {
-      ex->metadata.emplace_back("rathaus-clerk-offices", absl::StrJoin(claims->offices, ","));
-    } else {
-      ex->metadata.emplace_back("rathaus-clerk-departments",
-                                absl::StrJoin(claims->departments, ","));
-    }
+    // The service verifies the same token itself (shared/auth/caller.h): metadata that the
+    // gateway merely asserted would prove nothing to it.
+    ex->metadata.emplace_back("authorization", absl::StrCat("Bearer ", token));
   }
 
   // Body and content type.

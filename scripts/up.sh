@@ -44,6 +44,13 @@ if [ ! -s "$run/booking-token.key" ]; then
   head -c 32 /dev/urandom > "$run/booking-token.key"
 fi
 export RATHAUS_BOOKING_TOKEN_KEY_FILE="$run/booking-token.key"
+# Personal data in Redis is sealed with these keys (shared/crypto/personal_data.h).
+if [ ! -s "$run/data-keys" ]; then
+  hex32() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+  printf '# rathaus personal-data keys: the first data key seals\nlookup %s\nk1 %s\n' \
+      "$(hex32)" "$(hex32)" > "$run/data-keys"
+fi
+export RATHAUS_DATA_KEYS_FILE="$run/data-keys"
 # Originals of submitted e-invoices (content-addressed, kept between runs like the Redis data).
 export RATHAUS_EINVOICE_BLOB_DIR=${RATHAUS_EINVOICE_BLOB_DIR:-$run/blobs/e-invoice}
 dev_token="$root/$build/gateway/tools/rathaus-dev-token"
@@ -59,8 +66,10 @@ if [ -x "$dev_token" ]; then
 fi
 umask 022
 
-# Every service gets its own gRPC port, in a fixed order so the gateway can find them.
+# Every service gets its own gRPC port, in a fixed order so the gateway can find them, and its
+# own Prometheus metrics port (9101, 9102, ...).
 port=50051
+metrics_port=9101
 started=()
 for dir in "$root/$build"/services/*/; do
   [ -d "$dir" ] || continue
@@ -70,10 +79,12 @@ for dir in "$root/$build"/services/*/; do
   [ -x "$bin" ] && [ -f "$root/services/$name/main.cc" ] || continue
   var=$(echo "$name" | tr 'a-z-' 'A-Z_')
   export "RATHAUS_${var}_ADDR=127.0.0.1:$port"
-  RATHAUS_GRPC_LISTEN="127.0.0.1:$port" setsid "$bin" </dev/null >"$run/logs/$name.log" 2>&1 &
+  RATHAUS_GRPC_LISTEN="127.0.0.1:$port" RATHAUS_METRICS_LISTEN="127.0.0.1:$metrics_port" \
+      setsid "$bin" </dev/null >"$run/logs/$name.log" 2>&1 &
   echo $! > "$run/pids/$name.pid"
-  started+=("$name  gRPC 127.0.0.1:$port  log .run/logs/$name.log")
+  started+=("$name  gRPC 127.0.0.1:$port  metrics http://127.0.0.1:$metrics_port/metrics  log .run/logs/$name.log")
   port=$((port + 1))
+  metrics_port=$((metrics_port + 1))
 done
 gateway="$root/$build/gateway/rathaus-gateway"
 if [ -x "$gateway" ]; then

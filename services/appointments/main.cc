@@ -1,12 +1,12 @@
-// rathaus-appointments: wiring only (config -> catalog -> store -> service -> server).
+// rathaus-appointments: what the service is, on the service kit (shared/service/kit.h):
+// catalog -> store -> service, the expirer as a background job.
 //
 //   RATHAUS_BOOKING_TOKEN_KEY_FILE=/run/secrets/booking-key  (required, >= 32 bytes)
 //   RATHAUS_APPOINTMENTS_CATALOG_FILE=catalog.json           (default: the embedded Kiel catalog)
 //   RATHAUS_RESERVATION_HOLD=10m  RATHAUS_BOOKING_QUOTA=2  RATHAUS_BOOKING_QUOTA_WHITELIST=a@b.de
-//   RATHAUS_CANCEL_COOLDOWN=0s    plus the platform settings (shared/config/platform.h) and
-//   the gRPC server settings (shared/grpc/server.h).
+//   RATHAUS_CANCEL_COOLDOWN=0s    plus the kit's settings (shared/service/kit.h), among them
+//   RATHAUS_DATA_KEYS_FILE (required: names, e-mails and phones are stored sealed).
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -18,26 +18,27 @@
 #include "services/appointments/expirer.h"
 #include "services/appointments/service.h"
 #include "services/appointments/store.h"
-#include "shared/config/config.h"
-#include "shared/config/platform.h"
-#include "shared/grpc/server.h"
-#include "shared/kafka/admin.h"
-#include "shared/kafka/producer.h"
-#include "shared/log/log.h"
-#include "shared/outbox/outbox.h"
-#include "shared/outbox/relay.h"
-#include "shared/redis/redis.h"
+#include "shared/service/kit.h"
 
 namespace rathaus::appointments {
 namespace {
 
-namespace log = ::rathaus::platform::log;
+// The catalog: RATHAUS_APPOINTMENTS_CATALOG_FILE or the embedded Kiel catalog.
+absl::StatusOr<Catalog> LoadCatalog(const std::string& file) {
+  std::string json(embedded::kKiel);
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file));
+    std::ostringstream text;
+    text << in.rdbuf();
+    json = text.str();
+  }
+  return ParseCatalog(json);
+}
 
 int Run() {
-  platform::GrpcServer::BlockShutdownSignals();  // before the Kafka and relay threads start
-  platform::EnvConfig env;
-  platform::PlatformConfig config = platform::PlatformConfig::FromEnv(env, "appointments");
-  platform::GrpcServerOptions server_options = platform::GrpcServerOptions::FromEnv(env);
+  platform::ServiceKit kit("appointments", {.key_prefix = "appt:", .personal_data = true});
+  platform::EnvConfig& env = kit.env();
   const std::string token_key = env.SecretFile("RATHAUS_BOOKING_TOKEN_KEY_FILE", true);
   if (env.ok() && token_key.size() < 32) {
     env.Reject("RATHAUS_BOOKING_TOKEN_KEY_FILE", "a file of at least 32 bytes",
@@ -61,72 +62,24 @@ int Run() {
     store_options.quota_whitelist.insert(NormalizeEmailForQuota(*checked));
   }
   store_options.cancel_cooldown = env.Duration("RATHAUS_CANCEL_COOLDOWN", absl::ZeroDuration());
-  env.ExitOnError();
-
-  std::string catalog_json(embedded::kKiel);
-  std::string catalog_name = "embedded catalog/kiel.json";
-  if (!catalog_file.empty()) {
-    std::ifstream in(catalog_file, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "config: RATHAUS_APPOINTMENTS_CATALOG_FILE: cannot read %s\n",
-                   catalog_file.c_str());
-      return 2;
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    catalog_json = text.str();
-    catalog_name = catalog_file;
-  }
-  absl::StatusOr<Catalog> catalog = ParseCatalog(catalog_json);
+  store_options.data_keys = &kit.data_keys();
+  absl::StatusOr<Catalog> catalog = LoadCatalog(catalog_file);
   if (!catalog.ok()) {
-    std::fprintf(stderr, "catalog: %s: %s\n", catalog_name.c_str(),
-                 std::string(catalog.status().message()).c_str());
-    return 2;
+    env.Reject("RATHAUS_APPOINTMENTS_CATALOG_FILE", "a catalog (catalog.proto as JSON)",
+               std::string(catalog.status().message()));
   }
+  if (!kit.CheckConfig()) return 2;
 
-  platform::outbox::Outbox outbox("appointments", "appt:");
-  if (absl::Status s = platform::kafka::EnsureTopics(config.kafka_brokers, {{outbox.topic(), 3}},
-                                                     /*with_dlq=*/true);
-      !s.ok()) {
-    log::Error("cannot create topics", {{"error", s.ToString()}});
-    return 1;
-  }
-  auto producer = platform::kafka::Producer::Create(config.producer);
-  if (!producer.ok()) {
-    log::Error("cannot create the Kafka producer", {{"error", producer.status().ToString()}});
-    return 1;
-  }
-  platform::redis::Pool pool(config.redis);
-  Store store(pool, outbox, store_options);
-  AppointmentsService service(*catalog, store, token_key);
+  Store store(kit.redis(), kit.outbox(), store_options);
+  AppointmentsService service(*catalog, store, token_key, kit.callers());
   Expirer expirer(store);
   store.SetHoldListener([&expirer](absl::Time expiry) { expirer.Notify(expiry); });
-  platform::outbox::Relay relay(pool, **producer, {.outbox = &outbox});
-
-  platform::GrpcServer server("appointments", server_options);
-  server.AddService(&service);
-  server.AddReadinessProbe("redis", [&pool] { return pool.Ping(); });
-  server.AddReadinessProbe("kafka", [&producer] { return (*producer)->Ping(); });
-  server.OnShutdown([&] {
-    expirer.Stop();
-    relay.Stop();
-    if (absl::Status s = (*producer)->Flush(absl::Seconds(10)); !s.ok()) {
-      log::Warn("producer flush incomplete", {{"error", s.ToString()}});
-    }
-  });
-  // Start() blocks SIGTERM/SIGINT in this thread, so it runs before our threads start.
-  if (absl::Status s = server.Start(); !s.ok()) {
-    log::Error("cannot start the gRPC server", {{"error", s.ToString()}});
-    return 1;
-  }
-  relay.Start();
-  expirer.Start();
-  log::Info("appointments serving",
-            {{"port", server.port()}, {"offices", catalog->offices.size()},
-             {"services", catalog->services.size()},
-             {"hold_seconds", absl::ToInt64Seconds(store_options.hold)}});
-  server.Wait();
-  return 0;
+  kit.AddService(&service);
+  kit.AddJob("expirer", [&] { expirer.Start(); }, [&] { expirer.Stop(); });
+  kit.AddStartupFact("offices", std::to_string(catalog->offices.size()));
+  kit.AddStartupFact("services", std::to_string(catalog->services.size()));
+  kit.AddStartupFact("hold_seconds", std::to_string(absl::ToInt64Seconds(store_options.hold)));
+  return kit.Run();
 }
 
 }  // namespace

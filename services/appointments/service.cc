@@ -24,10 +24,6 @@ constexpr int kMaxAvailabilityDays = 63;  // from .. from + 62
 
 using platform::Traceparent;
 
-std::string Metadata(grpc::ServerContext* ctx, std::string_view key) {
-  return platform::ClientMetadata(ctx, key);
-}
-
 std::vector<VisitItem> ItemsOf(const google::protobuf::RepeatedPtrField<v1::ServiceQuantity>& s) {
   std::vector<VisitItem> items;
   for (const v1::ServiceQuantity& q : s) items.push_back({q.id(), q.quantity()});
@@ -43,8 +39,14 @@ grpc::Status ToGrpcStatus(grpc::ServerContext* ctx, const absl::Status& status) 
 }
 
 AppointmentsService::AppointmentsService(const Catalog& catalog, Store& store,
-                                         std::string token_key, std::function<absl::Time()> now)
-    : catalog_(catalog), store_(store), token_key_(std::move(token_key)), now_(std::move(now)) {}
+                                         std::string token_key,
+                                         const platform::auth::CallerAuth& callers,
+                                         std::function<absl::Time()> now)
+    : catalog_(catalog),
+      store_(store),
+      token_key_(std::move(token_key)),
+      callers_(callers),
+      now_(std::move(now)) {}
 
 grpc::Status AppointmentsService::ListOffices(grpc::ServerContext*, const v1::ListOfficesRequest*,
                                               v1::ListOfficesResponse* resp) {
@@ -333,16 +335,12 @@ grpc::Status AppointmentsService::GetBookingCalendar(grpc::ServerContext* ctx,
 
 absl::Status AppointmentsService::ClerkMayAccess(grpc::ServerContext* ctx,
                                                  const std::string& office) {
-  const std::string subject = Metadata(ctx, "rathaus-clerk-subject");
-  const std::string offices = Metadata(ctx, "rathaus-clerk-offices");
-  if (subject.empty() || offices.empty()) {
-    return absl::UnauthenticatedError("clerk credentials are required");
+  absl::StatusOr<platform::auth::Caller> clerk = callers_.Require(ctx, "clerk");
+  if (!clerk.ok()) return clerk.status();
+  if (!clerk->MayAccess(office)) {
+    return absl::PermissionDeniedError("the clerk may not access this office");
   }
-  for (absl::string_view allowed : absl::StrSplit(offices, ',', absl::SkipWhitespace())) {
-    allowed = absl::StripAsciiWhitespace(allowed);
-    if (allowed == "*" || allowed == office) return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError("the clerk may not access this office");
+  return absl::OkStatus();
 }
 
 grpc::Status AppointmentsService::ListOfficeBookings(grpc::ServerContext* ctx,
@@ -361,10 +359,7 @@ grpc::Status AppointmentsService::ListOfficeBookings(grpc::ServerContext* ctx,
 absl::StatusOr<BookingRecord> AppointmentsService::ClerkBooking(grpc::ServerContext* ctx,
                                                                 const std::string& code_text) {
   // Authentication first, so an anonymous caller learns nothing about codes.
-  if (Metadata(ctx, "rathaus-clerk-subject").empty() ||
-      Metadata(ctx, "rathaus-clerk-offices").empty()) {
-    return absl::UnauthenticatedError("clerk credentials are required");
-  }
+  if (auto clerk = callers_.Require(ctx, "clerk"); !clerk.ok()) return clerk.status();
   std::string code;
   if (!NormalizeBookingCode(code_text, &code)) return absl::NotFoundError("booking not found");
   auto booking = store_.GetBooking(code);

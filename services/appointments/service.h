@@ -7,8 +7,9 @@
 //   platform::GrpcServer server("appointments", options);
 //   server.AddService(&service);
 //
-// Clerk methods trust the gateway, which verified the clerk's JWT, to send the metadata
-// rathaus-clerk-subject and rathaus-clerk-offices (comma-separated office ids or "*").
+// Clerk methods verify the caller themselves (shared/auth/caller.h): a clerk JWT with role
+// "clerk", forwarded by the gateway as `authorization: Bearer ...`; its `offices` claim limits
+// the offices the clerk sees ("*" for all). Metadata alone proves nothing.
 #pragma once
 
 #include <functional>
@@ -20,6 +21,7 @@
 #include "rathaus/appointments/v1/appointments.grpc.pb.h"
 #include "services/appointments/domain/catalog.h"
 #include "services/appointments/store.h"
+#include "shared/auth/caller.h"
 
 namespace rathaus::appointments {
 
@@ -27,6 +29,7 @@ class AppointmentsService final : public v1::Appointments::Service {
  public:
   // `token_key` derives the booking tokens (>= 32 bytes); `now` is the clock (tests).
   AppointmentsService(const Catalog& catalog, Store& store, std::string token_key,
+                      const platform::auth::CallerAuth& callers,
                       std::function<absl::Time()> now = absl::Now);
 
   grpc::Status ListOffices(grpc::ServerContext* ctx, const v1::ListOfficesRequest* req,
@@ -83,6 +86,7 @@ class AppointmentsService final : public v1::Appointments::Service {
   const Catalog& catalog_;
   Store& store_;
   std::string token_key_;
+  const platform::auth::CallerAuth& callers_;
   std::function<absl::Time()> now_;
 };
 

@@ -24,6 +24,11 @@ namespace redis = ::rathaus::platform::redis;
 namespace v1 = ::rathaus::appointments::v1;
 namespace lua = ::rathaus::appointments::embedded;
 
+// The associated data of a sealed contact field: it opens only in its own booking and field.
+std::string ContactContext(const std::string& prefix, const std::string& code, const char* field) {
+  return absl::StrCat(prefix, "bk:", code, ":", field);
+}
+
 redis::Script Load(std::string name, std::string_view body) {
   return redis::Script::WithPrelude(std::move(name),
                                     absl::StrCat(std::string(lua::kLib), "\n", std::string(body)));
@@ -98,8 +103,40 @@ std::map<std::string, std::string> ToMap(const redis::Reply& reply) {
   return map;
 }
 
-absl::StatusOr<BookingRecord> ParseBooking(const std::string& code,
-                                           std::map<std::string, std::string> f) {
+}  // namespace
+
+std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+Store::Store(redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOptions options)
+    : pool_(pool), outbox_(outbox), options_(std::move(options)) {
+  if (options_.data_keys == nullptr || !options_.data_keys->usable()) {
+    // The kit refuses to start without keys; only a wiring bug gets here.
+    platform::log::Error("appointments store without personal-data keys", {});
+    std::abort();
+  }
+}
+
+absl::StatusOr<redis::Reply> Store::Run(const redis::Script& script,
+                                        std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {options_.key_prefix, outbox_.stream_key()});
+  return pool_.Eval(script, {}, argv);
+}
+
+std::string Store::QuotaKeyFor(const std::string& email) const {
+  std::string normalized = NormalizeEmailForQuota(email);
+  if (options_.quota_whitelist.contains(normalized)) return std::string();
+  return options_.data_keys->Lookup(absl::StrCat("quota-email:", normalized));
+}
+
+std::vector<std::string> Store::SealContact(const std::string& code,
+                                            const Contact& contact) const {
+  const platform::crypto::DataKeys& keys = *options_.data_keys;
+  return {keys.Seal(contact.name, ContactContext(options_.key_prefix, code, "name")),
+          keys.Seal(contact.email, ContactContext(options_.key_prefix, code, "email")),
+          keys.Seal(contact.phone, ContactContext(options_.key_prefix, code, "phone"))};
+}
+absl::StatusOr<BookingRecord> Store::ParseBooking(const std::string& code,
+                                                  std::map<std::string, std::string> f) const {
   if (f.empty()) return BookingNotFound();
   BookingRecord b;
   b.code = code;
@@ -113,30 +150,23 @@ absl::StatusOr<BookingRecord> ParseBooking(const std::string& code,
   b.start = absl::FromUnixMillis(Int(f["start"]));
   b.end = absl::FromUnixMillis(Int(f["end"]));
   b.status = f["status"];
-  b.contact = {f["name"], f["email"], f["phone"]};
+  // Bookings written before personal data was sealed hold it in clear: Open returns those as
+  // they are, so they stay readable until they expire (README "Personal data at rest").
+  const platform::crypto::DataKeys& keys = *options_.data_keys;
+  auto name = keys.Open(f["name"], ContactContext(options_.key_prefix, code, "name"));
+  auto email = keys.Open(f["email"], ContactContext(options_.key_prefix, code, "email"));
+  auto phone = keys.Open(f["phone"], ContactContext(options_.key_prefix, code, "phone"));
+  if (!name.ok() || !email.ok() || !phone.ok()) {
+    return absl::DataLossError(absl::StrCat("booking ", code, ": contact data does not open"));
+  }
+  b.contact = {std::move(*name), std::move(*email), std::move(*phone)};
   b.reschedule_count = static_cast<int>(Int(f["rc"]));
   b.created_at = absl::FromUnixMillis(Int(f["created"]));
   b.reservation_id = f["reservation"];
   return b;
 }
 
-}  // namespace
 
-std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
-
-Store::Store(redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOptions options)
-    : pool_(pool), outbox_(outbox), options_(std::move(options)) {}
-
-absl::StatusOr<redis::Reply> Store::Run(const redis::Script& script,
-                                        std::vector<std::string> argv) {
-  argv.insert(argv.begin(), {options_.key_prefix, outbox_.stream_key()});
-  return pool_.Eval(script, {}, argv);
-}
-
-std::string Store::QuotaKeyFor(const std::string& email) const {
-  std::string normalized = NormalizeEmailForQuota(email);
-  return options_.quota_whitelist.contains(normalized) ? std::string() : normalized;
-}
 
 absl::StatusOr<std::vector<std::vector<int>>> Store::ReadDays(
     const std::string& office, const std::vector<absl::CivilDay>& days) {
@@ -266,9 +296,9 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
     SetTimestamp(b.start, booked.mutable_start());
     SetTimestamp(b.end, booked.mutable_end());
     booked.set_reservation_id(reservation_id);
+    std::vector<std::string> sealed = SealContact(b.code, contact);
     std::vector<std::string> argv = {reservation_id, b.code, QuotaKeyFor(contact.email),
-                                     absl::StrCat(options_.quota), contact.name, contact.email,
-                                     contact.phone,
+                                     absl::StrCat(options_.quota), sealed[0], sealed[1], sealed[2],
                                      absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
     auto reply = Run(ConfirmScript(), std::move(argv));
@@ -302,11 +332,12 @@ absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& con
     SetServices(b.items, &booked);
     SetTimestamp(b.start, booked.mutable_start());
     SetTimestamp(b.end, booked.mutable_end());
+    std::vector<std::string> sealed = SealContact(b.code, contact);
     std::vector<std::string> argv = {
         p.office, FormatDay(p.day), absl::StrCat(p.first_bucket), absl::StrCat(p.buckets),
         absl::StrCat(p.counters), b.code, QuotaKeyFor(contact.email),
         absl::StrCat(options_.quota), Ms(p.start), Ms(p.end), EncodeItems(p.items),
-        contact.name, contact.email, contact.phone,
+        sealed[0], sealed[1], sealed[2],
         absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
     auto reply = Run(BookScript(), std::move(argv));

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,6 +23,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "services/appointments/domain/visit.h"
+#include "shared/crypto/personal_data.h"
 #include "shared/outbox/outbox.h"
 #include "shared/redis/redis.h"
 
@@ -35,6 +37,9 @@ struct StoreOptions {
   absl::Duration cancel_cooldown = absl::ZeroDuration();     // RATHAUS_CANCEL_COOLDOWN
   // Personal data is kept this long after the appointment's end.
   absl::Duration retention = absl::Hours(24 * 30);
+  // Seals name, e-mail and phone; names the quota keys by a keyed hash of the e-mail
+  // (shared/crypto/personal_data.h). Required: the store keeps no personal data in clear.
+  const platform::crypto::DataKeys* data_keys = nullptr;
 };
 
 // Where a visit sits: checked against the catalog and opening hours by the caller.
@@ -129,6 +134,10 @@ class Store {
   absl::StatusOr<platform::redis::Reply> Run(const platform::redis::Script& script,
                                              std::vector<std::string> argv);
   std::string QuotaKeyFor(const std::string& email) const;
+  // name, email, phone as stored for booking `code`.
+  std::vector<std::string> SealContact(const std::string& code, const Contact& contact) const;
+  absl::StatusOr<BookingRecord> ParseBooking(const std::string& code,
+                                             std::map<std::string, std::string> fields) const;
 
   platform::redis::Pool& pool_;
   const platform::outbox::Outbox& outbox_;

@@ -142,8 +142,14 @@ v1::Invoice ToProto(const StoredInvoice& s, bool with_history) {
 EInvoiceService::EInvoiceService(const RoutingTable& routing, Store& store,
                                  const platform::BlobStore& blobs,
                                  const platform::outbox::Outbox& outbox,
+                                 const platform::auth::CallerAuth& callers,
                                  std::function<absl::Time()> now)
-    : routing_(routing), store_(store), blobs_(blobs), outbox_(outbox), now_(std::move(now)) {}
+    : routing_(routing),
+      store_(store),
+      blobs_(blobs),
+      outbox_(outbox),
+      callers_(callers),
+      now_(std::move(now)) {}
 
 std::string EInvoiceService::NowText() const { return Rfc3339(now_()); }
 
@@ -305,14 +311,9 @@ absl::Status EInvoiceService::DoSubmit(const v1::SubmitInvoiceRequest& req,
 }
 
 absl::StatusOr<EInvoiceService::Clerk> EInvoiceService::ClerkOf(grpc::ServerContext* ctx) const {
-  Clerk clerk;
-  clerk.subject = platform::ClientMetadata(ctx, "rathaus-clerk-subject");
-  const std::string departments = platform::ClientMetadata(ctx, "rathaus-clerk-departments");
-  clerk.departments = absl::StrSplit(departments, ',', absl::SkipEmpty());
-  if (clerk.subject.empty() || clerk.departments.empty()) {
-    return absl::PermissionDeniedError("an invoice clerk's departments are required");
-  }
-  return clerk;
+  absl::StatusOr<platform::auth::Caller> caller = callers_.Require(ctx, "invoice-clerk");
+  if (!caller.ok()) return caller.status();
+  return Clerk{caller->subject, caller->scope};
 }
 
 absl::StatusOr<StoredInvoice> EInvoiceService::Visible(grpc::ServerContext* ctx,

@@ -6,9 +6,9 @@
 //   platform::GrpcServer server("e-invoice", options);
 //   server.AddService(&service);
 //
-// Clerk methods trust the gateway, which verified the clerk's JWT (role invoice-clerk), to send
-// the metadata rathaus-clerk-subject and rathaus-clerk-departments (comma-separated, or "*" for
-// the invoice office).
+// Clerk methods verify the caller themselves (shared/auth/caller.h): a JWT with role
+// invoice-clerk, forwarded by the gateway as `authorization: Bearer ...`; its `departments`
+// claim limits what the clerk sees ("*" for the invoice office). Metadata alone proves nothing.
 #pragma once
 
 #include <functional>
@@ -16,6 +16,8 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+
+#include "shared/auth/caller.h"
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -32,6 +34,7 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
  public:
   EInvoiceService(const RoutingTable& routing, Store& store, const platform::BlobStore& blobs,
                   const platform::outbox::Outbox& outbox,
+                  const platform::auth::CallerAuth& callers,
                   std::function<absl::Time()> now = absl::Now);
 
   grpc::Status SubmitInvoice(grpc::ServerContext* ctx, const e_invoice::v1::SubmitInvoiceRequest* req,
@@ -83,6 +86,7 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
   Store& store_;
   const platform::BlobStore& blobs_;
   const platform::outbox::Outbox& outbox_;
+  const platform::auth::CallerAuth& callers_;
   std::function<absl::Time()> now_;
 };
 

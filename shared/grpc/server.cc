@@ -171,6 +171,11 @@ void GrpcServer::AddReadinessProbe(std::string name, std::function<absl::Status(
 
 void GrpcServer::OnShutdown(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
 
+void GrpcServer::AddInterceptor(
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> factory) {
+  interceptors_.push_back(std::move(factory));
+}
+
 absl::Status GrpcServer::Validate() const {
   const GrpcServerOptions& o = options_;
   if (o.listen.empty()) return absl::InvalidArgumentError("grpc server: listen address is empty");
@@ -265,6 +270,7 @@ absl::Status GrpcServer::Start() {
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   for (grpc::Service* service : services_) builder.RegisterService(service);
+  if (!interceptors_.empty()) builder.experimental().SetInterceptorCreators(std::move(interceptors_));
 
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || selected_port == 0) {

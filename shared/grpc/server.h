@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -64,6 +65,9 @@ class GrpcServer {
   // The health status of "" and of service_name is SERVING only while every probe returns OK;
   // probes run before Start() returns and then every probe_interval.
   void AddReadinessProbe(std::string name, std::function<absl::Status()> probe);
+  // Before Start(): observes every call (e.g. metrics; see shared/service/grpc_metrics.h).
+  void AddInterceptor(
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> factory);
   // Run in order after the in-flight calls drained (e.g. stop the relay, flush the producer).
   void OnShutdown(std::function<void()> hook);
 
@@ -106,6 +110,8 @@ class GrpcServer {
   std::vector<grpc::Service*> services_;
   std::vector<Probe> probes_;
   std::vector<std::function<void()>> hooks_;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::atomic<bool> serving_{false};

@@ -102,6 +102,7 @@ absl::Status Consumer::Start() {
 void Consumer::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(lag_mu_);
   if (consumer_) {
     consumer_->close();  // commits the stored offsets and leaves the group
     consumer_.reset();
@@ -226,6 +227,7 @@ bool Consumer::DeadLetter(const Event& event, const absl::Status& reason, int at
     absl::Status sent = dlq_->SendAndWait(record, absl::Seconds(30));
     if (sent.ok()) {
       dead_lettered_.fetch_add(1);
+      if (options_.on_dead_letter) options_.on_dead_letter(event, reason);
       log::Warn("event sent to the dead-letter topic",
                 {{"topic", event.topic}, {"partition", event.partition}, {"offset", event.offset},
                  {"attempts", attempts}, {"dlq", record.topic}, {"reason", reason.ToString()}});
@@ -237,6 +239,26 @@ bool Consumer::DeadLetter(const Event& event, const absl::Status& reason, int at
     backoff = std::min(backoff * 2, options_.backoff_max);
   }
   return false;
+}
+
+std::vector<PartitionLag> Consumer::Lag() const {
+  std::vector<PartitionLag> out;
+  std::lock_guard lock(lag_mu_);
+  if (!consumer_) return out;
+  std::vector<RdKafka::TopicPartition*> partitions;
+  if (consumer_->assignment(partitions) != RdKafka::ERR_NO_ERROR) return out;
+  consumer_->position(partitions);
+  for (RdKafka::TopicPartition* tp : partitions) {
+    int64_t low = 0, high = 0;
+    if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) ==
+            RdKafka::ERR_NO_ERROR &&
+        high >= 0) {
+      const int64_t position = tp->offset() >= 0 ? tp->offset() : low;
+      out.push_back({tp->topic(), tp->partition(), std::max<int64_t>(0, high - position)});
+    }
+  }
+  RdKafka::TopicPartition::destroy(partitions);
+  return out;
 }
 
 void Consumer::StoreOffset(const Event& event) {

@@ -31,6 +31,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +77,15 @@ struct ConsumerOptions {
   int max_batch = 1;
   // Extra librdkafka settings, applied last.
   std::vector<std::pair<std::string, std::string>> extra;
+  // Called on the consumer's thread after a record went to the DLQ (metrics).
+  std::function<void(const Event&, const absl::Status& reason)> on_dead_letter;
+};
+
+// How far a partition's committed position is behind its end (from the last fetch).
+struct PartitionLag {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t lag = 0;
 };
 
 class Consumer {
@@ -96,6 +106,9 @@ class Consumer {
   int64_t processed() const { return processed_.load(); }
   int64_t dead_lettered() const { return dead_lettered_.load(); }
   int64_t assigned_partitions() const { return assigned_.load(); }
+  // Per assigned partition: high watermark minus the position, from cached offsets (no broker
+  // round trip). Thread-safe.
+  std::vector<PartitionLag> Lag() const;
 
  private:
   void Loop();
@@ -110,6 +123,7 @@ class Consumer {
   Producer* dlq_;
   BatchHandler handler_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  mutable std::mutex lag_mu_;  // Lag() against Stop()
   std::unique_ptr<class Rebalancer> rebalancer_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> processed_{0};

@@ -84,12 +84,15 @@ redis_port=${redis_port%%/*}
 redis-cli -h 127.0.0.1 -p "$redis_port" -n "${RATHAUS_E2E_REDIS_DB:-9}" FLUSHDB >/dev/null
 
 head -c 32 /dev/urandom > "$work/booking-token.key"
+printf 'lookup %s\nk1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$work/data-keys"
 grpc_port=$(free_port)
 http_port=$(free_port)
 
 env RATHAUS_REDIS_URL="$redis_url" RATHAUS_KAFKA_BROKERS="$RATHAUS_KAFKA_BROKERS" \
     RATHAUS_GRPC_LISTEN="127.0.0.1:$grpc_port" \
     RATHAUS_BOOKING_TOKEN_KEY_FILE="$work/booking-token.key" \
+    RATHAUS_DATA_KEYS_FILE="$work/data-keys" \
     RATHAUS_RESERVATION_HOLD="$hold" RATHAUS_BOOKING_QUOTA=50 \
     "$build/services/appointments/rathaus-appointments" > "$work/appointments.log" 2>&1 &
 pids+=($!)

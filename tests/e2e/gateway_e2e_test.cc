@@ -13,11 +13,15 @@
 #include <boost/beast/http.hpp>
 
 #include <google/protobuf/util/json_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <memory>
@@ -31,11 +35,14 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
+#include "rathaus/common/v1/http.pb.h"
 #include "rathaus/appointments/v1/events.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/e_invoice/v1/events.pb.h"
 #include "shared/kafka/consumer.h"
 #include "shared/kafka/producer.h"
+#include "shared/crypto/personal_data.h"
+#include "shared/redis/redis.h"
 #include "tests/harness/harness.h"
 
 namespace rathaus::testing {
@@ -156,7 +163,9 @@ class System {
                          "-clerk.pub"));
     clerk_key_ = absl::StrCat("/tmp/", prefix, "-clerk.pem");
     clerk_pub_ = absl::StrCat("/tmp/", prefix, "-clerk.pub");
+    data_keys_ = WriteTemp("data-keys", platform::crypto::NewDataKeysFile());
     grpc_port_ = FreePort();
+    metrics_port_ = FreePort();
     service_ = std::make_unique<Child>(
         ServiceBinary(), std::vector<std::string>{},
         std::map<std::string, std::string>{
@@ -164,6 +173,9 @@ class System {
             {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
             {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", grpc_port_)},
             {"RATHAUS_BOOKING_TOKEN_KEY_FILE", key_file_},
+            {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
+            {"RATHAUS_DATA_KEYS_FILE", data_keys_},
+            {"RATHAUS_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port_)},
             {"RATHAUS_RESERVATION_HOLD", "3s"},
             {"RATHAUS_LOG_LEVEL", "warn"}});
     invoice_grpc_port_ = FreePort();
@@ -175,6 +187,7 @@ class System {
             {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
             {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", invoice_grpc_port_)},
             {"RATHAUS_EINVOICE_BLOB_DIR", blob_dir_},
+            {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
             {"RATHAUS_LOG_LEVEL", "warn"}});
     port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"}}, &gateway_);
   }
@@ -211,10 +224,15 @@ class System {
   ~System() { std::system(absl::StrCat("rm -rf '", blob_dir_, "'").c_str()); }
 
   int port() const { return port_; }
+  int metrics_port() const { return metrics_port_; }
+  std::string appointments_addr() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
+  std::string invoices_addr() const { return absl::StrCat("127.0.0.1:", invoice_grpc_port_); }
+  const std::string& data_keys_file() const { return data_keys_; }
 
  private:
-  std::string key_file_, clerk_key_, clerk_pub_;
+  std::string key_file_, clerk_key_, clerk_pub_, data_keys_;
   int grpc_port_ = 0;
+  int metrics_port_ = 0;
   int invoice_grpc_port_ = 0;
   int port_ = 0;
   std::string blob_dir_;
@@ -613,6 +631,7 @@ TEST_F(GatewayE2eTest, ServiceStopsGracefullyOnSigterm) {
                    {"RATHAUS_KAFKA_BROKERS", SharedServers().kafka_brokers},
                    {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", port)},
                    {"RATHAUS_BOOKING_TOKEN_KEY_FILE", key},
+                   {"RATHAUS_DATA_KEYS_FILE", sys->data_keys_file()},
                    {"RATHAUS_LOG_LEVEL", "warn"}});
     absl::SleepFor(absl::Seconds(2));
     service.Kill(SIGTERM);
@@ -824,6 +843,176 @@ TEST_F(GatewayE2eTest, InvoiceRejectionsAndBadSubmissions) {
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(Parse<rathaus::e_invoice::v1::Invoice>(done).rejection_reason(),
             "Die Bestellnummer fehlt.");
+}
+
+
+// Every gRPC method that the gateway serves to clerks, read from the protos' route options.
+struct ClerkMethod {
+  std::string path;  // "/rathaus.appointments.v1.Appointments/CheckIn"
+  std::string role;
+  std::string addr;
+};
+
+std::vector<ClerkMethod> ClerkMethods() {
+  std::vector<ClerkMethod> out;
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  const std::vector<std::pair<std::string, std::string>> services = {
+      {"rathaus.appointments.v1.Appointments", sys->appointments_addr()},
+      {"rathaus.e_invoice.v1.EInvoice", sys->invoices_addr()}};
+  for (const auto& [name, addr] : services) {
+    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
+    EXPECT_NE(service, nullptr) << name;
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* m = service->method(i);
+      const auto& route = m->options().GetExtension(rathaus::common::v1::http);
+      if (route.auth() != "clerk") continue;
+      out.push_back({absl::StrCat("/", service->full_name(), "/", m->name()),
+                     route.role().empty() ? "clerk" : route.role(), addr});
+    }
+  }
+  return out;
+}
+
+// Calls `method` with an empty request message and the given metadata; the status code.
+grpc::StatusCode CallRaw(const std::string& addr, const std::string& method,
+                         const std::vector<std::pair<std::string, std::string>>& metadata) {
+  auto channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  for (const auto& [k, v] : metadata) ctx.AddMetadata(k, v);
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  return done.get_future().get().error_code();
+}
+
+TEST_F(GatewayE2eTest, EveryClerkMethodOfEveryServiceRefusesForgedMetadata) {
+  const std::vector<ClerkMethod> methods = ClerkMethods();
+  ASSERT_GE(methods.size(), 13u) << "3 appointments + 10 e-invoice clerk methods expected";
+  const std::vector<std::pair<std::string, std::string>> forged = {
+      {"rathaus-clerk-subject", "mallory"},
+      {"rathaus-clerk-offices", "*"},
+      {"rathaus-clerk-departments", "*"}};
+  for (const ClerkMethod& m : methods) {
+    SCOPED_TRACE(m.path);
+    EXPECT_EQ(CallRaw(m.addr, m.path, forged), grpc::StatusCode::UNAUTHENTICATED);
+    auto with_token = forged;
+    with_token.emplace_back("authorization", "Bearer not.a.token");
+    EXPECT_EQ(CallRaw(m.addr, m.path, with_token), grpc::StatusCode::UNAUTHENTICATED);
+    // A valid token of the other role: authenticated, not allowed.
+    const std::string other = m.role == "clerk" ? sys->InvoiceClerkToken("*", "someone")
+                                                : sys->ClerkToken("'*'");
+    EXPECT_EQ(CallRaw(m.addr, m.path, {{"authorization", "Bearer " + other}}),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+}
+
+// Every key and value in Redis, as text, for a search.
+std::vector<std::string> RedisContents(platform::redis::Pool& pool) {
+  std::vector<std::string> out;
+  std::string cursor = "0";
+  do {
+    auto page = pool.Command({"SCAN", cursor, "COUNT", "2000"});
+    if (!page.ok() || page->elements.size() != 2) {
+      ADD_FAILURE() << "SCAN failed";
+      return out;
+    }
+    cursor = page->elements[0].str;
+    std::vector<std::vector<std::string>> types;
+    for (const auto& k : page->elements[1].elements) types.push_back({"TYPE", k.str});
+    auto typed = pool.Pipeline(types);
+    if (!typed.ok()) continue;
+    std::vector<std::vector<std::string>> reads;
+    for (size_t i = 0; i < types.size(); ++i) {
+      const std::string& key = types[i][1];
+      out.push_back(key);
+      const std::string type = (*typed)[i].ok() ? (*typed)[i]->str : "";
+      if (type == "string") reads.push_back({"GET", key});
+      else if (type == "hash") reads.push_back({"HGETALL", key});
+      else if (type == "list") reads.push_back({"LRANGE", key, "0", "-1"});
+      else if (type == "set") reads.push_back({"SMEMBERS", key});
+      else if (type == "zset") reads.push_back({"ZRANGE", key, "0", "-1"});
+      else if (type == "stream") reads.push_back({"XRANGE", key, "-", "+"});
+    }
+    auto values = pool.Pipeline(reads);
+    if (!values.ok()) continue;
+    std::function<void(const platform::redis::Reply&)> flatten = [&](const platform::redis::Reply& r) {
+      if (!r.str.empty()) out.push_back(r.str);
+      for (const auto& e : r.elements) flatten(e);
+    };
+    for (const auto& v : *values) {
+      if (v.ok()) flatten(*v);
+    }
+  } while (cursor != "0");
+  return out;
+}
+
+TEST_F(GatewayE2eTest, NoPersonalDataInClearInRedis) {
+  std::string office, service;
+  PickOfficeAndService(0, &office, &service);
+  const std::vector<v1::Slot> slots = Slots(office, service);
+  ASSERT_GT(slots.size(), 42u);
+  const std::string marker = UniqueName("pdtest");
+  const std::string name = absl::StrCat("Zelda ", marker);
+  const std::string email = absl::StrCat(marker, "@example.org");
+  const std::string phone = "+49 431 5550199";
+  const std::string body = absl::StrCat(
+      R"({"office":")", office, R"(","services":[{"id":")", service, R"(","quantity":1}],"start":")",
+      slots[41].start(), R"(","name":")", name, R"(","email":")", email, R"(","phone":")", phone,
+      R"("})");
+  // With an Idempotency-Key: the gateway keeps the answer (token, name, e-mail) for 24 h.
+  Answer booked = Post("/api/v1/bookings", body, {{"Idempotency-Key", UniqueName("idem")}});
+  ASSERT_EQ(booked.status, 201) << booked.body;
+  const auto booking = Parse<v1::Booking>(booked);
+  // The service still reads its sealed fields back.
+  Answer read = Get("/api/v1/bookings/" + booking.code(), {{"X-Booking-Token", booking.token()}});
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(Parse<v1::Booking>(read).email(), email);
+  EXPECT_EQ(Parse<v1::Booking>(read).name(), name);
+  // A clerk's list too.
+  Answer listed = Get(absl::StrCat("/api/v1/offices/", office, "/bookings?date=",
+                                   slots[41].start().substr(0, 10)),
+                      {{"Authorization", "Bearer " + sys->ClerkToken(office)}});
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_TRUE(absl::StrContains(listed.body, email));
+
+  platform::redis::Pool pool(*platform::redis::Options::FromUrl(SharedServers().redis_url));
+  const std::vector<std::string> contents = RedisContents(pool);
+  ASSERT_FALSE(contents.empty());
+  int leaks = 0;
+  for (const std::string& text : contents) {
+    for (const std::string& secret : {marker, phone, booking.token()}) {
+      if (absl::StrContains(text, secret)) {
+        ++leaks;
+        ADD_FAILURE() << "in clear in Redis: " << secret << " in " << text.substr(0, 200);
+      }
+    }
+  }
+  EXPECT_EQ(leaks, 0);
+}
+
+TEST_F(GatewayE2eTest, ServicesServeTheirOwnMetrics) {
+  std::string office, service;
+  PickOfficeAndService(1, &office, &service);
+  ASSERT_EQ(Get("/api/v1/offices").status, 200);
+  // An unknown method must not become a label value.
+  EXPECT_EQ(CallRaw(sys->appointments_addr(), "/evil.Service/Probe1234", {}),
+            grpc::StatusCode::UNIMPLEMENTED);
+  Answer metrics = Send(sys->metrics_port(), http::verb::get, "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_TRUE(absl::StrContains(metrics.body, R"(rathaus_grpc_server_handled_total{method="/rathaus.appointments.v1.Appointments/ListOffices",code="OK"})"))
+      << metrics.body;
+  EXPECT_TRUE(absl::StrContains(metrics.body, "rathaus_grpc_server_handling_seconds_bucket"));
+  EXPECT_TRUE(absl::StrContains(metrics.body, "rathaus_outbox_depth "));
+  EXPECT_TRUE(absl::StrContains(metrics.body, "rathaus_outbox_oldest_age_seconds "));
+  EXPECT_TRUE(absl::StrContains(metrics.body, "rathaus_relay_published_total "));
+  EXPECT_FALSE(absl::StrContains(metrics.body, "Probe1234"));
+  EXPECT_EQ(Send(sys->metrics_port(), http::verb::get, "/other").status, 404);
 }
 
 }  // namespace

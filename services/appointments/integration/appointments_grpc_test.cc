@@ -20,7 +20,8 @@ class AppointmentsGrpcTest : public StoreFixture {
     StoreFixture::SetUp();
     store_options_.quota = 2;
     MakeStore();
-    service_impl_ = std::make_unique<AppointmentsService>(catalog_, *store_, std::string(32, 'k'));
+    service_impl_ = std::make_unique<AppointmentsService>(catalog_, *store_, std::string(32, 'k'),
+                                                          credentials_.callers());
     platform::GrpcServerOptions options;
     options.listen = "127.0.0.1:0";
     server_ = std::make_unique<platform::GrpcServer>("appointments", options);
@@ -190,7 +191,7 @@ TEST_F(AppointmentsGrpcTest, SlotTakenQuotaAndAvailability) {
 TEST_F(AppointmentsGrpcTest, ExpiredReservationCannotBeConfirmed) {
   store_options_.hold = absl::Milliseconds(300);
   MakeStore();
-  AppointmentsService service(catalog_, *store_, std::string(32, 'k'));
+  AppointmentsService service(catalog_, *store_, std::string(32, 'k'), credentials_.callers());
   platform::GrpcServerOptions options;
   options.listen = "127.0.0.1:0";
   platform::GrpcServer server("appointments", options);
@@ -237,14 +238,28 @@ TEST_F(AppointmentsGrpcTest, ClerkMetadataIsRequiredAndLimitsOffices) {
   grpc::ClientContext anonymous;
   EXPECT_EQ(stub_->ListOfficeBookings(&anonymous, list, &listed).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  // Metadata proves nothing: what the gateway used to send is refused without a token.
+  grpc::ClientContext forged;
+  forged.AddMetadata("rathaus-clerk-subject", "clerk-1");
+  forged.AddMetadata("rathaus-clerk-offices", "*");
+  EXPECT_EQ(stub_->ListOfficeBookings(&forged, list, &listed).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext expired;
+  expired.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"*"}, "clerk-1",
+                                                                       absl::Hours(-1)));
+  EXPECT_EQ(stub_->ListOfficeBookings(&expired, list, &listed).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext wrong_role;
+  wrong_role.AddMetadata("authorization",
+                         "Bearer " + credentials_.Token("invoice-clerk", {"*"}, "clerk-1"));
+  EXPECT_EQ(stub_->ListOfficeBookings(&wrong_role, list, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   grpc::ClientContext elsewhere;
-  elsewhere.AddMetadata("rathaus-clerk-subject", "clerk-1");
-  elsewhere.AddMetadata("rathaus-clerk-offices", "other,kiel-mitte");
+  elsewhere.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"other", "kiel-mitte"}, "clerk-1"));
   EXPECT_EQ(stub_->ListOfficeBookings(&elsewhere, list, &listed).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   grpc::ClientContext clerk;
-  clerk.AddMetadata("rathaus-clerk-subject", "clerk-1");
-  clerk.AddMetadata("rathaus-clerk-offices", "other, night");
+  clerk.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"other", "night"}, "clerk-1"));
   ASSERT_TRUE(stub_->ListOfficeBookings(&clerk, list, &listed).ok());
   ASSERT_EQ(listed.bookings_size(), 1);
   EXPECT_EQ(listed.bookings(0).code(), booking.code());
@@ -257,18 +272,15 @@ TEST_F(AppointmentsGrpcTest, ClerkMetadataIsRequiredAndLimitsOffices) {
   EXPECT_EQ(stub_->CheckIn(&no_auth, req, &changed).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   grpc::ClientContext denied;
-  denied.AddMetadata("rathaus-clerk-subject", "clerk-2");
-  denied.AddMetadata("rathaus-clerk-offices", "other");
+  denied.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"other"}, "clerk-2"));
   EXPECT_EQ(stub_->CheckIn(&denied, req, &changed).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   grpc::ClientContext any;
-  any.AddMetadata("rathaus-clerk-subject", "clerk-3");
-  any.AddMetadata("rathaus-clerk-offices", "*");
+  any.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"*"}, "clerk-3"));
   ASSERT_TRUE(stub_->CheckIn(&any, req, &changed).ok());
   EXPECT_EQ(changed.status(), "checked-in");
   grpc::ClientContext again;
-  again.AddMetadata("rathaus-clerk-subject", "clerk-3");
-  again.AddMetadata("rathaus-clerk-offices", "*");
+  again.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"*"}, "clerk-3"));
   EXPECT_EQ(stub_->MarkNoShow(&again, req, &changed).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 }

@@ -21,6 +21,7 @@
 #include "shared/outbox/outbox.h"
 #include "shared/outbox/relay.h"
 #include "shared/redis/redis.h"
+#include "tests/harness/credentials.h"
 #include "tests/harness/harness.h"
 
 namespace rathaus::appointments::testing {
@@ -79,6 +80,7 @@ class StoreFixture : public ::testing::Test {
     outbox_ = std::make_unique<platform::outbox::Outbox>(service_, service_ + ":");
     store_options_.key_prefix = service_ + ":";
     store_options_.quota = 1000;
+    store_options_.data_keys = &credentials_.data_keys();
     MakeStore();
   }
 
@@ -134,6 +136,7 @@ class StoreFixture : public ::testing::Test {
     return {absl::StrCat("Person ", i), absl::StrCat("person", i, "@example.org"), ""};
   }
 
+  rathaus::testing::TestCredentials credentials_;
   Catalog catalog_;
   const Office* office_ = nullptr;
   std::unique_ptr<platform::redis::Pool> pool_;

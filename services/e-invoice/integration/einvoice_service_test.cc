@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_replace.h"
 #include "rathaus/e_invoice/v1/e_invoice.grpc.pb.h"
 #include "rathaus/e_invoice/v1/events.pb.h"
@@ -22,6 +23,7 @@
 #include "shared/grpc/server.h"
 #include "shared/outbox/outbox.h"
 #include "shared/redis/redis.h"
+#include "tests/harness/credentials.h"
 #include "tests/harness/harness.h"
 
 namespace rathaus::einvoice {
@@ -69,7 +71,8 @@ class EInvoiceServiceTest : public ::testing::Test {
     ASSERT_TRUE(table.ok());
     routing_ = std::make_unique<RoutingTable>(*table);
     store_ = std::make_unique<Store>(*pool_, *outbox_, prefix_);
-    service_ = std::make_unique<EInvoiceService>(*routing_, *store_, *blobs_, *outbox_);
+    service_ = std::make_unique<EInvoiceService>(*routing_, *store_, *blobs_, *outbox_,
+                                                 credentials_.callers());
     platform::GrpcServerOptions server_options;
     server_options.listen = "127.0.0.1:0";
     server_options.max_message_bytes = 24 << 20;
@@ -109,9 +112,11 @@ class EInvoiceServiceTest : public ::testing::Test {
     return resp.id();
   }
 
-  static void AsClerk(grpc::ClientContext* ctx, const std::string& who, const std::string& depts) {
-    ctx->AddMetadata("rathaus-clerk-subject", who);
-    ctx->AddMetadata("rathaus-clerk-departments", depts);
+  // A verified invoice clerk of `depts` (comma-separated), as the gateway forwards it.
+  void AsClerk(grpc::ClientContext* ctx, const std::string& who, const std::string& depts) {
+    std::vector<std::string> scope = absl::StrSplit(depts, ',', absl::SkipEmpty());
+    ctx->AddMetadata("authorization",
+                     "Bearer " + credentials_.Token("invoice-clerk", scope, who));
   }
 
   static std::string Trailer(const grpc::ClientContext& ctx, const std::string& key) {
@@ -184,6 +189,7 @@ class EInvoiceServiceTest : public ::testing::Test {
   std::unique_ptr<platform::BlobStore> blobs_;
   std::unique_ptr<RoutingTable> routing_;
   std::unique_ptr<Store> store_;
+  rathaus::testing::TestCredentials credentials_;
   std::unique_ptr<EInvoiceService> service_;
   std::unique_ptr<platform::GrpcServer> server_;
   std::unique_ptr<v1::EInvoice::Stub> stub_;
@@ -475,11 +481,21 @@ TEST_F(EInvoiceServiceTest, BadInputIsRefusedWithTheFieldAndChangesNothing) {
   v1::Invoice out;
   EXPECT_EQ(stub_->RejectInvoice(&ctx, reject, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  // Without the gateway's clerk metadata nothing is shown.
+  // Without a verified invoice clerk nothing is shown; metadata alone proves nothing.
   grpc::ClientContext anonymous;
   v1::GetInvoiceRequest get;
   get.set_id(id);
   EXPECT_EQ(stub_->GetInvoice(&anonymous, get, &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext forged;
+  forged.AddMetadata("rathaus-clerk-subject", "anna");
+  forged.AddMetadata("rathaus-clerk-departments", "*");
+  EXPECT_EQ(stub_->GetInvoice(&forged, get, &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext counter_clerk;
+  counter_clerk.AddMetadata("authorization",
+                            "Bearer " + credentials_.Token("clerk", {"*"}, "anna"));
+  EXPECT_EQ(stub_->GetInvoice(&counter_clerk, get, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   grpc::ClientContext list_ctx;
   AsClerk(&list_ctx, "anna", "tiefbauamt");

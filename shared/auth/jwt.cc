@@ -1,4 +1,4 @@
-#include "gateway/jwt.h"
+#include "shared/auth/jwt.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -17,10 +17,10 @@
 #include "absl/strings/str_split.h"
 #include "shared/crypto/crypto.h"
 
-namespace rathaus::gateway {
+namespace rathaus::platform::auth {
 namespace {
 
-namespace crypto = rathaus::platform::crypto;
+namespace crypto = ::rathaus::platform::crypto;
 using google::protobuf::Struct;
 using google::protobuf::Value;
 
@@ -270,4 +270,4 @@ absl::StatusOr<PemKeyPair> GenerateRsaKey(int bits) {
   return PairOf(EVP_RSA_gen(static_cast<unsigned int>(bits)));
 }
 
-}  // namespace rathaus::gateway
+}  // namespace rathaus::platform::auth

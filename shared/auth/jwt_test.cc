@@ -1,4 +1,4 @@
-#include "gateway/jwt.h"
+#include "shared/auth/jwt.h"
 
 #include <gtest/gtest.h>
 
@@ -6,10 +6,10 @@
 #include "absl/strings/str_split.h"
 #include "shared/crypto/crypto.h"
 
-namespace rathaus::gateway {
+namespace rathaus::platform::auth {
 namespace {
 
-namespace crypto = rathaus::platform::crypto;
+namespace crypto = ::rathaus::platform::crypto;
 
 const absl::Time kNow = absl::FromUnixSeconds(1800000000);
 
@@ -149,4 +149,4 @@ TEST_F(JwtTest, KeysWeDoNotAccept) {
 }
 
 }  // namespace
-}  // namespace rathaus::gateway
+}  // namespace rathaus::platform::auth

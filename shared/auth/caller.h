@@ -1,0 +1,61 @@
+// Who is calling a service: every service verifies the caller's credential itself (DESIGN.md
+// "Services"), because gRPC metadata alone proves nothing — anyone on the network can send
+// `rathaus-clerk-offices: *`. The gateway forwards the clerk's verified JWT as
+// `authorization: Bearer <token>`; integrators calling a service directly send the same kind of
+// token. The service checks signature, exp/nbf, iss, aud and the role before a handler does
+// anything with the request.
+//
+//   auto callers = auth::CallerAuth::FromEnv(env);       // RATHAUS_CLERK_JWT_* (below)
+//   absl::StatusOr<auth::Caller> clerk = callers.Require(ctx, "clerk");
+//   if (!clerk.ok()) return ToGrpcStatus(ctx, clerk.status());  // UNAUTHENTICATED / PERMISSION_DENIED
+//   if (!clerk->MayAccess(office)) ...
+//
+//   RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE   PEM public key (RSA or EC P-256) the tokens are signed for
+//   RATHAUS_CLERK_JWT_ISSUER            expected iss (default rathaus)
+//   RATHAUS_CLERK_JWT_AUDIENCE          expected aud (default rathaus-gateway)
+// Without a key every call that needs a caller is UNAUTHENTICATED (and the service says so
+// at start).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "shared/auth/jwt.h"
+#include "shared/config/config.h"
+
+namespace rathaus::platform::auth {
+
+struct Caller {
+  std::string subject;
+  std::string role;                 // "clerk" or "invoice-clerk"
+  std::vector<std::string> scope;   // offices (clerk) or departments (invoice-clerk); "*" = all
+
+  // True when the scope holds `id` or "*".
+  bool MayAccess(std::string_view id) const;
+};
+
+class CallerAuth {
+ public:
+  CallerAuth() = default;  // no key: every Require() is UNAUTHENTICATED
+  explicit CallerAuth(JwtVerifier verifier) : verifier_(std::move(verifier)) {}
+  // Reads the variables above; problems are recorded in `env`.
+  static CallerAuth FromEnv(EnvConfig& env);
+
+  bool configured() const { return verifier_.has_value(); }
+
+  // The verified caller of this call, who must hold `role`: UNAUTHENTICATED without a valid
+  // bearer token, PERMISSION_DENIED with a valid token of another role.
+  absl::StatusOr<Caller> Require(const grpc::ServerContext* ctx, std::string_view role) const;
+  // The same for a bearer token taken from elsewhere (tests, tools).
+  absl::StatusOr<Caller> RequireToken(std::string_view token, std::string_view role) const;
+
+ private:
+  std::optional<JwtVerifier> verifier_;
+};
+
+}  // namespace rathaus::platform::auth

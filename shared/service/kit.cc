@@ -1,0 +1,319 @@
+#include "shared/service/kit.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "shared/kafka/admin.h"
+#include "shared/log/log.h"
+
+namespace rathaus::platform {
+
+namespace {
+
+// Calls by method and code, with their latency. The method label is the full method name only
+// for methods of the compiled-in protos; anything else counts as "other", so a caller cannot add
+// series by inventing method names.
+class GrpcMetricsInterceptor : public grpc::experimental::Interceptor {
+ public:
+  GrpcMetricsInterceptor(metrics::Registry& registry, std::string method)
+      : registry_(registry), method_(std::move(method)), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const metrics::Labels labels = {{"method", method_},
+                                      {"code", CodeName(status.error_code())}};
+      registry_.Increment("rathaus_grpc_server_handled_total", labels);
+      registry_.Observe("rathaus_grpc_server_handling_seconds", {{"method", method_}},
+                        absl::ToDoubleSeconds(absl::Now() - start_));
+    }
+    methods->Proceed();
+  }
+
+  static std::string CodeName(grpc::StatusCode code) {
+    static constexpr const char* kNames[] = {
+        "OK",          "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED", "NOT_FOUND",   "ALREADY_EXISTS",   "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+        "UNIMPLEMENTED", "INTERNAL",        "UNAVAILABLE",      "DATA_LOSS",
+        "UNAUTHENTICATED"};
+    const int i = static_cast<int>(code);
+    return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
+  }
+
+ private:
+  metrics::Registry& registry_;
+  std::string method_;
+  absl::Time start_;
+};
+
+class GrpcMetricsFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit GrpcMetricsFactory(metrics::Registry& registry) : registry_(registry) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new GrpcMetricsInterceptor(registry_, MethodLabel(info->method()));
+  }
+
+ private:
+  static std::string MethodLabel(const char* method) {
+    // "/rathaus.appointments.v1.Appointments/Book" -> known method of the generated pool?
+    std::string_view m = method == nullptr ? "" : method;
+    if (m.size() < 4 || m.front() != '/') return "other";
+    std::string full(m.substr(1));
+    const size_t slash = full.find('/');
+    if (slash == std::string::npos) return "other";
+    full[slash] = '.';
+    if (google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full) == nullptr) {
+      return "other";
+    }
+    return std::string(m);
+  }
+  metrics::Registry& registry_;
+};
+
+std::string_view HeaderOr(const kafka::Event& e, std::string_view name) {
+  return e.Header(name).value_or("");
+}
+
+}  // namespace
+
+ServiceKit::ServiceKit(std::string name, ServiceOptions options)
+    : name_(std::move(name)),
+      options_(std::move(options)),
+      outbox_(name_, options_.key_prefix),
+      inbox_(options_.key_prefix, absl::StrCat("rathaus.", name_)),
+      group_(absl::StrCat("rathaus.", name_)) {
+  // Before anything can start a thread (librdkafka, gRPC, the relay): only the server's signal
+  // thread may take SIGTERM, or it could end the process without a graceful shutdown.
+  GrpcServer::BlockShutdownSignals();
+  config_ = PlatformConfig::FromEnv(env_, name_);
+  server_options_ = GrpcServerOptions::FromEnv(env_, options_.grpc_defaults);
+  metrics_listen_ = env_.String("RATHAUS_METRICS_LISTEN", "");
+  callers_ = auth::CallerAuth::FromEnv(env_);
+  data_keys_ = crypto::DataKeys::FromEnv(env_, options_.personal_data);
+  DescribeMetrics();
+}
+
+ServiceKit::~ServiceKit() = default;
+
+bool ServiceKit::CheckConfig() {
+  if (env_.ok()) return true;
+  for (const std::string& e : env_.errors()) std::fprintf(stderr, "config: %s\n", e.c_str());
+  return false;
+}
+
+redis::Pool& ServiceKit::redis() {
+  if (!redis_) redis_ = std::make_unique<redis::Pool>(config_.redis);
+  return *redis_;
+}
+
+void ServiceKit::AddService(grpc::Service* service) { services_.push_back(service); }
+
+void ServiceKit::AddReadinessProbe(std::string name, std::function<absl::Status()> probe) {
+  probes_.emplace_back(std::move(name), std::move(probe));
+}
+
+void ServiceKit::AddJob(std::string name, std::function<void()> start, std::function<void()> stop) {
+  jobs_.push_back({std::move(name), std::move(start), std::move(stop)});
+}
+
+void ServiceKit::AddStartupFact(std::string key, std::string value) {
+  facts_.emplace_back(std::move(key), std::move(value));
+}
+
+void ServiceKit::ConsumeType(const std::string& topic, std::string type, Handler handler) {
+  handlers_[topic][std::move(type)] = std::move(handler);
+}
+
+void ServiceKit::DescribeMetrics() {
+  metrics_.Describe("rathaus_grpc_server_handled_total", "counter",
+                    "gRPC calls answered, by method and status code.");
+  metrics_.Describe("rathaus_grpc_server_handling_seconds", "histogram",
+                    "gRPC call latency in seconds, by method.");
+  metrics_.Describe("rathaus_outbox_depth", "gauge", "Outbox entries not yet confirmed by Kafka.");
+  metrics_.Describe("rathaus_outbox_oldest_age_seconds", "gauge",
+                    "Age of the oldest outbox entry (0 when empty).");
+  metrics_.Describe("rathaus_relay_published_total", "counter",
+                    "Outbox entries confirmed by Kafka (this process).");
+  metrics_.Describe("rathaus_relay_failed_total", "counter",
+                    "Failed deliveries that the relay sends again (this process).");
+  metrics_.Describe("rathaus_relay_leader", "gauge", "1 while this process holds the relay lease.");
+  metrics_.Describe("rathaus_consumer_lag", "gauge",
+                    "Records behind the end of each assigned partition.");
+  metrics_.Describe("rathaus_events_applied_total", "counter",
+                    "Consumed events handled, by CloudEvents type.");
+  metrics_.Describe("rathaus_events_skipped_total", "counter",
+                    "Consumed events of a type this service has no handler for.");
+  metrics_.Describe("rathaus_events_dead_lettered_total", "counter",
+                    "Consumed events sent to the dead-letter topic, by type.");
+  metrics_.Describe("rathaus_dlq_writes_total", "counter", "Records written to a .dlq topic.");
+}
+
+void ServiceKit::CollectGauges(metrics::Gauges& g) {
+  if (redis_) {
+    auto depth = redis_->Command({"XLEN", outbox_.stream_key()});
+    if (depth.ok()) g.Set("rathaus_outbox_depth", {}, static_cast<double>(depth->integer));
+    auto first = redis_->Command({"XRANGE", outbox_.stream_key(), "-", "+", "COUNT", "1"});
+    double age = 0;
+    if (first.ok() && first->is_array() && !first->elements.empty() &&
+        first->elements[0].is_array() && !first->elements[0].elements.empty()) {
+      const std::string& id = first->elements[0].elements[0].str;
+      int64_t ms = 0;
+      if (absl::SimpleAtoi(id.substr(0, id.find('-')), &ms)) {
+        age = std::max(0.0, absl::ToDoubleSeconds(absl::Now() - absl::FromUnixMillis(ms)));
+      }
+    }
+    if (first.ok()) g.Set("rathaus_outbox_oldest_age_seconds", {}, age);
+  }
+  if (relay_) {
+    g.Set("rathaus_relay_leader", {}, relay_->leader() ? 1 : 0);
+    g.Set("rathaus_relay_published_total", {}, static_cast<double>(relay_->delivered()));
+    g.Set("rathaus_relay_failed_total", {}, static_cast<double>(relay_->resends()));
+  }
+  if (consumer_) {
+    for (const kafka::PartitionLag& lag : consumer_->Lag()) {
+      g.Set("rathaus_consumer_lag", {{"topic", lag.topic}, {"partition", absl::StrCat(lag.partition)}},
+            static_cast<double>(lag.lag));
+    }
+  }
+}
+
+absl::Status ServiceKit::Dispatch(const kafka::Event& event) {
+  const std::string_view type = event.type();
+  auto topic = handlers_.find(event.topic);
+  const Handler* handler = nullptr;
+  if (topic != handlers_.end()) {
+    auto it = topic->second.find(std::string(type));
+    if (it != topic->second.end()) handler = &it->second;
+  }
+  if (handler == nullptr) {
+    // A newer producer's type: not ours to understand, and no reason to stall the partition.
+    metrics_.Increment("rathaus_events_skipped_total", {{"topic", event.topic}});
+    log::Debug("event type without handler skipped",
+               {{"topic", event.topic}, {"partition", event.partition}, {"offset", event.offset}});
+    return absl::OkStatus();
+  }
+  EventContext ce;
+  ce.id = event.id();
+  ce.type = type;
+  ce.source = HeaderOr(event, "ce_source");
+  ce.subject = HeaderOr(event, "ce_subject");
+  ce.time = HeaderOr(event, "ce_time");
+  ce.traceparent = HeaderOr(event, "traceparent");
+  ce.topic = event.topic;
+  ce.partition = event.partition;
+  ce.offset = event.offset;
+  if (ce.id.empty()) return absl::InvalidArgumentError("event without ce_id");
+  ce.inbox_key = inbox_.Key(ce.id);
+  ce.inbox_ttl = inbox_.TtlSeconds();
+  ce.redis = &redis();
+  absl::Status s = (*handler)(event, ce);
+  if (s.ok()) metrics_.Increment("rathaus_events_applied_total", {{"type", std::string(type)}});
+  return s;
+}
+
+int ServiceKit::Run() {
+  if (!CheckConfig()) return 2;
+  if (!callers_.configured()) {
+    log::Warn("no RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE: every call that needs a verified caller "
+              "is refused",
+              {});
+  }
+  std::vector<kafka::TopicSpec> topics = {{outbox_.topic(), options_.partitions}};
+  for (const auto& [topic, unused] : handlers_) topics.push_back({topic, options_.partitions});
+  if (absl::Status s = kafka::EnsureTopics(config_.kafka_brokers, topics, /*with_dlq=*/true);
+      !s.ok()) {
+    log::Error("cannot create topics", {{"error", s.ToString()}});
+    return 1;
+  }
+  auto producer = kafka::Producer::Create(config_.producer);
+  if (!producer.ok()) {
+    log::Error("cannot create the Kafka producer", {{"error", producer.status().ToString()}});
+    return 1;
+  }
+  producer_ = std::move(*producer);
+  redis::Pool& pool = redis();
+
+  if (!metrics_listen_.empty()) {
+    metrics_.AddCollector([this](metrics::Gauges& g) { CollectGauges(g); });
+    metrics_server_ = std::make_unique<metrics::MetricsServer>(metrics_);
+    if (absl::Status s = metrics_server_->Start(metrics_listen_); !s.ok()) {
+      std::fprintf(stderr, "config: RATHAUS_METRICS_LISTEN: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+  }
+
+  relay_ = std::make_unique<outbox::Relay>(pool, *producer_, outbox::RelayOptions{.outbox = &outbox_});
+  if (!handlers_.empty()) {
+    kafka::ConsumerOptions co;
+    co.brokers = config_.kafka_brokers;
+    co.group_id = group_;
+    for (const auto& [topic, unused] : handlers_) co.topics.push_back(topic);
+    co.max_batch = 1;
+    co.on_dead_letter = [this](const kafka::Event& e, const absl::Status&) {
+      std::string type(e.type());
+      auto topic = handlers_.find(e.topic);
+      if (topic == handlers_.end() || !topic->second.contains(type)) type = "unknown";
+      metrics_.Increment("rathaus_events_dead_lettered_total", {{"type", type}});
+      metrics_.Increment("rathaus_dlq_writes_total", {{"topic", e.topic + ".dlq"}});
+    };
+    consumer_ = std::make_unique<kafka::Consumer>(
+        co, producer_.get(), [this](const kafka::Event& e) { return Dispatch(e); });
+  }
+
+  GrpcServer server(name_, server_options_);
+  for (grpc::Service* service : services_) server.AddService(service);
+  server.AddInterceptor(std::make_unique<GrpcMetricsFactory>(metrics_));
+  server.AddReadinessProbe("redis", [&pool] { return pool.Ping(); });
+  server.AddReadinessProbe("kafka", [this] { return producer_->Ping(); });
+  for (auto& [probe_name, probe] : probes_) server.AddReadinessProbe(probe_name, probe);
+  server.OnShutdown([this] {
+    for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) it->stop();
+    if (consumer_) consumer_->Stop();  // after the current record; commits what was applied
+    relay_->Stop();
+    if (absl::Status s = producer_->Flush(absl::Seconds(10)); !s.ok()) {
+      log::Warn("producer flush incomplete", {{"error", s.ToString()}});
+    }
+    if (metrics_server_) metrics_server_->Stop();
+  });
+  if (absl::Status s = server.Start(); !s.ok()) {
+    log::Error("cannot start the gRPC server", {{"error", s.ToString()}});
+    return 1;
+  }
+  relay_->Start();
+  if (consumer_) {
+    if (absl::Status s = consumer_->Start(); !s.ok()) {
+      log::Error("cannot start the consumer", {{"error", s.ToString()}});
+      server.RequestShutdown();
+      server.Wait();
+      return 1;
+    }
+  }
+  for (Job& job : jobs_) job.start();
+
+  std::vector<std::string> consumed;
+  for (const auto& [topic, unused] : handlers_) consumed.push_back(topic);
+  std::vector<std::string> details;
+  for (const auto& [k, v] : facts_) details.push_back(absl::StrCat(k, "=", v));
+  const std::string consumes = absl::StrJoin(consumed, ",");
+  const std::string detail_text = absl::StrJoin(details, " ");
+  log::Info(absl::StrCat(name_, " serving"),
+            {{"port", server.port()},
+             {"metrics_port", metrics_server_ ? metrics_server_->port() : 0},
+             {"topic", outbox_.topic()},
+             {"consumes", consumes},
+             {"group", group_},
+             {"details", detail_text}});
+  server.Wait();
+  return 0;
+}
+
+}  // namespace rathaus::platform
