@@ -1,9 +1,14 @@
 #include "gateway/binding.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver.h>
+#include <google/protobuf/util/type_resolver_util.h>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -21,6 +26,7 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+using google::protobuf::Value;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -251,6 +257,209 @@ std::string FieldFromParserMessage(absl::string_view msg, bool* unknown_field) {
   return path;
 }
 
+// The strict check of JSON kinds. protobuf's parser (3.21) takes some bodies whose values have
+// a kind the proto3 JSON mapping does not allow: an object for a repeated message field becomes
+// its one element, a list inside a list of messages is flattened, a string for a bool is read as
+// one. So the body is first read as a generic JSON tree (google.protobuf.Value: no other JSON
+// parser needed) and walked against the message's descriptor; the first value of a wrong kind is
+// an error naming its JSON path as the client wrote it ("services[0].quantity",
+// "labels[\"a\"]"). What the mapping allows passes: integers and floats also as strings, enums
+// as names or numbers, null for any field, the well-known types in their JSON forms. Whether a
+// value of the right kind is valid (a number in range, a known enum name, a timestamp) is still
+// the parser's to say, and so are unknown fields.
+enum JsonKind : unsigned {
+  kString = 1,
+  kNumber = 2,
+  kBool = 4,
+  kObject = 8,
+  kList = 16,
+  kAnyKind = kString | kNumber | kBool | kObject | kList,
+};
+
+unsigned KindOf(const Value& v) {
+  switch (v.kind_case()) {
+    case Value::kStringValue:
+      return kString;
+    case Value::kNumberValue:
+      return kNumber;
+    case Value::kBoolValue:
+      return kBool;
+    case Value::kStructValue:
+      return kObject;
+    case Value::kListValue:
+      return kList;
+    case Value::kNullValue:
+    case Value::KIND_NOT_SET:
+      break;
+  }
+  return 0;
+}
+
+// The kinds a value of a singular field of type `f` may have besides null, and how to say so.
+struct AllowedKinds {
+  unsigned kinds;
+  const char* word;
+  bool walk_fields;  // an object whose fields are checked against the message type
+};
+
+AllowedKinds KindsOfScalar(const FieldDescriptor* f) {
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:  // bytes are base64 text
+      return {kString, "a string", false};
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT:  // "NaN", "Infinity"
+    case FieldDescriptor::CPPTYPE_ENUM:   // by name or number
+      return {kNumber | kString, TypeWord(f->cpp_type()), false};
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return {kBool, TypeWord(f->cpp_type()), false};
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
+  }
+  return {kObject, "an object", true};
+}
+
+AllowedKinds KindsOfMessage(const Descriptor* d) {
+  switch (d->well_known_type()) {
+    case Descriptor::WELLKNOWNTYPE_VALUE:
+      return {kAnyKind, "", false};
+    case Descriptor::WELLKNOWNTYPE_STRUCT:
+      return {kObject, "an object", false};
+    case Descriptor::WELLKNOWNTYPE_LISTVALUE:
+      return {kList, "a list", false};
+    case Descriptor::WELLKNOWNTYPE_TIMESTAMP:
+    case Descriptor::WELLKNOWNTYPE_DURATION:
+    case Descriptor::WELLKNOWNTYPE_FIELDMASK:
+      return {kString, "a string", false};
+    case Descriptor::WELLKNOWNTYPE_DOUBLEVALUE:
+    case Descriptor::WELLKNOWNTYPE_FLOATVALUE:
+    case Descriptor::WELLKNOWNTYPE_INT64VALUE:
+    case Descriptor::WELLKNOWNTYPE_UINT64VALUE:
+    case Descriptor::WELLKNOWNTYPE_INT32VALUE:
+    case Descriptor::WELLKNOWNTYPE_UINT32VALUE:
+    case Descriptor::WELLKNOWNTYPE_STRINGVALUE:
+    case Descriptor::WELLKNOWNTYPE_BYTESVALUE:
+    case Descriptor::WELLKNOWNTYPE_BOOLVALUE:
+      return KindsOfScalar(d->FindFieldByName("value"));
+    case Descriptor::WELLKNOWNTYPE_ANY:  // its fields depend on "@type": the parser's to check
+      return {kObject, "an object", false};
+    default:  // an ordinary message (google.protobuf.Empty is one)
+      break;
+  }
+  return {kObject, "an object", true};
+}
+
+absl::Status WrongKind(const std::string& path, const char* word) {
+  return InvalidField("invalid-argument", path, absl::StrCat("\"", path, "\" must be ", word));
+}
+
+// JSON objects come as maps without order; walking their keys sorted makes the error reported
+// for a body with several wrong values the same every time.
+std::vector<const google::protobuf::MapPair<std::string, Value>*> SortedFields(
+    const google::protobuf::Struct& object) {
+  std::vector<const google::protobuf::MapPair<std::string, Value>*> out;
+  out.reserve(object.fields().size());
+  for (const auto& entry : object.fields()) out.push_back(&entry);
+  std::sort(out.begin(), out.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  return out;
+}
+
+absl::Status CheckFields(const google::protobuf::Struct& object, const Descriptor* d,
+                         const std::string& path);
+
+// One value of field `f` that is not repeated (or one element or map value of it).
+absl::Status CheckSingular(const Value& v, const FieldDescriptor* f, const std::string& path) {
+  if (v.has_null_value()) return absl::OkStatus();
+  const AllowedKinds allowed = f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
+                                   ? KindsOfMessage(f->message_type())
+                                   : KindsOfScalar(f);
+  if ((KindOf(v) & allowed.kinds) == 0) return WrongKind(path, allowed.word);
+  if (allowed.walk_fields) return CheckFields(v.struct_value(), f->message_type(), path);
+  return absl::OkStatus();
+}
+
+absl::Status CheckField(const Value& v, const FieldDescriptor* f, const std::string& path) {
+  if (v.has_null_value()) return absl::OkStatus();
+  if (f->is_map()) {
+    if (!v.has_struct_value()) return WrongKind(path, "an object");
+    const FieldDescriptor* value_field = f->message_type()->map_value();
+    for (const auto* entry : SortedFields(v.struct_value())) {
+      const std::string value_path = absl::StrCat(path, "[\"", entry->first, "\"]");
+      if (absl::Status s = CheckSingular(entry->second, value_field, value_path); !s.ok()) {
+        return s;
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (f->is_repeated()) {
+    if (!v.has_list_value()) return WrongKind(path, "a list");
+    const auto& values = v.list_value().values();
+    for (int i = 0; i < values.size(); ++i) {
+      if (absl::Status s = CheckSingular(values[i], f, absl::StrCat(path, "[", i, "]")); !s.ok()) {
+        return s;
+      }
+    }
+    return absl::OkStatus();
+  }
+  return CheckSingular(v, f, path);
+}
+
+absl::Status CheckFields(const google::protobuf::Struct& object, const Descriptor* d,
+                         const std::string& path) {
+  for (const auto* entry : SortedFields(object)) {
+    const FieldDescriptor* f = FindField(d, entry->first);
+    if (f == nullptr) continue;  // the parser names unknown fields
+    const std::string field_path =
+        path.empty() ? entry->first : absl::StrCat(path, ".", entry->first);
+    if (absl::Status s = CheckField(entry->second, f, field_path); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// The body as a generic JSON tree. Through the binary form rather than JsonStringToMessage, so
+// that the tree may nest as deep as a message may (100 levels): in a Value, one level of a
+// message in a repeated field ({"a":[...]}) is five messages deep (Value, Struct, map entry,
+// Value, ListValue), and protobuf's default recursion limit is 100 messages.
+absl::StatusOr<Value> ParseJsonTree(std::string_view json) {
+  static constexpr char kValueUrl[] = "type.googleapis.com/google.protobuf.Value";
+  static constexpr int kRecursionLimit = 5 * 100 + 10;
+  static google::protobuf::util::TypeResolver* const resolver =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
+  std::string binary;
+  const auto status = google::protobuf::util::JsonToBinaryString(
+      resolver, kValueUrl, google::protobuf::StringPiece(json.data(), json.size()), &binary);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        std::string(status.message().data(), status.message().size()));
+  }
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(binary.data()),
+                                            static_cast<int>(binary.size()));
+  in.SetRecursionLimit(kRecursionLimit);
+  Value tree;
+  if (!tree.ParseFromCodedStream(&in)) {
+    return absl::InvalidArgumentError("the JSON nests too deeply");
+  }
+  return tree;
+}
+
+// OK when `json` is not an object of fields (a list, a well-known type's own form) or cannot be
+// read as a tree (then *tree_error says why): the parser answers for those as before.
+absl::Status CheckJsonKinds(std::string_view json, const Descriptor* d, absl::Status* tree_error) {
+  if (!KindsOfMessage(d).walk_fields) return absl::OkStatus();
+  absl::StatusOr<Value> tree = ParseJsonTree(json);
+  if (!tree.ok()) {
+    *tree_error = tree.status();
+    return absl::OkStatus();
+  }
+  if (!tree->has_struct_value()) return absl::OkStatus();
+  return CheckFields(tree->struct_value(), d, "");
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(
@@ -274,11 +483,31 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(
 }
 
 absl::Status JsonToMessage(std::string_view json, Message* message) {
+  absl::Status tree_error;
+  if (absl::Status s = CheckJsonKinds(json, message->GetDescriptor(), &tree_error); !s.ok()) {
+    return s;
+  }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), message, options);
-  if (status.ok()) return absl::OkStatus();
+  if (status.ok()) {
+    if (tree_error.ok()) return absl::OkStatus();
+    // The parser took a body the kinds could not be checked on. A name twice in one object is
+    // the one known case (the parser keeps the last value, or both for a repeated field, which
+    // would let {"services":[...],"services":{...}} past the check); refuse whatever it is.
+    const std::string reason(tree_error.message());
+    const size_t at = reason.find("Repeated map key: '");
+    if (at != std::string::npos) {
+      const size_t start = at + std::strlen("Repeated map key: '");
+      const std::string name = reason.substr(start, reason.find('\'', start) - start);
+      return InvalidField(
+          "malformed-json", "",
+          absl::StrCat("malformed JSON: \"", name, "\" appears twice in one object"));
+    }
+    return InvalidField("malformed-json", "",
+                        absl::StrCat("malformed JSON: ", reason.substr(0, reason.find('\n'))));
+  }
   const std::string msg(status.message().data(), status.message().size());
   bool unknown = false;
   const std::string field = FieldFromParserMessage(msg, &unknown);

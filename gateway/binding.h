@@ -7,8 +7,11 @@
 // Binding rules, in order:
 //   - path parameters set the request field of the template's name;
 //   - the JSON body (routes with body "*" or a field) is parsed strictly: an unknown field, a
-//     wrong type or malformed JSON is an error naming the field; a raw_body route's bytes go
-//     into its bytes field and the media type into `content_type`, untouched;
+//     wrong type or malformed JSON is an error naming the field, and so is a value of a JSON kind
+//     the proto3 JSON mapping does not allow for its field, at any depth (an object for a
+//     repeated field, a list for a string, "true" for a bool); a name twice in one object is
+//     malformed JSON; a raw_body route's bytes go into its bytes field and the media type into
+//     `content_type`, untouched;
 //   - query parameters set scalar fields by JSON name or field name (repeated fields take every
 //     occurrence); an unknown parameter is an error. Special binding: `service=ID` and
 //     `quantity=N` pair up in order into a repeated `services` field of {id, quantity} messages
@@ -44,7 +47,8 @@ absl::Status BindRequest(const Route& route, const HttpInput& input,
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(
     std::string_view query);
 
-// Strict JSON -> message (unknown fields rejected), with errors naming the field.
+// Strict JSON -> message (unknown fields and values of the wrong JSON kind rejected), with
+// errors naming the field by its JSON path ("services[0].quantity").
 absl::Status JsonToMessage(std::string_view json, google::protobuf::Message* message);
 
 // Message -> JSON with JSON names and every primitive field (so "free":0 shows).
