@@ -161,6 +161,7 @@ struct Gateway::Exchange {
   std::unique_ptr<Message> message;
   std::vector<std::pair<std::string, std::string>> metadata;
   std::string idempotency_key;  // non-empty: the route runs under this key
+  IdempotencyRecord idempotency_record;
   bool idempotency_claimed = false;
   uint64_t cache_generation = 0;  // of the micro-cache when a cacheable GET missed it
   bool cache_leader = false;      // this exchange's call answers the others waiting for it
@@ -177,7 +178,7 @@ Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstreams upstreams,
                options_.relax_loopback_rate_limits),
       // The claim outlives the longest upstream call, so a slow answer is still stored.
       idempotency_(redis, options_.redis_prefix, options_.idempotency_ttl,
-                   options_.upstream_timeout + absl::Seconds(10)),
+                   options_.upstream_timeout + absl::Seconds(10), options_.idempotency_secret),
       blocking_(options_.blocking_threads) {
   for (const Route& route : routes_.routes()) {
     if (!upstreams_.contains(route.service) || upstreams_.at(route.service) == nullptr) {
@@ -401,7 +402,8 @@ void Gateway::RunBlockingSteps(std::shared_ptr<Exchange> ex) {
                                                 authorization ? *authorization : "");
     const std::string fingerprint =
         RequestFingerprint(ex->request.method, ex->request.target, credential, ex->request.body);
-    auto begin = idempotency_.Begin(route.path, ex->idempotency_key, fingerprint);
+    ex->idempotency_record = idempotency_.Locate(route.path, credential, ex->idempotency_key);
+    auto begin = idempotency_.Begin(ex->idempotency_record, fingerprint);
     if (!begin.ok()) {
       log::Warn("idempotency store unavailable", {{"error", std::string(begin.status().message())},
                                                   {"request_id", ex->request_id}});
@@ -542,8 +544,8 @@ void Gateway::OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result) {
   // so a retry that arrives right after the answer finds the record.
   blocking_.Post([this, ex, r = std::move(r)]() mutable {
     if (r.status >= 500) {
-      idempotency_.Abandon(ex->route->path, ex->idempotency_key);
-    } else if (absl::Status s = idempotency_.Finish(ex->route->path, ex->idempotency_key,
+      idempotency_.Abandon(ex->idempotency_record);
+    } else if (absl::Status s = idempotency_.Finish(ex->idempotency_record,
                                                     {r.status, r.content_type, r.body});
                !s.ok()) {
       log::Warn("idempotency: cannot store the answer",

@@ -69,6 +69,9 @@ struct GatewayOptions {
   bool trust_forwarded_for = false;           // client IP from X-Forwarded-For's last entry
   std::string redis_prefix = "gw:";
   absl::Duration idempotency_ttl = absl::Hours(24);
+  // Keys Idempotency-Key records with what Redis never sees (idempotency.h); the same on every
+  // replica. Empty: the records rest on the key and the caller's credential alone.
+  std::string idempotency_secret;
   absl::Duration upstream_timeout = absl::Seconds(5);
   int blocking_threads = 4;
   // How long answers of cacheable GET routes may be reused (RATHAUS_GATEWAY_CACHE_TTL); zero

@@ -11,6 +11,8 @@
 //   RATHAUS_RATE_LIMIT_<BUCKET>         per client, e.g. RATHAUS_RATE_LIMIT_BOOKING=60/1m or off
 //   RATHAUS_GATEWAY_TRUST_FORWARDED_FOR client IP from X-Forwarded-For (behind a proxy only)
 //   RATHAUS_GATEWAY_REDIS_PREFIX        key prefix in Redis (default gw:)
+//   RATHAUS_GATEWAY_IDEMPOTENCY_SECRET_FILE  a secret (e.g. 32 random bytes) that Idempotency-Key
+//                                       records are keyed with; the same on every replica
 //   RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE   PEM public key (RSA or EC P-256) for clerk tokens
 //   RATHAUS_CLERK_JWT_ISSUER / _AUDIENCE  expected iss / aud (rathaus / rathaus-gateway)
 #include <signal.h>
@@ -97,6 +99,7 @@ int main() {
                absl::FormatDuration(options.cache_ttl));
   }
   options.redis_prefix = env.String("RATHAUS_GATEWAY_REDIS_PREFIX", "gw:");
+  options.idempotency_secret = env.SecretFile("RATHAUS_GATEWAY_IDEMPOTENCY_SECRET_FILE", false);
   for (const gw::Route& route : routes->routes()) {
     if (route.rate_limit.empty() || options.rate_limits.contains(route.rate_limit)) continue;
     std::string name = absl::StrCat("RATHAUS_RATE_LIMIT_", route.rate_limit);

@@ -2,7 +2,7 @@
 -- KEYS[1] record key; ARGV[1] request hash; ARGV[2] lease of an in-flight claim in milliseconds.
 -- Returns {"new"} (the caller runs the request and stores its answer), {"mismatch"} (the key
 -- was used for another request), {"in-flight"} (the first request has not answered yet), or
--- {"replay", status, content_type, body}.
+-- {"replay", answer} (the answer as the gateway sealed it; see idempotency.h).
 local hash = redis.call('HGET', KEYS[1], 'hash')
 if not hash then
   redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'state', 'pending')
@@ -15,5 +15,4 @@ end
 if redis.call('HGET', KEYS[1], 'state') ~= 'done' then
   return {'in-flight'}
 end
-local r = redis.call('HMGET', KEYS[1], 'status', 'content_type', 'body')
-return {'replay', r[1], r[2], r[3]}
+return {'replay', redis.call('HGET', KEYS[1], 'answer')}
