@@ -528,6 +528,8 @@ absl::Status EInvoiceService::Step(grpc::ServerContext* ctx, const std::string& 
 grpc::Status EInvoiceService::AssignInvoice(grpc::ServerContext* ctx,
                                             const v1::AssignInvoiceRequest* req,
                                             v1::Invoice* resp) {
+  // The caller first: an unauthenticated call learns nothing, not even which input is wrong.
+  if (auto clerk = ClerkOf(ctx); !clerk.ok()) return Answer(ctx, clerk.status());
   if (!IsValidDepartment(req->department())) {
     return Answer(ctx, InvalidField("department", "1 to 64 characters of a-z, 0-9 and -"));
   }
@@ -555,6 +557,7 @@ grpc::Status EInvoiceService::ReleaseForPayment(grpc::ServerContext* ctx,
 grpc::Status EInvoiceService::RejectInvoice(grpc::ServerContext* ctx,
                                             const v1::RejectInvoiceRequest* req,
                                             v1::Invoice* resp) {
+  if (auto clerk = ClerkOf(ctx); !clerk.ok()) return Answer(ctx, clerk.status());
   const std::string reason(absl::StripAsciiWhitespace(req->reason()));
   if (reason.empty() || reason.size() > 1000) {
     return Answer(ctx, InvalidField("reason", "1 to 1000 characters: what the supplier is told"));
