@@ -111,12 +111,13 @@ class KitConsumerTest : public ::testing::Test {
 
 TEST_F(KitConsumerTest, KilledMidStreamAppliesEveryEventExactlyOnce) {
   auto service = StartService();
-  // Produce while the service consumes: 500 events every 50 ms.
+  // Produce while the service consumes: 200 events every 100 ms (about 5 s in all), so the kill
+  // comes while events are still being produced.
   std::atomic<int> produced{0};
   std::thread producer([&] {
     for (int i = 0; i < kEvents; ++i) {
       producer_->Send(Booked(topic_, i), [](absl::Status) {});
-      if (++produced % 500 == 0) absl::SleepFor(absl::Milliseconds(50));
+      if (++produced % 200 == 0) absl::SleepFor(absl::Milliseconds(100));
     }
     EXPECT_TRUE(producer_->Flush(absl::Seconds(60)).ok());
   });
