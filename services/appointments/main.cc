@@ -7,8 +7,6 @@
 //   RATHAUS_CANCEL_COOLDOWN=0s    plus the kit's settings (shared/service/kit.h), among them
 //   RATHAUS_DATA_KEYS_FILE (required: names, e-mails and phones are stored sealed).
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -23,19 +21,6 @@
 namespace rathaus::appointments {
 namespace {
 
-// The catalog: RATHAUS_APPOINTMENTS_CATALOG_FILE or the embedded Kiel catalog.
-absl::StatusOr<Catalog> LoadCatalog(const std::string& file) {
-  std::string json(embedded::kKiel);
-  if (!file.empty()) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file));
-    std::ostringstream text;
-    text << in.rdbuf();
-    json = text.str();
-  }
-  return ParseCatalog(json);
-}
-
 int Run() {
   platform::ServiceKit kit("appointments", {.key_prefix = "appt:", .personal_data = true});
   platform::EnvConfig& env = kit.env();
@@ -44,7 +29,6 @@ int Run() {
     env.Reject("RATHAUS_BOOKING_TOKEN_KEY_FILE", "a file of at least 32 bytes",
                std::to_string(token_key.size()) + " bytes");
   }
-  const std::string catalog_file = env.String("RATHAUS_APPOINTMENTS_CATALOG_FILE", "");
   StoreOptions store_options;
   store_options.hold = env.Duration("RATHAUS_RESERVATION_HOLD", absl::Minutes(10));
   if (store_options.hold < absl::Seconds(1)) {
@@ -63,8 +47,9 @@ int Run() {
   }
   store_options.cancel_cooldown = env.Duration("RATHAUS_CANCEL_COOLDOWN", absl::ZeroDuration());
   store_options.data_keys = &kit.data_keys();
-  absl::StatusOr<Catalog> catalog = LoadCatalog(catalog_file);
-  if (!catalog.ok()) {
+  absl::StatusOr<Catalog> catalog =
+      ParseCatalog(kit.FileOrEmbedded("RATHAUS_APPOINTMENTS_CATALOG_FILE", embedded::kKiel));
+  if (env.ok() && !catalog.ok()) {
     env.Reject("RATHAUS_APPOINTMENTS_CATALOG_FILE", "a catalog (catalog.proto as JSON)",
                std::string(catalog.status().message()));
   }

@@ -9,8 +9,6 @@
 //                                               Kiel demo table, routing/kiel.txt)
 //   plus the kit's settings (shared/service/kit.h); RATHAUS_GRPC_MAX_MESSAGE_BYTES defaults to
 //   24 MiB here, for invoices of up to 20 MiB.
-#include <fstream>
-#include <sstream>
 #include <string_view>
 
 #include "rathaus_einvoice_embedded.h"
@@ -22,19 +20,6 @@
 namespace rathaus::einvoice {
 namespace {
 
-// RATHAUS_EINVOICE_ROUTING_FILE or the embedded Kiel demo table.
-absl::StatusOr<RoutingTable> LoadRouting(const std::string& file) {
-  std::string text(embedded::kKiel);
-  if (!file.empty()) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file));
-    std::ostringstream content;
-    content << in.rdbuf();
-    text = content.str();
-  }
-  return RoutingTable::Parse(text);
-}
-
 int Run() {
   platform::GrpcServerOptions defaults;
   defaults.listen = "127.0.0.1:50052";
@@ -44,8 +29,8 @@ int Run() {
   const std::string blob_dir =
       env.String("RATHAUS_EINVOICE_BLOB_DIR", "/var/lib/rathaus/blobs/e-invoice");
   absl::StatusOr<RoutingTable> routing =
-      LoadRouting(env.String("RATHAUS_EINVOICE_ROUTING_FILE", ""));
-  if (!routing.ok()) {
+      RoutingTable::Parse(kit.FileOrEmbedded("RATHAUS_EINVOICE_ROUTING_FILE", embedded::kKiel));
+  if (env.ok() && !routing.ok()) {
     env.Reject("RATHAUS_EINVOICE_ROUTING_FILE", "a routing table (routing/kiel.txt)",
                std::string(routing.status().message()));
   }

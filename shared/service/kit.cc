@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/support/server_interceptor.h>
@@ -108,6 +110,19 @@ bool ServiceKit::CheckConfig() {
   if (env_.ok()) return true;
   for (const std::string& e : env_.errors()) std::fprintf(stderr, "config: %s\n", e.c_str());
   return false;
+}
+
+std::string ServiceKit::FileOrEmbedded(std::string_view variable, std::string_view embedded) {
+  const std::string file = env_.String(variable, "");
+  if (file.empty()) return std::string(embedded);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    env_.Reject(variable, "a readable file", file);
+    return "";
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 redis::Pool& ServiceKit::redis() {

@@ -102,6 +102,9 @@ class ServiceKit {
   const std::string& name() const { return name_; }
   // For the service's own settings; read them before CheckConfig().
   EnvConfig& env() { return env_; }
+  // The contents of the file that `variable` names, or `embedded` when it is unset (a service's
+  // built-in catalog or table); an unreadable file is a configuration error.
+  std::string FileOrEmbedded(std::string_view variable, std::string_view embedded);
   // False (after printing one line per bad variable) when a setting is wrong: exit with 2.
   bool CheckConfig();
 
