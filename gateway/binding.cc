@@ -4,11 +4,8 @@
 #include <cstring>
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/type_resolver.h>
-#include <google/protobuf/util/type_resolver_util.h>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -420,32 +417,235 @@ absl::Status CheckFields(const google::protobuf::Struct& object, const Descripto
   return absl::OkStatus();
 }
 
-// The body as a generic JSON tree. Through the binary form rather than JsonStringToMessage, so
-// that the tree may nest as deep as a message may (100 levels): in a Value, one level of a
-// message in a repeated field ({"a":[...]}) is five messages deep (Value, Struct, map entry,
-// Value, ListValue), and protobuf's default recursion limit is 100 messages.
-absl::StatusOr<Value> ParseJsonTree(std::string_view json) {
-  static constexpr char kValueUrl[] = "type.googleapis.com/google.protobuf.Value";
-  static constexpr int kRecursionLimit = 5 * 100 + 10;
-  static google::protobuf::util::TypeResolver* const resolver =
-      google::protobuf::util::NewTypeResolverForDescriptorPool(
-          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
-  std::string binary;
-  const auto status = google::protobuf::util::JsonToBinaryString(
-      resolver, kValueUrl, google::protobuf::StringPiece(json.data(), json.size()), &binary);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        std::string(status.message().data(), status.message().size()));
+// The body as a generic JSON tree, read by a small RFC 8259 parser: protobuf's own JSON reader
+// (through a TypeResolver and the binary form) cost more than the rest of a booking's gateway
+// work. The tree nests at most kMaxDepth objects and lists. A name twice in one object is an
+// error ("Repeated map key: 'name'", the words of protobuf's parser, which JsonToMessage reads).
+class JsonTreeParser {
+ public:
+  explicit JsonTreeParser(std::string_view text) : s_(text) {}
+
+  absl::StatusOr<Value> Parse() {
+    Value root;
+    if (!ParseValue(&root, 0)) return absl::InvalidArgumentError(error_);
+    SkipSpace();
+    if (i_ != s_.size()) return absl::InvalidArgumentError(Where("unexpected text after the value"));
+    return root;
   }
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(binary.data()),
-                                            static_cast<int>(binary.size()));
-  in.SetRecursionLimit(kRecursionLimit);
-  Value tree;
-  if (!tree.ParseFromCodedStream(&in)) {
-    return absl::InvalidArgumentError("the JSON nests too deeply");
+
+ private:
+  // Objects and lists: a message nests 100 deep at most (protobuf's recursion limit), and a
+  // repeated message field adds a list for each of its levels.
+  static constexpr int kMaxDepth = 2 * 100 + 10;
+
+  std::string Where(std::string_view what) const {
+    return absl::StrCat(std::string(what), " at byte ", i_);
   }
-  return tree;
-}
+  bool Fail(std::string_view what) {
+    if (error_.empty()) error_ = Where(what);
+    return false;
+  }
+  void SkipSpace() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) {
+      ++i_;
+    }
+  }
+  bool Literal(std::string_view word) {
+    if (s_.substr(i_, word.size()) != word) return Fail("unexpected token");
+    i_ += word.size();
+    return true;
+  }
+
+  bool ParseValue(Value* out, int depth) {
+    SkipSpace();
+    if (i_ >= s_.size()) return Fail("unexpected end of JSON");
+    switch (s_[i_]) {
+      case '{':
+        return ParseObject(out->mutable_struct_value(), depth + 1);
+      case '[':
+        return ParseList(out->mutable_list_value(), depth + 1);
+      case '"':
+        return ParseString(out->mutable_string_value());
+      case 't':
+        out->set_bool_value(true);
+        return Literal("true");
+      case 'f':
+        out->set_bool_value(false);
+        return Literal("false");
+      case 'n':
+        out->set_null_value(google::protobuf::NULL_VALUE);
+        return Literal("null");
+      default:
+        return ParseNumber(out);
+    }
+  }
+
+  bool ParseObject(google::protobuf::Struct* out, int depth) {
+    if (depth > kMaxDepth) return Fail("the JSON nests too deeply");
+    ++i_;  // {
+    SkipSpace();
+    if (i_ < s_.size() && s_[i_] == '}') {
+      ++i_;
+      return true;
+    }
+    while (true) {
+      SkipSpace();
+      if (i_ >= s_.size() || s_[i_] != '"') return Fail("expected a quoted name");
+      std::string name;
+      if (!ParseString(&name)) return false;
+      SkipSpace();
+      if (i_ >= s_.size() || s_[i_] != ':') return Fail("expected ':'");
+      ++i_;
+      auto [it, inserted] = out->mutable_fields()->insert({name, Value()});
+      if (!inserted) {
+        error_ = absl::StrCat("Repeated map key: '", name, "' is already set.");
+        return false;
+      }
+      if (!ParseValue(&it->second, depth)) return false;
+      SkipSpace();
+      if (i_ < s_.size() && s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (i_ < s_.size() && s_[i_] == '}') {
+        ++i_;
+        return true;
+      }
+      return Fail("expected ',' or '}'");
+    }
+  }
+
+  bool ParseList(google::protobuf::ListValue* out, int depth) {
+    if (depth > kMaxDepth) return Fail("the JSON nests too deeply");
+    ++i_;  // [
+    SkipSpace();
+    if (i_ < s_.size() && s_[i_] == ']') {
+      ++i_;
+      return true;
+    }
+    while (true) {
+      if (!ParseValue(out->add_values(), depth)) return false;
+      SkipSpace();
+      if (i_ < s_.size() && s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (i_ < s_.size() && s_[i_] == ']') {
+        ++i_;
+        return true;
+      }
+      return Fail("expected ',' or ']'");
+    }
+  }
+
+  static int Hex4(std::string_view h) {
+    int v = 0;
+    for (char c : h) {
+      const int d = HexValue(c);
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    return v;
+  }
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  bool ParseString(std::string* out) {
+    ++i_;  // "
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) return Fail("control character in a string");
+      if (c != '\\') {
+        out->push_back(c);
+        ++i_;
+        continue;
+      }
+      if (i_ + 1 >= s_.size()) break;
+      const char e = s_[i_ + 1];
+      i_ += 2;
+      switch (e) {
+        case '"': out->push_back('"'); break;
+        case '\\': out->push_back('\\'); break;
+        case '/': out->push_back('/'); break;
+        case 'b': out->push_back('\b'); break;
+        case 'f': out->push_back('\f'); break;
+        case 'n': out->push_back('\n'); break;
+        case 'r': out->push_back('\r'); break;
+        case 't': out->push_back('\t'); break;
+        case 'u': {
+          int cp = i_ + 4 <= s_.size() ? Hex4(s_.substr(i_, 4)) : -1;
+          if (cp < 0) return Fail("bad \\u escape");
+          i_ += 4;
+          if (cp >= 0xD800 && cp <= 0xDBFF && i_ + 6 <= s_.size() && s_[i_] == '\\' &&
+              s_[i_ + 1] == 'u') {
+            const int low = Hex4(s_.substr(i_ + 2, 4));
+            if (low >= 0xDC00 && low <= 0xDFFF) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+              i_ += 6;
+            }
+          }
+          AppendUtf8(static_cast<uint32_t>(cp), out);
+          break;
+        }
+        default:
+          return Fail("bad escape in a string");
+      }
+    }
+    return Fail("unterminated string");
+  }
+
+  bool ParseNumber(Value* out) {
+    const size_t start = i_;
+    if (i_ < s_.size() && s_[i_] == '-') ++i_;
+    auto digits = [&] {
+      const size_t from = i_;
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+      return i_ - from;
+    };
+    const size_t int_start = i_;
+    const size_t int_digits = digits();
+    if (int_digits == 0) return Fail("unexpected token");
+    if (int_digits > 1 && s_[int_start] == '0') return Fail("a number with a leading zero");
+    if (i_ < s_.size() && s_[i_] == '.') {
+      ++i_;
+      if (digits() == 0) return Fail("a number without digits after '.'");
+    }
+    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
+      ++i_;
+      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
+      if (digits() == 0) return Fail("a number without an exponent");
+    }
+    double v = 0;
+    if (!absl::SimpleAtod(absl::string_view(s_.data() + start, i_ - start), &v)) v = 0;
+    out->set_number_value(v);
+    return true;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+  std::string error_;
+};
+
+absl::StatusOr<Value> ParseJsonTree(std::string_view json) { return JsonTreeParser(json).Parse(); }
 
 // OK when `json` is not an object of fields (a list, a well-known type's own form) or cannot be
 // read as a tree (then *tree_error says why): the parser answers for those as before.

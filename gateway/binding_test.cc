@@ -358,6 +358,21 @@ TEST(JsonTest, DeepBodiesAreCheckedToTheBottom) {
   EXPECT_TRUE(absl::EndsWith(p.field, ".parts[0].id")) << p.field;
 }
 
+// The kind check reads RFC 8259 JSON: escapes decode, and the loose syntax protobuf's reader
+// would take (single quotes, trailing commas, leading zeros) is malformed.
+TEST(JsonTest, StrictJsonSyntax) {
+  v1::ReserveRequest request;
+  ASSERT_TRUE(JsonToMessage(R"({"office":"K\u00f6ln \ud83d\ude00 \"x\"","services":[]})",
+                            &request).ok());
+  EXPECT_EQ(request.office(), "K\xc3\xb6ln \xf0\x9f\x98\x80 \"x\"");
+  for (const char* json : {"{'office':'a'}", R"({"office":"a",})", R"({"services":[{"quantity":01}]})",
+                           R"({"office":"a"} x)", R"({"office":"a\q"})"}) {
+    Problem p = ProblemOf(JsonToMessage(json, &request));
+    EXPECT_EQ(p.status, 400) << json;
+    EXPECT_EQ(p.type, "urn:rathaus:problem:malformed-json") << json;
+  }
+}
+
 TEST(JsonTest, MalformedJson) {
   for (const char* json : {"{\"office\":", "[1]", "not json", "", "{\"a\" 1}"}) {
     v1::ReserveRequest request;

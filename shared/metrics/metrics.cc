@@ -99,14 +99,23 @@ void Registry::AddCollector(std::function<void(Gauges&)> collector) {
   collectors_.push_back(std::move(collector));
 }
 
+void Registry::AddTextCollector(std::function<void(std::string*)> collector) {
+  std::lock_guard lock(mu_);
+  text_collectors_.push_back(std::move(collector));
+}
+
 std::string Registry::Text() const {
   std::vector<std::function<void(Gauges&)>> collectors;
+  std::vector<std::function<void(std::string*)>> text_collectors;
   {
     std::lock_guard lock(mu_);
     collectors = collectors_;
+    text_collectors = text_collectors_;
   }
   Gauges gauges;
   for (const auto& c : collectors) c(gauges);
+  std::string collected;
+  for (const auto& c : text_collectors) c(&collected);
 
   std::lock_guard lock(mu_);
   std::map<std::string, std::vector<std::pair<std::string, double>>> gauge_values;
@@ -156,6 +165,7 @@ std::string Registry::Text() const {
       absl::StrAppend(&out, name, labels, " ", Number(value), "\n");
     }
   }
+  out += collected;
   return out;
 }
 

@@ -53,6 +53,9 @@ class Registry {
   void Observe(std::string_view name, const Labels& labels, double seconds);
   // Runs at every scrape, outside the registry's lock; must be thread-safe and quick.
   void AddCollector(std::function<void(Gauges&)> collector);
+  // Appends whole metric families in text format at every scrape (for hot-path counters kept
+  // in atomics by their owner).
+  void AddTextCollector(std::function<void(std::string*)> collector);
 
   std::string Text() const;
 
@@ -71,6 +74,7 @@ class Registry {
   mutable std::mutex mu_;
   std::map<std::string, Family, std::less<>> families_;
   std::vector<std::function<void(Gauges&)>> collectors_;
+  std::vector<std::function<void(std::string*)>> text_collectors_;
 };
 
 // `{a="x",b="y"}` with Prometheus escaping; "" for no labels.

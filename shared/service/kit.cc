@@ -1,6 +1,9 @@
 #include "shared/service/kit.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <mutex>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,6 +11,7 @@
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/support/server_interceptor.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -16,58 +20,99 @@
 
 namespace rathaus::platform {
 
-namespace {
-
-// Calls by method and code, with their latency. The method label is the full method name only
-// for methods of the compiled-in protos; anything else counts as "other", so a caller cannot add
-// series by inventing method names.
-class GrpcMetricsInterceptor : public grpc::experimental::Interceptor {
+// Calls by method and code, with their latency, in atomics per method (no lock on the call
+// path once a method was seen). The method label is the full method name only for methods of
+// the compiled-in protos and gRPC's health service; anything else counts as "other", so a caller
+// cannot add series by inventing method names.
+class GrpcCallStats {
  public:
-  GrpcMetricsInterceptor(metrics::Registry& registry, std::string method)
-      : registry_(registry), method_(std::move(method)), start_(absl::Now()) {}
+  static constexpr int kCodes = 17;
+  struct Method {
+    std::string label;
+    std::array<std::atomic<uint64_t>, kCodes> codes{};
+    std::array<std::atomic<uint64_t>, metrics::Registry::kBuckets.size()> buckets{};
+    std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> sum_ns{0};
+  };
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const grpc::Status status = methods->GetSendStatus();
-      const metrics::Labels labels = {{"method", method_},
-                                      {"code", CodeName(status.error_code())}};
-      registry_.Increment("rathaus_grpc_server_handled_total", labels);
-      registry_.Observe("rathaus_grpc_server_handling_seconds", {{"method", method_}},
-                        absl::ToDoubleSeconds(absl::Now() - start_));
+  Method& For(const char* method) {
+    const std::string_view name = method == nullptr ? "" : method;
+    {
+      std::lock_guard lock(mu_);
+      auto it = methods_.find(absl::string_view(name.data(), name.size()));
+      if (it != methods_.end()) return *it->second;
     }
-    methods->Proceed();
+    const std::string label = Label(name);
+    std::lock_guard lock(mu_);
+    auto& slot = methods_[label];  // unknown names all share "other": the map stays bounded
+    if (!slot) {
+      slot = std::make_unique<Method>();
+      slot->label = label;
+    }
+    return *slot;
   }
 
-  static std::string CodeName(grpc::StatusCode code) {
-    static constexpr const char* kNames[] = {
-        "OK",          "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-        "DEADLINE_EXCEEDED", "NOT_FOUND",   "ALREADY_EXISTS",   "PERMISSION_DENIED",
-        "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-        "UNIMPLEMENTED", "INTERNAL",        "UNAVAILABLE",      "DATA_LOSS",
+  void Record(Method& m, grpc::StatusCode code, absl::Duration took) {
+    const int c = static_cast<int>(code);
+    m.codes[c >= 0 && c < kCodes ? c : 2].fetch_add(1, std::memory_order_relaxed);
+    const double seconds = absl::ToDoubleSeconds(took);
+    size_t bucket = 0;
+    while (bucket < metrics::Registry::kBuckets.size() &&
+           seconds > metrics::Registry::kBuckets[bucket]) {
+      ++bucket;
+    }
+    if (bucket < m.buckets.size()) m.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+    m.count.fetch_add(1, std::memory_order_relaxed);
+    m.sum_ns.fetch_add(static_cast<uint64_t>(absl::ToInt64Nanoseconds(took)),
+                       std::memory_order_relaxed);
+  }
+
+  void Render(std::string* out) const {
+    static constexpr const char* kNames[kCodes] = {
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+        "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+        "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
         "UNAUTHENTICATED"};
-    const int i = static_cast<int>(code);
-    return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
+    std::lock_guard lock(mu_);
+    std::map<std::string, const Method*> sorted;
+    for (const auto& [name, m] : methods_) sorted.emplace(m->label, m.get());
+    absl::StrAppend(out,
+                    "# HELP rathaus_grpc_server_handled_total gRPC calls answered, by method and "
+                    "status code.\n# TYPE rathaus_grpc_server_handled_total counter\n");
+    for (const auto& [label, m] : sorted) {
+      for (int c = 0; c < kCodes; ++c) {
+        const uint64_t n = m->codes[c].load(std::memory_order_relaxed);
+        if (n == 0) continue;
+        absl::StrAppend(out, "rathaus_grpc_server_handled_total{method=\"", label, "\",code=\"",
+                        kNames[c], "\"} ", n, "\n");
+      }
+    }
+    absl::StrAppend(out,
+                    "# HELP rathaus_grpc_server_handling_seconds gRPC call latency in seconds, by "
+                    "method.\n# TYPE rathaus_grpc_server_handling_seconds histogram\n");
+    for (const auto& [label, m] : sorted) {
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < metrics::Registry::kBuckets.size(); ++i) {
+        cumulative += m->buckets[i].load(std::memory_order_relaxed);
+        absl::StrAppend(out, "rathaus_grpc_server_handling_seconds_bucket{method=\"", label,
+                        "\",le=\"", metrics::Registry::kBuckets[i], "\"} ", cumulative, "\n");
+      }
+      const uint64_t count = m->count.load(std::memory_order_relaxed);
+      absl::StrAppend(out, "rathaus_grpc_server_handling_seconds_bucket{method=\"", label,
+                      "\",le=\"+Inf\"} ", count, "\n");
+      absl::StrAppend(out, "rathaus_grpc_server_handling_seconds_sum{method=\"", label, "\"} ",
+                      static_cast<double>(m->sum_ns.load(std::memory_order_relaxed)) / 1e9, "\n");
+      absl::StrAppend(out, "rathaus_grpc_server_handling_seconds_count{method=\"", label, "\"} ",
+                      count, "\n");
+    }
   }
 
  private:
-  metrics::Registry& registry_;
-  std::string method_;
-  absl::Time start_;
-};
-
-class GrpcMetricsFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
- public:
-  explicit GrpcMetricsFactory(metrics::Registry& registry) : registry_(registry) {}
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override {
-    return new GrpcMetricsInterceptor(registry_, MethodLabel(info->method()));
-  }
-
- private:
-  static std::string MethodLabel(const char* method) {
-    // "/rathaus.appointments.v1.Appointments/Book" -> known method of the generated pool?
-    std::string_view m = method == nullptr ? "" : method;
+  static std::string Label(std::string_view m) {
+    // gRPC's own services are not in the generated pool (they are built with upb).
+    if (m == "/grpc.health.v1.Health/Check" || m == "/grpc.health.v1.Health/Watch") {
+      return std::string(m);
+    }
     if (m.size() < 4 || m.front() != '/') return "other";
     std::string full(m.substr(1));
     const size_t slash = full.find('/');
@@ -78,7 +123,43 @@ class GrpcMetricsFactory : public grpc::experimental::ServerInterceptorFactoryIn
     }
     return std::string(m);
   }
-  metrics::Registry& registry_;
+
+  mutable std::mutex mu_;
+  // Known method names and "other"; unknown names are looked up each call and never stored.
+  absl::flat_hash_map<std::string, std::unique_ptr<Method>> methods_;
+};
+
+namespace {
+
+class GrpcMetricsInterceptor : public grpc::experimental::Interceptor {
+ public:
+  GrpcMetricsInterceptor(GrpcCallStats& stats, GrpcCallStats::Method& method)
+      : stats_(stats), method_(method), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      stats_.Record(method_, methods->GetSendStatus().error_code(), absl::Now() - start_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  GrpcCallStats& stats_;
+  GrpcCallStats::Method& method_;
+  absl::Time start_;
+};
+
+class GrpcMetricsFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit GrpcMetricsFactory(GrpcCallStats& stats) : stats_(stats) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new GrpcMetricsInterceptor(stats_, stats_.For(info->method()));
+  }
+
+ private:
+  GrpcCallStats& stats_;
 };
 
 std::string_view HeaderOr(const kafka::Event& e, std::string_view name) {
@@ -149,10 +230,6 @@ void ServiceKit::ConsumeType(const std::string& topic, std::string type, Handler
 }
 
 void ServiceKit::DescribeMetrics() {
-  metrics_.Describe("rathaus_grpc_server_handled_total", "counter",
-                    "gRPC calls answered, by method and status code.");
-  metrics_.Describe("rathaus_grpc_server_handling_seconds", "histogram",
-                    "gRPC call latency in seconds, by method.");
   metrics_.Describe("rathaus_outbox_depth", "gauge", "Outbox entries not yet confirmed by Kafka.");
   metrics_.Describe("rathaus_outbox_oldest_age_seconds", "gauge",
                     "Age of the oldest outbox entry (0 when empty).");
@@ -257,6 +334,9 @@ int ServiceKit::Run() {
   producer_ = std::move(*producer);
   redis::Pool& pool = redis();
 
+  call_stats_ = std::make_shared<GrpcCallStats>();
+  metrics_.AddTextCollector(
+      [stats = call_stats_](std::string* out) { stats->Render(out); });
   if (!metrics_listen_.empty()) {
     metrics_.AddCollector([this](metrics::Gauges& g) { CollectGauges(g); });
     metrics_server_ = std::make_unique<metrics::MetricsServer>(metrics_);
@@ -286,7 +366,7 @@ int ServiceKit::Run() {
 
   GrpcServer server(name_, server_options_);
   for (grpc::Service* service : services_) server.AddService(service);
-  server.AddInterceptor(std::make_unique<GrpcMetricsFactory>(metrics_));
+  server.AddInterceptor(std::make_unique<GrpcMetricsFactory>(*call_stats_));
   server.AddReadinessProbe("redis", [&pool] { return pool.Ping(); });
   server.AddReadinessProbe("kafka", [this] { return producer_->Ping(); });
   for (auto& [probe_name, probe] : probes_) server.AddReadinessProbe(probe_name, probe);

@@ -79,6 +79,8 @@ struct EventContext {
   redis::Pool* redis = nullptr;
 };
 
+class GrpcCallStats;  // kit.cc: gRPC call counters and latencies
+
 struct ServiceOptions {
   std::string key_prefix;  // e.g. "appt:" (DESIGN.md "State")
   // The service's own defaults for the gRPC server (listen address, message size).
@@ -180,6 +182,7 @@ class ServiceKit {
   std::unique_ptr<outbox::Relay> relay_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<metrics::MetricsServer> metrics_server_;
+  std::shared_ptr<GrpcCallStats> call_stats_;
 };
 
 }  // namespace rathaus::platform
