@@ -26,9 +26,10 @@ COPY . .
 ARG BUILD_TYPE=RelWithDebInfo
 ARG JOBS=
 # Every deployable binary: rathaus-<name> for each services/<name>/ that defines that target, the
-# gateway and the developer key tool; a new service needs no change here.
+# gateway, the developer key tool and the operator tool rathaus-outbox; a new service needs no
+# change here.
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DRATHAUS_BUILD_BENCH=OFF \
- && targets="rathaus-gateway rathaus-dev-token" \
+ && targets="rathaus-gateway rathaus-dev-token rathaus-outbox" \
  && for dir in services/*/; do \
       name=$(basename "$dir"); \
       if ninja -C /build -t targets all | grep -q "^rathaus-$name: phony"; then targets="$targets rathaus-$name"; fi; \

@@ -85,11 +85,11 @@ start_redis() {
   mkdir -p "$dir/redis"
   if alive "$dir/redis.pid"; then return 0; fi
   setsid redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir/redis" \
-      --appendonly yes --appendfsync everysec --save "" --protected-mode yes \
+      --appendonly yes --appendfsync always --save "" --protected-mode yes \
       --logfile "$dir/redis/redis.log" --daemonize no </dev/null >/dev/null 2>&1 &
   echo $! > "$dir/redis.pid"
   wait_port "$REDIS_PORT" 20 redis
-  log "Redis $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p') on 127.0.0.1:$REDIS_PORT (AOF on, data in $dir/redis)"
+  log "Redis $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p') on 127.0.0.1:$REDIS_PORT (AOF, fsync always, data in $dir/redis)"
 }
 
 start_kafka() {

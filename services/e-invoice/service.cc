@@ -261,7 +261,12 @@ absl::Status EInvoiceService::DoSubmit(const v1::SubmitInvoiceRequest& req,
     e.set_seller_name(digest.seller_name);
     e.set_seller_vat_id(digest.seller_vat_id);
     e.set_reason(reason);
-    *e.mutable_errors() = report_proto.errors();
+    // Events stay small (a 33 KB invoice can have 8,000 findings): the first ones and the count.
+    constexpr int kEventFindings = 20;
+    for (int i = 0; i < report_proto.errors_size() && i < kEventFindings; ++i) {
+      *e.add_errors() = report_proto.errors(i);
+    }
+    e.set_errors_total(report_proto.errors_size());
     e.set_rejected_by("system");
     e.set_previous_status("RECEIVED");
     events.push_back(outbox_.NewEvent(id, e, traceparent));

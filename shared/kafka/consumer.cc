@@ -3,7 +3,11 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
+#include <chrono>
+#include <future>
+#include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "shared/log/log.h"
@@ -179,32 +183,139 @@ void Consumer::ProcessBatch(const std::vector<std::unique_ptr<RdKafka::Message>>
     if (results[i].ok()) {
       processed_.fetch_add(1);
     } else if (!RetryOrDeadLetter(events[i], std::move(results[i]))) {
-      return;  // shutting down: this record and the rest stay uncommitted for the next owner
+      // Shutting down, or the partition was taken away while we retried: this record and the
+      // rest stay uncommitted. Records of partitions we still own are fetched again.
+      if (!stop_.load()) SeekBack(events, i);
+      return;
     }
     StoreOffset(events[i]);
+  }
+}
+
+bool IsTransient(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAborted:
+      return true;
+    case absl::StatusCode::kFailedPrecondition: {
+      // Redis answers these while it starts, fails over or runs a long script.
+      const absl::string_view m = status.message();
+      for (absl::string_view word : {"LOADING", "READONLY", "BUSY", "MASTERDOWN", "TRYAGAIN",
+                                     "NOREPLICAS", "CLUSTERDOWN"}) {
+        if (absl::StrContains(m, word)) return true;
+      }
+      return false;
+    }
+    default:
+      return false;
   }
 }
 
 bool Consumer::RetryOrDeadLetter(const Event& event, absl::Status status) {
   absl::Duration backoff = options_.backoff_initial;
   int attempts = 1;
+  bool paused = false;
+  absl::Time next_warning = absl::InfinitePast();
+  const absl::Time since = absl::Now();
   while (!status.ok()) {
     const bool permanent = status.code() == absl::StatusCode::kInvalidArgument;
-    if (permanent || attempts >= options_.max_attempts) break;
-    if (stop_.load()) return false;
-    log::Warn("event handler failed; retrying",
-              {{"topic", event.topic}, {"partition", event.partition}, {"offset", event.offset},
-               {"attempt", attempts}, {"error", status.ToString()}});
-    absl::SleepFor(backoff);
+    const bool transient = !permanent && IsTransient(status);
+    if (permanent || (!transient && attempts >= options_.max_attempts)) break;
+    if (stop_.load()) break;
+    if (absl::Now() >= next_warning) {
+      log::Warn(transient ? "event handler failed transiently; retrying until it recovers"
+                          : "event handler failed; retrying",
+                {{"topic", event.topic}, {"partition", event.partition}, {"offset", event.offset},
+                 {"attempt", attempts}, {"error", status.ToString()}});
+      next_warning = absl::Now() + absl::Seconds(30);
+    }
+    if (transient && !paused && attempts >= options_.max_attempts) {
+      // A long outage (Redis restarting): hold every partition, but keep polling so the group
+      // keeps us (max.poll.interval.ms) and rebalances are served.
+      paused = true;
+      metrics_paused_.store(true);
+    }
+    if (paused) {
+      if (!WaitPaused(event, backoff)) {
+        Resume();
+        return false;  // the partition went to another member
+      }
+    } else {
+      absl::SleepFor(backoff);
+    }
     backoff = std::min(backoff * 2, options_.backoff_max);
     ++attempts;
     status = std::move(handler_({event})[0]);
+  }
+  if (paused) {
+    Resume();
+    log::Info("event handler recovered", {{"topic", event.topic}, {"partition", event.partition},
+                                          {"attempts", attempts},
+                                          {"after_ms", absl::ToInt64Milliseconds(absl::Now() - since)}});
   }
   if (status.ok()) {
     processed_.fetch_add(1);
     return true;
   }
+  if (stop_.load()) return false;
   return DeadLetter(event, status, attempts);
+}
+
+bool Consumer::StillAssigned(const Event& event) {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  if (consumer_->assignment(partitions) != RdKafka::ERR_NO_ERROR) return true;
+  bool found = false;
+  for (RdKafka::TopicPartition* tp : partitions) {
+    found = found || (tp->topic() == event.topic && tp->partition() == event.partition);
+  }
+  RdKafka::TopicPartition::destroy(partitions);
+  return found;
+}
+
+bool Consumer::WaitPaused(const Event& event, absl::Duration duration) {
+  const absl::Time until = absl::Now() + duration;
+  do {
+    // Pause whatever is assigned now (a rebalance may have added partitions, unpaused).
+    std::vector<RdKafka::TopicPartition*> partitions;
+    if (consumer_->assignment(partitions) == RdKafka::ERR_NO_ERROR && !partitions.empty()) {
+      consumer_->pause(partitions);
+    }
+    RdKafka::TopicPartition::destroy(partitions);
+    const int64_t wait_ms = std::clamp<int64_t>(
+        absl::ToInt64Milliseconds(until - absl::Now()), 0, 100);
+    std::unique_ptr<RdKafka::Message> m(consumer_->consume(static_cast<int>(wait_ms)));
+    if (m && m->err() == RdKafka::ERR_NO_ERROR) {
+      // Fetched before its partition was paused: fetch it again later.
+      std::unique_ptr<RdKafka::TopicPartition> tp(
+          RdKafka::TopicPartition::create(m->topic_name(), m->partition(), m->offset()));
+      consumer_->seek(*tp, 1000);
+    }
+    if (!StillAssigned(event)) return false;
+  } while (absl::Now() < until && !stop_.load());
+  return true;
+}
+
+void Consumer::Resume() {
+  if (!metrics_paused_.exchange(false)) return;
+  std::vector<RdKafka::TopicPartition*> partitions;
+  if (consumer_->assignment(partitions) == RdKafka::ERR_NO_ERROR && !partitions.empty()) {
+    consumer_->resume(partitions);
+  }
+  RdKafka::TopicPartition::destroy(partitions);
+}
+
+void Consumer::SeekBack(const std::vector<Event>& events, size_t from) {
+  std::map<std::pair<std::string, int32_t>, int64_t> first;
+  for (size_t i = from; i < events.size(); ++i) {
+    first.emplace(std::make_pair(events[i].topic, events[i].partition), events[i].offset);
+  }
+  for (const auto& [tp_key, offset] : first) {
+    std::unique_ptr<RdKafka::TopicPartition> tp(
+        RdKafka::TopicPartition::create(tp_key.first, tp_key.second, offset));
+    consumer_->seek(*tp, 1000);  // fails harmlessly for a partition we no longer own
+  }
 }
 
 bool Consumer::DeadLetter(const Event& event, const absl::Status& reason, int attempts) {
@@ -221,10 +332,18 @@ bool Consumer::DeadLetter(const Event& event, const absl::Status& reason, int at
   record.headers.emplace_back("dlq_group", options_.group_id);
   record.headers.emplace_back("dlq_time", absl::FormatTime(absl::RFC3339_full, absl::Now(),
                                                            absl::UTCTimeZone()));
-  // The record may only move on once the dead letter is safely in Kafka.
+  // The record may only move on once the dead letter is safely in Kafka. A send is made again
+  // only after its delivery report said it failed, never because waiting took long: that would
+  // write the dead letter twice.
   absl::Duration backoff = options_.backoff_initial;
   while (!stop_.load()) {
-    absl::Status sent = dlq_->SendAndWait(record, absl::Seconds(30));
+    auto report = std::make_shared<std::promise<absl::Status>>();
+    std::future<absl::Status> delivered = report->get_future();
+    dlq_->Send(record, [report](absl::Status s) { report->set_value(std::move(s)); });
+    while (delivered.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+      if (stop_.load()) return false;  // not confirmed: the record stays uncommitted
+    }
+    absl::Status sent = delivered.get();
     if (sent.ok()) {
       dead_lettered_.fetch_add(1);
       if (options_.on_dead_letter) options_.on_dead_letter(event, reason);

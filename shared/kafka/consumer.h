@@ -19,11 +19,17 @@
 // - The offset is stored only after the handler returned OK (enable.auto.offset.store=false),
 //   and committed in the background; a crash redelivers what was not committed, which the
 //   handler's inbox turns into a no-op.
-// - A failing handler is retried with exponential backoff up to max_attempts (an
-//   INVALID_ARGUMENT, i.e. a record that can never be applied, is not retried). Then the record
-//   goes to `<topic>.dlq` with headers dlq_reason, dlq_topic, dlq_partition, dlq_offset,
-//   dlq_attempts, dlq_group and dlq_time, and the partition moves on: one bad record never
-//   stalls the records behind it.
+// - A failing handler is retried with exponential backoff (backoff_initial .. backoff_max):
+//   * INVALID_ARGUMENT (a record that can never be applied, e.g. undecodable) is not retried;
+//   * a transient error (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, Redis's
+//     LOADING/READONLY/BUSY/...) is retried for as long as it lasts: after max_attempts the
+//     consumer pauses its partitions and keeps polling, so it stays in the group, and resumes
+//     once the handler succeeds. A Redis restart dead-letters nothing;
+//   * any other error is retried up to max_attempts.
+//   Then the record goes to `<topic>.dlq` with headers dlq_reason, dlq_topic, dlq_partition,
+//   dlq_offset, dlq_attempts, dlq_group and dlq_time, and the partition moves on: one bad record
+//   never stalls the records behind it. A dead letter is sent again only when its delivery
+//   report failed, so it is written once.
 // - Partitions are assigned cooperative-sticky, incrementally; storing an offset for a
 //   partition that a rebalance took away (ERR__STATE) is expected and harmless.
 #pragma once
@@ -88,6 +94,10 @@ struct PartitionLag {
   int64_t lag = 0;
 };
 
+// True for errors that go away by themselves (Redis restarting or read-only, timeouts): the
+// consumer retries those for as long as they last.
+bool IsTransient(const absl::Status& status);
+
 class Consumer {
  public:
   using Handler = std::function<absl::Status(const Event&)>;
@@ -106,6 +116,8 @@ class Consumer {
   int64_t processed() const { return processed_.load(); }
   int64_t dead_lettered() const { return dead_lettered_.load(); }
   int64_t assigned_partitions() const { return assigned_.load(); }
+  // True while the partitions are paused for a handler's transient failure (e.g. Redis away).
+  bool paused() const { return metrics_paused_.load(); }
   // Per assigned partition: high watermark minus the position, from cached offsets (no broker
   // round trip). Thread-safe.
   std::vector<PartitionLag> Lag() const;
@@ -117,6 +129,13 @@ class Consumer {
   // move on (applied or dead-lettered).
   bool RetryOrDeadLetter(const Event& event, absl::Status status);
   bool DeadLetter(const Event& event, const absl::Status& reason, int attempts);
+  // Polls with every assigned partition paused for `duration`; false when the event's partition
+  // was revoked meanwhile.
+  bool WaitPaused(const Event& event, absl::Duration duration);
+  void Resume();
+  bool StillAssigned(const Event& event);
+  // After an unfinished batch: the first unprocessed offset of each partition is fetched again.
+  void SeekBack(const std::vector<Event>& events, size_t from);
   void StoreOffset(const Event& event);
 
   ConsumerOptions options_;
@@ -129,6 +148,7 @@ class Consumer {
   std::atomic<int64_t> processed_{0};
   std::atomic<int64_t> dead_lettered_{0};
   std::atomic<int64_t> assigned_{0};
+  std::atomic<bool> metrics_paused_{false};  // partitions paused for a transient outage
   std::thread thread_;
   friend class Rebalancer;
 };

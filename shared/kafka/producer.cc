@@ -9,6 +9,24 @@
 
 namespace rathaus::platform::kafka {
 
+// Errors that sending the same record again can never cure are INVALID_ARGUMENT (the outbox
+// relay sets such an entry aside); everything else is UNAVAILABLE.
+absl::Status DeliveryError(RdKafka::ErrorCode code, std::string message) {
+  switch (code) {
+    case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
+    case RdKafka::ERR_INVALID_MSG:
+    case RdKafka::ERR_INVALID_MSG_SIZE:
+    case RdKafka::ERR_INVALID_RECORD:
+    case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
+    case RdKafka::ERR_INVALID_TIMESTAMP:
+    case RdKafka::ERR__BAD_MSG:
+    case RdKafka::ERR__INVALID_ARG:
+      return absl::InvalidArgumentError(std::move(message));
+    default:
+      return absl::UnavailableError(std::move(message));
+  }
+}
+
 // Owns the per-record callback between Send and the delivery report.
 class DeliveryReporter : public RdKafka::DeliveryReportCb {
  public:
@@ -21,8 +39,9 @@ class DeliveryReporter : public RdKafka::DeliveryReportCb {
     if (message.err() == RdKafka::ERR_NO_ERROR) {
       (*done)(absl::OkStatus());
     } else {
-      (*done)(absl::UnavailableError(absl::StrCat("kafka: delivery to ", message.topic_name(),
-                                                  " failed: ", message.errstr())));
+      (*done)(DeliveryError(message.err(),
+                            absl::StrCat("kafka: delivery to ", message.topic_name(),
+                                         " failed: ", message.errstr())));
     }
   }
 
@@ -128,8 +147,8 @@ void Producer::Send(Record record, DeliveryCallback done) {
     delete headers;
     in_flight_.fetch_sub(1);
     std::unique_ptr<DeliveryCallback> cb(opaque);
-    (*cb)(absl::UnavailableError(absl::StrCat("kafka: cannot queue record for ", record.topic,
-                                              ": ", RdKafka::err2str(err))));
+    (*cb)(DeliveryError(err, absl::StrCat("kafka: cannot queue record for ", record.topic, ": ",
+                                          RdKafka::err2str(err))));
     return;
   }
 }

@@ -49,7 +49,12 @@ struct ProducerOptions {
   // its p99 at 1,000 events/s was 144 ms; 1 ms kept p99 under 10 ms with p50 2 ms and
   // >= 20,000 events/s; 5 and 10 ms raised p50 to 5 and 8 ms for no throughput gain.
   int linger_ms = 1;
-  int message_timeout_ms = 30000;
+  // 0: no timeout. The idempotent producer then retries a record until the broker takes it, in
+  // order: with a timeout, a record that expired during a long outage was re-sent after later
+  // records of its key had gone through, and Kafka held one key's events out of order. A
+  // delivery fails only for good (INVALID_ARGUMENT: e.g. a record larger than the broker takes)
+  // or at shutdown.
+  int message_timeout_ms = 0;
   std::string compression = "lz4";
   // Extra librdkafka settings (name, value), applied last.
   std::vector<std::pair<std::string, std::string>> extra;
@@ -65,7 +70,8 @@ class Producer {
   Producer& operator=(const Producer&) = delete;
 
   // Queues the record; `done` runs exactly once with the delivery verdict (or with the error
-  // that kept the record from being queued). Waits while librdkafka's queue is full.
+  // that kept the record from being queued): OK, INVALID_ARGUMENT when sending it again can never
+  // succeed, UNAVAILABLE otherwise. Waits while librdkafka's queue is full.
   void Send(Record record, DeliveryCallback done);
   absl::Status SendAndWait(Record record, absl::Duration timeout);
 

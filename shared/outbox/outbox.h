@@ -52,6 +52,8 @@ class Outbox {
   const std::string& service() const { return service_; }
   const std::string& topic() const { return topic_; }
   const std::string& stream_key() const { return stream_key_; }
+  // Entries Kafka refused for good (relay.h), with their reason.
+  std::string quarantine_key() const { return stream_key_ + ":quarantine"; }
 
   // An event on the service's topic, keyed and subjected by `aggregate_id`, with a new id and
   // the current time.
@@ -73,12 +75,16 @@ class Outbox {
   std::string stream_key_;
 };
 
-// The consumer side: a handler's script calls inbox_claim(KEYS[k], ttl) first and changes
-// nothing when it returns false (the event was applied before).
+// The consumer side: a handler's script asks inbox_seen(KEYS[k]) first and changes nothing when
+// it is true (the event was applied before); it checks everything before its first write and
+// calls inbox_claim(KEYS[k], ttl) last, because Redis keeps what a failing script wrote: a claim
+// written first would make the retry skip an event that was applied only half.
 //
 //   -- lua/apply_ready.lua   KEYS[1] inbox key, KEYS[2] application; ARGV[1] ttl
-//   if not inbox_claim(KEYS[1], ARGV[1]) then return 0 end
+//   if inbox_seen(KEYS[1]) then return 0 end
+//   if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('unknown') end
 //   redis.call('HSET', KEYS[2], 'status', 'ready')
+//   inbox_claim(KEYS[1], ARGV[1])
 //   return 1
 class Inbox {
  public:

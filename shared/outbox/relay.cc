@@ -15,6 +15,10 @@ const redis::Script& LeaseScript() {
   static const redis::Script s("relay_lease", std::string(lua::kRelayLease));
   return s;
 }
+const redis::Script& QuarantineScript() {
+  static const redis::Script s("quarantine", std::string(lua::kQuarantine));
+  return s;
+}
 const redis::Script& ReleaseScript() {
   static const redis::Script s("relay_release", std::string(lua::kRelayRelease));
   return s;
@@ -158,6 +162,11 @@ absl::Status Relay::ReadAndSend() {
       if (delivered.ok()) {
         std::lock_guard lock(mu_);
         delivered_ids_.push_back(entry_id);
+      } else if (delivered.code() == absl::StatusCode::kInvalidArgument) {
+        // Kafka refuses this entry for good (e.g. larger than the broker takes): sending it
+        // again would block the outbox for ever. It goes to the quarantine.
+        std::lock_guard lock(mu_);
+        refused_.emplace_back(entry_id, std::string(delivered.message()));
       } else {
         failed_ = true;
         log::Warn("outbox event not delivered; it stays in the outbox",
@@ -170,7 +179,32 @@ absl::Status Relay::ReadAndSend() {
   return absl::OkStatus();
 }
 
+void Relay::QuarantineRefused() {
+  std::vector<std::pair<std::string, std::string>> refused;
+  {
+    std::lock_guard lock(mu_);
+    refused.swap(refused_);
+  }
+  for (size_t i = 0; i < refused.size(); ++i) {
+    const auto& [id, reason] = refused[i];
+    auto r = pool_.Eval(QuarantineScript(),
+                        {options_.outbox->stream_key(), options_.outbox->quarantine_key()},
+                        {id, reason});
+    if (!r.ok()) {
+      std::lock_guard lock(mu_);
+      refused_.insert(refused_.end(), refused.begin() + static_cast<long>(i), refused.end());
+      log::Warn("outbox relay cannot quarantine yet", {{"error", r.status().ToString()}});
+      return;
+    }
+    quarantined_.fetch_add(1);
+    log::Error("outbox entry refused by Kafka for good; set aside in the quarantine",
+               {{"outbox", options_.outbox->stream_key()}, {"entry", id}, {"reason", reason},
+                {"quarantine", options_.outbox->quarantine_key()}});
+  }
+}
+
 void Relay::DeleteDelivered() {
+  QuarantineRefused();
   std::vector<std::string> ids;
   {
     std::lock_guard lock(mu_);

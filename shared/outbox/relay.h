@@ -3,6 +3,12 @@
 // next relay sends them again (consumers drop the duplicates by ce_id), so every event reaches
 // Kafka at least once, in the order of the outbox (and so in order per aggregate).
 //
+// Order per key survives broker outages: the producer retries a record without a time limit
+// (kafka::ProducerOptions::message_timeout_ms = 0), so nothing later of a partition is written
+// before it. An entry Kafka refuses for good (INVALID_ARGUMENT, e.g. too large) is moved to the
+// quarantine stream <outbox>:quarantine instead of blocking the outbox; `rathaus-outbox` lists,
+// drops or re-sends what is there.
+//
 // Several relays may run (one per service replica): a lease in Redis lets exactly one publish
 // at a time; the others wait and take over when the lease expires.
 //
@@ -16,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -50,6 +57,8 @@ class Relay {
   bool leader() const { return leader_.load(); }
   int64_t delivered() const { return delivered_.load(); }
   int64_t resends() const { return resends_.load(); }
+  // Entries Kafka refused for good, moved to the quarantine (Outbox::quarantine_key()).
+  int64_t quarantined() const { return quarantined_.load(); }
 
  private:
   void Loop();
@@ -57,6 +66,7 @@ class Relay {
   void ReleaseLease();
   absl::Status ReadAndSend();
   void DeleteDelivered();
+  void QuarantineRefused();
   bool WaitInFlight(absl::Duration timeout);
   void SleepUnlessStopped(absl::Duration d);
 
@@ -71,6 +81,8 @@ class Relay {
 
   std::mutex mu_;
   std::vector<std::string> delivered_ids_;  // guarded by mu_
+  std::vector<std::pair<std::string, std::string>> refused_;  // id, reason; guarded by mu_
+  std::atomic<int64_t> quarantined_{0};
   std::atomic<bool> failed_{false};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> delivered_{0};

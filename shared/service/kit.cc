@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "shared/kafka/admin.h"
 #include "shared/log/log.h"
+#include "shared/redis/durability.h"
 
 namespace rathaus::platform {
 
@@ -180,6 +181,7 @@ ServiceKit::ServiceKit(std::string name, ServiceOptions options)
   config_ = PlatformConfig::FromEnv(env_, name_);
   server_options_ = GrpcServerOptions::FromEnv(env_, options_.grpc_defaults);
   metrics_listen_ = env_.String("RATHAUS_METRICS_LISTEN", "");
+  check_durability_ = env_.OneOf("RATHAUS_REDIS_DURABILITY_CHECK", "on", {"on", "off"}) == "on";
   callers_ = auth::CallerAuth::FromEnv(env_);
   data_keys_ = crypto::DataKeys::FromEnv(env_, options_.personal_data);
   DescribeMetrics();
@@ -233,6 +235,8 @@ void ServiceKit::DescribeMetrics() {
   metrics_.Describe("rathaus_outbox_depth", "gauge", "Outbox entries not yet confirmed by Kafka.");
   metrics_.Describe("rathaus_outbox_oldest_age_seconds", "gauge",
                     "Age of the oldest outbox entry (0 when empty).");
+  metrics_.Describe("rathaus_outbox_quarantined", "gauge",
+                    "Outbox entries Kafka refused for good, set aside (rathaus-outbox list).");
   metrics_.Describe("rathaus_relay_published_total", "counter",
                     "Outbox entries confirmed by Kafka (this process).");
   metrics_.Describe("rathaus_relay_failed_total", "counter",
@@ -264,6 +268,10 @@ void ServiceKit::CollectGauges(metrics::Gauges& g) {
       }
     }
     if (first.ok()) g.Set("rathaus_outbox_oldest_age_seconds", {}, age);
+    auto quarantined = redis_->Command({"XLEN", outbox_.quarantine_key()});
+    if (quarantined.ok()) {
+      g.Set("rathaus_outbox_quarantined", {}, static_cast<double>(quarantined->integer));
+    }
   }
   if (relay_) {
     g.Set("rathaus_relay_leader", {}, relay_->leader() ? 1 : 0);
@@ -367,7 +375,15 @@ int ServiceKit::Run() {
   GrpcServer server(name_, server_options_);
   for (grpc::Service* service : services_) server.AddService(service);
   server.AddInterceptor(std::make_unique<GrpcMetricsFactory>(*call_stats_));
-  server.AddReadinessProbe("redis", [&pool] { return pool.Ping(); });
+  if (check_durability_) {
+    // Not ready on a Redis that may lose acknowledged writes or drop keys (durability.h).
+    server.AddReadinessProbe("redis", [&pool] {
+      absl::Status s = pool.Ping();
+      return s.ok() ? redis::CheckDurability(pool) : s;
+    });
+  } else {
+    server.AddReadinessProbe("redis", [&pool] { return pool.Ping(); });
+  }
   server.AddReadinessProbe("kafka", [this] { return producer_->Ping(); });
   for (auto& [probe_name, probe] : probes_) server.AddReadinessProbe(probe_name, probe);
   server.OnShutdown([this] {

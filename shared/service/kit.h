@@ -20,7 +20,9 @@
 //   construction  blocks SIGTERM/SIGINT (before any thread), reads the platform settings
 //                 (shared/config/platform.h), the gRPC server's (shared/grpc/server.h), the caller
 //                 keys (shared/auth/caller.h), the personal-data keys (shared/crypto/
-//                 personal_data.h) and RATHAUS_METRICS_LISTEN (host:port, empty: no metrics);
+//                 personal_data.h), RATHAUS_METRICS_LISTEN (host:port, empty: no metrics) and
+//                 RATHAUS_REDIS_DURABILITY_CHECK (on: not ready on a Redis that may lose
+//                 acknowledged writes, shared/redis/durability.h);
 //   Run()         creates the outbox topic and its .dlq (and the consumed topics with theirs, for
 //                 development), the producer; serves metrics; starts the gRPC server with the
 //                 readiness probes (redis, kafka, the service's own); then the relay, the
@@ -163,6 +165,7 @@ class ServiceKit {
   PlatformConfig config_;
   GrpcServerOptions server_options_;
   std::string metrics_listen_;
+  bool check_durability_ = true;  // RATHAUS_REDIS_DURABILITY_CHECK
   auth::CallerAuth callers_;
   crypto::DataKeys data_keys_;
   outbox::Outbox outbox_;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rathaus/testing/v1/events.pb.h"
+#include "shared/crypto/crypto.h"
 #include "shared/kafka/admin.h"
 #include "shared/kafka/consumer.h"
 #include "shared/kafka/producer.h"
@@ -257,8 +258,9 @@ TEST_F(EventPathTest, BatchHandlerRetriesOnlyTheFailedRecord) {
                                rathaus::testing::v1::Pinged ping;
                                ping.ParseFromString(e.value);
                                calls[ping.seq()]++;
-                               out.push_back(ping.seq() == 17 ? absl::UnavailableError("busy")
-                                                              : absl::OkStatus());
+                               out.push_back(ping.seq() == 17
+                                                 ? absl::InternalError("fachverfahren said no")
+                                                 : absl::OkStatus());
                              }
                              return out;
                            }));
@@ -313,6 +315,124 @@ TEST_F(EventPathTest, OnlyOneRelayPublishesAndAnotherTakesOver) {
   EXPECT_TRUE(WaitFor([&] { return second.delivered() >= kEvents / 2; }, absl::Seconds(10)));
   consumer.Stop();
   second.Stop();
+}
+
+
+// A transient failure (Redis away, a timeout) is not a reason to give an event up: it is
+// retried past max_attempts, with the partition paused, until it succeeds. (This used to
+// dead-letter after max_attempts.)
+TEST_F(EventPathTest, TransientFailuresAreRetriedUntilTheyPass) {
+  const std::string topic = UniqueName("transient");
+  ASSERT_TRUE(kafka::EnsureTopics(brokers(), {{topic, 1}}, true).ok());
+  for (int i = 0; i < 5; ++i) {
+    rathaus::testing::v1::Pinged ping;
+    ping.set_seq(i);
+    ASSERT_TRUE(producer_
+                    ->SendAndWait({.topic = topic, .key = "k", .value = ping.SerializeAsString()},
+                                  absl::Seconds(30))
+                    .ok());
+  }
+  std::mutex mu;
+  std::vector<int64_t> applied;
+  int failures_left = 12;  // 4 x max_attempts
+  kafka::Consumer consumer(ConsumerFor(topic), producer_.get(), [&](const kafka::Event& e) {
+    rathaus::testing::v1::Pinged ping;
+    ping.ParseFromString(e.value);
+    std::lock_guard lock(mu);
+    if (ping.seq() == 2 && failures_left > 0) {
+      --failures_left;
+      return failures_left % 2 == 0
+                 ? absl::UnavailableError("redis: connection refused")
+                 : absl::FailedPreconditionError(
+                       "redis: LOADING Redis is loading the dataset in memory");
+    }
+    applied.push_back(ping.seq());
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { std::lock_guard l(mu); return applied.size() >= 5; },
+                      absl::Seconds(60)));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(applied, (std::vector<int64_t>{0, 1, 2, 3, 4})) << "in order, none skipped";
+  EXPECT_EQ(consumer.dead_lettered(), 0);
+  EXPECT_FALSE(consumer.paused());
+  EXPECT_TRUE(kafka::IsTransient(absl::FailedPreconditionError("redis: READONLY You can't write")));
+  EXPECT_FALSE(kafka::IsTransient(absl::FailedPreconditionError("redis: ERR wrong number")));
+  EXPECT_FALSE(kafka::IsTransient(absl::InvalidArgumentError("undecodable")));
+  consumer.Stop();
+}
+
+// Redis keeps what a script wrote before it failed. A handler that claims its inbox record
+// first therefore loses the event when it fails after a write: the retry finds the claim and
+// skips it. Checked first and claimed last (inbox_seen ... inbox_claim), the retry applies it.
+TEST_F(EventPathTest, AHandlerThatFailsAfterAWriteAppliesTheEventOnRetry) {
+  static const redis::Script kClaimFirst = redis::Script::WithPrelude("claim_first", R"lua(
+if not inbox_claim(KEYS[1], ARGV[1]) then return 0 end
+redis.call('SET', KEYS[2], 'started')
+if redis.call('DEL', KEYS[4]) == 1 then return redis.error_reply('fachverfahren timeout') end
+redis.call('SET', KEYS[3], 'done')
+return 1)lua");
+  static const redis::Script kClaimLast = redis::Script::WithPrelude("claim_last", R"lua(
+if inbox_seen(KEYS[1]) then return 0 end
+redis.call('SET', KEYS[2], 'started')
+if redis.call('DEL', KEYS[4]) == 1 then return redis.error_reply('fachverfahren timeout') end
+redis.call('SET', KEYS[3], 'done')
+inbox_claim(KEYS[1], ARGV[1])
+return 1)lua");
+  for (const redis::Script* script : {&kClaimFirst, &kClaimLast}) {
+    const std::string p = UniqueName(prefix_ + script->name());
+    const std::vector<std::string> keys = {p + ":inbox:e1", p + ":started", p + ":done",
+                                           p + ":fail-once"};
+    ASSERT_TRUE(pool_->Command({"SET", keys[3], "1"}).ok());
+    auto first = pool_->Eval(*script, keys, {"60"});
+    EXPECT_FALSE(first.ok()) << "the first run fails after its first write";
+    auto retry = pool_->Eval(*script, keys, {"60"});
+    ASSERT_TRUE(retry.ok()) << retry.status();
+    auto done = pool_->Command({"GET", keys[2]});
+    ASSERT_TRUE(done.ok());
+    if (script == &kClaimFirst) {
+      EXPECT_TRUE(done->is_nil()) << "claim-first loses the event (the defect this guards)";
+    } else {
+      EXPECT_EQ(done->str, "done") << "claim-last applies it on the retry";
+      EXPECT_EQ(retry->integer, 1);
+      EXPECT_EQ(pool_->Eval(*script, keys, {"60"})->integer, 0) << "and only once";
+    }
+  }
+}
+
+// An entry Kafka refuses for good (larger than it takes) is set aside in the quarantine with its
+// reason; the entries behind it, of the same key, still go out. It used to be re-sent every
+// 0.5 s for ever.
+TEST_F(EventPathTest, AnEntryKafkaRefusesGoesToTheQuarantine) {
+  std::vector<outbox::OutgoingEvent> events;
+  for (int i = 0; i < 10; ++i) events.push_back(Ping(i, "k"));
+  // 2 MiB of incompressible payload: more than message.max.bytes (1 MB) allows.
+  events[4].payload = crypto::RandomBytes(2 << 20);
+  ASSERT_TRUE(outbox_->Publish(*pool_, events).ok());
+  Collector seen;
+  kafka::Consumer consumer(ConsumerFor(outbox_->topic()), producer_.get(),
+                           [&](const kafka::Event& e) { return seen.Add(e); });
+  ASSERT_TRUE(consumer.Start().ok());
+  outbox::Relay relay(*pool_, *producer_,
+                      {.outbox = outbox_.get(), .retry_backoff = absl::Milliseconds(50)});
+  relay.Start();
+  ASSERT_TRUE(WaitFor([&] { return seen.size() >= 9; }, absl::Seconds(60))) << seen.size();
+  ASSERT_TRUE(WaitFor([&] { return *outbox_->Pending(*pool_) == 0; }, absl::Seconds(30)));
+  relay.Stop();
+  consumer.Stop();
+  EXPECT_EQ(relay.quarantined(), 1);
+  auto held = pool_->Command({"XRANGE", outbox_->quarantine_key(), "-", "+"});
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(held->elements.size(), 1u);
+  std::string id_field, reason;
+  const auto& fields = held->elements[0].elements[1].elements;
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    if (fields[i].str == "id") id_field = fields[i + 1].str;
+    if (fields[i].str == "reason") reason = fields[i + 1].str;
+  }
+  EXPECT_EQ(id_field, events[4].id);
+  EXPECT_NE(reason.find("too large"), std::string::npos) << reason;
+  for (const auto& e : seen.events()) EXPECT_NE(e.id(), events[4].id);
 }
 
 }  // namespace

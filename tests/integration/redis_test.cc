@@ -1,4 +1,5 @@
 // The Redis client against a real Redis 7: scripts, errors, timeouts, reconnects, threads.
+#include "shared/redis/durability.h"
 #include "shared/redis/redis.h"
 
 #include <gtest/gtest.h>
@@ -125,6 +126,23 @@ TEST(RedisTest, PipelineKeepsOrder) {
   EXPECT_EQ((*replies)[99]->integer, 100);
   EXPECT_EQ((*replies)[100].status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*replies)[101]->integer, 100);
+}
+
+TEST(RedisTest, DurabilityCheckNamesWhatIsOff) {
+  Pool pool(SharedOptions());
+  ASSERT_TRUE(CheckDurability(pool).ok()) << CheckDurability(pool)
+                                          << " (scripts/servers.sh starts Redis durable)";
+  // What a default Redis or a cache-style setup has; put back afterwards (ctest runs the
+  // integration tests one at a time).
+  ASSERT_TRUE(pool.Command({"CONFIG", "SET", "appendfsync", "everysec"}).ok());
+  ASSERT_TRUE(pool.Command({"CONFIG", "SET", "maxmemory-policy", "volatile-lru"}).ok());
+  absl::Status s = CheckDurability(pool);
+  ASSERT_TRUE(pool.Command({"CONFIG", "SET", "appendfsync", "always"}).ok());
+  ASSERT_TRUE(pool.Command({"CONFIG", "SET", "maxmemory-policy", "noeviction"}).ok());
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("appendfsync is everysec"), absl::string_view::npos) << s;
+  EXPECT_NE(s.message().find("maxmemory-policy is volatile-lru"), absl::string_view::npos) << s;
+  EXPECT_TRUE(CheckDurability(pool).ok());
 }
 
 }  // namespace

@@ -10,9 +10,18 @@ local function outbox_append(stream, argv, i)
     'payload', argv[i + 7])
 end
 
--- Records that an event (by its ce_id, inside `key`) was applied. Returns false when it was
--- applied before: the caller must then change nothing. The record expires after ttl seconds,
--- longer than any redelivery can come (Kafka's retention).
+-- A consumer's script: `if inbox_seen(KEYS[i]) then return 0 end` first, then every check, then
+-- the writes, and `inbox_claim(KEYS[i], ttl)` last. Redis keeps what a script wrote before it
+-- failed, so a claim written first would make the retry of a script that failed half-way skip
+-- the event.
+
+-- True when the event (by its ce_id, inside `key`) was applied before: change nothing then.
+local function inbox_seen(key)
+  return redis.call('EXISTS', key) == 1
+end
+
+-- Records that the event was applied; false when it was recorded before. The record expires
+-- after ttl seconds, longer than any redelivery can come (Kafka's retention).
 local function inbox_claim(key, ttl)
   return redis.call('SET', key, '1', 'NX', 'EX', ttl) ~= false
 end

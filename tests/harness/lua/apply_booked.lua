@@ -5,7 +5,7 @@
 -- shows that it then applies twice).
 redis.call('INCR', KEYS[3])
 local guarded = ARGV[3] ~= '1'
-if guarded and redis.call('EXISTS', KEYS[1]) == 1 then
+if guarded and inbox_seen(KEYS[1]) then
   return 0
 end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
