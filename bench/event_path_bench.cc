@@ -2,7 +2,7 @@
 // consumer group -> inbox-guarded apply (Lua script). Prints measured numbers and settings.
 //
 //   rathaus-bench-events [--events N] [--rate R] [--seconds S] [--linger-ms L] [--consumers C]
-//                        [--batch B]
+//                        [--batch B] [--writers W]
 // Phase 1 (throughput): N events written as fast as the writers can, while the relay and the
 //   consumers run; events/s = N / (last applied - first written).
 // Phase 2 (latency): R events/s for S seconds, one event per script call; latency = time
@@ -105,9 +105,11 @@ int main(int argc, char** argv) {
     else if (Flag(argc, argv, i, "--consumers", &v)) s.consumers = static_cast<int>(v);
     else if (Flag(argc, argv, i, "--batch", &v)) s.batch = static_cast<int>(v);
     else if (Flag(argc, argv, i, "--consumer-batch", &v)) s.consumer_batch = static_cast<int>(v);
+    else if (Flag(argc, argv, i, "--writers", &v)) s.writers = static_cast<int>(std::max<int64_t>(1, v));
     else {
       std::fprintf(stderr, "usage: rathaus-bench-events [--events N] [--rate R] [--seconds S] "
-                           "[--linger-ms L] [--consumers C] [--batch B] [--consumer-batch M]\n");
+                           "[--linger-ms L] [--consumers C] [--batch B] [--consumer-batch M] "
+                           "[--writers W]\n");
       return 2;
     }
   }
