@@ -35,7 +35,14 @@ render all -f "$root/deploy/values/ingress.yaml" -f "$root/deploy/values/mtls.ya
 [ "$(count default Ingress)" = 0 ] && [ "$(count default Certificate)" = 0 ] && [ "$(count default HorizontalPodAutoscaler)" = 0 ] \
   || fail "default values render optional objects"
 # Default: appointments, e-invoice and the gateway.
-[ "$(count default Deployment)" = 3 ] && [ "$(count default PodDisruptionBudget)" = 3 ] || fail "default: 3 Deployments + 3 PDBs expected"
+# e-invoice runs one replica by default (no shared blob volume), so it has no PDB.
+[ "$(count default Deployment)" = 3 ] && [ "$(count default PodDisruptionBudget)" = 2 ] || fail "default: 3 Deployments + 2 PDBs expected"
+[ "$(count production PodDisruptionBudget)" = 3 ] || fail "production example: 3 PDBs expected"
+# More than one replica with an emptyDir for data is refused, naming the fix.
+if msg=$("$helm" template rathaus "$chart" "${kube[@]}" --set 'services.e-invoice.replicas=2' 2>&1); then
+  fail "two e-invoice replicas without a shared volume were accepted"
+fi
+grep -q 'existingClaim' <<<"$msg" || fail "the refusal of two replicas without a shared volume does not name data.existingClaim: $msg"
 grep -q 'name: RATHAUS_EINVOICE_BLOB_DIR' "$out/default.yaml" && grep -q 'mountPath: /var/lib/rathaus/blobs' "$out/default.yaml" \
   || fail "default: e-invoice must get its blob folder"
 [ "$(count ingress Ingress)" = 1 ] || fail "ingress variant: no Ingress"

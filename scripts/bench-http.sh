@@ -40,7 +40,7 @@ printf 'lookup %s\nk1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \
 clerk=$("$build/gateway/rathaus-dev-token" clerk "$dir/clerk.key" --offices '*' --days 1)
 
 grpc_port=$(free_port); http_port=$(free_port); nginx_port=$(free_port)
-RATHAUS_GRPC_LISTEN=127.0.0.1:$grpc_port RATHAUS_LOG_LEVEL=warn \
+RATHAUS_GRPC_LISTEN=127.0.0.1:$grpc_port RATHAUS_LOG_LEVEL=warn RATHAUS_ENV=development \
   RATHAUS_BOOKING_TOKEN_KEY_FILE="$dir/token.key" RATHAUS_BOOKING_QUOTA=1000 \
   RATHAUS_DATA_KEYS_FILE="$dir/data-keys" RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$dir/clerk.pub" \
   RATHAUS_APPOINTMENTS_CATALOG_FILE="$bench/catalog.json" \

@@ -27,6 +27,8 @@ else
   set -a; . "$run/servers/servers.env"; set +a
 fi
 export RATHAUS_LOG_LEVEL=${RATHAUS_LOG_LEVEL:-info}
+# One Kafka broker: topics with one replica, which production refuses (RATHAUS_ENV).
+export RATHAUS_ENV=${RATHAUS_ENV:-development}
 
 stop_all() {
   trap - INT TERM EXIT

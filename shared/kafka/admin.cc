@@ -23,7 +23,9 @@ absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicSpe
 
   std::vector<TopicSpec> all = topics;
   if (with_dlq) {
-    for (const auto& t : topics) all.push_back({t.name + ".dlq", t.partitions, t.replication_factor});
+    for (const auto& t : topics) {
+      all.push_back({t.name + ".dlq", t.partitions, t.replication_factor, t.min_insync_replicas});
+    }
   }
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   for (const auto& t : all) {
@@ -32,6 +34,10 @@ absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicSpe
     if (nt == nullptr) {
       for (auto* p : new_topics) rd_kafka_NewTopic_destroy(p);
       return absl::InvalidArgumentError(absl::StrCat("kafka: topic ", t.name, ": ", err));
+    }
+    if (t.min_insync_replicas > 0) {
+      const std::string isr = absl::StrCat(t.min_insync_replicas);
+      rd_kafka_NewTopic_set_config(nt, "min.insync.replicas", isr.c_str());
     }
     new_topics.push_back(nt);
   }
@@ -66,6 +72,42 @@ absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicSpe
   rd_kafka_queue_destroy(queue);
   for (auto* p : new_topics) rd_kafka_NewTopic_destroy(p);
   return status;
+}
+
+absl::StatusOr<int> PartitionCount(const std::string& brokers, const std::string& topic,
+                                   absl::Duration timeout) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) !=
+          RD_KAFKA_CONF_OK ||
+      rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", err, sizeof err) !=
+          RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
+  }
+  std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> rk(
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err), &rd_kafka_destroy);
+  if (!rk) return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
+  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(
+      rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr), &rd_kafka_topic_destroy);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk.get(), 0, t.get(), &md,
+                                            static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("kafka: metadata: ", rd_kafka_err2str(e)));
+  }
+  absl::StatusOr<int> out = absl::NotFoundError(absl::StrCat("kafka: no topic ", topic));
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (topic != md->topics[i].topic) continue;
+    if (md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out = md->topics[i].partition_cnt;
+    } else if (md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      out = absl::UnavailableError(
+          absl::StrCat("kafka: topic ", topic, ": ", rd_kafka_err2str(md->topics[i].err)));
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  return out;
 }
 
 }  // namespace rathaus::platform::kafka

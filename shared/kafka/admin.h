@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace rathaus::platform::kafka {
@@ -17,10 +18,16 @@ struct TopicSpec {
   std::string name;
   int partitions = 3;
   int replication_factor = 1;
+  int min_insync_replicas = 0;  // 0: the broker's default
 };
 
-// OK when every topic exists afterwards (already existing ones are fine).
+// OK when every topic exists afterwards (already existing ones are fine, whatever their
+// settings: PartitionCount tells).
 absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicSpec>& topics,
                           bool with_dlq, absl::Duration timeout = absl::Seconds(30));
+
+// The number of partitions of an existing topic; NOT_FOUND when it does not exist.
+absl::StatusOr<int> PartitionCount(const std::string& brokers, const std::string& topic,
+                                   absl::Duration timeout = absl::Seconds(10));
 
 }  // namespace rathaus::platform::kafka

@@ -88,7 +88,8 @@ class Outbox {
 //   return 1
 class Inbox {
  public:
-  // Records are kept for `retention`, longer than Kafka keeps the events (default 14 days).
+  // Records are kept for `retention`, longer than Kafka keeps the events (the service kit
+  // derives it from RATHAUS_KAFKA_RETENTION; default here 14 days).
   Inbox(std::string key_prefix, std::string consumer_group,
         absl::Duration retention = absl::Hours(24 * 14));
   // The key that records `event_id` for this consumer group.

@@ -181,7 +181,33 @@ ServiceKit::ServiceKit(std::string name, ServiceOptions options)
   config_ = PlatformConfig::FromEnv(env_, name_);
   server_options_ = GrpcServerOptions::FromEnv(env_, options_.grpc_defaults);
   metrics_listen_ = env_.String("RATHAUS_METRICS_LISTEN", "");
+  // Topics: production creates nothing with fewer than 3 replicas (one broker's loss would lose
+  // acknowledged events); development runs one broker.
+  const bool development =
+      env_.OneOf("RATHAUS_ENV", "production", {"production", "development"}) == "development";
+  topics_.create = env_.OneOf("RATHAUS_TOPIC_CREATE", "on", {"on", "off"}) == "on";
+  topics_.partitions = static_cast<int>(env_.Int("RATHAUS_TOPIC_PARTITIONS", 3, 1, 1000));
+  topics_.replication =
+      static_cast<int>(env_.Int("RATHAUS_TOPIC_REPLICATION", development ? 1 : 3, 1, 10));
+  topics_.min_insync =
+      static_cast<int>(env_.Int("RATHAUS_TOPIC_MIN_INSYNC", development ? 1 : 2, 1, 10));
+  if (!development && topics_.replication < 3) {
+    env_.Reject("RATHAUS_TOPIC_REPLICATION", "at least 3 outside development (RATHAUS_ENV)",
+                std::to_string(topics_.replication));
+  }
+  if (topics_.min_insync > topics_.replication) {
+    env_.Reject("RATHAUS_TOPIC_MIN_INSYNC", "at most RATHAUS_TOPIC_REPLICATION",
+                std::to_string(topics_.min_insync));
+  }
   check_durability_ = env_.OneOf("RATHAUS_REDIS_DURABILITY_CHECK", "on", {"on", "off"}) == "on";
+  // Inbox records must outlive every redelivery: Kafka's retention of the consumed topics, plus
+  // a day for a consumer that was down when the retention ran out.
+  const absl::Duration retention = env_.Duration("RATHAUS_KAFKA_RETENTION", absl::Hours(24 * 7));
+  if (retention < absl::Hours(1)) {
+    env_.Reject("RATHAUS_KAFKA_RETENTION", "at least 1h (the topics' retention.ms)",
+                absl::FormatDuration(retention));
+  }
+  inbox_ = outbox::Inbox(options_.key_prefix, group_, retention + absl::Hours(24));
   callers_ = auth::CallerAuth::FromEnv(env_);
   data_keys_ = crypto::DataKeys::FromEnv(env_, options_.personal_data);
   DescribeMetrics();
@@ -286,6 +312,30 @@ void ServiceKit::CollectGauges(metrics::Gauges& g) {
   }
 }
 
+void ServiceKit::CheckTopics() {
+  const std::string name = outbox_.topic();
+  absl::StatusOr<int> count = kafka::PartitionCount(config_.kafka_brokers, name);
+  absl::Status problem;
+  if (!count.ok()) {
+    problem = absl::FailedPreconditionError(
+        absl::StrCat("topic ", name, ": ", count.status().message()));
+  } else if (*count != topics_.partitions) {
+    problem = absl::FailedPreconditionError(absl::StrCat(
+        "topic ", name, " has ", *count, " partitions, RATHAUS_TOPIC_PARTITIONS says ",
+        topics_.partitions, ": a changed partition count breaks the order of each key's events"));
+  }
+  if (!problem.ok() && problem != topics_.problem) {
+    log::Error("topic check failed: not ready", {{"error", problem.ToString()}});
+  }
+  topics_.problem = problem;
+}
+
+std::vector<std::string> ServiceKit::TopicNames() const {
+  std::vector<std::string> names = {outbox_.topic()};
+  for (const auto& [topic, unused] : handlers_) names.push_back(topic);
+  return names;
+}
+
 absl::Status ServiceKit::Dispatch(const kafka::Event& event) {
   const std::string_view type = event.type();
   auto topic = handlers_.find(event.topic);
@@ -327,13 +377,22 @@ int ServiceKit::Run() {
               "is refused",
               {});
   }
-  std::vector<kafka::TopicSpec> topics = {{outbox_.topic(), options_.partitions}};
-  for (const auto& [topic, unused] : handlers_) topics.push_back({topic, options_.partitions});
-  if (absl::Status s = kafka::EnsureTopics(config_.kafka_brokers, topics, /*with_dlq=*/true);
-      !s.ok()) {
-    log::Error("cannot create topics", {{"error", s.ToString()}});
-    return 1;
+  if (topics_.create) {
+    std::vector<kafka::TopicSpec> topics;
+    for (const std::string& name : TopicNames()) {
+      topics.push_back({name, topics_.partitions, topics_.replication, topics_.min_insync});
+    }
+    if (absl::Status s = kafka::EnsureTopics(config_.kafka_brokers, topics, /*with_dlq=*/true);
+        !s.ok()) {
+      log::Error("cannot create topics", {{"error", s.ToString()}});
+      return 1;
+    }
   }
+  // Keys map to partitions by their count: a topic whose count changed (or differs from what this
+  // service was configured for) would send one key's events to another partition than before,
+  // out of order. The service is not ready until the count matches (checked at start and then
+  // by the readiness probe until it does: a new topic's metadata takes a moment to appear).
+  CheckTopics();
   auto producer = kafka::Producer::Create(config_.producer);
   if (!producer.ok()) {
     log::Error("cannot create the Kafka producer", {{"error", producer.status().ToString()}});
@@ -385,6 +444,10 @@ int ServiceKit::Run() {
     server.AddReadinessProbe("redis", [&pool] { return pool.Ping(); });
   }
   server.AddReadinessProbe("kafka", [this] { return producer_->Ping(); });
+  server.AddReadinessProbe("topics", [this] {
+    if (!topics_.problem.ok()) CheckTopics();
+    return topics_.problem;
+  });
   for (auto& [probe_name, probe] : probes_) server.AddReadinessProbe(probe_name, probe);
   server.OnShutdown([this] {
     for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) it->stop();

@@ -22,7 +22,12 @@
 //                 keys (shared/auth/caller.h), the personal-data keys (shared/crypto/
 //                 personal_data.h), RATHAUS_METRICS_LISTEN (host:port, empty: no metrics) and
 //                 RATHAUS_REDIS_DURABILITY_CHECK (on: not ready on a Redis that may lose
-//                 acknowledged writes, shared/redis/durability.h);
+//                 acknowledged writes, shared/redis/durability.h) and RATHAUS_KAFKA_RETENTION
+//                 (the topics' retention, default 7d: inbox records are kept a day longer),
+//                 the topic settings RATHAUS_ENV (production | development),
+//                 RATHAUS_TOPIC_CREATE (on | off: Strimzi owns them), RATHAUS_TOPIC_PARTITIONS (3),
+//                 RATHAUS_TOPIC_REPLICATION (3; development 1; below 3 only in development),
+//                 RATHAUS_TOPIC_MIN_INSYNC (2; development 1);
 //   Run()         creates the outbox topic and its .dlq (and the consumed topics with theirs, for
 //                 development), the producer; serves metrics; starts the gRPC server with the
 //                 readiness probes (redis, kafka, the service's own); then the relay, the
@@ -89,7 +94,6 @@ struct ServiceOptions {
   GrpcServerOptions grpc_defaults;
   // The service stores personal data: RATHAUS_DATA_KEYS_FILE is required.
   bool personal_data = false;
-  int partitions = 3;  // of the outbox topic, when the kit creates it
   // Records handed to the consumer's handler in one go (kafka::ConsumerOptions::max_batch).
   int consumer_max_batch = 1;
 };
@@ -151,6 +155,9 @@ class ServiceKit {
 
  private:
   void DescribeMetrics();
+  std::vector<std::string> TopicNames() const;
+  // Compares the outbox topic's partition count with RATHAUS_TOPIC_PARTITIONS (topics_.problem).
+  void CheckTopics();
   void CollectGauges(metrics::Gauges& g);
 
   struct Job {
@@ -166,6 +173,13 @@ class ServiceKit {
   GrpcServerOptions server_options_;
   std::string metrics_listen_;
   bool check_durability_ = true;  // RATHAUS_REDIS_DURABILITY_CHECK
+  struct TopicSettings {
+    bool create = true;   // RATHAUS_TOPIC_CREATE
+    int partitions = 3;   // RATHAUS_TOPIC_PARTITIONS
+    int replication = 3;  // RATHAUS_TOPIC_REPLICATION
+    int min_insync = 2;   // RATHAUS_TOPIC_MIN_INSYNC
+    absl::Status problem;  // readiness; only the probe thread changes it after Run() starts
+  } topics_;
   auth::CallerAuth callers_;
   crypto::DataKeys data_keys_;
   outbox::Outbox outbox_;

@@ -7,10 +7,18 @@
 // claim, and the test fails with events applied twice (the redelivery after the kill).
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <future>
 #include <thread>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 
 #include <google/protobuf/timestamp.pb.h>
 
@@ -68,7 +76,7 @@ class KitConsumerTest : public ::testing::Test {
   }
   const std::string& brokers() { return SharedServers().kafka_brokers; }
 
-  std::unique_ptr<Child> StartService() {
+  std::unique_ptr<Child> StartService(std::map<std::string, std::string> extra = {}) {
     std::map<std::string, std::string> env = {
         {"RATHAUS_REDIS_URL", SharedServers().redis_url},
         {"RATHAUS_KAFKA_BROKERS", brokers()},
@@ -80,6 +88,7 @@ class KitConsumerTest : public ::testing::Test {
     if (const char* v = std::getenv("RATHAUS_TEST_KIT_WITHOUT_INBOX"); v != nullptr) {
       env["RATHAUS_TEST_WITHOUT_INBOX"] = v;
     }
+    for (auto& [k, v] : extra) env[k] = v;
     return std::make_unique<Child>(BinaryDir() + "/rathaus-test-kit-service",
                                    std::vector<std::string>{}, env);
   }
@@ -176,6 +185,66 @@ TEST_F(KitConsumerTest, KilledMidStreamAppliesEveryEventExactlyOnce) {
 
   service->Kill(SIGTERM);
   EXPECT_EQ(service->Wait(absl::Seconds(30)), 0) << service->Stderr();
+}
+
+
+// grpc.health.v1.Health/Check for the whole server: 1 SERVING, 2 NOT_SERVING, -1 no answer.
+int HealthOf(int port) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  if (!done.get_future().get().ok()) return -1;
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return -1;
+  std::string bytes;
+  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  return bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : (bytes.empty() ? 0 : -1);
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A topic whose partition count is not what the service is configured for would send one key's
+// events to another partition than before: the service stays not ready (and logs why) until
+// the two agree.
+TEST_F(KitConsumerTest, AnotherPartitionCountKeepsTheServiceNotReady) {
+  const std::string service = UniqueName("kitparts");
+  ASSERT_TRUE(platform::kafka::EnsureTopics(brokers(), {{"rathaus." + service + ".v1", 5}}, true).ok());
+  name_ = service;
+  const int port = FreePort();
+  auto wrong = StartService({{"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", port)},
+                             {"RATHAUS_TOPIC_PARTITIONS", "3"}});
+  int health = -1;
+  ASSERT_TRUE(WaitFor([&] { health = HealthOf(port); return health > 0; }, absl::Seconds(60)))
+      << wrong->Stderr();
+  absl::SleepFor(absl::Seconds(3));  // a few probe rounds: it must stay not ready
+  EXPECT_EQ(HealthOf(port), 2) << "NOT_SERVING expected";
+  wrong->Kill(SIGTERM);
+  EXPECT_EQ(wrong->Wait(absl::Seconds(30)), 0);
+
+  const int port2 = FreePort();
+  auto right = StartService({{"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", port2)},
+                             {"RATHAUS_TOPIC_PARTITIONS", "5"}});
+  EXPECT_TRUE(WaitFor([&] { return HealthOf(port2) == 1; }, absl::Seconds(60))) << right->Stderr();
+  right->Kill(SIGTERM);
+  EXPECT_EQ(right->Wait(absl::Seconds(30)), 0);
 }
 
 }  // namespace

@@ -44,6 +44,10 @@ Servers ReadEnvFile(const std::string& path) {
 std::string SourceDir() { return RATHAUS_SOURCE_DIR; }
 std::string BinaryDir() { return RATHAUS_BINARY_DIR; }
 
+// The test servers are one Kafka broker: services that tests start (they inherit this process's
+// environment) may create topics with one replica (RATHAUS_ENV, shared/service/kit.h).
+void MarkDevelopment() { setenv("RATHAUS_ENV", "development", /*overwrite=*/0); }
+
 const Servers& SharedServers() {
   static const Servers servers = [] {
     const char* dir = std::getenv("RATHAUS_TEST_SERVERS_DIR");
@@ -51,6 +55,7 @@ const Servers& SharedServers() {
       std::cerr << "harness: RATHAUS_TEST_SERVERS_DIR is not set (run the tests with ctest)\n";
       std::abort();
     }
+    MarkDevelopment();
     return ReadEnvFile(std::string(dir) + "/servers.env");
   }();
   return servers;
@@ -78,6 +83,7 @@ OwnServers::OwnServers() {
   dir_ = tmpl;
   Run("start");
   servers_ = ReadEnvFile(dir_ + "/servers.env");
+  MarkDevelopment();
 }
 
 OwnServers::~OwnServers() {

@@ -117,6 +117,8 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 {{- if .kafka }}
 - name: RATHAUS_KAFKA_BROKERS
   value: {{ .root.Values.kafka.brokers | quote }}
+- name: RATHAUS_KAFKA_RETENTION
+  value: {{ printf "%vms" (int64 .root.Values.kafka.strimziTopics.retentionMs) | quote }}
 {{- end }}
 - name: RATHAUS_LOG_LEVEL
   value: {{ .root.Values.logLevel | quote }}
