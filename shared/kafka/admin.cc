@@ -3,23 +3,43 @@
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
 namespace rathaus::platform::kafka {
+namespace {
+
+using Client = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
+
+// A short-lived client for admin requests and metadata.
+absl::StatusOr<Client> NewClient(const std::string& brokers,
+                                 const std::vector<std::pair<std::string, std::string>>& extra) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::vector<std::pair<std::string, std::string>> settings = {{"bootstrap.servers", brokers}};
+  settings.insert(settings.end(), extra.begin(), extra.end());
+  for (const auto& [name, value] : settings) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
+    }
+  }
+  Client rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err), &rd_kafka_destroy);
+  if (!rk) return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
+  return rk;
+}
+
+}  // namespace
 
 absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicSpec>& topics,
                           bool with_dlq, absl::Duration timeout) {
   char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) !=
-      RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
-  }
-  std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> rk(
-      rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err), &rd_kafka_destroy);
-  if (!rk) return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
+  absl::StatusOr<Client> client = NewClient(brokers, {});
+  if (!client.ok()) return client.status();
+  Client& rk = *client;
 
   std::vector<TopicSpec> all = topics;
   if (with_dlq) {
@@ -76,18 +96,9 @@ absl::Status EnsureTopics(const std::string& brokers, const std::vector<TopicSpe
 
 absl::StatusOr<int> PartitionCount(const std::string& brokers, const std::string& topic,
                                    absl::Duration timeout) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) !=
-          RD_KAFKA_CONF_OK ||
-      rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", err, sizeof err) !=
-          RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
-  }
-  std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> rk(
-      rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err), &rd_kafka_destroy);
-  if (!rk) return absl::InvalidArgumentError(absl::StrCat("kafka: ", err));
+  absl::StatusOr<Client> client = NewClient(brokers, {{"allow.auto.create.topics", "false"}});
+  if (!client.ok()) return client.status();
+  Client& rk = *client;
   std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(
       rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr), &rd_kafka_topic_destroy);
   const rd_kafka_metadata_t* md = nullptr;

@@ -13,7 +13,6 @@
 #include <boost/beast/http.hpp>
 
 #include <google/protobuf/util/json_util.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -53,18 +52,6 @@ namespace http = beast::http;
 namespace net = boost::asio;
 namespace v1 = rathaus::appointments::v1;
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 struct Answer {
   int status = 0;
@@ -131,17 +118,6 @@ std::string WriteTemp(const std::string& name, const std::string& content) {
   return path;
 }
 
-std::string RunTool(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
 
 std::string GatewayBinary() { return BinaryDir() + "/../gateway/rathaus-gateway"; }
 std::string DevTokenBinary() { return BinaryDir() + "/../gateway/rathaus-dev-token"; }
@@ -877,18 +853,7 @@ std::vector<ClerkMethod> ClerkMethods() {
 // Calls `method` with an empty request message and the given metadata; the status code.
 grpc::StatusCode CallRaw(const std::string& addr, const std::string& method,
                          const std::vector<std::pair<std::string, std::string>>& metadata) {
-  auto channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  for (const auto& [k, v] : metadata) ctx.AddMetadata(k, v);
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
-                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
-  return done.get_future().get().error_code();
+  return CallUnaryRaw(addr, method, metadata).error_code();
 }
 
 TEST_F(GatewayE2eTest, EveryClerkMethodOfEveryServiceRefusesForgedMetadata) {

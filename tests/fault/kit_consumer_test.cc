@@ -7,18 +7,11 @@
 // claim, and the test fails with events applied twice (the redelivery after the kill).
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <future>
 #include <thread>
 
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 
 #include <google/protobuf/timestamp.pb.h>
 
@@ -99,17 +92,7 @@ class KitConsumerTest : public ::testing::Test {
   }
 
   std::string Metrics() {
-    return RunCapture(absl::StrCat("curl -s http://127.0.0.1:", metrics_port_, "/metrics"));
-  }
-  static std::string RunCapture(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    if (p == nullptr) return out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-    pclose(p);
-    return out;
+    return RunTool(absl::StrCat("curl -s http://127.0.0.1:", metrics_port_, "/metrics"));
   }
 
   std::unique_ptr<platform::redis::Pool> pool_;
@@ -190,35 +173,13 @@ TEST_F(KitConsumerTest, KilledMidStreamAppliesEveryEventExactlyOnce) {
 
 // grpc.health.v1.Health/Check for the whole server: 1 SERVING, 2 NOT_SERVING, -1 no answer.
 int HealthOf(int port) {
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                     grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
-  if (!done.get_future().get().ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return -1;
-  std::string bytes;
-  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  return bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : (bytes.empty() ? 0 : -1);
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  std::string response;  // HealthCheckResponse: field 1 (status) as a varint
+  if (!CallUnaryRaw(absl::StrCat("127.0.0.1:", port), "/grpc.health.v1.Health/Check", {}, "",
+                    &response).ok()) {
+    return -1;
+  }
+  if (response.empty()) return 0;
+  return response.size() == 2 && response[0] == 0x08 ? response[1] : -1;
 }
 
 // A topic whose partition count is not what the service is configured for would send one key's

@@ -19,7 +19,10 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
 
@@ -39,6 +42,18 @@ std::string UniqueName(const std::string& prefix);
 
 // Polls `done` every 20 ms until it returns true or `timeout` passes.
 bool WaitFor(const std::function<bool()>& done, absl::Duration timeout);
+
+// A loopback TCP port that was free a moment ago.
+int FreePort();
+
+// Runs a shell command; its standard output without trailing newlines.
+std::string RunTool(const std::string& command);
+
+// One unary gRPC call with raw request bytes (no generated stub needed: any method of any
+// service, e.g. every clerk method read from the protos); the response bytes into *response.
+grpc::Status CallUnaryRaw(const std::string& addr, const std::string& method,
+                          const std::vector<std::pair<std::string, std::string>>& metadata,
+                          const std::string& request = "", std::string* response = nullptr);
 
 // Path of scripts/servers.sh and of helper binaries built next to the tests.
 std::string SourceDir();
