@@ -434,6 +434,7 @@ void Gateway::RunBlockingSteps(std::shared_ptr<Exchange> ex) {
       }
       case IdempotencyBegin::Kind::kNew:
         ex->idempotency_claimed = true;
+        ex->metadata.emplace_back("idempotency-key", ex->idempotency_record.upstream_key);
         break;
     }
   }

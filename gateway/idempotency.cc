@@ -20,6 +20,7 @@ namespace {
 constexpr std::string_view kRecordNameLabel = "record-name";
 constexpr std::string_view kFingerprintLabel = "request-fingerprint";
 constexpr std::string_view kAnswerLabel = "answer-key";
+constexpr std::string_view kUpstreamLabel = "upstream-key";
 
 std::string LengthPrefixed(std::initializer_list<std::string_view> parts) {
   std::string data;
@@ -88,6 +89,7 @@ IdempotencyRecord IdempotencyStore::Locate(std::string_view scope, std::string_v
                                   crypto::Hex(crypto::HmacSha256(root, kRecordNameLabel)));
   record.fingerprint_key = crypto::HmacSha256(root, kFingerprintLabel);
   record.answer_key = crypto::HmacSha256(root, kAnswerLabel);
+  record.upstream_key = crypto::Hex(crypto::HmacSha256(root, kUpstreamLabel));
   return record;
 }
 

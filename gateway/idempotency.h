@@ -22,6 +22,7 @@
 //   hash         hex HMAC-SHA256(HMAC-SHA256(root, "request-fingerprint"), fingerprint)
 //   answer       AES-256-GCM under HMAC-SHA256(root, "answer-key") of status, content type and
 //                body, bound to the Redis key
+//   upstream key hex HMAC-SHA256(root, "upstream-key"): what the service sees of the key
 //
 // The Redis key and the answer's key are two outputs of one PRF, so the name does not give away
 // the key. The server secret (RATHAUS_GATEWAY_IDEMPOTENCY_SECRET_FILE) is what Redis never sees:
@@ -30,7 +31,8 @@
 //
 // Records live in Redis for 24 h. An in-flight claim holds only for the lease (longer than the
 // upstream deadline), so a crashed gateway never blocks a key for a day. Answers with status
-// >= 500 are not kept: the client may retry them. The fingerprint covers method, concrete path,
+// >= 500 are not kept: the client may retry them, and as the service remembers the upstream key
+// with its change, a retry after a 504 whose command did go through gets that command's result. The fingerprint covers method, concrete path,
 // body and the caller's credential.
 #pragma once
 
@@ -54,6 +56,10 @@ struct IdempotencyRecord {
   std::string redis_key;
   std::string fingerprint_key;  // HMAC-SHA256 key of the stored request fingerprint
   std::string answer_key;       // AES-256-GCM key of the stored answer
+  // Sent to the service as gRPC metadata "idempotency-key": the service records it with the
+  // change it makes (same Lua script), so a retry after an answer that never came (504, a
+  // gateway that died) is answered by the service with the first result, not run twice.
+  std::string upstream_key;
 };
 
 struct IdempotencyBegin {

@@ -184,11 +184,24 @@ absl::StatusOr<Contact> AppointmentsService::CheckContact(const std::string& nam
   return Contact{*checked_name, *checked_email, *checked_phone};
 }
 
+absl::StatusOr<CommandKey> AppointmentsService::CommandOf(
+    grpc::ServerContext* ctx, std::string_view method, std::string_view who,
+    const google::protobuf::Message& request) const {
+  auto key = platform::IdempotencyKey(ctx);
+  if (!key.ok()) return key.status();
+  if (key->empty()) return CommandKey{};
+  std::string scope(method);
+  scope.append("|").append(who);
+  return store_.Command(scope, *key, request.SerializeAsString());
+}
+
 grpc::Status AppointmentsService::Reserve(grpc::ServerContext* ctx, const v1::ReserveRequest* req,
                                           v1::Reservation* resp) {
   auto placement = Place(req->office(), req->services(), req->start());
   if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
-  auto r = store_.Reserve(*placement, Traceparent(ctx));
+  auto command = CommandOf(ctx, "Reserve", "", *req);
+  if (!command.ok()) return ToGrpcStatus(ctx, command.status());
+  auto r = store_.Reserve(*placement, Traceparent(ctx), *command);
   if (!r.ok()) return ToGrpcStatus(ctx, r.status());
   const absl::TimeZone& tz = catalog_.FindOffice(r->office)->time_zone;
   resp->set_reservation_id(r->id);
@@ -211,7 +224,9 @@ grpc::Status AppointmentsService::ReleaseReservation(grpc::ServerContext* ctx,
   if (!IsReservationId(req->reservation_id())) {
     return ToGrpcStatus(ctx, absl::NotFoundError("reservation not found"));
   }
-  return ToGrpcStatus(ctx, store_.Release(req->reservation_id(), Traceparent(ctx)));
+  auto command = CommandOf(ctx, "ReleaseReservation", "", *req);
+  if (!command.ok()) return ToGrpcStatus(ctx, command.status());
+  return ToGrpcStatus(ctx, store_.Release(req->reservation_id(), Traceparent(ctx), *command));
 }
 
 grpc::Status AppointmentsService::ConfirmReservation(grpc::ServerContext* ctx,
@@ -222,7 +237,9 @@ grpc::Status AppointmentsService::ConfirmReservation(grpc::ServerContext* ctx,
   }
   auto contact = CheckContact(req->name(), req->email(), req->phone());
   if (!contact.ok()) return ToGrpcStatus(ctx, contact.status());
-  auto booking = store_.Confirm(req->reservation_id(), *contact, Traceparent(ctx));
+  auto command = CommandOf(ctx, "ConfirmReservation", "", *req);
+  if (!command.ok()) return ToGrpcStatus(ctx, command.status());
+  auto booking = store_.Confirm(req->reservation_id(), *contact, Traceparent(ctx), *command);
   if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
   ToProto(*booking, /*with_token=*/true, resp);
   log::Info("booked", {{"code", booking->code}, {"office", booking->office}});
@@ -235,7 +252,9 @@ grpc::Status AppointmentsService::Book(grpc::ServerContext* ctx, const v1::BookR
   if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
   auto contact = CheckContact(req->name(), req->email(), req->phone());
   if (!contact.ok()) return ToGrpcStatus(ctx, contact.status());
-  auto booking = store_.Book(*placement, *contact, Traceparent(ctx));
+  auto command = CommandOf(ctx, "Book", "", *req);
+  if (!command.ok()) return ToGrpcStatus(ctx, command.status());
+  auto booking = store_.Book(*placement, *contact, Traceparent(ctx), *command);
   if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
   ToProto(*booking, /*with_token=*/true, resp);
   log::Info("booked", {{"code", booking->code}, {"office", booking->office}});
@@ -270,7 +289,9 @@ grpc::Status AppointmentsService::CancelBooking(grpc::ServerContext* ctx,
                                              "the appointment has begun; it can no longer be cancelled"),
                                          "booking-started"));
   }
-  absl::Status status = store_.Cancel(*booking, Traceparent(ctx));
+  auto command = CommandOf(ctx, "CancelBooking", booking->code, *req);
+  if (!command.ok()) return ToGrpcStatus(ctx, command.status());
+  absl::Status status = store_.Cancel(*booking, Traceparent(ctx), *command);
   if (status.ok()) log::Info("cancelled", {{"code", booking->code}});
   return ToGrpcStatus(ctx, status);
 }
@@ -294,7 +315,9 @@ grpc::Status AppointmentsService::RescheduleBooking(grpc::ServerContext* ctx,
   if (office == nullptr) return ToGrpcStatus(ctx, absl::NotFoundError("booking not found"));
   auto placement = PlaceAt(*office, booking->items, req->start());
   if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
-  auto moved = store_.Reschedule(*booking, *placement, Traceparent(ctx));
+  auto command = CommandOf(ctx, "RescheduleBooking", booking->code, *req);
+  if (!command.ok()) return ToGrpcStatus(ctx, command.status());
+  auto moved = store_.Reschedule(*booking, *placement, Traceparent(ctx), *command);
   if (!moved.ok()) return ToGrpcStatus(ctx, moved.status());
   ToProto(*moved, /*with_token=*/false, resp);
   log::Info("rescheduled", {{"code", moved->code}, {"sequence", moved->reschedule_count}});
@@ -357,9 +380,12 @@ grpc::Status AppointmentsService::ListOfficeBookings(grpc::ServerContext* ctx,
 }
 
 absl::StatusOr<BookingRecord> AppointmentsService::ClerkBooking(grpc::ServerContext* ctx,
-                                                                const std::string& code_text) {
+                                                                const std::string& code_text,
+                                                                std::string* clerk_subject) {
   // Authentication first, so an anonymous caller learns nothing about codes.
-  if (auto clerk = callers_.Require(ctx, "clerk"); !clerk.ok()) return clerk.status();
+  auto clerk = callers_.Require(ctx, "clerk");
+  if (!clerk.ok()) return clerk.status();
+  if (clerk_subject != nullptr) *clerk_subject = clerk->subject;
   std::string code;
   if (!NormalizeBookingCode(code_text, &code)) return absl::NotFoundError("booking not found");
   auto booking = store_.GetBooking(code);
@@ -369,15 +395,20 @@ absl::StatusOr<BookingRecord> AppointmentsService::ClerkBooking(grpc::ServerCont
 }
 
 grpc::Status AppointmentsService::ClerkStatus(grpc::ServerContext* ctx, const std::string& code,
-                                              std::string_view status, v1::Booking* resp) {
-  auto booking = ClerkBooking(ctx, code);
+                                              std::string_view status,
+                                              const v1::ClerkBookingRequest& req,
+                                              v1::Booking* resp) {
+  std::string clerk;
+  auto booking = ClerkBooking(ctx, code, &clerk);
   if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
   if (status == "no-show" && booking->status == "booked" && now_() < booking->start) {
     return ToGrpcStatus(ctx, platform::WithProblem(absl::FailedPreconditionError(
                                              "a no-show can be marked only after the start time"),
                                          "booking-not-started"));
   }
-  auto changed = store_.SetStatus(*booking, status, Traceparent(ctx));
+  auto command = CommandOf(ctx, status, clerk, req);
+  if (!command.ok()) return ToGrpcStatus(ctx, command.status());
+  auto changed = store_.SetStatus(*booking, status, Traceparent(ctx), *command);
   if (!changed.ok()) return ToGrpcStatus(ctx, changed.status());
   ToProto(*changed, /*with_token=*/false, resp);
   log::Info("status changed", {{"code", changed->code}, {"status", changed->status}});
@@ -386,13 +417,13 @@ grpc::Status AppointmentsService::ClerkStatus(grpc::ServerContext* ctx, const st
 
 grpc::Status AppointmentsService::CheckIn(grpc::ServerContext* ctx,
                                           const v1::ClerkBookingRequest* req, v1::Booking* resp) {
-  return ClerkStatus(ctx, req->code(), "checked-in", resp);
+  return ClerkStatus(ctx, req->code(), "checked-in", *req, resp);
 }
 
 grpc::Status AppointmentsService::MarkNoShow(grpc::ServerContext* ctx,
                                              const v1::ClerkBookingRequest* req,
                                              v1::Booking* resp) {
-  return ClerkStatus(ctx, req->code(), "no-show", resp);
+  return ClerkStatus(ctx, req->code(), "no-show", *req, resp);
 }
 
 void AppointmentsService::ToProto(const BookingRecord& b, bool with_token, v1::Booking* out) const {

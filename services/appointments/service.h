@@ -75,13 +75,20 @@ class AppointmentsService final : public v1::Appointments::Service {
                                     const std::string& start);
   // The booking, when the token fits; NOT_FOUND alike for an unknown code and a wrong token.
   absl::StatusOr<BookingRecord> Authorized(const std::string& code, const std::string& token);
-  absl::StatusOr<BookingRecord> ClerkBooking(grpc::ServerContext* ctx, const std::string& code);
+  absl::StatusOr<BookingRecord> ClerkBooking(grpc::ServerContext* ctx, const std::string& code,
+                                             std::string* clerk_subject = nullptr);
   absl::Status ClerkMayAccess(grpc::ServerContext* ctx, const std::string& office);
   void ToProto(const BookingRecord& b, bool with_token, v1::Booking* out) const;
   absl::StatusOr<Contact> CheckContact(const std::string& name, const std::string& email,
                                        const std::string& phone) const;
   grpc::Status ClerkStatus(grpc::ServerContext* ctx, const std::string& code,
-                           std::string_view status, v1::Booking* resp);
+                           std::string_view status, const v1::ClerkBookingRequest& req,
+                           v1::Booking* resp);
+  // The record of this call's Idempotency-Key (Store::Command), scoped by the method and by
+  // `who` may repeat it (the booking's code, the clerk; "" on the citizens' open routes).
+  absl::StatusOr<CommandKey> CommandOf(grpc::ServerContext* ctx, std::string_view method,
+                                       std::string_view who,
+                                       const google::protobuf::Message& request) const;
 
   const Catalog& catalog_;
   Store& store_;

@@ -1,6 +1,8 @@
 #include "services/appointments/store.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <optional>
 #include <map>
 #include <tuple>
 
@@ -95,6 +97,37 @@ absl::Status Unexpected(const redis::Script& script, const redis::Reply& reply) 
   return absl::InternalError(absl::StrCat(script.name(), ": unexpected reply ", Tag(reply)));
 }
 
+// What a command that ran before with the same key made (lua prelude: command_replay).
+struct Replay {
+  std::string ref;  // booking code or reservation id
+  int64_t at = 0;   // the expiry of a reservation
+};
+
+// nullopt when the script ran the command; otherwise the earlier result, or the refusal of a
+// key used before for another request.
+std::optional<absl::StatusOr<Replay>> ReplayOf(const redis::Reply& reply) {
+  const std::string& tag = Tag(reply);
+  if (tag == "command-mismatch") {
+    return absl::StatusOr<Replay>(platform::WithProblem(
+        absl::FailedPreconditionError("this Idempotency-Key was used for a different request"),
+        "idempotency-key-reused"));
+  }
+  if (tag != "command-replay") return std::nullopt;
+  if (reply.elements.size() != 3) {
+    return absl::StatusOr<Replay>(absl::InternalError("malformed command record"));
+  }
+  return absl::StatusOr<Replay>(Replay{reply.elements[1].str, Int(reply.elements[2].str)});
+}
+
+std::string LengthPrefixed(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view part : parts) {
+    absl::StrAppend(&out, part.size(), ":");
+    out.append(part);
+  }
+  return out;
+}
+
 std::map<std::string, std::string> ToMap(const redis::Reply& reply) {
   std::map<std::string, std::string> map;
   for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
@@ -117,9 +150,33 @@ Store::Store(redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOpt
 }
 
 absl::StatusOr<redis::Reply> Store::Run(const redis::Script& script,
-                                        std::vector<std::string> argv) {
+                                        std::vector<std::string> argv,
+                                        const CommandKey& command) {
   argv.insert(argv.begin(), {options_.key_prefix, outbox_.stream_key()});
-  return pool_.Eval(script, {}, argv);
+  if (command.record.empty()) return pool_.Eval(script, {}, argv);
+  argv.push_back(command.request);
+  argv.push_back(absl::StrCat(absl::ToInt64Milliseconds(options_.command_ttl)));
+  return pool_.Eval(script, {command.record}, argv);
+}
+
+CommandKey Store::Command(std::string_view scope, std::string_view idempotency_key,
+                          std::string_view request) const {
+  if (idempotency_key.empty()) return {};
+  const platform::crypto::DataKeys& keys = *options_.data_keys;
+  return {absl::StrCat(options_.key_prefix, "cmd:",
+                       keys.Lookup(LengthPrefixed({"command", scope, idempotency_key}))),
+          keys.Lookup(LengthPrefixed({"command-request", scope, request}))};
+}
+
+absl::StatusOr<ReservationRecord> Store::GetReservation(const std::string& id,
+                                                        absl::Time expires_at) {
+  auto fields = pool_.Command({"HGETALL", options_.key_prefix + "res:" + id});
+  if (!fields.ok()) return fields.status();
+  std::map<std::string, std::string> f = ToMap(*fields);
+  if (f["kind"] != "reservation") return ReservationNotFound();
+  return ReservationRecord{.id = id, .office = f["office"], .items = DecodeItems(f["services"]),
+                           .start = absl::FromUnixMillis(Int(f["start"])),
+                           .end = absl::FromUnixMillis(Int(f["end"])), .expires_at = expires_at};
 }
 
 std::string Store::QuotaKeyFor(const std::string& email) const {
@@ -206,7 +263,8 @@ absl::StatusOr<std::vector<std::vector<int>>> Store::ReadDays(
   return result;
 }
 
-absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string_view traceparent) {
+absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string_view traceparent,
+                                                 const CommandKey& command) {
   ReservationRecord r{.id = NewReservationId(), .office = p.office, .items = p.items,
                       .start = p.start, .end = p.end};
   v1::AppointmentReserved reserved;
@@ -227,8 +285,12 @@ absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string
                                    Ms(p.start), Ms(p.end), EncodeItems(p.items)};
   platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(r.id, reserved, traceparent), &argv);
   platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(r.id, expired, traceparent), &argv);
-  auto reply = Run(ReserveScript(), std::move(argv));
+  auto reply = Run(ReserveScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();
+  if (auto replay = ReplayOf(*reply)) {
+    if (!replay->ok()) return replay->status();
+    return GetReservation((*replay)->ref, absl::FromUnixMillis((*replay)->at));
+  }
   const std::string& tag = Tag(*reply);
   if (tag == "taken") return SlotTaken();
   if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ReserveScript(), *reply);
@@ -237,7 +299,8 @@ absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string
   return r;
 }
 
-absl::Status Store::Release(const std::string& reservation_id, std::string_view traceparent) {
+absl::Status Store::Release(const std::string& reservation_id, std::string_view traceparent,
+                            const CommandKey& command) {
   auto fields = pool_.Command({"HMGET", options_.key_prefix + "res:" + reservation_id, "kind",
                                "office", "start", "end"});
   if (!fields.ok()) return fields.status();
@@ -252,8 +315,9 @@ absl::Status Store::Release(const std::string& reservation_id, std::string_view 
   std::vector<std::string> argv = {reservation_id};
   platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(reservation_id, released, traceparent),
                                        &argv);
-  auto reply = Run(ReleaseScript(), std::move(argv));
+  auto reply = Run(ReleaseScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();
+  if (auto replay = ReplayOf(*reply)) return replay->status();
   const std::string& tag = Tag(*reply);
   if (tag == "ok") return absl::OkStatus();
   if (tag == "expired") return ReservationExpired();
@@ -263,17 +327,19 @@ absl::Status Store::Release(const std::string& reservation_id, std::string_view 
 
 absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
                                              const Contact& contact,
-                                             std::string_view traceparent) {
+                                             std::string_view traceparent,
+                                             const CommandKey& command) {
   auto fields = pool_.Command({"HGETALL", options_.key_prefix + "res:" + reservation_id});
   if (!fields.ok()) return fields.status();
   std::map<std::string, std::string> f = ToMap(*fields);
   if (f["kind"] != "reservation") return ReservationNotFound();
   if (f["status"] == "expired") return ReservationExpired();
-  if (f["status"] == "confirmed") {
+  // A repeated command finds its record in the script (the reservation is confirmed by then).
+  if (f["status"] == "confirmed" && command.record.empty()) {
     return platform::WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
                        "reservation-confirmed");
   }
-  if (f["status"] != "held") return ReservationNotFound();
+  if (f["status"] != "held" && f["status"] != "confirmed") return ReservationNotFound();
 
   BookingRecord b;
   b.office = f["office"];
@@ -301,8 +367,12 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
                                      absl::StrCat(options_.quota), sealed[0], sealed[1], sealed[2],
                                      absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
-    auto reply = Run(ConfirmScript(), std::move(argv));
+    auto reply = Run(ConfirmScript(), std::move(argv), command);
     if (!reply.ok()) return reply.status();
+    if (auto replay = ReplayOf(*reply)) {
+      if (!replay->ok()) return replay->status();
+      return GetBooking((*replay)->ref);
+    }
     const std::string& tag = Tag(*reply);
     if (tag == "code-collision") continue;
     if (tag == "expired") return ReservationExpired();
@@ -320,7 +390,8 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
 }
 
 absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& contact,
-                                          std::string_view traceparent) {
+                                          std::string_view traceparent,
+                                          const CommandKey& command) {
   BookingRecord b{.office = p.office, .day = p.day, .first_bucket = p.first_bucket,
                   .buckets = p.buckets, .items = p.items, .start = p.start, .end = p.end,
                   .status = "booked", .contact = contact};
@@ -340,8 +411,12 @@ absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& con
         sealed[0], sealed[1], sealed[2],
         absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
-    auto reply = Run(BookScript(), std::move(argv));
+    auto reply = Run(BookScript(), std::move(argv), command);
     if (!reply.ok()) return reply.status();
+    if (auto replay = ReplayOf(*reply)) {
+      if (!replay->ok()) return replay->status();
+      return GetBooking((*replay)->ref);
+    }
     const std::string& tag = Tag(*reply);
     if (tag == "code-collision") continue;
     if (tag == "taken") return SlotTaken();
@@ -360,7 +435,8 @@ absl::StatusOr<BookingRecord> Store::GetBooking(const std::string& code) {
 }
 
 absl::StatusOr<BookingRecord> Store::Reschedule(const BookingRecord& current, const Placement& to,
-                                                std::string_view traceparent) {
+                                                std::string_view traceparent,
+                                                const CommandKey& command) {
   v1::AppointmentRescheduled event;
   event.set_code(current.code);
   event.set_office(current.office);
@@ -375,8 +451,12 @@ absl::StatusOr<BookingRecord> Store::Reschedule(const BookingRecord& current, co
       absl::StrCat(to.first_bucket), absl::StrCat(to.buckets), absl::StrCat(to.counters),
       Ms(to.start), Ms(to.end), absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
   platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(current.code, event, traceparent), &argv);
-  auto reply = Run(RescheduleScript(), std::move(argv));
+  auto reply = Run(RescheduleScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();
+  if (auto replay = ReplayOf(*reply)) {
+    if (!replay->ok()) return replay->status();
+    return GetBooking((*replay)->ref);
+  }
   const std::string& tag = Tag(*reply);
   if (tag == "unknown") return BookingNotFound();
   if (tag == "status" && reply->elements.size() == 2) return WrongStatus(reply->elements[1].str);
@@ -393,7 +473,8 @@ absl::StatusOr<BookingRecord> Store::Reschedule(const BookingRecord& current, co
   return b;
 }
 
-absl::Status Store::Cancel(const BookingRecord& current, std::string_view traceparent) {
+absl::Status Store::Cancel(const BookingRecord& current, std::string_view traceparent,
+                           const CommandKey& command) {
   v1::AppointmentCancelled event;
   event.set_code(current.code);
   event.set_office(current.office);
@@ -404,8 +485,9 @@ absl::Status Store::Cancel(const BookingRecord& current, std::string_view tracep
       current.code, absl::StrCat(current.reschedule_count),
       absl::StrCat(absl::ToInt64Milliseconds(options_.cancel_cooldown))};
   platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(current.code, event, traceparent), &argv);
-  auto reply = Run(CancelScript(), std::move(argv));
+  auto reply = Run(CancelScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();
+  if (auto replay = ReplayOf(*reply)) return replay->status();
   const std::string& tag = Tag(*reply);
   if (tag == "ok") return absl::OkStatus();
   if (tag == "unknown") return BookingNotFound();
@@ -416,7 +498,8 @@ absl::Status Store::Cancel(const BookingRecord& current, std::string_view tracep
 
 absl::StatusOr<BookingRecord> Store::SetStatus(const BookingRecord& current,
                                                std::string_view status,
-                                               std::string_view traceparent) {
+                                               std::string_view traceparent,
+                                               const CommandKey& command) {
   std::vector<std::string> argv = {current.code, std::string(status)};
   const absl::Time now = absl::Now();
   if (status == "checked-in") {
@@ -438,8 +521,12 @@ absl::StatusOr<BookingRecord> Store::SetStatus(const BookingRecord& current,
     return absl::InternalError(absl::StrCat("SetStatus: unsupported status ",
                                             absl::string_view(status.data(), status.size())));
   }
-  auto reply = Run(SetStatusScript(), std::move(argv));
+  auto reply = Run(SetStatusScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();
+  if (auto replay = ReplayOf(*reply)) {
+    if (!replay->ok()) return replay->status();
+    return GetBooking((*replay)->ref);
+  }
   const std::string& tag = Tag(*reply);
   if (tag == "unknown") return BookingNotFound();
   if (tag == "status" && reply->elements.size() == 2) return WrongStatus(reply->elements[1].str);

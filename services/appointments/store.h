@@ -40,6 +40,16 @@ struct StoreOptions {
   // Seals name, e-mail and phone; names the quota keys by a keyed hash of the e-mail
   // (shared/crypto/personal_data.h). Required: the store keeps no personal data in clear.
   const platform::crypto::DataKeys* data_keys = nullptr;
+  // How long a command's Idempotency-Key is remembered (the gateway keeps its records as long).
+  absl::Duration command_ttl = absl::Hours(24);
+};
+
+// A command's Idempotency-Key as the service scoped it (Store::Command): a command that ran
+// with this key before answers with what it made (as it is now) instead of running again, and
+// the key with another request is refused. Empty: the command always runs.
+struct CommandKey {
+  std::string record;   // Redis key of the command's record
+  std::string request;  // keyed hash of the request
 };
 
 // Where a visit sits: checked against the catalog and opening hours by the caller.
@@ -91,28 +101,41 @@ class Store {
 
   const StoreOptions& options() const { return options_; }
 
+  // The record of the caller's `idempotency_key` within `scope` (the method and who may repeat
+  // it) for a request of these bytes. Names and hashes are keyed (Lookup), so Redis holds no
+  // request data and no key that a guess could test.
+  CommandKey Command(std::string_view scope, std::string_view idempotency_key,
+                     std::string_view request) const;
+
   // The use per bucket of each day (expired holds already subtracted), in one round trip.
   absl::StatusOr<std::vector<std::vector<int>>> ReadDays(const std::string& office,
                                                          const std::vector<absl::CivilDay>& days);
 
   absl::StatusOr<ReservationRecord> Reserve(const Placement& placement,
-                                            std::string_view traceparent);
+                                            std::string_view traceparent,
+                                            const CommandKey& command = {});
   // NOT_FOUND when unknown or no longer held; FAILED_PRECONDITION "reservation-expired".
-  absl::Status Release(const std::string& reservation_id, std::string_view traceparent);
+  absl::Status Release(const std::string& reservation_id, std::string_view traceparent,
+                       const CommandKey& command = {});
   absl::StatusOr<BookingRecord> Confirm(const std::string& reservation_id, const Contact& contact,
-                                        std::string_view traceparent);
+                                        std::string_view traceparent,
+                                        const CommandKey& command = {});
   absl::StatusOr<BookingRecord> Book(const Placement& placement, const Contact& contact,
-                                     std::string_view traceparent);
+                                     std::string_view traceparent,
+                                     const CommandKey& command = {});
 
   // NOT_FOUND when unknown.
   absl::StatusOr<BookingRecord> GetBooking(const std::string& code);
   // `current` as read by GetBooking; ABORTED if it changed since.
   absl::StatusOr<BookingRecord> Reschedule(const BookingRecord& current, const Placement& to,
-                                           std::string_view traceparent);
-  absl::Status Cancel(const BookingRecord& current, std::string_view traceparent);
+                                           std::string_view traceparent,
+                                           const CommandKey& command = {});
+  absl::Status Cancel(const BookingRecord& current, std::string_view traceparent,
+                      const CommandKey& command = {});
   // "checked-in" or "no-show"; FAILED_PRECONDITION unless the booking is "booked".
   absl::StatusOr<BookingRecord> SetStatus(const BookingRecord& current, std::string_view status,
-                                          std::string_view traceparent);
+                                          std::string_view traceparent,
+                                          const CommandKey& command = {});
   // Bookings of an office day, by start time.
   absl::StatusOr<std::vector<BookingRecord>> ListDay(const std::string& office,
                                                      absl::CivilDay day);
@@ -132,7 +155,9 @@ class Store {
 
  private:
   absl::StatusOr<platform::redis::Reply> Run(const platform::redis::Script& script,
-                                             std::vector<std::string> argv);
+                                             std::vector<std::string> argv,
+                                             const CommandKey& command = {});
+  absl::StatusOr<ReservationRecord> GetReservation(const std::string& id, absl::Time expires_at);
   std::string QuotaKeyFor(const std::string& email) const;
   // name, email, phone as stored for booking `code`.
   std::vector<std::string> SealContact(const std::string& code, const Contact& contact) const;

@@ -43,4 +43,17 @@ std::string Traceparent(grpc::ServerContext* ctx) {
   return tp;
 }
 
+absl::StatusOr<std::string> IdempotencyKey(grpc::ServerContext* ctx) {
+  std::string key = ClientMetadata(ctx, "idempotency-key");
+  if (key.size() > 255) {
+    return InvalidField("idempotency-key", "must be 1 to 255 visible ASCII characters");
+  }
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7e) {
+      return InvalidField("idempotency-key", "must be 1 to 255 visible ASCII characters");
+    }
+  }
+  return key;
+}
+
 }  // namespace rathaus::platform

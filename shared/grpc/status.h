@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace rathaus::platform {
 
@@ -27,5 +28,11 @@ std::string ClientMetadata(grpc::ServerContext* ctx, std::string_view key);
 
 // The request's W3C traceparent when it is well formed (for the events it causes), else "".
 std::string Traceparent(grpc::ServerContext* ctx);
+
+// The caller's Idempotency-Key for a command (metadata "idempotency-key"; the gateway sends a
+// value derived from the HTTP header, the route and the caller's credential): "" when absent,
+// INVALID_ARGUMENT when it is not 1 to 255 visible ASCII characters. A service scopes it by the
+// method and by who may repeat the command before it looks the key up.
+absl::StatusOr<std::string> IdempotencyKey(grpc::ServerContext* ctx);
 
 }  // namespace rathaus::platform

@@ -33,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/common/v1/http.pb.h"
 #include "rathaus/appointments/v1/events.pb.h"
@@ -42,6 +43,7 @@
 #include "shared/kafka/producer.h"
 #include "shared/crypto/personal_data.h"
 #include "shared/redis/redis.h"
+#include "tests/harness/delay_proxy.h"
 #include "tests/harness/harness.h"
 
 namespace rathaus::testing {
@@ -112,6 +114,13 @@ M Parse(const Answer& a) {
   return m;
 }
 
+int64_t UnixSeconds(const std::string& rfc3339) {
+  absl::Time t;
+  std::string error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error)) << error;
+  return absl::ToUnixSeconds(t);
+}
+
 std::string WriteTemp(const std::string& name, const std::string& content) {
   const std::string path = absl::StrCat("/tmp/", UniqueName(name));
   std::ofstream(path) << content;
@@ -140,20 +149,9 @@ class System {
     clerk_key_ = absl::StrCat("/tmp/", prefix, "-clerk.pem");
     clerk_pub_ = absl::StrCat("/tmp/", prefix, "-clerk.pub");
     data_keys_ = WriteTemp("data-keys", platform::crypto::NewDataKeysFile());
-    grpc_port_ = FreePort();
     metrics_port_ = FreePort();
-    service_ = std::make_unique<Child>(
-        ServiceBinary(), std::vector<std::string>{},
-        std::map<std::string, std::string>{
-            {"RATHAUS_REDIS_URL", servers.redis_url},
-            {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
-            {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", grpc_port_)},
-            {"RATHAUS_BOOKING_TOKEN_KEY_FILE", key_file_},
-            {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
-            {"RATHAUS_DATA_KEYS_FILE", data_keys_},
-            {"RATHAUS_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port_)},
-            {"RATHAUS_RESERVATION_HOLD", "3s"},
-            {"RATHAUS_LOG_LEVEL", "warn"}});
+    grpc_port_ = StartService({{"RATHAUS_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port_)}},
+                              &service_);
     invoice_grpc_port_ = FreePort();
     blob_dir_ = absl::StrCat("/tmp/", prefix, "-blobs");
     invoices_ = std::make_unique<Child>(
@@ -166,6 +164,23 @@ class System {
             {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
             {"RATHAUS_LOG_LEVEL", "warn"}});
     port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"}}, &gateway_);
+  }
+
+  // Starts an appointments service (another replica of the suite's: same keys, same Redis unless
+  // `env` says otherwise); returns its gRPC port.
+  int StartService(std::map<std::string, std::string> env, std::unique_ptr<Child>* child) {
+    const int port = FreePort();
+    env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
+    env.emplace("RATHAUS_KAFKA_BROKERS", SharedServers().kafka_brokers);
+    env.emplace("RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", port));
+    env.emplace("RATHAUS_BOOKING_TOKEN_KEY_FILE", key_file_);
+    env.emplace("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_);
+    env.emplace("RATHAUS_DATA_KEYS_FILE", data_keys_);
+    env.emplace("RATHAUS_METRICS_LISTEN", "");
+    env.emplace("RATHAUS_RESERVATION_HOLD", "3s");
+    env.emplace("RATHAUS_LOG_LEVEL", "warn");
+    *child = std::make_unique<Child>(ServiceBinary(), std::vector<std::string>{}, env);
+    return port;
   }
 
   // Starts a gateway in front of the suite's service; returns its port once it is ready.
@@ -493,6 +508,83 @@ TEST_F(GatewayE2eTest, IdempotencyKeyReplaysAndRejectsReuse) {
                       BookBody(office, service, slot.start(), "idem.other@example.org"), key);
   EXPECT_EQ(other.status, 422) << other.body;
   EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free() - 1);
+}
+
+// A command that went through although its caller timed out: the service remembers the key
+// with the change (one Lua script), so the client's retry gets the booking the first request
+// made — not a second booking, not a second event. The fault is real: this test's replica of
+// the service reaches Redis through a proxy that holds its commands back 1.5 s, past the
+// gateway's 300 ms deadline, and Redis still runs them.
+TEST_F(GatewayE2eTest, ARetryAfterAGatewayTimeoutGetsTheFirstBooking) {
+  const std::string redis_url = SharedServers().redis_url;
+  DelayProxy proxy(std::stoi(redis_url.substr(redis_url.rfind(':') + 1)));
+  std::unique_ptr<Child> replica;
+  const int replica_port = sys->StartService(
+      {{"RATHAUS_REDIS_URL", absl::StrCat("redis://127.0.0.1:", proxy.port())}}, &replica);
+  std::unique_ptr<Child> gateway;
+  const int port = sys->StartGateway(
+      {{"RATHAUS_RATE_LIMIT_BOOKING", "off"}, {"RATHAUS_GATEWAY_UPSTREAM_TIMEOUT", "300ms"},
+       {"RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", replica_port)}},
+      &gateway);
+
+  std::string office, service;
+  PickOfficeAndService(1, &office, &service);
+  const std::vector<v1::Slot> slots = Slots(office, service);
+  ASSERT_GT(slots.size(), 40u);
+  const v1::Slot slot = slots[slots.size() - 3];
+  const std::string body =
+      BookBody(office, service, slot.start(), UniqueName("retry") + "@example.org");
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", UniqueName("retry")}};
+
+  proxy.SetDelay(absl::Milliseconds(1500));
+  Answer first = Send(port, http::verb::post, "/api/v1/bookings", body, key);
+  EXPECT_EQ(first.status, 504) << first.body;
+  proxy.SetDelay(absl::ZeroDuration());
+  // The held-back script has run by now (Redis got it 1.5 s after it was sent).
+  ASSERT_TRUE(WaitFor([&] { return FreeAt(office, service, slot.start()) == slot.free() - 1; },
+                      absl::Seconds(10)))
+      << "the first request's booking was made";
+
+  Answer retry = Send(port, http::verb::post, "/api/v1/bookings", body, key);
+  ASSERT_EQ(retry.status, 201) << retry.body;
+  const auto booking = Parse<v1::Booking>(retry);
+  EXPECT_FALSE(booking.token().empty()) << "the retry gets the token of the booking it made";
+  EXPECT_EQ(booking.status(), "booked");
+  EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free() - 1) << "no second booking";
+  ASSERT_EQ(Get("/api/v1/bookings/" + booking.code(), {{"X-Booking-Token", booking.token()}}).status,
+            200);
+  // A third try is answered from the gateway's own record, with the same body.
+  Answer third = Send(port, http::verb::post, "/api/v1/bookings", body, key);
+  EXPECT_EQ(third.status, 201);
+  EXPECT_EQ(third.body, retry.body);
+
+  // Exactly one AppointmentBooked for this office and time on the topic.
+  auto producer = platform::kafka::Producer::Create({.brokers = SharedServers().kafka_brokers});
+  ASSERT_TRUE(producer.ok());
+  std::mutex mu;
+  std::vector<std::string> codes;
+  bool ours = false;
+  platform::kafka::Consumer consumer(
+      {.brokers = SharedServers().kafka_brokers, .group_id = UniqueName("e2e-retry"),
+       .topics = {"rathaus.appointments.v1"}},
+      producer->get(), [&](const platform::kafka::Event& e) {
+        if (e.type() != "rathaus.appointments.v1.AppointmentBooked") return absl::OkStatus();
+        v1::AppointmentBooked booked;
+        if (!booked.ParseFromString(e.value)) return absl::OkStatus();
+        std::lock_guard lock(mu);
+        if (booked.office() == office &&
+            UnixSeconds(slot.start()) == booked.start().seconds()) {
+          codes.push_back(booked.code());
+        }
+        if (booked.code() == booking.code()) ours = true;
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { std::lock_guard l(mu); return ours; }, absl::Seconds(60)));
+  absl::SleepFor(absl::Seconds(2));  // room for a second event, if there were one
+  consumer.Stop();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(codes, std::vector<std::string>{booking.code()});
 }
 
 TEST_F(GatewayE2eTest, RateLimitAnswers429WithRetryAfter) {

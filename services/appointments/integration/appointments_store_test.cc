@@ -228,5 +228,69 @@ TEST_F(AppointmentsStoreTest, ClerkStatusTransitions) {
   EXPECT_EQ(store_->Cancel(*in, "").code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// A command repeated with its Idempotency-Key (a retry after a lost answer) changes nothing
+// twice: same booking, same reservation, one event each; the key with another request is refused.
+TEST_F(AppointmentsStoreTest, RepeatedCommandsChangeNothingTwice) {
+  auto outbox_length = [&] {
+    auto n = pool_->Command({"XLEN", outbox_->stream_key()});
+    return n.ok() ? n->integer : -1;
+  };
+  const CommandKey book = store_->Command("Book|", "key-1", "request-1");
+  auto first = store_->Book(At(4, 10), Person(1), "", book);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = store_->Book(At(4, 10), Person(1), "", book);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->code, first->code);
+  EXPECT_EQ(again->contact.email, "person1@example.org");
+  EXPECT_EQ(Used(4, 10), 1);
+  EXPECT_EQ(outbox_length(), 1);
+  auto other = store_->Book(At(4, 10), Person(2), "", store_->Command("Book|", "key-1", "request-2"));
+  EXPECT_EQ(platform::ProblemOf(other.status()), "idempotency-key-reused") << other.status();
+  EXPECT_EQ(Used(4, 10), 1);
+  // The same key in another scope is another command.
+  auto elsewhere = store_->Book(At(4, 10), Person(3), "", store_->Command("Book|x", "key-1", "request-1"));
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status();
+  EXPECT_NE(elsewhere->code, first->code);
+  EXPECT_EQ(Used(4, 10), 2);
+
+  const CommandKey reserve = store_->Command("Reserve|", "key-2", "r");
+  auto held = store_->Reserve(At(4, 20), "", reserve);
+  ASSERT_TRUE(held.ok()) << held.status();
+  auto held_again = store_->Reserve(At(4, 20), "", reserve);
+  ASSERT_TRUE(held_again.ok()) << held_again.status();
+  EXPECT_EQ(held_again->id, held->id);
+  EXPECT_EQ(held_again->expires_at, held->expires_at);
+  EXPECT_EQ(Used(4, 20), 1);
+  const CommandKey confirm = store_->Command("Confirm|", "key-3", "c");
+  auto confirmed = store_->Confirm(held->id, Person(4), "", confirm);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status();
+  auto confirmed_again = store_->Confirm(held->id, Person(4), "", confirm);
+  ASSERT_TRUE(confirmed_again.ok()) << confirmed_again.status();
+  EXPECT_EQ(confirmed_again->code, confirmed->code);
+  EXPECT_EQ(store_->Confirm(held->id, Person(4), "").status().code(),
+            absl::StatusCode::kAlreadyExists) << "without the key a second confirm is refused";
+
+  const CommandKey move = store_->Command("Reschedule|" + first->code, "key-4", "m");
+  auto moved = store_->Reschedule(*first, At(4, 30), "", move);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  auto moved_again = store_->Reschedule(*first, At(4, 30), "", move);
+  ASSERT_TRUE(moved_again.ok()) << moved_again.status();
+  EXPECT_EQ(moved_again->reschedule_count, 1);
+  EXPECT_EQ(Used(4, 30), 1);
+  EXPECT_EQ(Used(4, 10), 1);
+
+  const CommandKey cancel = store_->Command("Cancel|" + first->code, "key-5", "x");
+  EXPECT_TRUE(store_->Cancel(*moved, "", cancel).ok());
+  EXPECT_TRUE(store_->Cancel(*moved, "", cancel).ok());
+  EXPECT_EQ(Used(4, 30), 0);
+  // Book, book elsewhere, reserve, confirm, reschedule, cancel: six events, none twice.
+  EXPECT_EQ(outbox_length(), 6);
+  // Redis holds neither the key nor the request in clear.
+  auto keys = pool_->Command({"KEYS", store_->options().key_prefix + "cmd:*"});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->elements.size(), 6u);
+  for (const auto& k : keys->elements) EXPECT_EQ(k.str.find("key-"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rathaus::appointments::testing

@@ -3,7 +3,10 @@
 -- [9] quota e-mail ('' = whitelisted), [10] quota limit, [11] start ms, [12] end ms,
 -- [13] services, [14] name, [15] email, [16] phone, [17] retention ms,
 -- [18..25] AppointmentBooked.
--- Returns {'ok', created_ms}, {'taken'}, {'quota'} or {'code-collision'}.
+-- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
+-- (prelude), {'ok', created_ms}, {'taken'}, {'quota'} or {'code-collision'}.
+local again = command_replay()
+if again then return again end
 local office, date = ARGV[3], ARGV[4]
 local first, n, counters = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local code = ARGV[8]
@@ -19,4 +22,5 @@ write_booking(code, {office = office, date = date, first = first, n = n, start =
                      phone = ARGV[16], quota = ARGV[9], reservation = ''},
               now, tonumber(ARGV[17]))
 outbox_append(OUTBOX, ARGV, 18)
+command_record(code, now)
 return {'ok', now}

@@ -1,7 +1,10 @@
 -- Cancels a booking. Its capacity is free at once, or after a cool-down (a hold without a
 -- reservation, purged like one) so that a cancelled slot cannot be handed on by arrangement.
 -- ARGV[3] code, [4] expected reschedule count, [5] cool-down ms, [6..13] AppointmentCancelled.
--- Returns {'ok'}, {'unknown'}, {'status', status} or {'changed'}.
+-- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
+-- (prelude), {'ok'}, {'unknown'}, {'status', status} or {'changed'}.
+local again = command_replay()
+if again then return again end
 local code = ARGV[3]
 local bk = P .. 'bk:' .. code
 local b = redis.call('HMGET', bk, 'status', 'office', 'date', 'b0', 'n', 'rc', 'quota')
@@ -19,4 +22,5 @@ end
 redis.call('HSET', bk, 'status', 'cancelled')
 if b[7] and b[7] ~= '' then redis.call('ZREM', P .. 'quota:' .. b[7], code) end
 outbox_append(OUTBOX, ARGV, 6)
+command_record(code, 0)
 return {'ok'}

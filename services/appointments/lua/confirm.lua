@@ -1,8 +1,11 @@
 -- Turns a held reservation into a booking; its buckets stay taken, now by the booking.
 -- ARGV[3] reservation id, [4] code, [5] quota e-mail ('' = whitelisted), [6] quota limit,
 -- [7] name, [8] email, [9] phone, [10] retention ms, [11..18] AppointmentBooked.
--- Returns {'ok', created_ms}, {'expired'}, {'confirmed'}, {'unknown'}, {'quota'},
+-- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
+-- (prelude), {'ok', created_ms}, {'expired'}, {'confirmed'}, {'unknown'}, {'quota'},
 -- {'code-collision'}.
+local again = command_replay()
+if again then return again end
 local rk = P .. 'res:' .. ARGV[3]
 local r = redis.call('HMGET', rk, 'kind', 'office', 'date', 'b0', 'n', 'start', 'end', 'services')
 if r[1] ~= 'reservation' then return {'unknown'} end
@@ -23,4 +26,5 @@ write_booking(code, {office = r[2], date = r[3], first = r[4], n = r[5], start =
                      phone = ARGV[9], quota = ARGV[5], reservation = ARGV[3]},
               now, tonumber(ARGV[10]))
 outbox_append(OUTBOX, ARGV, 11)
+command_record(code, now)
 return {'ok', now}

@@ -1,5 +1,8 @@
 -- Releases a held reservation at once. ARGV[3] reservation id, [4..11] ReservationReleased.
--- Returns {'ok'}, {'expired'} or {'unknown'} (never held, confirmed or released before).
+-- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
+-- (prelude), {'ok'}, {'expired'} or {'unknown'} (never held, confirmed or released before).
+local again = command_replay()
+if again then return again end
 local rk = P .. 'res:' .. ARGV[3]
 local r = redis.call('HMGET', rk, 'kind', 'office', 'date', 'b0', 'n')
 if r[1] ~= 'reservation' then return {'unknown'} end
@@ -12,4 +15,5 @@ remove_hold(r[2], r[3], ARGV[3], r[4], r[5])
 redis.call('HSET', rk, 'status', 'released')
 redis.call('PEXPIRE', rk, TOMBSTONE_MS)
 outbox_append(OUTBOX, ARGV, 4)
+command_record(ARGV[3], 0)
 return {'ok'}

@@ -2,7 +2,10 @@
 -- time is not free, nothing changes. ARGV[3] code, [4] expected reschedule count (the booking
 -- the caller read), [5] new date, [6] new first bucket, [7] buckets, [8] counters,
 -- [9] start ms, [10] end ms, [11] retention ms, [12..19] AppointmentRescheduled.
--- Returns {'ok', count}, {'unknown'}, {'status', status}, {'changed'} or {'taken'}.
+-- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
+-- (prelude), {'ok', count}, {'unknown'}, {'status', status}, {'changed'} or {'taken'}.
+local again = command_replay()
+if again then return again end
 local code = ARGV[3]
 local bk = P .. 'bk:' .. code
 local b = redis.call('HMGET', bk, 'status', 'office', 'date', 'b0', 'n', 'rc', 'quota')
@@ -33,4 +36,5 @@ if b[7] and b[7] ~= '' then
   redis.call('PEXPIREAT', P .. 'quota:' .. b[7], tonumber(ARGV[10]) + 1000)
 end
 outbox_append(OUTBOX, ARGV, 12)
+command_record(code, count)
 return {'ok', count}

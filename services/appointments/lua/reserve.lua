@@ -3,7 +3,10 @@
 -- [9] reservation id, [10] start ms, [11] end ms, [12] services,
 -- [13..20] AppointmentReserved event (payload without expires_at),
 -- [21..28] ReservationExpired event, sent if the hold runs out.
--- Returns {'ok', expires_ms} or {'taken'}.
+-- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
+-- (prelude), {'ok', expires_ms} or {'taken'}.
+local again = command_replay()
+if again then return again end
 local office, date = ARGV[3], ARGV[4]
 local first, n, counters = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local now = now_ms()
@@ -23,4 +26,5 @@ local event = {}
 for i = 13, 20 do event[#event + 1] = ARGV[i] end
 event[8] = event[8] .. timestamp_field(6, expires)
 outbox_append(OUTBOX, event, 1)
+command_record(ARGV[9], expires)
 return {'ok', expires}

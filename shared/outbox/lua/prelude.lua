@@ -25,3 +25,28 @@ end
 local function inbox_claim(key, ttl)
   return redis.call('SET', key, '1', 'NX', 'EX', ttl) ~= false
 end
+
+-- Idempotent commands (a caller's Idempotency-Key, scoped by the service): the script is called
+-- with KEYS[1] naming the command's record and its last two ARGV the keyed hash of the request
+-- and the record's lifetime in ms; without KEYS every command runs. A script calls
+-- `local again = command_replay() if again then return again end` before anything else and
+-- `command_record(ref, at)` with its other writes: the record is written with the change, so a
+-- retry after an answer that got lost (a timeout) finds it and does not change anything twice.
+
+-- nil when the command has not run; {'command-replay', ref, at} when it has (ref and at as
+-- recorded); {'command-mismatch'} when the key was used for another request.
+local function command_replay()
+  if #KEYS == 0 then return nil end
+  local r = redis.call('HMGET', KEYS[1], 'request', 'ref', 'at')
+  if not r[1] then return nil end
+  if r[1] ~= ARGV[#ARGV - 1] then return {'command-mismatch'} end
+  return {'command-replay', r[2], r[3]}
+end
+
+-- Records the command's result: `ref` names what it made or changed, `at` a number the caller
+-- needs to rebuild its answer (strings both).
+local function command_record(ref, at)
+  if #KEYS == 0 then return end
+  redis.call('HSET', KEYS[1], 'request', ARGV[#ARGV - 1], 'ref', ref, 'at', at)
+  redis.call('PEXPIRE', KEYS[1], ARGV[#ARGV])
+end
