@@ -174,7 +174,8 @@ absl::StatusOr<ReservationRecord> Store::GetReservation(const std::string& id,
   if (!fields.ok()) return fields.status();
   std::map<std::string, std::string> f = ToMap(*fields);
   if (f["kind"] != "reservation") return ReservationNotFound();
-  return ReservationRecord{.id = id, .office = f["office"], .items = DecodeItems(f["services"]),
+  return ReservationRecord{.id = id, .code = f["code"], .office = f["office"],
+                           .items = DecodeItems(f["services"]),
                            .start = absl::FromUnixMillis(Int(f["start"])),
                            .end = absl::FromUnixMillis(Int(f["end"])), .expires_at = expires_at};
 }
@@ -279,32 +280,41 @@ absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string
   SetTimestamp(p.start, expired.mutable_start());
   SetTimestamp(p.end, expired.mutable_end());
 
-  std::vector<std::string> argv = {p.office, FormatDay(p.day), absl::StrCat(p.first_bucket),
-                                   absl::StrCat(p.buckets), absl::StrCat(p.counters),
-                                   absl::StrCat(absl::ToInt64Milliseconds(options_.hold)), r.id,
-                                   Ms(p.start), Ms(p.end), EncodeItems(p.items)};
-  platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(r.id, reserved, traceparent), &argv);
-  platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(r.id, expired, traceparent), &argv);
-  auto reply = Run(ReserveScript(), std::move(argv), command);
-  if (!reply.ok()) return reply.status();
-  if (auto replay = ReplayOf(*reply)) {
-    if (!replay->ok()) return replay->status();
-    return GetReservation((*replay)->ref, absl::FromUnixMillis((*replay)->at));
+  // The reservation's events are keyed by the booking code it will have, like the booking's
+  // own: one key, one partition, one order for everything that happens to this visit.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const std::string code = NewBookingCode();
+    std::vector<std::string> argv = {p.office, FormatDay(p.day), absl::StrCat(p.first_bucket),
+                                     absl::StrCat(p.buckets), absl::StrCat(p.counters),
+                                     absl::StrCat(absl::ToInt64Milliseconds(options_.hold)), r.id,
+                                     Ms(p.start), Ms(p.end), EncodeItems(p.items)};
+    platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(code, reserved, traceparent), &argv);
+    platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(code, expired, traceparent), &argv);
+    argv.push_back(code);
+    auto reply = Run(ReserveScript(), std::move(argv), command);
+    if (!reply.ok()) return reply.status();
+    if (auto replay = ReplayOf(*reply)) {
+      if (!replay->ok()) return replay->status();
+      return GetReservation((*replay)->ref, absl::FromUnixMillis((*replay)->at));
+    }
+    const std::string& tag = Tag(*reply);
+    if (tag == "code-collision") continue;
+    if (tag == "taken") return SlotTaken();
+    if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ReserveScript(), *reply);
+    r.code = code;
+    r.expires_at = absl::FromUnixMillis(reply->elements[1].integer);
+    if (hold_listener_) hold_listener_(r.expires_at);
+    return r;
   }
-  const std::string& tag = Tag(*reply);
-  if (tag == "taken") return SlotTaken();
-  if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ReserveScript(), *reply);
-  r.expires_at = absl::FromUnixMillis(reply->elements[1].integer);
-  if (hold_listener_) hold_listener_(r.expires_at);
-  return r;
+  return absl::InternalError("no free booking code after 5 attempts");
 }
 
 absl::Status Store::Release(const std::string& reservation_id, std::string_view traceparent,
                             const CommandKey& command) {
   auto fields = pool_.Command({"HMGET", options_.key_prefix + "res:" + reservation_id, "kind",
-                               "office", "start", "end"});
+                               "office", "start", "end", "code"});
   if (!fields.ok()) return fields.status();
-  if (fields->elements.size() != 4 || fields->elements[0].str != "reservation") {
+  if (fields->elements.size() != 5 || fields->elements[0].str != "reservation") {
     return ReservationNotFound();
   }
   v1::ReservationReleased released;
@@ -313,8 +323,11 @@ absl::Status Store::Release(const std::string& reservation_id, std::string_view 
   SetTimestamp(absl::FromUnixMillis(Int(fields->elements[2].str)), released.mutable_start());
   SetTimestamp(absl::FromUnixMillis(Int(fields->elements[3].str)), released.mutable_end());
   std::vector<std::string> argv = {reservation_id};
-  platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(reservation_id, released, traceparent),
-                                       &argv);
+  // Keyed like the reservation's other events (reservations made before codes were chosen at
+  // reservation time have none: their id is their key).
+  const std::string& code = fields->elements[4].str;
+  platform::outbox::Outbox::AppendArgs(
+      outbox_.NewEvent(code.empty() ? reservation_id : code, released, traceparent), &argv);
   auto reply = Run(ReleaseScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();
   if (auto replay = ReplayOf(*reply)) return replay->status();
@@ -353,8 +366,10 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
   b.contact = contact;
   b.reservation_id = reservation_id;
 
+  // The code chosen when the reservation was made (older reservations have none yet).
+  const std::string reserved_code = f["code"];
   for (int attempt = 0; attempt < 5; ++attempt) {
-    b.code = NewBookingCode();
+    b.code = reserved_code.empty() ? NewBookingCode() : reserved_code;
     v1::AppointmentBooked booked;
     booked.set_code(b.code);
     booked.set_office(b.office);
@@ -374,7 +389,10 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
       return GetBooking((*replay)->ref);
     }
     const std::string& tag = Tag(*reply);
-    if (tag == "code-collision") continue;
+    if (tag == "code-collision" && reserved_code.empty()) continue;
+    if (tag == "code-collision") {
+      return absl::InternalError("the reservation's booking code is taken");
+    }
     if (tag == "expired") return ReservationExpired();
     if (tag == "quota") return QuotaReached();
     if (tag == "unknown") return ReservationNotFound();

@@ -72,6 +72,7 @@ struct Contact {
 
 struct ReservationRecord {
   std::string id;
+  std::string code;  // the booking code it will have (Kafka key of its events)
   std::string office;
   std::vector<VisitItem> items;
   absl::Time start;

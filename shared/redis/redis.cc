@@ -1,5 +1,7 @@
 #include "shared/redis/redis.h"
 
+#include <optional>
+
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
@@ -212,6 +214,16 @@ absl::StatusOr<Reply> Connection::Eval(const Script& script, const std::vector<s
   return r;
 }
 
+std::optional<size_t> RetryableNoscriptTail(const std::vector<bool>& noscript) {
+  size_t first = 0;
+  while (first < noscript.size() && !noscript[first]) ++first;
+  if (first == noscript.size()) return std::nullopt;
+  for (size_t i = first; i < noscript.size(); ++i) {
+    if (!noscript[i]) return std::nullopt;
+  }
+  return first;
+}
+
 absl::StatusOr<std::vector<absl::StatusOr<Reply>>> Connection::EvalMany(
     const Script& script, const std::vector<ScriptCall>& calls) {
   std::vector<std::vector<std::string>> commands;
@@ -233,16 +245,29 @@ absl::StatusOr<std::vector<absl::StatusOr<Reply>>> Connection::EvalMany(
   };
   if (std::none_of(replies->begin(), replies->end(), noscript)) return replies;
   // The server lost its script cache (restart, SCRIPT FLUSH). Calls that got NOSCRIPT never
-  // ran; load the script and run exactly those again, in order.
+  // ran. When they are the pipeline's tail, load the script and run them again, in order. When a
+  // later call ran (another client loaded the script in between), running them now would put
+  // them after it: they answer ABORTED instead, not run.
+  std::vector<bool> missed;
+  for (const auto& r : *replies) missed.push_back(noscript(r));
+  const std::optional<size_t> tail = RetryableNoscriptTail(missed);
+  if (!tail) {
+    for (size_t j = 0; j < replies->size(); ++j) {
+      if (missed[j]) {
+        (*replies)[j] = absl::AbortedError(
+            "redis: the script cache was flushed while the pipeline ran; this call did not run");
+      }
+    }
+    return replies;
+  }
+  const size_t first = *tail;
   auto loaded = Command({"SCRIPT", "LOAD", script.source()});
   if (!loaded.ok()) return loaded.status();
   std::vector<size_t> again;
   std::vector<std::vector<std::string>> retry;
-  for (size_t i = 0; i < replies->size(); ++i) {
-    if (noscript((*replies)[i])) {
-      again.push_back(i);
-      retry.push_back(commands[i]);
-    }
+  for (size_t i = first; i < replies->size(); ++i) {
+    again.push_back(i);
+    retry.push_back(commands[i]);
   }
   auto second = Pipeline(retry);
   if (!second.ok()) return second.status();

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,6 +91,9 @@ class Connection {
   absl::StatusOr<Reply> Eval(const Script& script, const std::vector<std::string>& keys,
                              const std::vector<std::string>& argv);
   // Runs the script once per call in one round trip (pipelined EVALSHA); replies in order.
+  // Calls run in their order or not at all: after a lost script cache (restart, SCRIPT FLUSH)
+  // the calls that got NOSCRIPT run again, in order, only when no later call of the pipeline
+  // ran before them; otherwise they answer ABORTED and did not run.
   absl::StatusOr<std::vector<absl::StatusOr<Reply>>> EvalMany(const Script& script,
                                                               const std::vector<ScriptCall>& calls);
   // False once an I/O error or timeout has made the connection unusable.
@@ -101,6 +105,11 @@ class Connection {
   redisContext* ctx_;
   bool broken_ = false;
 };
+
+// EvalMany's rule after NOSCRIPT replies (`noscript[i]`: call i got NOSCRIPT): the index from
+// which every call may run again, in order — nullopt when a call after a NOSCRIPT ran (running
+// the missed ones now would reorder them) or when none got NOSCRIPT.
+std::optional<size_t> RetryableNoscriptTail(const std::vector<bool>& noscript);
 
 class Pool {
  public:

@@ -34,6 +34,17 @@ TEST(RedisScriptTest, PreludeComesFirst) {
   EXPECT_EQ(s.sha(), crypto::Hex(crypto::Sha1(s.source())));
 }
 
+// After NOSCRIPT, EvalMany runs missed calls again only when they are the pipeline's tail: a
+// missed call followed by one that ran (the cache was reloaded in between) must not run after it.
+TEST(RedisScriptTest, OnlyATailOfMissedCallsRunsAgain) {
+  EXPECT_EQ(RetryableNoscriptTail({false, false}), std::nullopt);
+  EXPECT_EQ(RetryableNoscriptTail({true, true, true}), 0u);
+  EXPECT_EQ(RetryableNoscriptTail({false, true, true}), 1u);
+  EXPECT_EQ(RetryableNoscriptTail({false, true, false}), std::nullopt);
+  EXPECT_EQ(RetryableNoscriptTail({true, false, true}), std::nullopt);
+  EXPECT_EQ(RetryableNoscriptTail({}), std::nullopt);
+}
+
 TEST(RedisPoolTest, NoServerMeansUnavailableNotACrash) {
   Options o;
   o.host = "127.0.0.1";

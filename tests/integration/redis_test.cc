@@ -55,6 +55,26 @@ TEST(RedisTest, ScriptRunsBySha1AndReloadsAfterFlush) {
   EXPECT_EQ(r->integer, 42);
 }
 
+TEST(RedisTest, EvalManyAfterAFlushRunsTheMissedCallsInOrder) {
+  Pool pool(SharedOptions());
+  const std::string key = UniqueName("redis-evalmany");
+  Script script(UniqueName("append"), "return redis.call('RPUSH', KEYS[1], ARGV[1])");
+  ASSERT_TRUE(pool.Command({"SCRIPT", "FLUSH"}).ok());
+  std::vector<ScriptCall> calls;
+  for (int i = 1; i <= 5; ++i) calls.push_back({{key}, {absl::StrCat(i)}});
+  auto replies = pool.EvalMany(script, calls);
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  for (size_t i = 0; i < replies->size(); ++i) {
+    ASSERT_TRUE((*replies)[i].ok()) << (*replies)[i].status();
+    EXPECT_EQ((*replies)[i]->integer, static_cast<int64_t>(i + 1));
+  }
+  auto list = pool.Command({"LRANGE", key, "0", "-1"});
+  ASSERT_TRUE(list.ok());
+  std::vector<std::string> order;
+  for (const Reply& r : list->elements) order.push_back(r.str);
+  EXPECT_EQ(order, (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+}
+
 TEST(RedisTest, ScriptErrorNamesTheScript) {
   Pool pool(SharedOptions());
   Script script("refuse", "return redis.error_reply('CONFLICT slot taken')");

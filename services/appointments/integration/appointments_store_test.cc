@@ -98,7 +98,8 @@ TEST_F(AppointmentsStoreTest, ReservationExpiresAtItsTtlAndIsAnnounced) {
   ASSERT_TRUE(expired.ParseFromString(events[1].value));
   EXPECT_EQ(expired.reservation_id(), r->id);
   EXPECT_EQ(expired.office(), "night");
-  EXPECT_EQ(events[1].key, r->id);
+  EXPECT_EQ(events[0].key, r->code) << "keyed by the booking code it would have had";
+  EXPECT_EQ(events[1].key, r->code);
   EXPECT_EQ(events[1].Header("traceparent").value_or(""),
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   expirer.Stop();
@@ -133,6 +134,64 @@ TEST_F(AppointmentsStoreTest, EventsOfOneBookingInOrderWithCloudEventHeaders) {
   EXPECT_EQ(rescheduled.sequence(), 1);
   EXPECT_EQ(rescheduled.previous_start().seconds(), absl::ToUnixSeconds(At(4, 10).start));
   EXPECT_EQ(rescheduled.start().seconds(), absl::ToUnixSeconds(At(4, 12).start));
+}
+
+// A reservation and the booking it becomes share one key (the booking code), so Kafka keeps
+// AppointmentReserved before AppointmentBooked; a released reservation's event has it too.
+TEST_F(AppointmentsStoreTest, AReservationAndItsBookingShareOneKey) {
+  StartRelay();
+  auto r = store_->Reserve(At(5, 10), "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto b = store_->Confirm(r->id, Person(1), "");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->code, r->code);
+  auto other = store_->Reserve(At(5, 20), "");
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE(store_->Release(other->id, "").ok());
+  ASSERT_TRUE(WaitFor([&] { return collector_.events().size() >= 4; }, absl::Seconds(30)));
+  auto events = collector_.events();
+  ASSERT_EQ(events.size(), 4u);
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const auto& e : events) seen.emplace_back(e.key, e.type());
+  std::vector<std::pair<std::string, std::string>> mine, theirs;
+  for (const auto& kt : seen) (kt.first == b->code ? mine : theirs).push_back(kt);
+  EXPECT_EQ(mine, (std::vector<std::pair<std::string, std::string>>{
+                      {b->code, "rathaus.appointments.v1.AppointmentReserved"},
+                      {b->code, "rathaus.appointments.v1.AppointmentBooked"}}));
+  EXPECT_EQ(theirs, (std::vector<std::pair<std::string, std::string>>{
+                        {other->code, "rathaus.appointments.v1.AppointmentReserved"},
+                        {other->code, "rathaus.appointments.v1.ReservationReleased"}}));
+  for (const auto& e : events) EXPECT_EQ(e.Header("ce_subject").value_or(""), e.key);
+}
+
+// A held reservation's record has no TTL: however late the expiry is purged (the service down
+// for days), the purge still finds it and announces ReservationExpired. Only then does it
+// become a tombstone that expires.
+TEST_F(AppointmentsStoreTest, AHeldReservationLivesUntilItsExpiryIsAnnounced) {
+  store_options_.hold = absl::Milliseconds(200);
+  MakeStore();
+  auto r = store_->Reserve(At(3, 30), "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string key = store_options_.key_prefix + "res:" + r->id;
+  auto ttl = pool_->Command({"PTTL", key});
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_EQ(ttl->integer, -1) << "a held reservation must not expire before its purge";
+  absl::SleepFor(absl::Milliseconds(300));
+  auto swept = store_->ExpireDue();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(swept->freed, 1);
+  ttl = pool_->Command({"PTTL", key});
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_GT(ttl->integer, 0) << "the tombstone expires";
+  auto entries = pool_->Command({"XRANGE", outbox_->stream_key(), "-", "+"});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->elements.size(), 2u);
+  const auto& fields = entries->elements[1].elements[1].elements;
+  bool expired = false;
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    if (fields[i].str == "type") expired = fields[i + 1].str == "rathaus.appointments.v1.ReservationExpired";
+  }
+  EXPECT_TRUE(expired);
 }
 
 TEST_F(AppointmentsStoreTest, RescheduleMovesOrChangesNothing) {

@@ -12,7 +12,9 @@ local first, n, counters = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7
 local code = ARGV[8]
 local now = now_ms()
 purge(office, date, now)
-if redis.call('EXISTS', P .. 'bk:' .. code) == 1 then return {'code-collision'} end
+if redis.call('EXISTS', P .. 'bk:' .. code) == 1 or redis.call('EXISTS', P .. 'code:' .. code) == 1 then
+  return {'code-collision'}
+end
 if not quota_allows(ARGV[9], tonumber(ARGV[10]), now) then return {'quota'} end
 local cap = cap_key(office, date)
 if not buckets_free(cap, first, n, counters) then return {'taken'} end
