@@ -7,6 +7,8 @@
 //                                                                to be writable)
 //   RATHAUS_EINVOICE_ROUTING_FILE=routing.txt   Leitweg-ID -> department (default: the embedded
 //                                               Kiel demo table, routing/kiel.txt)
+//   RATHAUS_BLOB_GC_INTERVAL=1h   how often originals no invoice names are looked for (0: never)
+//   RATHAUS_BLOB_GC_GRACE=6h      how old such an original must be before it is removed
 //   plus the kit's settings (shared/service/kit.h); RATHAUS_GRPC_MAX_MESSAGE_BYTES defaults to
 //   24 MiB here, for invoices of up to 20 MiB.
 #include <string_view>
@@ -38,11 +40,23 @@ int Run() {
   if (absl::Status s = blobs.Open(); !s.ok()) {
     env.Reject("RATHAUS_EINVOICE_BLOB_DIR", "a writable folder", std::string(s.message()));
   }
+  platform::BlobCollector::Options gc_options{
+      .interval = env.Duration("RATHAUS_BLOB_GC_INTERVAL", absl::Hours(1)),
+      .grace = env.Duration("RATHAUS_BLOB_GC_GRACE", absl::Hours(6))};
+  if (gc_options.grace < absl::Minutes(1)) {
+    env.Reject("RATHAUS_BLOB_GC_GRACE", "at least 1m", absl::FormatDuration(gc_options.grace));
+  }
   if (!kit.CheckConfig()) return 2;
 
   Store store(kit.redis(), kit.outbox());
   EInvoiceService service(*routing, store, blobs, kit.outbox(), kit.callers());
   kit.AddService(&service);
+  // Originals that no invoice names (the service stopped between writing the original and
+  // recording the invoice, or the record was refused) are removed after the grace period.
+  platform::BlobCollector collector(blobs, gc_options, [&store] { return store.BlobsInUse(); });
+  if (gc_options.interval > absl::ZeroDuration()) {
+    kit.AddJob("blob-collection", [&] { collector.Start(); }, [&] { collector.Stop(); });
+  }
   kit.AddStartupFact("routes", std::to_string(routing->size()));
   kit.AddStartupFact("blob_dir", blobs.root());
   return kit.Run();

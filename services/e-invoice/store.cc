@@ -170,4 +170,27 @@ absl::StatusOr<std::vector<StoredInvoice>> Store::List(const std::string& status
   return out;
 }
 
+absl::StatusOr<absl::flat_hash_set<std::string>> Store::BlobsInUse() {
+  absl::flat_hash_set<std::string> in_use;
+  std::string cursor = "0";
+  do {
+    auto page = pool_.Command({"SCAN", cursor, "MATCH", prefix_ + "inv:*", "COUNT", "1000"});
+    if (!page.ok()) return page.status();
+    if (!page->is_array() || page->elements.size() != 2) {
+      return absl::InternalError("unexpected SCAN reply");
+    }
+    cursor = page->elements[0].str;
+    std::vector<std::vector<std::string>> reads;
+    for (const auto& key : page->elements[1].elements) reads.push_back({"HGET", key.str, "sha256"});
+    if (reads.empty()) continue;
+    auto replies = pool_.Pipeline(reads);
+    if (!replies.ok()) return replies.status();
+    for (const auto& r : *replies) {
+      if (!r.ok()) return r.status();
+      if (!r->str.empty()) in_use.insert(r->str);
+    }
+  } while (cursor != "0");
+  return in_use;
+}
+
 }  // namespace rathaus::einvoice

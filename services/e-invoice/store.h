@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "shared/outbox/outbox.h"
 #include "shared/redis/redis.h"
@@ -75,6 +76,10 @@ class Store {
   absl::StatusOr<std::vector<StoredInvoice>> List(const std::string& status,
                                                   const std::string& department, int offset,
                                                   int count, int64_t* total);
+
+  // The SHA-256 of every original an invoice record names (for the blob collection): invoice
+  // records are kept without a TTL, so this is every original still needed.
+  absl::StatusOr<absl::flat_hash_set<std::string>> BlobsInUse();
 
  private:
   std::string DupHash(const std::string& dup_key) const;

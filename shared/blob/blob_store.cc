@@ -1,14 +1,17 @@
 #include "shared/blob/blob_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "shared/crypto/crypto.h"
+#include "shared/log/log.h"
 
 namespace rathaus::platform {
 namespace {
@@ -74,8 +77,12 @@ absl::StatusOr<std::string> BlobStore::Put(std::string_view bytes) const {
   const std::string dir = absl::StrCat(root_, "/", sha.substr(0, 2));
   const std::string path = PathOf(sha);
   struct stat st {};
-  if (stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == bytes.size()) {
-    return sha;  // the same bytes are there already (renamed into place only when complete)
+  if (stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == bytes.size() &&
+      utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0) {
+    // The same bytes are there already (renamed into place only when complete); their time is
+    // renewed, so a collection does not take them while a new record is about to name them. A
+    // collection that moved them aside meanwhile makes utimensat fail: then they are written anew.
+    return sha;
   }
   if (absl::Status s = MakeDir(dir); !s.ok()) return s;
   const std::string tmp = absl::StrCat(dir, "/.tmp-", sha, "-", crypto::Hex(crypto::RandomBytes(6)));
@@ -108,6 +115,108 @@ absl::StatusOr<std::string> BlobStore::Put(std::string_view bytes) const {
   // The new directory entry must survive a crash as well.
   if (absl::Status s = FsyncPath(dir, O_RDONLY | O_DIRECTORY); !s.ok()) return s;
   return sha;
+}
+
+absl::StatusOr<BlobStore::Collection> BlobStore::Collect(
+    absl::Duration grace,
+    const std::function<absl::StatusOr<absl::flat_hash_set<std::string>>()>& in_use) const {
+  Collection result;
+  const absl::Time cutoff = absl::Now() - grace;
+  auto old = [&](const struct stat& st) {
+    return absl::TimeFromTimespec(st.st_mtim) < cutoff;
+  };
+  std::vector<std::string> candidates;
+  DIR* root = opendir(root_.c_str());
+  if (root == nullptr) return Errno("cannot list", root_);
+  std::vector<std::string> folders;
+  while (dirent* e = readdir(root)) {
+    const std::string name = e->d_name;
+    if (name.size() == 2 && IsSha256Hex(name + std::string(62, '0'))) folders.push_back(name);
+  }
+  closedir(root);
+  for (const std::string& folder : folders) {
+    const std::string dir = absl::StrCat(root_, "/", folder);
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) continue;
+    while (dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      const std::string path = absl::StrCat(dir, "/", name);
+      struct stat st {};
+      if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (IsSha256Hex(name)) {
+        ++result.blobs;
+        if (old(st)) candidates.push_back(name);
+      } else if ((name.rfind(".tmp-", 0) == 0 || name.rfind(".trash-", 0) == 0) && old(st)) {
+        if (unlink(path.c_str()) == 0) ++result.temporaries;
+      }
+    }
+    closedir(d);
+  }
+  if (candidates.empty()) return result;
+  auto named = in_use();
+  if (!named.ok()) return named.status();
+  for (const std::string& sha : candidates) {
+    if (named->contains(sha)) continue;
+    const std::string path = PathOf(sha);
+    const std::string aside = absl::StrCat(root_, "/", sha.substr(0, 2), "/.trash-", sha, "-",
+                                           crypto::Hex(crypto::RandomBytes(6)));
+    if (rename(path.c_str(), aside.c_str()) != 0) continue;
+    // A Put that found the blob before it moved renewed its time: it is about to be named.
+    struct stat st {};
+    if (stat(aside.c_str(), &st) == 0 && !old(st)) {
+      if (link(aside.c_str(), path.c_str()) != 0 && errno != EEXIST) {
+        return Errno("cannot put back", path);
+      }
+      unlink(aside.c_str());
+      continue;
+    }
+    if (unlink(aside.c_str()) == 0) ++result.removed;
+  }
+  return result;
+}
+
+BlobCollector::BlobCollector(const BlobStore& blobs, Options options, InUse in_use)
+    : blobs_(blobs), options_(options), in_use_(std::move(in_use)) {}
+
+BlobCollector::~BlobCollector() { Stop(); }
+
+void BlobCollector::Start() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void BlobCollector::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BlobCollector::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    auto done = blobs_.Collect(options_.grace, in_use_);
+    if (!done.ok()) {
+      log::Warn("blob collection failed; next try at the next interval",
+                {{"root", blobs_.root()}, {"error", done.status().ToString()}});
+    } else {
+      removed_.fetch_add(done->removed);
+      if (done->removed > 0 || done->temporaries > 0) {
+        log::Info("blob collection", {{"root", blobs_.root()},
+                                      {"blobs", done->blobs},
+                                      {"removed", done->removed},
+                                      {"temporaries", done->temporaries}});
+      }
+    }
+    lock.lock();
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.interval), [this] { return stop_; });
+  }
 }
 
 absl::StatusOr<std::string> BlobStore::Get(std::string_view sha256) const {

@@ -9,13 +9,31 @@
 //
 // Layout: <root>/<first two hex>/<all 64 hex>. Writing the same bytes twice stores them once.
 // A blob is written to a temporary file in its folder and renamed into place, so a reader never
-// sees half a blob, and a crash leaves at most a stray temporary file (removed by Put later).
+// sees half a blob, and a crash leaves at most a stray temporary file (removed by Collect).
+//
+// Collection: blobs that no record names are removed once they are older than a grace period
+// (the time between Put and the record that names it is milliseconds; the grace is hours):
+//
+//   BlobCollector gc(blobs, {.interval = absl::Hours(1), .grace = absl::Hours(6)},
+//                    [&] { return store.BlobsInUse(); });
+//   gc.Start(); ... gc.Stop();
+//
+// Put of bytes already stored renews the blob's time (mtime), and Collect moves a blob aside
+// before it deletes it and puts it back if a Put renewed it meanwhile — so a blob that a new
+// record is about to name is never lost to a collection running at the same moment.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace rathaus::platform {
 
@@ -35,9 +53,47 @@ class BlobStore {
 
   const std::string& root() const { return root_; }
 
+  struct Collection {
+    int64_t blobs = 0;        // blobs looked at
+    int64_t removed = 0;      // unnamed blobs older than the grace, removed
+    int64_t temporaries = 0;  // stray temporary files older than the grace, removed
+  };
+  // Removes every blob older than `grace` that `in_use` (asked once, after the blobs were
+  // listed, and only when there is an old one) does not name, and stray temporary files older
+  // than `grace`.
+  absl::StatusOr<Collection> Collect(
+      absl::Duration grace,
+      const std::function<absl::StatusOr<absl::flat_hash_set<std::string>>()>& in_use) const;
+
  private:
   std::string PathOf(std::string_view sha256) const;
   std::string root_;
+};
+
+// Runs BlobStore::Collect every `interval` on a thread of its own and logs what it removed.
+class BlobCollector {
+ public:
+  struct Options {
+    absl::Duration interval = absl::Hours(1);
+    absl::Duration grace = absl::Hours(6);
+  };
+  using InUse = std::function<absl::StatusOr<absl::flat_hash_set<std::string>>()>;
+  BlobCollector(const BlobStore& blobs, Options options, InUse in_use);
+  ~BlobCollector();
+  void Start();
+  void Stop();
+  int64_t removed() const { return removed_.load(); }
+
+ private:
+  void Loop();
+  const BlobStore& blobs_;
+  Options options_;
+  InUse in_use_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::atomic<int64_t> removed_{0};
+  std::thread thread_;
 };
 
 }  // namespace rathaus::platform

@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace rathaus::platform {
 namespace {
@@ -65,6 +69,74 @@ TEST_F(BlobStoreTest, UnknownBadAndCorruptNames) {
   ASSERT_TRUE(sha.ok());
   std::ofstream(absl::StrCat(dir_, "/", sha->substr(0, 2), "/", *sha), std::ios::trunc) << "tampered";
   EXPECT_EQ(blobs.Get(*sha).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Sets a file's time `age` into the past.
+void Age(const std::string& path, absl::Duration age) {
+  const timespec t = absl::ToTimespec(absl::Now() - age);
+  const timespec times[2] = {t, t};
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path << ": " << std::strerror(errno);
+}
+
+TEST_F(BlobStoreTest, CollectRemovesOnlyOldBlobsNoRecordNames) {
+  BlobStore blobs(dir_);
+  ASSERT_TRUE(blobs.Open().ok());
+  const std::string named = *blobs.Put("named");
+  const std::string orphan = *blobs.Put("orphan");
+  const std::string young = *blobs.Put("young orphan");
+  auto path = [&](const std::string& sha) { return absl::StrCat(dir_, "/", sha.substr(0, 2), "/", sha); };
+  Age(path(named), absl::Hours(7));
+  Age(path(orphan), absl::Hours(7));
+  Age(path(young), absl::Hours(1));
+  const std::string stray = absl::StrCat(dir_, "/", orphan.substr(0, 2), "/.tmp-", orphan, "-x");
+  std::ofstream(stray) << "half";
+  Age(stray, absl::Hours(7));
+  int asked = 0;
+  auto in_use = [&]() -> absl::StatusOr<absl::flat_hash_set<std::string>> {
+    ++asked;
+    return absl::flat_hash_set<std::string>{named};
+  };
+  auto done = blobs.Collect(absl::Hours(6), in_use);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(done->blobs, 3);
+  EXPECT_EQ(done->removed, 1);
+  EXPECT_EQ(done->temporaries, 1);
+  EXPECT_TRUE(blobs.Get(named).ok());
+  EXPECT_EQ(blobs.Get(orphan).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(blobs.Get(young).ok()) << "within the grace period";
+  // Nothing old left: the records are not even asked.
+  Age(path(named), absl::Hours(1));
+  auto again = blobs.Collect(absl::Hours(6), [&]() -> absl::StatusOr<absl::flat_hash_set<std::string>> {
+    ADD_FAILURE() << "asked without an old blob";
+    return absl::flat_hash_set<std::string>{};
+  });
+  EXPECT_TRUE(again.ok());
+  // A failing look-up removes nothing.
+  Age(path(young), absl::Hours(7));
+  auto failed = blobs.Collect(absl::Hours(6), []() -> absl::StatusOr<absl::flat_hash_set<std::string>> {
+    return absl::UnavailableError("redis down");
+  });
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(blobs.Get(young).ok());
+}
+
+// A Put of bytes already stored renews their time: an old unnamed blob that a new record is
+// about to name (the Put came while the records were read) survives the collection.
+TEST_F(BlobStoreTest, APutDuringACollectionKeepsItsBlob) {
+  BlobStore blobs(dir_);
+  ASSERT_TRUE(blobs.Open().ok());
+  const std::string sha = *blobs.Put("again");
+  Age(absl::StrCat(dir_, "/", sha.substr(0, 2), "/", sha), absl::Hours(7));
+  auto done = blobs.Collect(absl::Hours(6), [&]() -> absl::StatusOr<absl::flat_hash_set<std::string>> {
+    EXPECT_EQ(*blobs.Put("again"), sha);  // arrives after the listing, before the removal
+    return absl::flat_hash_set<std::string>{};
+  });
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->removed, 0);
+  auto back = blobs.Get(sha);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, "again");
 }
 
 TEST_F(BlobStoreTest, UnwritableRootIsRefusedAtOpen) {

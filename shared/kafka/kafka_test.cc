@@ -63,6 +63,27 @@ TEST(ProducerTest, UndeliverableRecordReportsAnError) {
   EXPECT_EQ((*producer)->Ping(absl::Milliseconds(200)).code(), absl::StatusCode::kUnavailable);
 }
 
+// With no message timeout (the relay's setting) a record waits for a broker for ever; Purge runs
+// its callback at once, so shutdown can finish with the relay those callbacks use still alive.
+TEST(ProducerTest, PurgeRunsEveryOutstandingCallbackNow) {
+  ProducerOptions o;
+  o.brokers = "127.0.0.1:1";  // nothing listens
+  o.message_timeout_ms = 0;
+  auto producer = Producer::Create(o);
+  ASSERT_TRUE(producer.ok());
+  std::atomic<int> unavailable{0};
+  for (int i = 0; i < 3; ++i) {
+    (*producer)->Send({.topic = "t", .key = "k", .value = "v"}, [&](absl::Status s) {
+      if (s.code() == absl::StatusCode::kUnavailable) unavailable.fetch_add(1);
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ((*producer)->in_flight(), 3);
+  (*producer)->Purge();
+  EXPECT_EQ((*producer)->in_flight(), 0);
+  EXPECT_EQ(unavailable.load(), 3);
+}
+
 TEST(ProducerTest, BadSettingIsRejectedAtCreate) {
   ProducerOptions o = MockCluster();
   o.compression = "zip";

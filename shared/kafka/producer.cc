@@ -172,6 +172,12 @@ absl::Status Producer::Flush(absl::Duration timeout) {
   return absl::OkStatus();
 }
 
+void Producer::Purge(absl::Duration wait) {
+  producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+  const absl::Time until = absl::Now() + wait;
+  while (in_flight() > 0 && absl::Now() < until) producer_->poll(10);
+}
+
 absl::Status Producer::Ping(absl::Duration timeout) {
   RdKafka::Metadata* md = nullptr;
   RdKafka::ErrorCode err = producer_->metadata(

@@ -77,6 +77,10 @@ class Producer {
 
   // Waits until everything queued got its delivery report.
   absl::Status Flush(absl::Duration timeout);
+  // Gives up on every record still without a delivery report: their callbacks run now (with
+  // UNAVAILABLE), not later from the destructor. Shutdown calls it while the objects those
+  // callbacks use (the outbox relay) still exist; the records stay in the outbox.
+  void Purge(absl::Duration wait = absl::Seconds(2));
   // Records queued or in flight without a delivery report yet.
   int64_t in_flight() const { return in_flight_.load(); }
   // Asks the cluster for its metadata: OK when a broker answers within the timeout.

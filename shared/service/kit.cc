@@ -456,6 +456,10 @@ int ServiceKit::Run() {
     if (absl::Status s = producer_->Flush(absl::Seconds(10)); !s.ok()) {
       log::Warn("producer flush incomplete", {{"error", s.ToString()}});
     }
+    // Records still without a report (a broker away longer than the drains) call back into the
+    // relay: let them do so now, while it exists, and not from the producer's destructor after
+    // the relay is gone. They stay in the outbox for the next relay.
+    producer_->Purge();
     if (metrics_server_) metrics_server_->Stop();
   });
   if (absl::Status s = server.Start(); !s.ok()) {

@@ -253,6 +253,25 @@ TEST_F(EInvoiceServiceTest, ValidInvoiceIsStoredRoutedAndReadableByItsDepartment
   EXPECT_EQ(report.verdict(), "accept");
 }
 
+// The blob collection keeps every original an invoice names (rejected ones too) and removes an
+// old original that none names (the service stopped before the record was written).
+TEST_F(EInvoiceServiceTest, BlobCollectionKeepsEveryNamedOriginal) {
+  v1::SubmitInvoiceResponse accepted, rejected;
+  ASSERT_TRUE(Submit(ValidInvoice("R-2026-GC1", kRouted), &accepted, "application/xml", "a.xml").ok());
+  ASSERT_TRUE(Submit("<Invoice/>", &rejected, "application/xml", "b.xml").ok());
+  const std::string orphan = *blobs_->Put("an original without its record");
+  auto in_use = store_->BlobsInUse();
+  ASSERT_TRUE(in_use.ok()) << in_use.status();
+  EXPECT_EQ(in_use->size(), 2u);
+  EXPECT_FALSE(in_use->contains(orphan));
+  // Everything is "old" with a grace of zero: only the orphan goes.
+  auto done = blobs_->Collect(absl::ZeroDuration(), [&] { return store_->BlobsInUse(); });
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->removed, 1);
+  EXPECT_EQ(blobs_->Get(orphan).status().code(), absl::StatusCode::kNotFound);
+  for (const std::string& sha : *in_use) EXPECT_TRUE(blobs_->Get(sha).ok()) << sha;
+}
+
 TEST_F(EInvoiceServiceTest, FourEyesWorkflowToPayment) {
   const std::string id = SubmitRouted("R-4E-1");
   EXPECT_EQ(Act("arithmetic", id, "anna").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
