@@ -85,7 +85,10 @@ bool Relay::HoldLease() {
     log::Info("outbox relay is now the publisher",
               {{"outbox", options_.outbox->stream_key()}, {"instance", options_.instance_id}});
   } else if (!held && leader_.load()) {
-    log::Warn("outbox relay lost its lease", {{"outbox", options_.outbox->stream_key()}});
+    // Records still in flight go out anyway (a stall past the lease): the new leader sends
+    // them again from the oldest entry, and consumers drop the second copy by their inbox.
+    log::Warn("outbox relay lost its lease",
+              {{"outbox", options_.outbox->stream_key()}, {"in_flight", in_flight_.load()}});
   }
   leader_ = held;
   if (held) lease_renew_at_ = absl::Now() + options_.lease_ttl / 3;

@@ -4,6 +4,11 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "shared/kafka/admin.h"
 #include "shared/kafka/consumer.h"
@@ -58,15 +63,15 @@ class CrashTest : public ::testing::Test {
   }
   int64_t Pending() { return *outbox_->Pending(*pool_); }
   int64_t Applied() { return applier_->Count()->distinct; }
-  void ExpectExactlyOnce() {
+  void ExpectExactlyOnce(int64_t events = kEvents) {
     auto tally = applier_->Count();
     ASSERT_TRUE(tally.ok());
-    EXPECT_EQ(tally->distinct, kEvents);
+    EXPECT_EQ(tally->distinct, events);
     EXPECT_EQ(tally->applied_twice, 0);
     EXPECT_EQ(tally->order_violations, 0);
-    EXPECT_GE(tally->deliveries, kEvents);
-    std::cout << "deliveries " << tally->deliveries << " for " << kEvents
-              << " events: " << tally->deliveries - kEvents << " duplicates dropped by the inbox\n";
+    EXPECT_GE(tally->deliveries, events);
+    std::cout << "deliveries " << tally->deliveries << " for " << events
+              << " events: " << tally->deliveries - events << " duplicates dropped by the inbox\n";
   }
 
   std::unique_ptr<platform::redis::Pool> pool_;
@@ -119,6 +124,66 @@ TEST_F(CrashTest, ConsumerKilledWhileApplying) {
   EXPECT_EQ(consumer->Wait(absl::Seconds(30)), 0);
   relay.Stop();
   ExpectExactlyOnce();
+}
+
+// A relay that stalls past its lease while it sends (a paused VM, a long GC pause: here SIGSTOP)
+// and wakes up after another relay took over. For a while both publish: the stalled one what
+// its producer still held and the rest of the batch it had read, the new one everything not
+// yet confirmed, from the oldest entry. Every key's events must still be applied once each and
+// in order: the first copy of each event comes in order from one of the two in-order streams,
+// and the consumers' inbox drops the second.
+TEST_F(CrashTest, RelayStalledPastItsLeaseWhileAnotherTakesOver) {
+  Consumer consumer({.brokers = brokers(), .group_id = group_, .topics = {outbox_->topic()}},
+                    producer_.get(), [&](const Event& e) { return applier_->Apply(e); });
+  ASSERT_TRUE(consumer.Start().ok());
+  // New events keep coming the whole time (about 5,000/s), so both relays have work.
+  std::atomic<bool> writing{true};
+  std::atomic<int64_t> written{kEvents};
+  std::thread writer([&] {
+    while (writing.load()) {
+      ASSERT_TRUE(FillOutbox(*pool_, *outbox_, written.load(), 200, kAggregates).ok());
+      written.fetch_add(200);
+      absl::SleepFor(absl::Milliseconds(40));
+    }
+  });
+
+  auto first = StartRelay();
+  ASSERT_TRUE(WaitFor([&] { return Applied() > 5000; }, absl::Seconds(60))) << first->Stderr();
+  first->Kill(SIGSTOP);
+  const absl::Time stalled = absl::Now();
+  auto second = StartRelay();
+  // The second takes over once the lease (5 s) ran out, and publishes: until then nobody
+  // deletes delivered entries, and the outbox only grows.
+  int64_t most = Pending();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const int64_t now = Pending();
+        most = std::max(most, now);
+        return now < most - 2000;
+      },
+      absl::Seconds(60)))
+      << second->Stderr();
+  const absl::Duration took_over = absl::Now() - stalled;
+  std::cout << "second relay publishing " << took_over << " after the first stalled\n";
+  EXPECT_GE(took_over, absl::Seconds(4)) << "published before the lease ran out";
+  first->Kill(SIGCONT);  // wakes up with a stale lease, records in flight and a batch read
+  absl::SleepFor(absl::Seconds(3));
+  writing = false;
+  writer.join();
+  const int64_t total = written.load();
+  ASSERT_TRUE(WaitFor([&] { return Applied() >= total; }, absl::Seconds(180)))
+      << "applied " << Applied() << " of " << total << "\n" << first->Stderr() << second->Stderr();
+  EXPECT_TRUE(WaitFor([&] { return Pending() == 0; }, absl::Seconds(30)));
+  first->Kill(SIGTERM);
+  second->Kill(SIGTERM);
+  EXPECT_EQ(first->Wait(absl::Seconds(30)), 0);
+  EXPECT_EQ(second->Wait(absl::Seconds(30)), 0);
+  const std::string woke = first->Stderr();
+  EXPECT_NE(woke.find("lost its lease"), std::string::npos)
+      << "the stalled relay must notice that it lost the lease:\n" << woke;
+  std::cout << "stalled relay on waking: " << woke.substr(0, 600) << "\n";
+  consumer.Stop();
+  ExpectExactlyOnce(total);
 }
 
 }  // namespace

@@ -173,8 +173,7 @@ Child::Child(const std::string& path, const std::vector<std::string>& args,
   pid_ = fork();
   if (pid_ == 0) {
     dup2(fd, STDERR_FILENO);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, STDOUT_FILENO);
+    dup2(fd, STDOUT_FILENO);  // the platform logs to stdout
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(path.c_str()));

@@ -91,7 +91,7 @@ class Child {
   void Kill(int signal);
   // Waits for exit; returns the exit code (128+signal when killed), -1 on timeout.
   int Wait(absl::Duration timeout);
-  // What the child wrote to stderr (collected into a file).
+  // What the child wrote to stderr and stdout (its log; collected into one file).
   std::string Stderr() const;
 
  private:
