@@ -22,15 +22,6 @@ constexpr std::string_view kFingerprintLabel = "request-fingerprint";
 constexpr std::string_view kAnswerLabel = "answer-key";
 constexpr std::string_view kUpstreamLabel = "upstream-key";
 
-std::string LengthPrefixed(std::initializer_list<std::string_view> parts) {
-  std::string data;
-  for (std::string_view part : parts) {
-    absl::StrAppend(&data, part.size(), ":");
-    data.append(part);
-  }
-  return data;
-}
-
 // The stored answer before sealing: "<status>:<content type length>:<content type><body>".
 std::string EncodeAnswer(const StoredResponse& response) {
   return absl::StrCat(response.status, ":", response.content_type.size(), ":",
@@ -66,7 +57,7 @@ bool IsValidIdempotencyKey(std::string_view key) {
 
 std::string RequestFingerprint(std::string_view method, std::string_view path,
                                std::string_view credential, std::string_view body) {
-  return crypto::Hex(crypto::Sha256(LengthPrefixed({method, path, credential, body})));
+  return crypto::Hex(crypto::Sha256(crypto::LengthPrefixed({method, path, credential, body})));
 }
 
 IdempotencyStore::IdempotencyStore(redis::Pool* pool, std::string key_prefix, absl::Duration ttl,
@@ -83,7 +74,7 @@ IdempotencyStore::IdempotencyStore(redis::Pool* pool, std::string key_prefix, ab
 IdempotencyRecord IdempotencyStore::Locate(std::string_view scope, std::string_view credential,
                                            std::string_view key) const {
   const std::string root =
-      crypto::HmacSha256(server_secret_, LengthPrefixed({scope, credential, key}));
+      crypto::HmacSha256(server_secret_, crypto::LengthPrefixed({scope, credential, key}));
   IdempotencyRecord record;
   record.redis_key = absl::StrCat(key_prefix_, "idem:",
                                   crypto::Hex(crypto::HmacSha256(root, kRecordNameLabel)));

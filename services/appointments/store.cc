@@ -17,6 +17,7 @@
 #include "shared/status/problem.h"
 #include "services/appointments/domain/secrets.h"
 #include "services/appointments/domain/slots.h"
+#include "shared/crypto/crypto.h"
 #include "shared/log/log.h"
 
 namespace rathaus::appointments {
@@ -119,15 +120,6 @@ std::optional<absl::StatusOr<Replay>> ReplayOf(const redis::Reply& reply) {
   return absl::StatusOr<Replay>(Replay{reply.elements[1].str, Int(reply.elements[2].str)});
 }
 
-std::string LengthPrefixed(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view part : parts) {
-    absl::StrAppend(&out, part.size(), ":");
-    out.append(part);
-  }
-  return out;
-}
-
 std::map<std::string, std::string> ToMap(const redis::Reply& reply) {
   std::map<std::string, std::string> map;
   for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
@@ -163,6 +155,7 @@ CommandKey Store::Command(std::string_view scope, std::string_view idempotency_k
                           std::string_view request) const {
   if (idempotency_key.empty()) return {};
   const platform::crypto::DataKeys& keys = *options_.data_keys;
+  using platform::crypto::LengthPrefixed;
   return {absl::StrCat(options_.key_prefix, "cmd:",
                        keys.Lookup(LengthPrefixed({"command", scope, idempotency_key}))),
           keys.Lookup(LengthPrefixed({"command-request", scope, request}))};

@@ -310,4 +310,13 @@ absl::StatusOr<std::string> SealWithNonce(std::string_view key, std::string_view
 }
 
 }  // namespace detail
+std::string LengthPrefixed(std::initializer_list<std::string_view> parts) {
+  std::string data;
+  for (std::string_view part : parts) {
+    absl::StrAppend(&data, part.size(), ":");
+    data.append(part);
+  }
+  return data;
+}
+
 }  // namespace rathaus::platform::crypto

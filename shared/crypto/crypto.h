@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,10 @@ std::string RandomBytes(size_t n);
 std::string RandomToken(size_t bytes);
 // Random UUID version 4, lower-case canonical form.
 std::string NewUuid();
+
+// The parts, each as "<length>:<bytes>", so no two lists of parts give the same input to a hash
+// by moving bytes from one part to the next.
+std::string LengthPrefixed(std::initializer_list<std::string_view> parts);
 
 std::string Hex(std::string_view bytes);                 // lower case
 absl::StatusOr<std::string> FromHex(std::string_view hex);
