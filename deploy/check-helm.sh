@@ -34,10 +34,10 @@ render all -f "$root/deploy/values/ingress.yaml" -f "$root/deploy/values/mtls.ya
 # Each variant switches on what it says, and only that.
 [ "$(count default Ingress)" = 0 ] && [ "$(count default Certificate)" = 0 ] && [ "$(count default HorizontalPodAutoscaler)" = 0 ] \
   || fail "default values render optional objects"
-# Default: appointments, e-invoice and the gateway.
+# Default: appointments, e-invoice, id-documents and the gateway.
 # e-invoice runs one replica by default (no shared blob volume), so it has no PDB.
-[ "$(count default Deployment)" = 3 ] && [ "$(count default PodDisruptionBudget)" = 2 ] || fail "default: 3 Deployments + 2 PDBs expected"
-[ "$(count production PodDisruptionBudget)" = 3 ] || fail "production example: 3 PDBs expected"
+[ "$(count default Deployment)" = 4 ] && [ "$(count default PodDisruptionBudget)" = 3 ] || fail "default: 4 Deployments + 3 PDBs expected"
+[ "$(count production PodDisruptionBudget)" = 4 ] || fail "production example: 4 PDBs expected"
 # More than one replica with an emptyDir for data is refused, naming the fix.
 if msg=$("$helm" template rathaus "$chart" "${kube[@]}" --set 'services.e-invoice.replicas=2' 2>&1); then
   fail "two e-invoice replicas without a shared volume were accepted"
@@ -46,15 +46,15 @@ grep -q 'existingClaim' <<<"$msg" || fail "the refusal of two replicas without a
 grep -q 'name: RATHAUS_EINVOICE_BLOB_DIR' "$out/default.yaml" && grep -q 'mountPath: /var/lib/rathaus/blobs' "$out/default.yaml" \
   || fail "default: e-invoice must get its blob folder"
 [ "$(count ingress Ingress)" = 1 ] || fail "ingress variant: no Ingress"
-[ "$(count mtls Certificate)" = 3 ] || fail "mtls variant: 3 Certificates expected (appointments, e-invoice, gateway)"
+[ "$(count mtls Certificate)" = 4 ] || fail "mtls variant: 4 Certificates expected (appointments, e-invoice, id-documents, gateway)"
 grep -q 'RATHAUS_GRPC_TLS_CLIENT_CA_FILE' "$out/mtls.yaml" || fail "mtls variant: services do not require client certificates"
 grep -q 'rathaus-grpc-health' "$out/mtls.yaml" || fail "mtls variant: probes must use the TLS health client"
 grep -q '^ *grpc:$' "$out/default.yaml" || fail "default: services must have gRPC probes"
 grep -q 'path: /readyz' "$out/default.yaml" && grep -q 'path: /healthz' "$out/default.yaml" || fail "gateway probes"
 # autoscaling variant adds `registrations` as one map entry: it gets everything appointments gets.
-[ "$(count autoscaling HorizontalPodAutoscaler)" = 4 ] || fail "autoscaling variant: 4 HPAs expected"
-[ "$(count autoscaling Deployment)" = 4 ] || fail "autoscaling variant: one more service = one more Deployment"
-[ "$(count autoscaling KafkaTopic)" = 6 ] || fail "autoscaling variant: topic + DLQ per service"
+[ "$(count autoscaling HorizontalPodAutoscaler)" = 5 ] || fail "autoscaling variant: 5 HPAs expected"
+[ "$(count autoscaling Deployment)" = 5 ] || fail "autoscaling variant: one more service = one more Deployment"
+[ "$(count autoscaling KafkaTopic)" = 8 ] || fail "autoscaling variant: topic + DLQ per service"
 grep -q 'name: RATHAUS_REGISTRATIONS_ADDR' "$out/autoscaling.yaml" || fail "gateway does not learn the new service's address"
 grep -q 'name: rathaus-registrations$' "$out/autoscaling.yaml" || fail "no objects for the new service"
 if awk '/^kind: Deployment/{d=1} /^kind: /{if(!/Deployment/)d=0} d && /^  replicas:/{found=1} END{exit !found}' "$out/autoscaling.yaml"; then

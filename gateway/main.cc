@@ -5,6 +5,7 @@
 //   RATHAUS_HTTP_LISTEN                 host:port to serve HTTP on (default 127.0.0.1:8080)
 //   RATHAUS_APPOINTMENTS_ADDR           the appointments service's gRPC address (127.0.0.1:50051)
 //   RATHAUS_E_INVOICE_ADDR              the e-invoice service's gRPC address (127.0.0.1:50052)
+//   RATHAUS_ID_DOCUMENTS_ADDR           the id-documents service's gRPC address (127.0.0.1:50053)
 //   RATHAUS_GATEWAY_UPSTREAM_TIMEOUT    deadline of every gRPC call (default 5s)
 //   RATHAUS_GATEWAY_IO_THREADS          HTTP I/O threads (default 2)
 //   RATHAUS_GATEWAY_PROFILE             default | bench (bench: no rate limits for loopback)
@@ -29,6 +30,7 @@
 #include "gateway/server.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
+#include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "shared/config/platform.h"
 #include "shared/log/log.h"
 
@@ -53,6 +55,9 @@ std::vector<Fronted> FrontedServices() {
        "RATHAUS_APPOINTMENTS_ADDR", "127.0.0.1:50051"},
       {rathaus::e_invoice::v1::Invoice::descriptor()->file()->FindServiceByName("EInvoice"),
        "RATHAUS_E_INVOICE_ADDR", "127.0.0.1:50052"},
+      {rathaus::id_documents::v1::Application::descriptor()->file()->FindServiceByName(
+           "IdDocuments"),
+       "RATHAUS_ID_DOCUMENTS_ADDR", "127.0.0.1:50053"},
   };
 }
 
@@ -173,6 +178,7 @@ int main() {
                                   {"port", server.port()},
                                   {"appointments", addresses[0]},
                                   {"e_invoice", addresses[1]},
+                                  {"id_documents", addresses[2]},
                                   {"profile", profile}});
 
   int signal_number = 0;

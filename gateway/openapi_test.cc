@@ -7,6 +7,7 @@
 #include "gateway/routes.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
+#include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "rathaus_gateway_embedded.h"
 
 namespace rathaus::gateway {
@@ -17,7 +18,8 @@ TEST(OpenApiTest, DocumentsEveryRouteWithItsMethod) {
   ASSERT_TRUE(absl::StartsWith(spec, "openapi: 3.1.0"));
   auto table = RouteTable::FromServices(
       {appointments::v1::Booking::descriptor()->file()->FindServiceByName("Appointments"),
-       e_invoice::v1::Invoice::descriptor()->file()->FindServiceByName("EInvoice")});
+       e_invoice::v1::Invoice::descriptor()->file()->FindServiceByName("EInvoice"),
+       id_documents::v1::Application::descriptor()->file()->FindServiceByName("IdDocuments")});
   ASSERT_TRUE(table.ok());
   for (const Route& route : table->routes()) {
     const size_t at = spec.find(absl::StrCat("\n  ", route.path, ":\n"));

@@ -60,7 +60,8 @@ absl::Status Check(const Route& r) {
   } else if (!r.auth.empty() && r.auth != "clerk") {
     return Invalid(r, absl::StrCat("unknown auth ", r.auth));
   }
-  if (r.auth == "clerk" && r.role != "clerk" && r.role != "invoice-clerk") {
+  if (r.auth == "clerk" && r.role != "clerk" && r.role != "invoice-clerk" &&
+      r.role != "integrator") {
     return Invalid(r, absl::StrCat("unknown clerk role ", r.role));
   }
   if (r.raw_body) {

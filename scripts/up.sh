@@ -64,6 +64,9 @@ if [ -x "$dev_token" ]; then
   "$dev_token" clerk "$run/clerk-jwt.key" --offices '*' --days 30 > "$run/clerk.jwt"
   "$dev_token" invoice-clerk "$run/clerk-jwt.key" --departments '*' --days 30 \
       > "$run/invoice-clerk.jwt"
+  # The Fachverfahren's token for the id-documents status import (role integrator).
+  "$dev_token" integrator "$run/clerk-jwt.key" --scope id-documents:status --days 30 \
+      > "$run/integrator.jwt"
   export RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$run/clerk-jwt.pub"
 fi
 umask 022
@@ -104,6 +107,10 @@ echo "  Kafka    $RATHAUS_KAFKA_BROKERS"
 if [ -s "$run/clerk.jwt" ]; then
   echo "  clerk token (30 days, all offices) in .run/clerk.jwt:"
   echo "    curl -H \"Authorization: Bearer \$(cat .run/clerk.jwt)\" http://127.0.0.1:8080/api/v1/offices/<office>/bookings?date=YYYY-MM-DD"
+fi
+if [ -s "$run/integrator.jwt" ]; then
+  echo "  integrator token (status import) in .run/integrator.jwt:"
+  echo "    curl -H \"Authorization: Bearer \$(cat .run/integrator.jwt)\" -H 'Content-Type: application/x-ndjson' --data-binary @updates.ndjson http://127.0.0.1:8080/api/v1/id-documents/status-updates"
 fi
 if [ ${#started[@]} -eq 0 ]; then
   echo "  (no service binaries built yet: the platform servers run alone)"

@@ -9,6 +9,9 @@
 //   rathaus-dev-token invoice-clerk KEYFILE [--departments a,b|*] [--days N] [--sub S] ...
 //       the same with role=invoice-clerk and the claim departments (default *, sub
 //       dev-invoice-clerk)
+//   rathaus-dev-token integrator KEYFILE [--scope a,b] [--days N] [--sub S] ...
+//       role=integrator with the OAuth claim scope (default "id-documents:status", sub
+//       dev-integrator): a Fachverfahren's token
 //
 // Never use these tokens in production: whoever holds KEYFILE can mint clerk tokens.
 #include <sys/stat.h>
@@ -37,7 +40,9 @@ int Usage() {
                "       rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N] [--iss I] "
                "[--aud A] [--sub S]\n"
                "       rathaus-dev-token invoice-clerk KEYFILE [--departments a,b|*] [--days N] "
-               "[--iss I] [--aud A] [--sub S]\n";
+               "[--iss I] [--aud A] [--sub S]\n"
+               "       rathaus-dev-token integrator KEYFILE [--scope a,b] [--days N] [--iss I] "
+               "[--aud A] [--sub S]\n";
   return 2;
 }
 
@@ -70,9 +75,11 @@ std::string JsonString(const std::string& s) {
 int Clerk(const std::string& role, const std::string& key_file,
           const std::vector<std::string>& flags) {
   const bool counter = role == "clerk";
-  const std::string scope_flag = counter ? "--offices" : "--departments";
-  std::string offices = "*", iss = "rathaus", aud = "rathaus-gateway",
-              sub = counter ? "dev-clerk" : "dev-invoice-clerk";
+  const bool integrator = role == "integrator";
+  const std::string scope_flag = counter ? "--offices" : integrator ? "--scope" : "--departments";
+  std::string offices = integrator ? "id-documents:status" : "*", iss = "rathaus",
+              aud = "rathaus-gateway",
+              sub = counter ? "dev-clerk" : integrator ? "dev-integrator" : "dev-invoice-clerk";
   int64_t days = 30;
   for (size_t i = 0; i < flags.size(); i += 2) {
     if (i + 1 >= flags.size()) return Usage();
@@ -103,10 +110,14 @@ int Clerk(const std::string& role, const std::string& key_file,
   std::vector<std::string> quoted;
   for (const auto& o : office_list) quoted.push_back(JsonString(o));
   const int64_t now = absl::ToUnixSeconds(absl::Now());
+  // An integrator's scopes are one space-separated string (OAuth 2.0), a clerk's scope a list.
+  const std::string scope_claim =
+      integrator ? absl::StrCat("\"scope\":", JsonString(absl::StrJoin(office_list, " ")))
+                 : absl::StrCat("\"", counter ? "offices" : "departments", "\":[",
+                                absl::StrJoin(quoted, ","), "]");
   const std::string claims = absl::StrCat(
       "{\"iss\":", JsonString(iss), ",\"aud\":", JsonString(aud), ",\"sub\":", JsonString(sub),
-      ",\"role\":", JsonString(role), ",\"", counter ? "offices" : "departments", "\":[",
-      absl::StrJoin(quoted, ","), "],\"iat\":", now,
+      ",\"role\":", JsonString(role), ",", scope_claim, ",\"iat\":", now,
       ",\"nbf\":", now, ",\"exp\":", now + days * 86400, "}");
   auto token = gw::SignJwt(pem.str(), claims);
   if (!token.ok()) {
@@ -122,7 +133,8 @@ int Clerk(const std::string& role, const std::string& key_file,
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 3 && args[0] == "keygen") return Keygen(args[1], args[2]);
-  if (args.size() >= 2 && (args[0] == "clerk" || args[0] == "invoice-clerk")) {
+  if (args.size() >= 2 &&
+      (args[0] == "clerk" || args[0] == "invoice-clerk" || args[0] == "integrator")) {
     return Clerk(args[0], args[1], std::vector<std::string>(args.begin() + 2, args.end()));
   }
   return Usage();

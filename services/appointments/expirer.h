@@ -9,37 +9,25 @@
 //   expirer.Start();  ...  expirer.Stop();
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "absl/time/time.h"
 #include "services/appointments/store.h"
+#include "shared/service/due_timer.h"
 
 namespace rathaus::appointments {
 
 class Expirer {
  public:
   explicit Expirer(Store& store, absl::Duration max_sleep = absl::Seconds(1));
-  ~Expirer();
   Expirer(const Expirer&) = delete;
   Expirer& operator=(const Expirer&) = delete;
 
-  void Start();
-  void Stop();
+  void Start() { timer_.Start(); }
+  void Stop() { timer_.Stop(); }
   // A hold that ends at `expiry` was made.
-  void Notify(absl::Time expiry);
+  void Notify(absl::Time expiry) { timer_.Notify(expiry); }
 
  private:
-  void Loop();
-
-  Store& store_;
-  absl::Duration max_sleep_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  absl::Time wake_at_ = absl::InfiniteFuture();  // guarded by mu_
-  bool stop_ = false;                             // guarded by mu_
-  std::thread thread_;
+  platform::DueTimer timer_;
 };
 
 }  // namespace rathaus::appointments

@@ -66,7 +66,9 @@ absl::StatusOr<Caller> CallerAuth::RequireToken(std::string_view token,
   Caller caller;
   caller.subject = claims->subject;
   caller.role = claims->role;
-  caller.scope = claims->role == "clerk" ? claims->offices : claims->departments;
+  caller.scope = claims->role == "clerk"        ? claims->offices
+                 : claims->role == "integrator" ? claims->scopes
+                                                : claims->departments;
   return caller;
 }
 

@@ -32,8 +32,9 @@ namespace rathaus::platform::auth {
 
 struct Caller {
   std::string subject;
-  std::string role;                 // "clerk" or "invoice-clerk"
-  std::vector<std::string> scope;   // offices (clerk) or departments (invoice-clerk); "*" = all
+  std::string role;                 // "clerk", "invoice-clerk" or "integrator"
+  // offices (clerk), departments (invoice-clerk) or OAuth scopes (integrator); "*" = all
+  std::vector<std::string> scope;
 
   // True when the scope holds `id` or "*".
   bool MayAccess(std::string_view id) const;

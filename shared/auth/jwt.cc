@@ -200,8 +200,9 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   if (!audience_ok) return Unauthenticated("wrong audience");
   const Value* role = Claim(*claims, "role");
   if (role == nullptr || !role->has_string_value() ||
-      (role->string_value() != "clerk" && role->string_value() != "invoice-clerk")) {
-    return Unauthenticated("not a clerk token");
+      (role->string_value() != "clerk" && role->string_value() != "invoice-clerk" &&
+       role->string_value() != "integrator")) {
+    return Unauthenticated("not a clerk or integrator token");
   }
   const Value* sub = Claim(*claims, "sub");
   if (sub == nullptr || !sub->has_string_value() || sub->string_value().empty()) {
@@ -211,6 +212,17 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   out.subject = sub->string_value();
   out.role = role->string_value();
   out.expires = expires;
+  if (out.role == "integrator") {
+    // A back-office system (Fachverfahren): OAuth 2.0 scopes (RFC 8693 section 4.2: one string,
+    // space-separated), e.g. "id-documents:status".
+    const Value* scopes = Claim(*claims, "scope");
+    if (scopes == nullptr || !scopes->has_string_value()) return Unauthenticated("token has no scope");
+    for (absl::string_view s : absl::StrSplit(scopes->string_value(), ' ', absl::SkipEmpty())) {
+      out.scopes.emplace_back(s);
+    }
+    if (out.scopes.empty()) return Unauthenticated("token has no scope");
+    return out;
+  }
   const bool counter = out.role == "clerk";
   const std::string scope_name = counter ? "offices" : "departments";
   std::vector<std::string>& scope = counter ? out.offices : out.departments;

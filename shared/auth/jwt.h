@@ -35,9 +35,10 @@ struct JwtPolicy {
 
 struct ClerkClaims {
   std::string subject;
-  std::string role;                       // "clerk" or "invoice-clerk"
+  std::string role;                       // "clerk", "invoice-clerk" or "integrator"
   std::vector<std::string> offices;       // role clerk
   std::vector<std::string> departments;   // role invoice-clerk
+  std::vector<std::string> scopes;        // role integrator (claim "scope")
   absl::Time expires;
 };
 

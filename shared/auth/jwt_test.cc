@@ -126,12 +126,12 @@ TEST_F(JwtTest, WrongIssuer) {
 
 TEST_F(JwtTest, MissingOrWrongRole) {
   auto citizen = SignJwt(ec_->private_pem, Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"citizen\""));
-  EXPECT_EQ(Verifier(*ec_).Verify(*citizen, kNow).status().message(), "not a clerk token");
+  EXPECT_EQ(Verifier(*ec_).Verify(*citizen, kNow).status().message(), "not a clerk or integrator token");
   const int64_t now = absl::ToUnixSeconds(kNow);
   auto none = SignJwt(ec_->private_pem,
                       absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
                                    "\"offices\":[\"*\"],\"exp\":", now + 60, "}"));
-  EXPECT_EQ(Verifier(*ec_).Verify(*none, kNow).status().message(), "not a clerk token");
+  EXPECT_EQ(Verifier(*ec_).Verify(*none, kNow).status().message(), "not a clerk or integrator token");
 }
 
 TEST_F(JwtTest, GarbageIsUnauthenticated) {

@@ -1,5 +1,7 @@
 #include "shared/config/config.h"
 
+#include "absl/strings/numbers.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -162,7 +164,7 @@ bool EnvConfig::Bool(std::string_view name, std::optional<bool> default_value) {
 
 absl::Duration EnvConfig::Duration(std::string_view name,
                                    std::optional<absl::Duration> default_value) {
-  constexpr std::string_view kExpected = "a non-negative duration such as 250ms, 10s or 1m30s";
+  constexpr std::string_view kExpected = "a non-negative duration such as 250ms, 10s, 1m30s or 14d";
   const std::optional<std::string> value = Get(name);
   if (!value.has_value()) {
     if (default_value.has_value()) return *default_value;
@@ -170,9 +172,28 @@ absl::Duration EnvConfig::Duration(std::string_view name,
     return absl::ZeroDuration();
   }
   absl::Duration parsed;
+  // Days first ("14d", "1d12h"): retention periods are said in days; absl does not read them.
+  std::string_view rest = *value;
+  absl::Duration days = absl::ZeroDuration();
+  bool has_days = false;
+  if (const size_t d = rest.find('d'); d != std::string_view::npos && d > 0) {
+    int64_t n = 0;
+    if (absl::SimpleAtoi(absl::string_view(rest.data(), d), &n) && n >= 0 && n < 100000) {
+      days = absl::Hours(24 * n);
+      has_days = true;
+      rest.remove_prefix(d + 1);
+    }
+  }
+  if (has_days && rest.empty()) {
+    parsed = days;
+  } else if (absl::ParseDuration(absl::string_view(rest.data(), rest.size()), &parsed) &&
+             parsed >= absl::ZeroDuration()) {
+    parsed += days;
+  } else {
+    parsed = -absl::Seconds(1);
+  }
   // ParseDuration also reads "inf"; an endless timeout is never what an operator meant.
-  if (!absl::ParseDuration(*value, &parsed) || parsed < absl::ZeroDuration() ||
-      parsed == absl::InfiniteDuration()) {
+  if (parsed < absl::ZeroDuration() || parsed == absl::InfiniteDuration()) {
     Fail(name, kExpected, *value);
     return default_value.value_or(absl::ZeroDuration());
   }

@@ -156,24 +156,29 @@ TEST_F(EnvConfigTest, DurationParsesGoStyle) {
   env_["RATHAUS_C"] = "1m30s";
   env_["RATHAUS_D"] = "0";
   env_["RATHAUS_E"] = "1.5h";
+  env_["RATHAUS_F"] = "14d";
+  env_["RATHAUS_G"] = "1d12h";
   EnvConfig env = Config();
   EXPECT_EQ(env.Duration("RATHAUS_A", std::nullopt), absl::Milliseconds(250));
   EXPECT_EQ(env.Duration("RATHAUS_B", std::nullopt), absl::Seconds(10));
   EXPECT_EQ(env.Duration("RATHAUS_C", std::nullopt), absl::Seconds(90));
   EXPECT_EQ(env.Duration("RATHAUS_D", std::nullopt), absl::ZeroDuration());
   EXPECT_EQ(env.Duration("RATHAUS_E", std::nullopt), absl::Minutes(90));
+  EXPECT_EQ(env.Duration("RATHAUS_F", std::nullopt), absl::Hours(14 * 24));
+  EXPECT_EQ(env.Duration("RATHAUS_G", std::nullopt), absl::Hours(36));
   EXPECT_EQ(env.Duration("RATHAUS_UNSET", absl::Minutes(10)), absl::Minutes(10));
   EXPECT_TRUE(env.ok()) << env.errors().front();
 }
 
 TEST_F(EnvConfigTest, DurationRejectsMalformedNegativeAndInfinite) {
-  for (const char* bad : {"10", "abc", "10 s", "s", "1m30", "-5s", "-1ms", "inf", "-inf"}) {
+  for (const char* bad : {"10", "abc", "10 s", "s", "1m30", "-5s", "-1ms", "inf", "-inf", "d",
+                          "1d-5s", "5dd"}) {
     env_["RATHAUS_HOLD"] = bad;
     EnvConfig env = Config();
     EXPECT_EQ(env.Duration("RATHAUS_HOLD", absl::Minutes(10)), absl::Minutes(10)) << bad;
     EXPECT_THAT(env.errors(),
                 ElementsAre(absl::StrCat("RATHAUS_HOLD: expected a non-negative duration such "
-                                         "as 250ms, 10s or 1m30s, got \"",
+                                         "as 250ms, 10s, 1m30s or 14d, got \"",
                                          bad, "\"")));
   }
 }

@@ -39,6 +39,7 @@
 #include "rathaus/appointments/v1/events.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/e_invoice/v1/events.pb.h"
+#include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "shared/kafka/consumer.h"
 #include "shared/kafka/producer.h"
 #include "shared/crypto/personal_data.h"
@@ -133,6 +134,9 @@ std::string DevTokenBinary() { return BinaryDir() + "/../gateway/rathaus-dev-tok
 std::string ServiceBinary() {
   return BinaryDir() + "/../services/appointments/rathaus-appointments";
 }
+std::string IdDocumentsBinary() {
+  return BinaryDir() + "/../services/id-documents/rathaus-id-documents";
+}
 std::string InvoiceServiceBinary() {
   return BinaryDir() + "/../services/e-invoice/rathaus-e-invoice";
 }
@@ -163,7 +167,18 @@ class System {
             {"RATHAUS_EINVOICE_BLOB_DIR", blob_dir_},
             {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
             {"RATHAUS_LOG_LEVEL", "warn"}});
-    port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"}}, &gateway_);
+    id_documents_port_ = FreePort();
+    id_documents_ = std::make_unique<Child>(
+        IdDocumentsBinary(), std::vector<std::string>{},
+        std::map<std::string, std::string>{
+            {"RATHAUS_REDIS_URL", servers.redis_url},
+            {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
+            {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", id_documents_port_)},
+            {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
+            {"RATHAUS_DATA_KEYS_FILE", data_keys_},
+            {"RATHAUS_LOG_LEVEL", "warn"}});
+    port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"}, {"RATHAUS_RATE_LIMIT_LOOKUP", "off"}},
+                         &gateway_);
   }
 
   // Starts an appointments service (another replica of the suite's: same keys, same Redis unless
@@ -190,6 +205,7 @@ class System {
     env.emplace("RATHAUS_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port));
     env.emplace("RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", grpc_port_));
     env.emplace("RATHAUS_E_INVOICE_ADDR", absl::StrCat("127.0.0.1:", invoice_grpc_port_));
+    env.emplace("RATHAUS_ID_DOCUMENTS_ADDR", absl::StrCat("127.0.0.1:", id_documents_port_));
     env.emplace("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_);
     env.emplace("RATHAUS_GATEWAY_REDIS_PREFIX", UniqueName("gw") + ":");
     env.emplace("RATHAUS_GATEWAY_IO_THREADS", "2");
@@ -201,12 +217,17 @@ class System {
         },
         absl::Seconds(60));
     EXPECT_TRUE(ready) << "gateway: " << (*child)->Stderr() << "\nservice: " << service_->Stderr()
-                       << "\ne-invoice: " << invoices_->Stderr();
+                       << "\ne-invoice: " << invoices_->Stderr()
+                       << "\nid-documents: " << id_documents_->Stderr();
     return port;
   }
 
   std::string ClerkToken(const std::string& offices) {
     return RunTool(absl::StrCat(DevTokenBinary(), " clerk ", clerk_key_, " --offices ", offices));
+  }
+  std::string IntegratorToken() {
+    return RunTool(absl::StrCat(DevTokenBinary(), " integrator ", clerk_key_,
+                                " --scope id-documents:status"));
   }
   std::string InvoiceClerkToken(const std::string& departments, const std::string& sub) {
     return RunTool(absl::StrCat(DevTokenBinary(), " invoice-clerk ", clerk_key_, " --departments '",
@@ -218,6 +239,7 @@ class System {
   int metrics_port() const { return metrics_port_; }
   std::string appointments_addr() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
   std::string invoices_addr() const { return absl::StrCat("127.0.0.1:", invoice_grpc_port_); }
+  std::string id_documents_addr() const { return absl::StrCat("127.0.0.1:", id_documents_port_); }
   const std::string& data_keys_file() const { return data_keys_; }
 
  private:
@@ -225,10 +247,12 @@ class System {
   int grpc_port_ = 0;
   int metrics_port_ = 0;
   int invoice_grpc_port_ = 0;
+  int id_documents_port_ = 0;
   int port_ = 0;
   std::string blob_dir_;
   std::unique_ptr<Child> service_;
   std::unique_ptr<Child> invoices_;
+  std::unique_ptr<Child> id_documents_;
   std::unique_ptr<Child> gateway_;
 };
 
@@ -924,9 +948,12 @@ struct ClerkMethod {
 std::vector<ClerkMethod> ClerkMethods() {
   std::vector<ClerkMethod> out;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  // Links the generated files, so their services are in the pool.
+  (void)rathaus::id_documents::v1::Application::descriptor();
   const std::vector<std::pair<std::string, std::string>> services = {
       {"rathaus.appointments.v1.Appointments", sys->appointments_addr()},
-      {"rathaus.e_invoice.v1.EInvoice", sys->invoices_addr()}};
+      {"rathaus.e_invoice.v1.EInvoice", sys->invoices_addr()},
+      {"rathaus.id_documents.v1.IdDocuments", sys->id_documents_addr()}};
   for (const auto& [name, addr] : services) {
     const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
     EXPECT_NE(service, nullptr) << name;
@@ -950,7 +977,8 @@ grpc::StatusCode CallRaw(const std::string& addr, const std::string& method,
 
 TEST_F(GatewayE2eTest, EveryClerkMethodOfEveryServiceRefusesForgedMetadata) {
   const std::vector<ClerkMethod> methods = ClerkMethods();
-  ASSERT_GE(methods.size(), 13u) << "3 appointments + 10 e-invoice clerk methods expected";
+  ASSERT_GE(methods.size(), 17u)
+      << "3 appointments + 10 e-invoice + 4 id-documents clerk/integrator methods expected";
   const std::vector<std::pair<std::string, std::string>> forged = {
       {"rathaus-clerk-subject", "mallory"},
       {"rathaus-clerk-offices", "*"},
@@ -1070,6 +1098,107 @@ TEST_F(GatewayE2eTest, ServicesServeTheirOwnMetrics) {
   EXPECT_TRUE(absl::StrContains(metrics.body, "rathaus_relay_published_total "));
   EXPECT_FALSE(absl::StrContains(metrics.body, "Probe1234"));
   EXPECT_EQ(Send(sys->metrics_port(), http::verb::get, "/other").status, 404);
+}
+
+
+// The Ausweis-Lieferservice through the gateway: a clerk registers, the Fachverfahren imports
+// statuses (ndjson), the citizen looks it up, the clerk hands it over.
+TEST_F(GatewayE2eTest, IdDocumentFromApplicationToHandover) {
+  const std::map<std::string, std::string> clerk = {
+      {"Authorization", "Bearer " + sys->ClerkToken("kiel-mitte")}};
+  const std::string serial = absl::StrCat("L", UniqueName("x").substr(2, 8));
+  std::string upper = serial;
+  for (char& c : upper) c = static_cast<char>(std::toupper(c));
+  for (char& c : upper) if (c == 'O') c = '0';
+  const std::string body = absl::StrCat(R"({"serial":")", serial,
+                                        R"(","documentType":"PERSONALAUSWEIS","office":"kiel-mitte",)"
+                                        R"("birthDate":"1990-05-17","delivery":"PICKUP"})");
+  Answer created = Post("/api/v1/id-documents/applications", body, clerk);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_TRUE(absl::StrContains(created.body, "\"status\":\"APPLIED\"")) << created.body;
+  EXPECT_FALSE(absl::StrContains(created.body, upper)) << "no serial in the answer";
+  const std::string id = created.body.substr(created.body.find("\"id\":\"") + 6, 36);
+  EXPECT_EQ(Post("/api/v1/id-documents/applications", body, clerk).status, 409);
+  Answer express = Post("/api/v1/id-documents/applications",
+                        absl::StrCat(R"({"serial":"X12345678","documentType":"EXPRESS_REISEPASS",)"
+                                     R"("office":"kiel-mitte","birthDate":"1990-05-17",)"
+                                     R"("delivery":"DIRECT_DELIVERY"})"),
+                        clerk);
+  EXPECT_EQ(express.status, 422) << express.body;
+  EXPECT_TRUE(absl::StrContains(express.body, "direct-delivery-not-allowed")) << express.body;
+  EXPECT_EQ(Post("/api/v1/id-documents/applications", body).status, 401);
+  EXPECT_EQ(Post("/api/v1/id-documents/applications",
+                 absl::StrReplaceAll(body, {{"kiel-mitte", "kiel-gaarden"}}), clerk).status,
+            403) << "a clerk of another office";
+
+  // The citizen: in progress, with an estimate; a wrong birth date and an unknown serial alike.
+  const std::string lookup = absl::StrCat(R"({"serial":")", serial, R"(","birthDate":"1990-05-17"})");
+  Answer progress = Post("/api/v1/id-documents/status-lookup", lookup);
+  ASSERT_EQ(progress.status, 200) << progress.body;
+  EXPECT_TRUE(absl::StrContains(progress.body, "\"status\":\"IN_BEARBEITUNG\"")) << progress.body;
+  EXPECT_TRUE(absl::StrContains(progress.body, "\"estimatedTo\":")) << progress.body;
+  Answer wrong = Post("/api/v1/id-documents/status-lookup",
+                      absl::StrCat(R"({"serial":")", serial, R"(","birthDate":"1990-05-18"})"));
+  Answer unknown = Post("/api/v1/id-documents/status-lookup",
+                        R"({"serial":"Z99999999","birthDate":"1990-05-17"})");
+  EXPECT_EQ(wrong.status, 404);
+  EXPECT_TRUE(absl::StrContains(wrong.body, "urn:rathaus:problem:document-unknown")) << wrong.body;
+  auto without_instance = [](std::string b) {
+    const size_t at = b.find("\"instance\"");
+    if (at != std::string::npos) b.erase(at, b.find('"', b.find(':', at) + 2) - at + 1);
+    return b;
+  };
+  EXPECT_EQ(without_instance(wrong.body), without_instance(unknown.body));
+
+  // The Fachverfahren's import: only with an integrator token and as ndjson.
+  const std::map<std::string, std::string> integrator = {
+      {"Authorization", "Bearer " + sys->IntegratorToken()},
+      {"Content-Type", "application/x-ndjson"}};
+  const absl::Time t0 = absl::Now();
+  std::string ndjson;
+  int k = 0;
+  for (const char* st : {"TRANSMITTED", "IN_PRODUCTION", "SHIPPED_TO_OFFICE", "ARRIVED",
+                         "READY_FOR_PICKUP"}) {
+    absl::StrAppend(&ndjson, R"({"serial":")", serial, R"(","status":")", st, R"(","at":")",
+                    absl::FormatTime(absl::RFC3339_sec, t0 + absl::Seconds(++k), absl::UTCTimeZone()),
+                    "\"}\n");
+  }
+  absl::StrAppend(&ndjson, "this is not json\n");
+  Answer imported = Post("/api/v1/id-documents/status-updates", ndjson, integrator);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_TRUE(absl::StrContains(imported.body, "\"accepted\":5")) << imported.body;
+  EXPECT_TRUE(absl::StrContains(imported.body, "\"line\":6")) << imported.body;
+  Answer again = Post("/api/v1/id-documents/status-updates", ndjson, integrator);
+  EXPECT_TRUE(absl::StrContains(again.body, "\"duplicates\":5")) << again.body;
+  EXPECT_EQ(Post("/api/v1/id-documents/status-updates", ndjson,
+                 {{"Authorization", clerk.at("Authorization")}, {"Content-Type", "application/x-ndjson"}})
+                .status,
+            403) << "a clerk is not the Fachverfahren";
+  EXPECT_EQ(Post("/api/v1/id-documents/status-updates", ndjson,
+                 {{"Authorization", integrator.at("Authorization")}}).status,
+            415);
+
+  Answer ready = Post("/api/v1/id-documents/status-lookup", lookup);
+  ASSERT_EQ(ready.status, 200);
+  EXPECT_TRUE(absl::StrContains(ready.body, "\"status\":\"BEREIT_ZUR_ABHOLUNG\"")) << ready.body;
+  const size_t code_at = ready.body.find("\"pickupCode\":\"");
+  ASSERT_NE(code_at, std::string::npos) << ready.body;
+  const std::string code = ready.body.substr(code_at + 14, 8);
+  EXPECT_EQ(code.find('"'), std::string::npos) << ready.body;
+
+  Answer list = Get("/api/v1/offices/kiel-mitte/id-documents?status=READY_FOR_PICKUP", clerk);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(absl::StrContains(list.body, id)) << list.body;
+  Answer handed = Post(absl::StrCat("/api/v1/id-documents/", id, "/handover"),
+                       R"({"oldDocumentInvalidated":true,"proxy":null})", clerk);
+  ASSERT_EQ(handed.status, 200) << handed.body;
+  EXPECT_TRUE(absl::StrContains(handed.body, "\"status\":\"HANDED_OVER\"")) << handed.body;
+  EXPECT_EQ(Post(absl::StrCat("/api/v1/id-documents/", id, "/handover"),
+                 R"({"oldDocumentInvalidated":true})", clerk).status,
+            409);
+  Answer done = Post("/api/v1/id-documents/status-lookup", lookup);
+  EXPECT_TRUE(absl::StrContains(done.body, "\"status\":\"AUSGEHAENDIGT\"")) << done.body;
+  EXPECT_FALSE(absl::StrContains(done.body, code)) << "no pickup code once handed over: " << done.body;
 }
 
 }  // namespace

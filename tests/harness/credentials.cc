@@ -30,10 +30,14 @@ std::string TestCredentials::Token(const std::string& role, const std::vector<st
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   std::vector<std::string> quoted;
   for (const std::string& s : scope) quoted.push_back(absl::StrCat("\"", s, "\""));
+  const std::string scope_claim =
+      role == "integrator"
+          ? absl::StrCat("\"scope\":\"", absl::StrJoin(scope, " "), "\"")
+          : absl::StrCat("\"", role == "clerk" ? "offices" : "departments", "\":[",
+                         absl::StrJoin(quoted, ","), "]");
   const std::string claims = absl::StrCat(
       "{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"", subject, "\",\"role\":\"",
-      role, "\",\"", role == "clerk" ? "offices" : "departments", "\":[",
-      absl::StrJoin(quoted, ","), "],\"iat\":", now, ",\"exp\":",
+      role, "\",", scope_claim, ",\"iat\":", now, ",\"exp\":",
       now + absl::ToInt64Seconds(valid_for), "}");
   auto token = platform::auth::SignJwt(private_pem_, claims);
   if (!token.ok()) std::abort();

@@ -25,7 +25,8 @@ class TestCredentials {
   const std::string& private_pem() const { return private_pem_; }
   const std::string& public_pem() const { return public_pem_; }
 
-  // A token with `role` ("clerk": offices, "invoice-clerk": departments), valid `valid_for`
+  // A token with `role` ("clerk": offices, "invoice-clerk": departments, "integrator": the
+  // space-separated claim scope), valid `valid_for`
   // (negative: already expired), audience rathaus-gateway, issuer rathaus.
   std::string Token(const std::string& role, const std::vector<std::string>& scope,
                     const std::string& subject = "clerk-1",
