@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <future>
 #include <mutex>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -21,6 +22,7 @@
 
 #include <grpcpp/generic/generic_stub.h>
 
+#include "absl/random/distributions.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -70,16 +72,28 @@ const Servers& SharedServers() {
 }
 
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  // Below the kernel's ephemeral range (32768-60999), so no outgoing connection of a starting
+  // process takes the port before the server binds it; never the same port twice in a process.
+  static std::mutex mu;
+  static std::set<int> handed_out;
+  static absl::BitGen gen;
+  std::lock_guard lock(mu);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = absl::Uniform(gen, 20000, 32000);
+    if (handed_out.contains(port)) continue;
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (!free) continue;
+    handed_out.insert(port);
+    return port;
+  }
+  std::cerr << "FreePort: no free port in 20000-31999\n";
+  std::abort();
 }
 
 std::string RunTool(const std::string& command) {
