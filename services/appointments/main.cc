@@ -15,6 +15,7 @@
 #include "services/appointments/domain/contact.h"
 #include "services/appointments/expirer.h"
 #include "services/appointments/service.h"
+#include "rathaus/id_documents/v1/events.pb.h"
 #include "services/appointments/store.h"
 #include "shared/service/kit.h"
 
@@ -60,6 +61,25 @@ int Run() {
   Expirer expirer(store);
   store.SetHoldListener([&expirer](absl::Time expiry) { expirer.Notify(expiry); });
   kit.AddService(&service);
+  // The pickup of finished ID documents (id-documents, Ausweis-Lieferservice): the holder of a
+  // pickup code may book the service that needs one; a handover ends an open pickup booking.
+  namespace idd = ::rathaus::id_documents::v1;
+  kit.Consume<idd::DocumentReadyForPickup>(
+      "rathaus.id-documents.v1",
+      [&store](const idd::DocumentReadyForPickup& ready, const platform::EventContext& ce) {
+        if (ready.pickup_code().empty() || ready.office().empty()) {
+          return absl::InvalidArgumentError("DocumentReadyForPickup without code or office");
+        }
+        return store.ApplyPickupReady(ready.pickup_code(), ready.office(), ready.application_id(),
+                                      ce.inbox_key, ce.inbox_ttl);
+      });
+  kit.Consume<idd::DocumentHandedOver>(
+      "rathaus.id-documents.v1",
+      [&store](const idd::DocumentHandedOver& handed, const platform::EventContext& ce) {
+        if (handed.pickup_code().empty()) return absl::OkStatus();  // never ready for pickup
+        return store.ApplyPickupHandedOver(handed.pickup_code(), ce.inbox_key, ce.inbox_ttl,
+                                           ce.traceparent);
+      });
   kit.AddJob("expirer", [&] { expirer.Start(); }, [&] { expirer.Stop(); });
   kit.AddStartupFact("offices", std::to_string(catalog->offices.size()));
   kit.AddStartupFact("services", std::to_string(catalog->services.size()));

@@ -32,6 +32,11 @@ std::vector<VisitItem> ItemsOf(const google::protobuf::RepeatedPtrField<v1::Serv
 
 absl::Status UnknownOffice() { return absl::NotFoundError("office not found"); }
 
+absl::Status PickupCodeInvalid(std::string_view why) {
+  return platform::WithProblem(absl::FailedPreconditionError(std::string(why)),
+                               "pickup-code-invalid");
+}
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(grpc::ServerContext* ctx, const absl::Status& status) {
@@ -195,10 +200,32 @@ absl::StatusOr<CommandKey> AppointmentsService::CommandOf(
   return store_.Command(scope, *key, request.SerializeAsString());
 }
 
+absl::StatusOr<std::string> AppointmentsService::PickupCodeFor(const Placement& placement,
+                                                              const std::string& given) const {
+  bool needed = false;
+  for (const VisitItem& item : placement.items) {
+    const ::rathaus::appointments::Service* s = catalog_.FindService(item.service_id);
+    needed = needed || (s != nullptr && s->requires_pickup_code);
+  }
+  if (!needed) return std::string();
+  std::string code(absl::StripAsciiWhitespace(given));
+  absl::AsciiStrToUpper(&code);
+  if (code.empty()) {
+    return PickupCodeInvalid("this service needs the pickup code from \"Ist mein Ausweis abholbereit?\"");
+  }
+  if (code.size() != 8 || code.find_first_not_of(kCodeAlphabet) != std::string::npos) {
+    return PickupCodeInvalid("a pickup code has 8 letters and digits");
+  }
+  return code;
+}
+
 grpc::Status AppointmentsService::Reserve(grpc::ServerContext* ctx, const v1::ReserveRequest* req,
                                           v1::Reservation* resp) {
   auto placement = Place(req->office(), req->services(), req->start());
   if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
+  auto pickup = PickupCodeFor(*placement, req->pickup_code());
+  if (!pickup.ok()) return ToGrpcStatus(ctx, pickup.status());
+  placement->pickup_code = *pickup;
   auto command = CommandOf(ctx, "Reserve", "", *req);
   if (!command.ok()) return ToGrpcStatus(ctx, command.status());
   auto r = store_.Reserve(*placement, Traceparent(ctx), *command);
@@ -250,6 +277,9 @@ grpc::Status AppointmentsService::Book(grpc::ServerContext* ctx, const v1::BookR
                                        v1::Booking* resp) {
   auto placement = Place(req->office(), req->services(), req->start());
   if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
+  auto pickup = PickupCodeFor(*placement, req->pickup_code());
+  if (!pickup.ok()) return ToGrpcStatus(ctx, pickup.status());
+  placement->pickup_code = *pickup;
   auto contact = CheckContact(req->name(), req->email(), req->phone());
   if (!contact.ok()) return ToGrpcStatus(ctx, contact.status());
   auto command = CommandOf(ctx, "Book", "", *req);

@@ -79,6 +79,10 @@ class AppointmentsService final : public v1::Appointments::Service {
                                              std::string* clerk_subject = nullptr);
   absl::Status ClerkMayAccess(grpc::ServerContext* ctx, const std::string& office);
   void ToProto(const BookingRecord& b, bool with_token, v1::Booking* out) const;
+  // The pickup code the visit needs (a service such as ausweis-abholen), normalised; "" when
+  // none is needed. FAILED_PRECONDITION "pickup-code-invalid" when it is missing or malformed.
+  absl::StatusOr<std::string> PickupCodeFor(const Placement& placement,
+                                            const std::string& given) const;
   absl::StatusOr<Contact> CheckContact(const std::string& name, const std::string& email,
                                        const std::string& phone) const;
   grpc::Status ClerkStatus(grpc::ServerContext* ctx, const std::string& code,

@@ -46,6 +46,11 @@ const redis::Script& RescheduleScript() { static const redis::Script s = Load("a
 const redis::Script& CancelScript() { static const redis::Script s = Load("appt_cancel", lua::kCancel); return s; }
 const redis::Script& SetStatusScript() { static const redis::Script s = Load("appt_set_status", lua::kSetStatus); return s; }
 const redis::Script& ExpireScript() { static const redis::Script s = Load("appt_expire", lua::kExpire); return s; }
+const redis::Script& PickupReadyScript() { static const redis::Script s = Load("appt_pickup_ready", lua::kPickupReady); return s; }
+const redis::Script& PickupDoneScript() { static const redis::Script s = Load("appt_pickup_done", lua::kPickupDone); return s; }
+
+// How long an unused pickup entitlement is kept: documents not collected go back after months.
+constexpr absl::Duration kPickupEntitlementLifetime = absl::Hours(24 * 180);
 
 std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
 int64_t Int(const std::string& s) {
@@ -86,6 +91,12 @@ absl::Status ReservationExpired() {
                      "reservation-expired");
 }
 absl::Status ReservationNotFound() { return absl::NotFoundError("reservation not found"); }
+absl::Status PickupCodeInvalid() {
+  return platform::WithProblem(
+      absl::FailedPreconditionError(
+          "the pickup code is unknown, for another office or has a booking already"),
+      "pickup-code-invalid");
+}
 absl::Status BookingNotFound() { return absl::NotFoundError("booking not found"); }
 absl::Status WrongStatus(const std::string& status) {
   return platform::WithProblem(absl::FailedPreconditionError(absl::StrCat("the booking is ", status)),
@@ -284,6 +295,7 @@ absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(code, reserved, traceparent), &argv);
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(code, expired, traceparent), &argv);
     argv.push_back(code);
+    argv.push_back(p.pickup_code);
     auto reply = Run(ReserveScript(), std::move(argv), command);
     if (!reply.ok()) return reply.status();
     if (auto replay = ReplayOf(*reply)) {
@@ -293,6 +305,7 @@ absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string
     const std::string& tag = Tag(*reply);
     if (tag == "code-collision") continue;
     if (tag == "taken") return SlotTaken();
+    if (tag == "pickup-code") return PickupCodeInvalid();
     if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ReserveScript(), *reply);
     r.code = code;
     r.expires_at = absl::FromUnixMillis(reply->elements[1].integer);
@@ -388,6 +401,7 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
     }
     if (tag == "expired") return ReservationExpired();
     if (tag == "quota") return QuotaReached();
+    if (tag == "pickup-code") return PickupCodeInvalid();
     if (tag == "unknown") return ReservationNotFound();
     if (tag == "confirmed") {
       return platform::WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
@@ -422,6 +436,7 @@ absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& con
         sealed[0], sealed[1], sealed[2],
         absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
+    argv.push_back(p.pickup_code);
     auto reply = Run(BookScript(), std::move(argv), command);
     if (!reply.ok()) return reply.status();
     if (auto replay = ReplayOf(*reply)) {
@@ -432,6 +447,7 @@ absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& con
     if (tag == "code-collision") continue;
     if (tag == "taken") return SlotTaken();
     if (tag == "quota") return QuotaReached();
+    if (tag == "pickup-code") return PickupCodeInvalid();
     if (tag != "ok" || reply->elements.size() != 2) return Unexpected(BookScript(), *reply);
     b.created_at = absl::FromUnixMillis(reply->elements[1].integer);
     return b;
@@ -580,6 +596,51 @@ absl::StatusOr<Store::ExpireResult> Store::ExpireDue(int max_days) {
   if (reply->elements[1].integer >= 0) result.next = absl::FromUnixMillis(reply->elements[1].integer);
   result.now = absl::FromUnixMillis(reply->elements[2].integer);
   return result;
+}
+
+absl::Status Store::ApplyPickupReady(const std::string& code, const std::string& office,
+                                     const std::string& application, const std::string& inbox_key,
+                                     const std::string& inbox_ttl) {
+  std::vector<std::string> argv = {options_.key_prefix, outbox_.stream_key(), code, office,
+                                   application,
+                                   absl::StrCat(absl::ToInt64Milliseconds(kPickupEntitlementLifetime)),
+                                   inbox_ttl};
+  auto reply = pool_.Eval(PickupReadyScript(), {inbox_key}, argv);
+  return reply.ok() ? absl::OkStatus() : reply.status();
+}
+
+absl::Status Store::ApplyPickupHandedOver(const std::string& code, const std::string& inbox_key,
+                                          const std::string& inbox_ttl,
+                                          std::string_view traceparent) {
+  // Read the booking to announce; the script checks that it is still the same (else again).
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto booking = pool_.Command({"HGET", absl::StrCat(options_.key_prefix, "pickup:", code), "booking"});
+    if (!booking.ok()) return booking.status();
+    const std::string booked = booking->is_nil() ? "" : booking->str;
+    std::vector<std::string> argv = {options_.key_prefix, outbox_.stream_key(), code, booked};
+    if (booked.empty()) {
+      argv.push_back("0");
+      argv.push_back(inbox_ttl);
+      for (int i = 0; i < 8; ++i) argv.push_back("");
+    } else {
+      auto current = GetBooking(booked);
+      if (!current.ok()) return current.status();
+      argv.push_back(absl::StrCat(current->reschedule_count));
+      argv.push_back(inbox_ttl);
+      v1::AppointmentCompleted event;
+      event.set_code(current->code);
+      event.set_office(current->office);
+      SetServices(current->items, &event);
+      SetTimestamp(current->start, event.mutable_start());
+      SetTimestamp(current->end, event.mutable_end());
+      platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(current->code, event, traceparent),
+                                           &argv);
+    }
+    auto reply = pool_.Eval(PickupDoneScript(), {inbox_key}, argv);
+    if (!reply.ok()) return reply.status();
+    if (Tag(*reply) != "changed") return absl::OkStatus();
+  }
+  return absl::AbortedError("the pickup booking kept changing; the event is tried again");
 }
 
 }  // namespace rathaus::appointments

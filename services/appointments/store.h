@@ -62,6 +62,8 @@ struct Placement {
   absl::Time start;
   absl::Time end;
   std::vector<VisitItem> items;
+  // For a service that needs one (ausweis-abholen): the entitlement this visit uses.
+  std::string pickup_code;
 };
 
 struct Contact {
@@ -148,6 +150,15 @@ class Store {
   };
   // Purges the office days whose earliest hold is due (at most `max_days` of them).
   absl::StatusOr<ExpireResult> ExpireDue(int max_days = 100);
+
+  // Consumed from id-documents (inbox-guarded, one script each): a pickup entitlement for
+  // `code` at `office`; the document handed over (its entitlement used up, an open pickup
+  // booking done and its time free).
+  absl::Status ApplyPickupReady(const std::string& code, const std::string& office,
+                                const std::string& application, const std::string& inbox_key,
+                                const std::string& inbox_ttl);
+  absl::Status ApplyPickupHandedOver(const std::string& code, const std::string& inbox_key,
+                                     const std::string& inbox_ttl, std::string_view traceparent);
 
   // Called after a new hold was made, with its expiry (the expirer wakes up earlier).
   void SetHoldListener(std::function<void(absl::Time)> listener) {

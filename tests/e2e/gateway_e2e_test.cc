@@ -1186,6 +1186,31 @@ TEST_F(GatewayE2eTest, IdDocumentFromApplicationToHandover) {
   const std::string code = ready.body.substr(code_at + 14, 8);
   EXPECT_EQ(code.find('"'), std::string::npos) << ready.body;
 
+  // appointments learns the code from DocumentReadyForPickup (Kafka) and books the pickup once.
+  const std::vector<v1::Slot> slots = Slots("kiel-mitte", "ausweis-abholen");
+  ASSERT_GT(slots.size(), 10u);
+  auto pickup_body = [&](const std::string& start, const std::string& with_code) {
+    return absl::StrCat(R"({"office":"kiel-mitte","services":[{"id":"ausweis-abholen","quantity":1}],)"
+                        R"("start":")", start, R"(","name":"Erika Mustermann","email":")",
+                        UniqueName("pickup"), R"(@example.org")",
+                        with_code.empty() ? "" : absl::StrCat(R"(,"pickupCode":")", with_code, "\""),
+                        "}");
+  };
+  Answer no_code = Post("/api/v1/bookings", pickup_body(slots[3].start(), ""));
+  EXPECT_EQ(no_code.status, 422) << no_code.body;
+  EXPECT_TRUE(absl::StrContains(no_code.body, "pickup-code-invalid")) << no_code.body;
+  Answer pickup;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        pickup = Post("/api/v1/bookings", pickup_body(slots[3].start(), code));
+        return pickup.status == 201;
+      },
+      absl::Seconds(30)))
+      << pickup.status << " " << pickup.body;
+  const auto pickup_booking = Parse<v1::Booking>(pickup);
+  Answer twice = Post("/api/v1/bookings", pickup_body(slots[5].start(), code));
+  EXPECT_EQ(twice.status, 422) << "one booking per code: " << twice.body;
+
   Answer list = Get("/api/v1/offices/kiel-mitte/id-documents?status=READY_FOR_PICKUP", clerk);
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_TRUE(absl::StrContains(list.body, id)) << list.body;
@@ -1196,6 +1221,16 @@ TEST_F(GatewayE2eTest, IdDocumentFromApplicationToHandover) {
   EXPECT_EQ(Post(absl::StrCat("/api/v1/id-documents/", id, "/handover"),
                  R"({"oldDocumentInvalidated":true})", clerk).status,
             409);
+  // The handover reaches appointments: the pickup booking is done and its time free again.
+  const std::map<std::string, std::string> booking_token = {{"X-Booking-Token", pickup_booking.token()}};
+  Answer after;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        after = Get("/api/v1/bookings/" + pickup_booking.code(), booking_token);
+        return absl::StrContains(after.body, "\"status\":\"done\"");
+      },
+      absl::Seconds(30)))
+      << after.body;
   Answer done = Post("/api/v1/id-documents/status-lookup", lookup);
   EXPECT_TRUE(absl::StrContains(done.body, "\"status\":\"AUSGEHAENDIGT\"")) << done.body;
   EXPECT_FALSE(absl::StrContains(done.body, code)) << "no pickup code once handed over: " << done.body;

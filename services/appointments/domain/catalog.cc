@@ -68,6 +68,7 @@ absl::StatusOr<Service> ConvertService(const pb::Service& s, const std::string& 
   out.max_quantity = s.max_quantity();
   out.combinable_with.insert(s.combinable_with().begin(), s.combinable_with().end());
   out.what_to_bring.assign(s.what_to_bring().begin(), s.what_to_bring().end());
+  out.requires_pickup_code = s.requires_pickup_code();
   return out;
 }
 

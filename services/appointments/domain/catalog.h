@@ -39,6 +39,7 @@ struct Service {
   int max_quantity = 1;
   std::set<std::string> combinable_with;  // symmetric closure of the file's lists
   std::vector<std::string> what_to_bring;
+  bool requires_pickup_code = false;  // ausweis-abholen: a code from id-documents
 };
 
 struct Office {

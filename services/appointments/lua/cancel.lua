@@ -7,7 +7,7 @@ local again = command_replay()
 if again then return again end
 local code = ARGV[3]
 local bk = P .. 'bk:' .. code
-local b = redis.call('HMGET', bk, 'status', 'office', 'date', 'b0', 'n', 'rc', 'quota')
+local b = redis.call('HMGET', bk, 'status', 'office', 'date', 'b0', 'n', 'rc', 'quota', 'pickup')
 if not b[1] then return {'unknown'} end
 if b[1] ~= 'booked' then return {'status', b[1]} end
 if b[6] ~= ARGV[4] then return {'changed'} end
@@ -20,6 +20,7 @@ else
   release_buckets(cap_key(b[2], b[3]), tonumber(b[4]), tonumber(b[5]))
 end
 redis.call('HSET', bk, 'status', 'cancelled')
+pickup_unbind(b[8])
 if b[7] and b[7] ~= '' then redis.call('ZREM', P .. 'quota:' .. b[7], code) end
 outbox_append(OUTBOX, ARGV, 6)
 command_record(code, 0)

@@ -7,6 +7,9 @@
 --   P bk:<code>              hash  a booking
 --   P day:<office>:<date>    set   booking codes of the office day (clerks)
 --   P quota:<e-mail>         zset  active booking codes of a normalised e-mail by end (ms)
+--   P pickup:<code>          hash  a pickup entitlement (id-documents' DocumentReadyForPickup):
+--                                  office, application, booking ('' while unused), status
+--                                  (open | handed-over)
 -- ARGV[2] is the outbox stream. Keys are derived here from ids because a purge touches the
 -- holds it finds; rathaus runs one Redis per service (DESIGN.md), not a cluster.
 local P = ARGV[1]
@@ -147,6 +150,28 @@ local function write_booking(code, f, now, retention_ms)
   if f.quota ~= '' then
     redis.call('ZADD', P .. 'quota:' .. f.quota, f['end'], code)
     redis.call('PEXPIREAT', P .. 'quota:' .. f.quota, tonumber(f['end']) + 1000)
+  end
+end
+
+-- True when `pickup` ('' = none needed) is an open entitlement of `office` without a booking.
+local function pickup_usable(pickup, office)
+  if pickup == '' then return true end
+  local e = redis.call('HMGET', P .. 'pickup:' .. pickup, 'office', 'booking', 'status')
+  return e[1] == office and e[3] == 'open' and (not e[2] or e[2] == '')
+end
+
+-- Binds entitlement `pickup` ('' = none) to booking `code` (one booking per code).
+local function pickup_bind(pickup, code)
+  if pickup == nil or pickup == '' then return end
+  redis.call('HSET', P .. 'pickup:' .. pickup, 'booking', code)
+  redis.call('HSET', P .. 'bk:' .. code, 'pickup', pickup)
+end
+
+-- Frees entitlement `pickup` of a booking that ended without the document (cancel, no-show).
+local function pickup_unbind(pickup)
+  if pickup == nil or pickup == false or pickup == '' then return end
+  if redis.call('EXISTS', P .. 'pickup:' .. pickup) == 1 then
+    redis.call('HSET', P .. 'pickup:' .. pickup, 'booking', '')
   end
 end
 

@@ -1,0 +1,11 @@
+-- id-documents' DocumentReadyForPickup: the holder of the pickup code may book the pickup at the
+-- office (once). KEYS[1] inbox key; ARGV[3] pickup code, [4] office, [5] application id,
+-- [6] entitlement lifetime ms, [7] inbox ttl (s). Returns 1, or 0 for an event applied before.
+if inbox_seen(KEYS[1]) then return 0 end
+local key = P .. 'pickup:' .. ARGV[3]
+if redis.call('EXISTS', key) == 0 then
+  redis.call('HSET', key, 'office', ARGV[4], 'application', ARGV[5], 'booking', '', 'status', 'open')
+  redis.call('PEXPIRE', key, ARGV[6])
+end
+inbox_claim(KEYS[1], ARGV[7])
+return 1
