@@ -50,6 +50,16 @@ export interface Booking {
   phone?: string;
   rescheduleCount?: number;
 }
+/** "Ist mein Ausweis abholbereit?": the gateway prints every field; '' means absent. */
+export interface DocumentStatus {
+  status: string; // IN_BEARBEITUNG, BEREIT_ZUR_ABHOLUNG, AUSGEHAENDIGT, IN_DIREKTVERSAND, ...
+  documentType: string; // PERSONALAUSWEIS, REISEPASS, EXPRESS_REISEPASS, KINDERREISEPASS, EID_KARTE
+  office: string;
+  updatedAt?: string;
+  pickupCode?: string; // only while BEREIT_ZUR_ABHOLUNG
+  estimatedFrom?: string; // YYYY-MM-DD
+  estimatedTo?: string;
+}
 export interface Problem {
   type?: string;
   title?: string;
@@ -124,8 +134,9 @@ export const api = {
       'GET',
       `/api/v1/availability?office=${encodeURIComponent(office)}&${servicesQuery(services)}&from=${from}&to=${to}`,
     ),
-  reserve: (office: string, services: ServiceQuantity[], start: string) =>
-    request<Reservation>('POST', '/api/v1/reservations', { office, services, start }),
+  // pickupCode: needed for the pickup of an ID document (service ausweis-abholen).
+  reserve: (office: string, services: ServiceQuantity[], start: string, pickupCode?: string) =>
+    request<Reservation>('POST', '/api/v1/reservations', { office, services, start, ...(pickupCode ? { pickupCode } : {}) }),
   release: (id: string) => request<void>('DELETE', `/api/v1/reservations/${encodeURIComponent(id)}`),
   confirm: (id: string, data: { name: string; email: string; phone?: string }) =>
     request<Booking>('POST', `/api/v1/reservations/${encodeURIComponent(id)}/confirm`, data),
@@ -137,6 +148,9 @@ export const api = {
     request<Booking>('POST', `/api/v1/bookings/${encodeURIComponent(code)}/reschedule`, { start }, token),
   calendar: (code: string, token: string) =>
     request<string>('GET', `/api/v1/bookings/${encodeURIComponent(code)}/calendar.ics`, undefined, token),
+  // Serial and birth date only in the POST body: never in a URL.
+  documentStatus: (serial: string, birthDate: string) =>
+    request<DocumentStatus>('POST', '/api/v1/id-documents/status-lookup', { serial, birthDate }),
 };
 
 // The catalog is read once per page load (offices, and services per office).

@@ -11,6 +11,7 @@ export function errorMessage(err: unknown): string {
       return t('errNetwork');
     case 400:
     case 422:
+      if (err.kind === 'pickup-code-invalid') return t('errPickupCode');
       return t('errInvalid');
     case 404:
       return t('errNotFound');

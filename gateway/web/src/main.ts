@@ -1,4 +1,4 @@
-// The citizen booking pages: a small router over five views. No framework (see vite.config.ts).
+// The citizen booking pages: a small router over six views. No framework (see vite.config.ts).
 import './styles.css';
 import { h, runLeave } from './dom';
 import { lang, setLang, t, type Key } from './i18n';
@@ -7,6 +7,7 @@ import { renderCalendar } from './pages/calendar';
 import { renderForm } from './pages/form';
 import { renderConfirmation } from './pages/confirmation';
 import { renderManage } from './pages/manage';
+import { renderIdDocument } from './pages/id-document';
 
 export interface PageContext {
   main: HTMLElement;
@@ -22,6 +23,7 @@ const routes: Record<string, Render> = {
   '/angaben': renderForm,
   '/bestaetigung': renderConfirmation,
   '/verwalten': renderManage,
+  '/ausweis': renderIdDocument,
 };
 
 function chrome(): void {

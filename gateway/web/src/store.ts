@@ -1,5 +1,6 @@
 // What a page hands to the next one. Only in sessionStorage (this tab), never in the URL:
-// the reservation while the form is open, the fresh booking for the confirmation page.
+// the reservation while the form is open, the fresh booking for the confirmation page, the
+// pickup code of a finished ID document for the booking of its pickup.
 import type { Booking, Reservation, ServiceQuantity } from './api';
 
 export interface Selection {
@@ -33,6 +34,24 @@ export const held = {
   get: () => read<HeldReservation>('rathaus.reservation'),
   set: (v: HeldReservation | null) => write('rathaus.reservation', v),
 };
+/** The service whose booking needs the pickup code of a finished ID document. */
+export const PICKUP_SERVICE = 'ausweis-abholen';
+export interface Pickup {
+  office: string;
+  code: string;
+}
+/** The pickup code from "Ist mein Ausweis abholbereit?", kept for the booking of its pickup
+ * (never the serial number or the birth date). */
+export const pickup = {
+  get: () => read<Pickup>('rathaus.pickup'),
+  set: (v: Pickup | null) => write('rathaus.pickup', v),
+};
+/** The stored pickup code when `s` books the pickup at the office that holds the document. */
+export function pickupCodeFor(s: Selection): string | undefined {
+  if (!s.services.some((x) => x.id === PICKUP_SERVICE)) return undefined;
+  const p = pickup.get();
+  return p && p.office === s.office ? p.code : undefined;
+}
 export const lastBooking = {
   get: () => read<Booking>('rathaus.booking'),
   set: (v: Booking | null) => write('rathaus.booking', v),

@@ -1,9 +1,9 @@
 // Calendar: the next free days and times for the choice, week by week; picking a time reserves it.
-import { api, loadOffices, loadServices } from '../api';
+import { api, ApiError, loadOffices, loadServices } from '../api';
 import { h } from '../dom';
-import { errorAlert } from '../errors';
+import { alertBox, errorAlert } from '../errors';
 import { t } from '../i18n';
-import { held, selectionFromQuery, selectionToQuery } from '../store';
+import { held, PICKUP_SERVICE, pickupCodeFor, selectionFromQuery, selectionToQuery } from '../store';
 import type { PageContext } from '../main';
 import { flowSteps } from './common';
 import { slotPicker } from './slots';
@@ -36,6 +36,16 @@ export async function renderCalendar(ctx: PageContext): Promise<void> {
     main.append(errorAlert(err));
     return;
   }
+  // The pickup of an ID document needs the code from /ausweis (kept in the session, not the URL).
+  const pickupCode = pickupCodeFor(selection);
+  const lookupLink = () => h('p', {}, h('a', { class: 'kern-link', href: '/ausweis', 'data-nav': true }, t('idTitle')));
+  if (selection.services.some((s) => s.id === PICKUP_SERVICE)) {
+    main.append(
+      pickupCode
+        ? h('p', { class: 'kern-body', id: 'pickup-note' }, t('pickupWithCode'))
+        : alertBox('info', t('idBook'), [h('p', { class: 'kern-body' }, t('pickupNoCode')), lookupLink()], { id: 'pickup-note' }),
+    );
+  }
   const status = h('div', { role: 'status', class: 'kern-body' });
   const picker = slotPicker({
     office: selection.office,
@@ -52,13 +62,14 @@ export async function renderCalendar(ctx: PageContext): Promise<void> {
           held.set(null);
           void api.release(old.reservation.reservationId).catch(() => undefined);
         }
-        const reservation = await api.reserve(selection.office, selection.services, slot.start);
+        const reservation = await api.reserve(selection.office, selection.services, slot.start, pickupCode);
         held.set({ reservation, selection });
         ctx.navigate('/angaben');
       } catch (err) {
         status.textContent = '';
         button.disabled = false;
-        picker.showError(err);
+        if (err instanceof ApiError && err.kind === 'pickup-code-invalid') picker.showError(err, lookupLink());
+        else picker.showError(err);
       }
     },
   });

@@ -4,7 +4,7 @@ import { announce, h, onLeave } from '../dom';
 import { alertBox, errorAlert, errorMessage } from '../errors';
 import { t } from '../i18n';
 import { formatAddress, formatCountdown, formatDateTime } from '../format';
-import { held, lastBooking, selectionToQuery } from '../store';
+import { held, lastBooking, pickup, PICKUP_SERVICE, selectionToQuery } from '../store';
 import type { PageContext } from '../main';
 import { errorSummary, flowSteps, textField } from './common';
 
@@ -144,6 +144,8 @@ export async function renderForm(ctx: PageContext): Promise<void> {
       });
       window.clearInterval(timer);
       held.set(null);
+      // The pickup code is used up by this booking (one booking per code).
+      if (selection.services.some((s) => s.id === PICKUP_SERVICE)) pickup.set(null);
       lastBooking.set(booking);
       ctx.navigate('/bestaetigung');
     } catch (err) {
@@ -167,6 +169,9 @@ export async function renderForm(ctx: PageContext): Promise<void> {
       const next: (Node | string)[] = [];
       if (err instanceof ApiError && err.status === 409 && err.kind !== 'quota-reached') {
         next.push(h('a', { class: 'kern-link', href: calendarUrl, 'data-nav': true }, t('chooseAgain')));
+      }
+      if (err instanceof ApiError && err.kind === 'pickup-code-invalid') {
+        next.push(h('a', { class: 'kern-link', href: '/ausweis', 'data-nav': true }, t('idTitle')));
       }
       messages.replaceChildren(errorAlert(err, ...next));
     }

@@ -13,7 +13,8 @@ export interface SlotPicker {
   element: HTMLElement;
   /** Reloads the shown week (after a booking changed the availability). */
   refresh: () => Promise<void>;
-  showError: (err: unknown) => void;
+  /** Shows an API error above the week (with `next`: links to what to do instead). */
+  showError: (err: unknown, ...next: (Node | string)[]) => void;
 }
 
 export function slotPicker(opts: {
@@ -169,8 +170,8 @@ export function slotPicker(opts: {
       await initial;
       await load(weekFrom, false);
     },
-    showError: (err) => {
-      messages.replaceChildren(errorAlert(err));
+    showError: (err, ...next) => {
+      messages.replaceChildren(errorAlert(err, ...next));
       if (err instanceof ApiError && err.status === 409) void load(weekFrom, false).then(() => messages.replaceChildren(errorAlert(err)));
     },
   };

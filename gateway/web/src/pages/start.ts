@@ -16,6 +16,8 @@ export async function renderStart(ctx: PageContext): Promise<void> {
     flowSteps(1),
     h('h1', { class: 'kern-heading-large' }, t('startTitle')),
     h('p', { class: 'kern-body' }, t('startIntro')),
+    h('p', { class: 'kern-body', id: 'id-document-link' }, `${t('idLink')} `,
+      h('a', { class: 'kern-link', href: '/ausweis', 'data-nav': true }, t('idLinkText'))),
   );
   const status = loading();
   main.append(status);
