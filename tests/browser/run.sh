@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Browser tests of the citizen pages against the REAL system: starts rathaus-appointments and
-# rathaus-gateway (serving gateway/web/dist from RATHAUS_WEB_ROOT) on free loopback ports, on
-# the Redis and Kafka of the ctest fixture `servers` ($RATHAUS_TEST_SERVERS_DIR/servers.env) or,
-# without it, on servers of its own (scripts/servers.sh); waits for /readyz, runs the Playwright
-# + axe-core tests (booking.test.mjs, Debian's /usr/bin/chromium, headless) and stops everything.
+# Browser tests of the citizen pages against the REAL system: starts rathaus-appointments,
+# rathaus-id-documents and rathaus-gateway (serving gateway/web/dist from RATHAUS_WEB_ROOT) on
+# free loopback ports, on the Redis and Kafka of the ctest fixture `servers`
+# ($RATHAUS_TEST_SERVERS_DIR/servers.env) or, without it, on servers of its own
+# (scripts/servers.sh); waits for /readyz, runs the Playwright + axe-core tests (booking.test.mjs,
+# ausweis.test.mjs; Debian's /usr/bin/chromium, headless) and stops everything. A clerk key pair
+# of its own (rathaus-dev-token keygen) signs the clerk and integrator tokens the tests need
+# (RATHAUS_E2E_CLERK_TOKEN, RATHAUS_E2E_INTEGRATOR_TOKEN).
 #
 #   tests/browser/run.sh [BUILD_DIR]        # default: build/
 #
@@ -36,7 +39,7 @@ mkdir -p "$artifacts"
 export RATHAUS_E2E_ARTIFACTS=$artifacts RATHAUS_E2E_HOLD_SECONDS=$hold_seconds
 
 if [ -n "${RATHAUS_E2E_BASE_URL:-}" ]; then
-  cd "$here" && exec node --test --test-concurrency=1 booking.test.mjs
+  cd "$here" && exec node --test --test-concurrency=1 booking.test.mjs ausweis.test.mjs
 fi
 
 work=$(mktemp -d)
@@ -86,19 +89,41 @@ redis-cli -h 127.0.0.1 -p "$redis_port" -n "${RATHAUS_E2E_REDIS_DB:-9}" FLUSHDB 
 head -c 32 /dev/urandom > "$work/booking-token.key"
 printf 'lookup %s\nk1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
     "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$work/data-keys"
+# The clerk key pair: the services and the gateway verify with the public key; the tests get a
+# clerk token (registers applications) and an integrator token (the Fachverfahren's import).
+dev_token="$build/gateway/rathaus-dev-token"
+"$dev_token" keygen "$work/clerk.pem" "$work/clerk.pub" >/dev/null
+RATHAUS_E2E_CLERK_TOKEN=$("$dev_token" clerk "$work/clerk.pem" --offices kiel-mitte)
+RATHAUS_E2E_INTEGRATOR_TOKEN=$("$dev_token" integrator "$work/clerk.pem" --scope id-documents:status)
+export RATHAUS_E2E_CLERK_TOKEN RATHAUS_E2E_INTEGRATOR_TOKEN
+# The services run with RATHAUS_ENV=development: one Kafka broker (topic replication 1).
 grpc_port=$(free_port)
+idd_port=$(free_port)
 http_port=$(free_port)
 
 env RATHAUS_REDIS_URL="$redis_url" RATHAUS_KAFKA_BROKERS="$RATHAUS_KAFKA_BROKERS" \
     RATHAUS_GRPC_LISTEN="127.0.0.1:$grpc_port" \
     RATHAUS_BOOKING_TOKEN_KEY_FILE="$work/booking-token.key" \
     RATHAUS_DATA_KEYS_FILE="$work/data-keys" \
+    RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$work/clerk.pub" \
     RATHAUS_RESERVATION_HOLD="$hold" RATHAUS_BOOKING_QUOTA=50 \
+    RATHAUS_ENV=development \
     "$build/services/appointments/rathaus-appointments" > "$work/appointments.log" 2>&1 &
 pids+=($!)
 wait_port 127.0.0.1 "$grpc_port" "${pids[-1]}" appointments
 
+env RATHAUS_REDIS_URL="$redis_url" RATHAUS_KAFKA_BROKERS="$RATHAUS_KAFKA_BROKERS" \
+    RATHAUS_GRPC_LISTEN="127.0.0.1:$idd_port" \
+    RATHAUS_DATA_KEYS_FILE="$work/data-keys" \
+    RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$work/clerk.pub" \
+    RATHAUS_ENV=development \
+    "$build/services/id-documents/rathaus-id-documents" > "$work/id-documents.log" 2>&1 &
+pids+=($!)
+wait_port 127.0.0.1 "$idd_port" "${pids[-1]}" id-documents
+
 env RATHAUS_HTTP_LISTEN="127.0.0.1:$http_port" RATHAUS_APPOINTMENTS_ADDR="127.0.0.1:$grpc_port" \
+    RATHAUS_ID_DOCUMENTS_ADDR="127.0.0.1:$idd_port" \
+    RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$work/clerk.pub" \
     RATHAUS_REDIS_URL="$redis_url" RATHAUS_WEB_ROOT="$web_root" \
     RATHAUS_RATE_LIMIT_BOOKING=off RATHAUS_GATEWAY_REDIS_PREFIX=gw-browser: \
     "$build/gateway/rathaus-gateway" > "$work/gateway.log" 2>&1 &
@@ -110,7 +135,7 @@ for i in $(seq 120); do
   [ "$i" = 120 ] && { log "$base/readyz not ready within 60 s"; exit 1; }
   sleep 0.5
 done
-log "gateway ready on $base (appointments on 127.0.0.1:$grpc_port, hold $hold)"
+log "gateway ready on $base (appointments on 127.0.0.1:$grpc_port, id-documents on 127.0.0.1:$idd_port, hold $hold)"
 
 if ! curl -s -D - -o /dev/null "$base/" | grep -qi '^content-type: text/html'; then
   if [ "${RATHAUS_E2E_ALLOW_PROXY:-0}" = 1 ]; then
@@ -127,4 +152,4 @@ if ! curl -s -D - -o /dev/null "$base/" | grep -qi '^content-type: text/html'; t
 fi
 
 cd "$here"
-RATHAUS_E2E_BASE_URL=$base node --test --test-concurrency=1 booking.test.mjs
+RATHAUS_E2E_BASE_URL=$base node --test --test-concurrency=1 booking.test.mjs ausweis.test.mjs
