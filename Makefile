@@ -53,6 +53,7 @@ bench: build
 	@scripts/bench.sh $(BUILD_DIR) $(BENCH_ARGS)
 	@scripts/bench-einvoice.sh $(BUILD_DIR)
 	@scripts/bench-http.sh $(BUILD_DIR)
+	@scripts/bench-id-documents.sh $(BUILD_DIR)
 
 clean:
 	rm -rf build build-asan

@@ -111,7 +111,7 @@ TEST(PickupEntitlementTest, AppointmentsKilledWhileReadyEventsFlowKeepsEveryEnti
   for (int i = 0; i < kEvents; i += 97) {
     auto e = pool.Command({"HGETALL", absl::StrCat("appt:pickup:", prefix, "-", i)});
     ASSERT_TRUE(e.ok());
-    ASSERT_EQ(e->elements.size(), 8u) << i;
+    ASSERT_EQ(e->elements.size(), 10u) << i;
   }
   service->Kill(SIGTERM);
   EXPECT_EQ(service->Wait(absl::Seconds(30)), 0) << service->Stderr();

@@ -9,7 +9,7 @@
 --   P quota:<e-mail>         zset  active booking codes of a normalised e-mail by end (ms)
 --   P pickup:<code>          hash  a pickup entitlement (id-documents' DocumentReadyForPickup):
 --                                  office, application, booking ('' while unused), status
---                                  (open | handed-over)
+--                                  (open | handed-over), at (ms it arrived)
 -- ARGV[2] is the outbox stream. Keys are derived here from ids because a purge touches the
 -- holds it finds; rathaus runs one Redis per service (DESIGN.md), not a cluster.
 local P = ARGV[1]

@@ -4,7 +4,8 @@
 if inbox_seen(KEYS[1]) then return 0 end
 local key = P .. 'pickup:' .. ARGV[3]
 if redis.call('EXISTS', key) == 0 then
-  redis.call('HSET', key, 'office', ARGV[4], 'application', ARGV[5], 'booking', '', 'status', 'open')
+  redis.call('HSET', key, 'office', ARGV[4], 'application', ARGV[5], 'booking', '', 'status', 'open',
+             'at', now_ms())
   redis.call('PEXPIRE', key, ARGV[6])
 end
 inbox_claim(KEYS[1], ARGV[7])
