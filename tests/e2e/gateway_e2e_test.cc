@@ -45,6 +45,7 @@
 #include "rathaus/appointments/v1/events.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/e_invoice/v1/events.pb.h"
+#include "rathaus/id_documents/v1/id_documents.grpc.pb.h"
 #include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "shared/kafka/consumer.h"
 #include "shared/kafka/producer.h"
@@ -1291,6 +1292,48 @@ TEST_F(GatewayE2eTest, UnknownSerialAndWrongBirthDateLookTheSame) {
   const double mu = median(unknown_ms), mw = median(wrong_ms);
   std::cout << "median lookup: unknown serial " << mu << " ms, wrong birth date " << mw << " ms\n";
   EXPECT_LT(std::abs(mu - mw), std::max(0.25, 0.15 * std::min(mu, mw)));
+}
+
+
+// Integrators on gRPC: the same import as a client stream, straight to the service, with the
+// integrator's token (the service checks it itself).
+TEST_F(GatewayE2eTest, StatusImportAsAGrpcClientStream) {
+  const std::map<std::string, std::string> clerk = {
+      {"Authorization", "Bearer " + sys->ClerkToken("kiel-mitte")}};
+  std::string serial = "S" + UniqueName("s").substr(2, 8);
+  for (char& c : serial) c = static_cast<char>(std::toupper(c));
+  for (char& c : serial) if (c == 'O') c = '0';
+  ASSERT_EQ(Post("/api/v1/id-documents/applications",
+                 absl::StrCat(R"({"serial":")", serial, R"(","documentType":"EID_KARTE",)"
+                              R"("office":"kiel-mitte","birthDate":"1975-07-01"})"),
+                 clerk).status,
+            201);
+  auto channel = grpc::CreateChannel(sys->id_documents_addr(), grpc::InsecureChannelCredentials());
+  auto stub = rathaus::id_documents::v1::IdDocuments::NewStub(channel);
+  auto import = [&](const std::string& token, rathaus::id_documents::v1::ImportStatusUpdatesResponse* out) {
+    grpc::ClientContext ctx;
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    auto writer = stub->StreamStatusUpdates(&ctx, out);
+    const absl::Time t0 = absl::Now();
+    int k = 0;
+    for (const char* st : {"TRANSMITTED", "IN_PRODUCTION", "BOGUS"}) {
+      rathaus::id_documents::v1::StatusUpdate u;
+      u.set_serial(serial);
+      u.set_status(st);
+      u.set_at(absl::FormatTime(absl::RFC3339_sec, t0 + absl::Seconds(++k), absl::UTCTimeZone()));
+      writer->Write(u);
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  };
+  rathaus::id_documents::v1::ImportStatusUpdatesResponse denied;
+  EXPECT_EQ(import("", &denied).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  rathaus::id_documents::v1::ImportStatusUpdatesResponse done;
+  grpc::Status s = import(sys->IntegratorToken(), &done);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(done.accepted(), 2);
+  ASSERT_EQ(done.rejected_size(), 1);
+  EXPECT_EQ(done.rejected(0).line(), 3);
 }
 
 }  // namespace

@@ -220,6 +220,38 @@ TEST_F(IdDocumentsStoreTest, ConcurrentImportsApplyEachLineOnce) {
   EXPECT_EQ(Payloads("DocumentReadyForPickup").size(), static_cast<size_t>(kApps));
 }
 
+// Direktversand: a failed delivery goes back to the office and is picked up there.
+TEST_F(IdDocumentsStoreTest, AFailedHomeDeliveryComesBackAsReady) {
+  ApplicationRecord app = Register(3, Delivery::kDirectDelivery);
+  EXPECT_EQ(app.fee_cents, 1500);
+  const absl::Time t0 = absl::Now();
+  int n = 0;
+  std::vector<ImportLine> lines;
+  for (const char* s : {"TRANSMITTED", "IN_PRODUCTION", "IN_DIRECT_DELIVERY", "DELIVERY_FAILED"}) {
+    lines.push_back({++n, Serial(3), s, t0 + absl::Seconds(n)});
+  }
+  lines.push_back({++n, Serial(3), "SHIPPED_TO_OFFICE", t0 + absl::Seconds(n)});  // pickup path
+  auto r = store_->Import(lines, "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->accepted, 4);
+  ASSERT_EQ(r->rejected.size(), 1u);
+  EXPECT_NE(r->rejected[0].second.find("delivery DIRECT_DELIVERY"), std::string::npos) << r->rejected[0].second;
+  auto failed = store_->Lookup(Serial(3), absl::CivilDay(1990, 5, 17));
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(CitizenStatus(failed->status), "DIREKTVERSAND_FEHLGESCHLAGEN");
+  r = store_->Import({{1, Serial(3), "RETURNED_TO_OFFICE", t0 + absl::Seconds(10)},
+                      {2, Serial(3), "READY_FOR_PICKUP", t0 + absl::Seconds(11)}},
+                     "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->accepted, 2);
+  auto ready = store_->Lookup(Serial(3), absl::CivilDay(1990, 5, 17));
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(CitizenStatus(ready->status), "BEREIT_ZUR_ABHOLUNG");
+  EXPECT_EQ(ready->pickup_code.size(), 8u);
+  EXPECT_EQ(Payloads("DirectDeliveryFailed").size(), 1u);
+  EXPECT_EQ(Payloads("DocumentReadyForPickup").size(), 1u);
+}
+
 TEST_F(IdDocumentsStoreTest, FiveWrongBirthDatesLockTheSerialForAnHour) {
   Register(1);
   for (int i = 0; i < 5; ++i) {
