@@ -100,22 +100,34 @@ bool IsValidUtf8(std::string_view s) {
 absl::StatusOr<std::string> CheckName(std::string_view raw) {
   std::string name = Trim(raw);
   if (name.empty()) return platform::InvalidField("name", "the name is required");
-  if (name.size() > 200) return platform::InvalidField("name", "the name is longer than 200 characters");
   if (!IsValidUtf8(name) || std::any_of(name.begin(), name.end(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
       })) {
     return platform::InvalidField("name", "the name contains invalid characters");
   }
+  // Characters (code points), not bytes: "Ä" is one character in two bytes.
+  const size_t characters = std::count_if(name.begin(), name.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+  if (characters > 200) return platform::InvalidField("name", "the name is longer than 200 characters");
   return name;
 }
 
 absl::StatusOr<std::string> CheckPhone(std::string_view raw) {
   std::string phone = Trim(raw);
+  if (phone.empty()) return phone;  // optional
   if (phone.size() > 32 || !std::all_of(phone.begin(), phone.end(), [](char c) {
         return absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
                std::string_view(" +-/()").find(c) != std::string_view::npos;
       })) {
     return platform::InvalidField("phone", "expected digits, spaces and + - / ( ), at most 32");
+  }
+  // E.164 (at most 15 digits) or DIN 5008 ("0431 901-0"): digits, and a + only in front.
+  const auto digits = std::count_if(phone.begin(), phone.end(),
+                                    [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+  if (digits < 4 || digits > 15 || phone.find('+', 1) != std::string::npos) {
+    return platform::InvalidField(
+        "phone", "expected a phone number of 4 to 15 digits, e.g. +49 431 9010 or 0431 901-0");
   }
   return phone;
 }

@@ -46,6 +46,18 @@ TEST(AppointmentsContactTest, NamesAndPhones) {
   EXPECT_EQ(*CheckPhone(""), "");
   EXPECT_EQ(*CheckPhone(" +49 (431) 901-0 "), "+49 (431) 901-0");
   EXPECT_EQ(platform::FieldOf(CheckPhone("call me").status()), "phone");
+  // Characters, not bytes: 200 umlauts are a name, 201 are not (and the message says so).
+  std::string umlauts;
+  for (int i = 0; i < 200; ++i) umlauts += "Ä";
+  EXPECT_TRUE(CheckName(umlauts).ok()) << "200 characters (400 bytes)";
+  EXPECT_FALSE(CheckName(umlauts + "Ä").ok());
+  // A phone number has digits: E.164 (+ and 4 to 15 digits) or DIN 5008 forms.
+  for (const char* bad : {"+", "--//()", "( )", "+ 1", "49+431"}) {
+    EXPECT_EQ(platform::FieldOf(CheckPhone(bad).status()), "phone") << bad;
+  }
+  EXPECT_TRUE(CheckPhone("0431 901-0").ok());
+  EXPECT_TRUE(CheckPhone("+49 431 9010").ok());
+  EXPECT_FALSE(CheckPhone("+49 431 9010 1234 5678 90").ok()) << "more than 15 digits";
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ std::string RenderIcs(const CalendarEntry& e) {
            std::string("BEGIN:VCALENDAR"), std::string("VERSION:2.0"),
            std::string("PRODID:-//rathaus//appointments//DE"), std::string("CALSCALE:GREGORIAN"),
            std::string("METHOD:PUBLISH"), std::string("BEGIN:VEVENT"), absl::StrCat("UID:", uid),
-           absl::StrCat("DTSTAMP:", Utc(e.stamp)), absl::StrCat("SEQUENCE:", e.sequence),
+           absl::StrCat("DTSTAMP:", Utc(e.stamp)), absl::StrCat("SEQUENCE:", e.sequence + (e.cancelled ? 1 : 0)),
            absl::StrCat("DTSTART:", Utc(e.start)), absl::StrCat("DTEND:", Utc(e.end)),
            absl::StrCat("SUMMARY:", EscapeIcsText(e.summary)),
            absl::StrCat("LOCATION:", EscapeIcsText(e.location)),

@@ -19,7 +19,7 @@ struct CalendarEntry {
   absl::Time start;
   absl::Time end;
   int sequence = 0;
-  bool cancelled = false;
+  bool cancelled = false;  // STATUS:CANCELLED and SEQUENCE one higher (RFC 5545 3.8.7.4)
   std::string summary;
   std::string location;
   std::string description;

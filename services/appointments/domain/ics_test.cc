@@ -48,6 +48,16 @@ TEST(AppointmentsIcsTest, RendersOneEventWithStableUidAndSequence) {
   EXPECT_NE(uid(ics), uid(RenderIcs(other)));
 }
 
+// RFC 5545 section 3.8.7.4: a change of the event (a cancellation) increases SEQUENCE, or
+// calendar clients keep the event they had.
+TEST(AppointmentsIcsTest, ACancellationIncreasesTheSequence) {
+  CalendarEntry cancelled = Entry();
+  cancelled.cancelled = true;
+  const std::string ics = RenderIcs(cancelled);
+  EXPECT_TRUE(absl::StrContains(ics, "\r\nSTATUS:CANCELLED\r\n"));
+  EXPECT_TRUE(absl::StrContains(ics, "\r\nSEQUENCE:3\r\n")) << ics;
+}
+
 TEST(AppointmentsIcsTest, FoldsAt75OctetsWithoutSplittingCharacters) {
   std::string text = "SUMMARY:";
   for (int i = 0; i < 60; ++i) text += "ü";  // 2 octets each
