@@ -1,6 +1,9 @@
 // gateway/openapi.yaml is written by hand; this keeps it honest against the route table.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -35,6 +38,29 @@ TEST(OpenApiTest, DocumentsEveryRouteWithItsMethod) {
   for (const char* ops : {"/healthz", "/readyz", "/metrics", "/api/openapi.yaml"}) {
     EXPECT_TRUE(absl::StrContains(spec, absl::StrCat("\n  ", ops, ":\n"))) << ops;
   }
+}
+
+// An example a client copies must work: every service= and office= id in the spec's examples is
+// one of the shipped Kiel catalog.
+TEST(OpenApiTest, ExamplesNameIdsOfTheShippedCatalog) {
+  std::ifstream file(RATHAUS_KIEL_CATALOG);
+  ASSERT_TRUE(file.good()) << RATHAUS_KIEL_CATALOG;
+  std::stringstream catalog;
+  catalog << file.rdbuf();
+  const std::string spec(embedded::kOpenapi);
+  int checked = 0;
+  for (const std::string param : {"service=", "office="}) {
+    for (size_t at = spec.find(param); at != std::string::npos; at = spec.find(param, at + 1)) {
+      size_t end = at + param.size();
+      while (end < spec.size() && (absl::ascii_isalnum(spec[end]) || spec[end] == '-')) ++end;
+      const std::string id = spec.substr(at + param.size(), end - at - param.size());
+      if (id.empty()) continue;
+      EXPECT_TRUE(absl::StrContains(catalog.str(), absl::StrCat("\"id\": \"", id, "\"")))
+          << param << id << " is not in the Kiel catalog";
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 3);
 }
 
 }  // namespace

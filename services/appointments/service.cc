@@ -26,7 +26,7 @@ using platform::Traceparent;
 
 std::vector<VisitItem> ItemsOf(const google::protobuf::RepeatedPtrField<v1::ServiceQuantity>& s) {
   std::vector<VisitItem> items;
-  for (const v1::ServiceQuantity& q : s) items.push_back({q.id(), q.quantity()});
+  for (const v1::ServiceQuantity& q : s) items.push_back({q.id(), q.has_quantity() ? q.quantity() : 1});
   return items;
 }
 
@@ -435,6 +435,20 @@ grpc::Status AppointmentsService::ClerkStatus(grpc::ServerContext* ctx, const st
     return ToGrpcStatus(ctx, platform::WithProblem(absl::FailedPreconditionError(
                                              "a no-show can be marked only after the start time"),
                                          "booking-not-started"));
+  }
+  if (status == "checked-in" && booking->status == "booked") {
+    // A check-in frees the citizen's quota and ends cancel and reschedule: only on the day.
+    const Office* office = catalog_.FindOffice(booking->office);
+    const absl::TimeZone tz = office ? office->time_zone : absl::UTCTimeZone();
+    const absl::CivilDay day = absl::ToCivilDay(booking->start, tz);
+    if (absl::ToCivilDay(now_(), tz) != day) {
+      return ToGrpcStatus(
+          ctx, platform::WithProblem(
+                   absl::FailedPreconditionError(absl::StrCat(
+                       "a check-in is possible only on the day of the appointment (",
+                       FormatDay(day), ", office time)")),
+                   "booking-not-today"));
+    }
   }
   auto command = CommandOf(ctx, status, clerk, req);
   if (!command.ok()) return ToGrpcStatus(ctx, command.status());

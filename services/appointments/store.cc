@@ -476,7 +476,8 @@ absl::StatusOr<BookingRecord> Store::Reschedule(const BookingRecord& current, co
   std::vector<std::string> argv = {
       current.code, absl::StrCat(current.reschedule_count), FormatDay(to.day),
       absl::StrCat(to.first_bucket), absl::StrCat(to.buckets), absl::StrCat(to.counters),
-      Ms(to.start), Ms(to.end), absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
+      Ms(to.start), Ms(to.end), absl::StrCat(absl::ToInt64Milliseconds(options_.retention)),
+      absl::StrCat(absl::ToInt64Milliseconds(options_.cancel_cooldown))};
   platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(current.code, event, traceparent), &argv);
   auto reply = Run(RescheduleScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();

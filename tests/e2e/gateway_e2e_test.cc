@@ -466,9 +466,15 @@ TEST_F(GatewayE2eTest, ClerkFlow) {
   EXPECT_EQ(Get(list, other).status, 403);
   EXPECT_EQ(Post("/api/v1/bookings/" + booking.code() + "/check-in", "", other).status, 403);
 
+  // Bookings start tomorrow at the earliest; a check-in is accepted only on the appointment's
+  // day (the accepted one is tested with a clock in appointments_grpc_test).
   Answer in = Post("/api/v1/bookings/" + booking.code() + "/check-in", "", clerk);
-  ASSERT_EQ(in.status, 200) << in.body;
-  EXPECT_EQ(Parse<v1::Booking>(in).status(), "checked-in");
+  ASSERT_EQ(in.status, 409) << in.body;
+  EXPECT_NE(in.body.find("urn:rathaus:problem:booking-not-today"), std::string::npos) << in.body;
+  EXPECT_EQ(Parse<v1::Booking>(Get("/api/v1/bookings/" + booking.code(),
+                                   {{"X-Booking-Token", booking.token()}}))
+                .status(),
+            "booked");
   EXPECT_EQ(Post("/api/v1/bookings/" + booking.code() + "/check-in", "").status, 401);
 }
 
@@ -520,6 +526,28 @@ TEST_F(GatewayE2eTest, BadInputGetsItsStatusAndChangesNothing) {
   EXPECT_TRUE(absl::StrContains(unknown.body, R"("field":"admin")")) << unknown.body;
   EXPECT_EQ(Send(sys->port(), http::verb::put, "/api/v1/bookings").Header("allow"), "POST");
   EXPECT_EQ(FreeAt(office, service, slot.start()), slot.free());
+}
+
+// What a demanding citizen tries (issue 21): an umlaut domain is booked in its ASCII form,
+// quantity 0 and a date out of range are refused with a message that says why.
+TEST_F(GatewayE2eTest, CitizenEdgeCasesAreAnsweredPrecisely) {
+  std::string office, service;
+  PickOfficeAndService(0, &office, &service);
+  const v1::Slot slot = Slots(office, service)[37];
+  Answer umlaut = Post("/api/v1/bookings", BookBody(office, service, slot.start(), "info@straße.de"));
+  ASSERT_EQ(umlaut.status, 201) << umlaut.body;
+  EXPECT_EQ(Parse<v1::Booking>(umlaut).email(), "info@xn--strae-oqa.de");
+
+  std::string zero = BookBody(office, service, slot.start(), "zero@example.org");
+  zero = absl::StrReplaceAll(zero, {{R"("quantity":1)", R"("quantity":0)"}});
+  Answer refused = Post("/api/v1/bookings", zero);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_TRUE(absl::StrContains(refused.body, R"("field":"services")")) << refused.body;
+
+  Answer far = Get(absl::StrCat("/api/v1/availability?office=", office, "&service=", service,
+                                "&from=1999-12-31"));
+  EXPECT_EQ(far.status, 400) << far.body;
+  EXPECT_TRUE(absl::StrContains(far.body, "expected 2000-01-01..2200-12-31")) << far.body;
 }
 
 TEST_F(GatewayE2eTest, IdempotencyKeyReplaysAndRejectsReuse) {

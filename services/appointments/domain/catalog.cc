@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "catalog.pb.h"
 
 namespace rathaus::appointments {
@@ -49,6 +50,72 @@ int WeekdayIndex(std::string_view name) {
 absl::Status CheckText(const std::string& path, const std::string& text, size_t max) {
   if (text.empty()) return Bad(path, "must not be empty");
   if (text.size() > max) return Bad(path, absl::StrCat("longer than ", max, " bytes"));
+  return absl::OkStatus();
+}
+
+// An "HH:MM".."HH:MM" interval on the office's slot grid.
+absl::StatusOr<OpeningInterval> ConvertInterval(const std::string& start, const std::string& end,
+                                                int grid, const std::string& path) {
+  OpeningInterval interval;
+  if (!ParseClock(start, &interval.start_minute) || interval.start_minute == 1440) {
+    return Bad(path + ".start", "expected HH:MM (00:00..23:59), got " + Quoted(start));
+  }
+  if (!ParseClock(end, &interval.end_minute)) {
+    return Bad(path + ".end", "expected HH:MM (00:00..24:00), got " + Quoted(end));
+  }
+  if (interval.end_minute <= interval.start_minute) {
+    return Bad(path + ".end", "must be after start " + Quoted(start));
+  }
+  if (interval.start_minute % grid != 0 || interval.end_minute % grid != 0) {
+    return Bad(path, absl::StrCat("start and end must lie on the ", grid, "-minute slot grid"));
+  }
+  return interval;
+}
+
+// "MM-DD" -> month * 100 + day; 02-29 is allowed (it applies in leap years).
+bool ParseMonthDay(const std::string& text, int* key) {
+  if (text.size() != 5 || text[2] != '-') return false;
+  int month = 0, day = 0;
+  for (int i : {0, 1, 3, 4}) {
+    if (!absl::ascii_isdigit(text[i])) return false;
+  }
+  if (!absl::SimpleAtoi(text.substr(0, 2), &month) || !absl::SimpleAtoi(text.substr(3, 2), &day)) {
+    return false;
+  }
+  if (month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (day > kDays[month - 1]) return false;
+  *key = month * 100 + day;
+  return true;
+}
+
+// Annual days of the catalog (grid 0: checked per office) or of one office, into `out`.
+absl::Status ConvertAnnualDays(const google::protobuf::RepeatedPtrField<pb::AnnualDay>& days,
+                               int grid, const std::string& path,
+                               std::map<int, std::vector<OpeningInterval>>* out) {
+  for (int i = 0; i < days.size(); ++i) {
+    const pb::AnnualDay& d = days.Get(i);
+    const std::string dp = absl::StrCat(path, "annualDays[", i, "]");
+    int key = 0;
+    if (!ParseMonthDay(d.date(), &key)) return Bad(dp + ".date", "expected MM-DD, got " + Quoted(d.date()));
+    if (out->contains(key)) return Bad(dp + ".date", "listed twice: " + Quoted(d.date()));
+    std::vector<OpeningInterval> open;
+    for (int j = 0; j < d.open_size(); ++j) {
+      auto interval = ConvertInterval(d.open(j).start(), d.open(j).end(), grid == 0 ? 1 : grid,
+                                      absl::StrCat(dp, ".open[", j, "]"));
+      if (!interval.ok()) return interval.status();
+      for (const OpeningInterval& other : open) {
+        if (interval->start_minute < other.end_minute && other.start_minute < interval->end_minute) {
+          return Bad(absl::StrCat(dp, ".open[", j, "]"), "overlaps another interval of the day");
+        }
+      }
+      open.push_back(*interval);
+    }
+    std::sort(open.begin(), open.end(), [](const OpeningInterval& a, const OpeningInterval& b) {
+      return a.start_minute < b.start_minute;
+    });
+    (*out)[key] = std::move(open);
+  }
   return absl::OkStatus();
 }
 
@@ -109,19 +176,9 @@ absl::StatusOr<Office> ConvertOffice(const pb::Office& o, const std::string& pat
   for (int i = 0; i < o.opening_hours_size(); ++i) {
     const pb::OpeningHours& h = o.opening_hours(i);
     const std::string hp = absl::StrCat(path, ".openingHours[", i, "]");
-    OpeningInterval interval;
-    if (!ParseClock(h.start(), &interval.start_minute) || interval.start_minute == 1440) {
-      return Bad(hp + ".start", "expected HH:MM (00:00..23:59), got " + Quoted(h.start()));
-    }
-    if (!ParseClock(h.end(), &interval.end_minute)) {
-      return Bad(hp + ".end", "expected HH:MM (00:00..24:00), got " + Quoted(h.end()));
-    }
-    if (interval.end_minute <= interval.start_minute) {
-      return Bad(hp + ".end", "must be after start " + Quoted(h.start()));
-    }
-    if (interval.start_minute % grid != 0 || interval.end_minute % grid != 0) {
-      return Bad(hp, absl::StrCat("start and end must lie on the ", grid, "-minute slot grid"));
-    }
+    auto converted = ConvertInterval(h.start(), h.end(), grid, hp);
+    if (!converted.ok()) return converted.status();
+    const OpeningInterval interval = *converted;
     if (h.days().empty()) return Bad(hp + ".days", "must not be empty");
     for (int d = 0; d < h.days_size(); ++d) {
       const int wd = WeekdayIndex(h.days(d));
@@ -156,6 +213,21 @@ absl::StatusOr<Office> ConvertOffice(const pb::Office& o, const std::string& pat
     }
     if (closure.to < closure.from) return Bad(cp + ".to", "must not be before from");
     out.closures.push_back(closure);
+  }
+
+  if (auto st = ConvertAnnualDays(o.annual_days(), grid, path + ".", &out.annual); !st.ok()) {
+    return st;
+  }
+  for (const auto& [key, open] : catalog.annual) {
+    if (out.annual.contains(key)) continue;  // the office's own entry wins
+    for (const OpeningInterval& interval : open) {
+      if (interval.start_minute % grid != 0 || interval.end_minute % grid != 0) {
+        return Bad(path + ".slotMinutes",
+                   absl::StrFormat("the catalog's annual day %02d-%02d does not lie on this office's "
+                                   "%d-minute slot grid", key / 100, key % 100, grid));
+      }
+    }
+    out.annual.emplace(key, open);
   }
 
   if (o.services().empty()) return Bad(path + ".services", "must not be empty");
@@ -193,6 +265,24 @@ int Office::DurationOf(std::string_view service_id) const {
 bool Office::ClosedOn(absl::CivilDay day) const {
   return std::any_of(closures.begin(), closures.end(),
                      [&](const Closure& c) { return c.from <= day && day <= c.to; });
+}
+
+int Office::LongestOpeningMinutes() const {
+  int longest = 0;
+  for (const std::vector<OpeningInterval>& day : hours) {  // sorted, non-overlapping
+    int start = -1, end = -1;
+    for (const OpeningInterval& interval : day) {
+      if (interval.start_minute != end) start = interval.start_minute;
+      end = interval.end_minute;
+      longest = std::max(longest, end - start);
+    }
+  }
+  return longest;
+}
+
+const std::vector<OpeningInterval>* Office::AnnualOn(absl::CivilDay day) const {
+  auto it = annual.find(day.month() * 100 + day.day());
+  return it == annual.end() ? nullptr : &it->second;
 }
 
 const Office* Catalog::FindOffice(std::string_view id) const {
@@ -247,6 +337,8 @@ absl::StatusOr<Catalog> ParseCatalog(std::string_view json) {
       target->combinable_with.insert(s.id());
     }
   }
+
+  if (auto st = ConvertAnnualDays(file.annual_days(), 0, "", &catalog.annual); !st.ok()) return st;
 
   if (file.offices().empty()) return Bad("offices", "must not be empty");
   for (int i = 0; i < file.offices_size(); ++i) {

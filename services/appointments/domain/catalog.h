@@ -57,12 +57,19 @@ struct Office {
   // Index: 0 = Monday .. 6 = Sunday; sorted, non-overlapping.
   std::array<std::vector<OpeningInterval>, 7> hours;
   std::vector<Closure> closures;
+  // Every year: month * 100 + day -> the intervals open that day (empty: closed). The catalog's
+  // annual days merged with the office's own, which win for the same date.
+  std::map<int, std::vector<OpeningInterval>> annual;
   // Offered services in catalog order, with the duration at this office.
   std::vector<std::pair<std::string, int>> services;
 
   // 0 when the office does not offer the service.
   int DurationOf(std::string_view service_id) const;
   bool ClosedOn(absl::CivilDay day) const;
+  // The longest stretch the office is open on any weekday (adjacent intervals joined), minutes.
+  int LongestOpeningMinutes() const;
+  // The annual day's open intervals for `day`, or nullptr when no annual rule names it.
+  const std::vector<OpeningInterval>* AnnualOn(absl::CivilDay day) const;
   absl::Duration grid() const { return absl::Minutes(slot_minutes); }
 };
 
@@ -70,6 +77,8 @@ class Catalog {
  public:
   std::vector<Office> offices;
   std::vector<Service> services;
+  // The catalog-wide annual days (already merged into every office's `annual`).
+  std::map<int, std::vector<OpeningInterval>> annual;
 
   const Office* FindOffice(std::string_view id) const;
   const Service* FindService(std::string_view id) const;

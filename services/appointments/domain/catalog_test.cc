@@ -74,7 +74,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"("maxQuantity": 3)", R"("maxQuantity": 0)",
                 "services[0].maxQuantity: expected 1..10, got 0"},
         BadCase{R"("id": "early")", R"("id": "night")", R"(offices[1].id: listed twice: "night")"},
-        BadCase{R"("version": 1)", R"("version": 2)", "version: expected 1, got 2"}));
+        BadCase{R"("version": 1)", R"("version": 2)", "version: expected 1, got 2"},
+        BadCase{R"({"date": "12-31"})", R"({"date": "12-32"})",
+                R"(annualDays[1].date: expected MM-DD, got "12-32")"},
+        BadCase{R"({"date": "12-31"})", R"({"date": "12-24"})",
+                R"(annualDays[1].date: listed twice: "12-24")"},
+        BadCase{R"("open": [{"start": "08:00", "end": "10:00"}])",
+                R"("open": [{"start": "10:00", "end": "08:00"}])",
+                R"(offices[1].annualDays[0].open[0].end: must be after start "10:00")"},
+        BadCase{R"("open": [{"start": "08:00", "end": "10:00"}])",
+                R"("open": [{"start": "08:00", "end": "10:10"}])",
+                "offices[1].annualDays[0].open[0]: start and end must lie on the 15-minute slot grid"}));
 
 TEST(AppointmentsCatalogTest, JsonErrorsNameTheField) {
   auto unknown = ParseCatalog(absl::StrReplaceAll(testing::TestCatalogJson(),

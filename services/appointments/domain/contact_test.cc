@@ -15,6 +15,48 @@ TEST(AppointmentsContactTest, AcceptsAndTrimsEmails) {
   }
 }
 
+// Internationalised domains (IDNA2008 / UTS #46, non-transitional: "ß" stays, as at DENIC) are
+// accepted and kept in their ASCII form, which every mail server delivers to.
+TEST(AppointmentsContactTest, UmlautDomainsBecomeTheirAsciiForm) {
+  EXPECT_EQ(*CheckEmail("info@straße.de"), "info@xn--strae-oqa.de");
+  EXPECT_EQ(*CheckEmail(" Max@Müller.DE "), "Max@xn--mller-kva.de");
+  EXPECT_EQ(*CheckEmail("info@bücher.example"), "info@xn--bcher-kva.example");
+  EXPECT_EQ(*CheckEmail("info@xn--strae-oqa.de"), "info@xn--strae-oqa.de");
+  EXPECT_EQ(NormalizeEmailForQuota(*CheckEmail("info@straße.de")),
+            NormalizeEmailForQuota("INFO@xn--strae-oqa.de"));
+  for (const char* bad : {"info@-ä.de", "info@ä-.de", "info@ü.xn--zz", "info@exa mple.de",
+                          "info@straße"}) {
+    auto email = CheckEmail(bad);
+    EXPECT_FALSE(email.ok()) << bad;
+    EXPECT_EQ(platform::FieldOf(email.status()), "email");
+    EXPECT_NE(email.status().message().find("after the @"), std::string::npos)
+        << bad << ": " << email.status().message();
+  }
+}
+
+// A refused local part says why.
+TEST(AppointmentsContactTest, RefusedLocalPartsSayWhy) {
+  const struct {
+    const char* email;
+    const char* reason;
+  } cases[] = {
+      {"jörg@kiel.de", "before the @"},
+      {"max muster@kiel.de", "before the @"},
+      {".max@kiel.de", "dot"},
+      {"max..muster@kiel.de", "dot"},
+      {"kiel.de", "@"},
+  };
+  for (const auto& c : cases) {
+    auto email = CheckEmail(c.email);
+    ASSERT_FALSE(email.ok()) << c.email;
+    EXPECT_NE(email.status().message().find(c.reason), std::string::npos)
+        << c.email << ": " << email.status().message();
+  }
+  auto long_local = CheckEmail(std::string(65, 'a') + "@kiel.de");
+  EXPECT_NE(long_local.status().message().find("64"), std::string::npos)
+      << long_local.status().message();
+}
+
 TEST(AppointmentsContactTest, RejectsBadEmails) {
   for (const char* bad : {"", "max", "max@", "@kiel.de", "max@kiel", "max@@kiel.de",
                           "max..muster@kiel.de", ".max@kiel.de", "max.@kiel.de", "max@-kiel.de",

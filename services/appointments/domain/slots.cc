@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "services/appointments/domain/holidays.h"
 #include "shared/status/problem.h"
 
@@ -38,8 +39,46 @@ int WeekdayIndex(absl::CivilDay day) {
   return 0;
 }
 
+// The years a date may name (holidays are computed for them).
+constexpr int kFirstYear = 2000;
+constexpr int kLastYear = 2200;
+
 int64_t FloorDiv(absl::Duration d, absl::Duration grid) {
   return absl::IDivDuration(d, grid, &d) - (d < absl::ZeroDuration() ? 1 : 0);
+}
+
+// The buckets [first, last) of `day` inside a civil interval, rounded inwards: a slot must start
+// and end inside it.
+std::pair<int, int> BucketsOf(const Office& office, const DayPlan& plan,
+                              const OpeningInterval& interval) {
+  const absl::Time open = EarliestAt(office.time_zone,
+                                     absl::CivilSecond(plan.day) + interval.start_minute * 60);
+  const absl::Time close = LatestAt(office.time_zone,
+                                    absl::CivilSecond(plan.day) + interval.end_minute * 60);
+  return {static_cast<int>(-FloorDiv(plan.midnight - open, plan.grid)),
+          static_cast<int>(FloorDiv(close - plan.midnight, plan.grid))};
+}
+
+// Keeps of `plan.open` only what lies inside the annual day's intervals (none: closed).
+void ClipToAnnualDay(const Office& office, const std::vector<OpeningInterval>& annual,
+                     DayPlan* plan) {
+  std::vector<std::pair<int, int>> clipped;
+  for (const OpeningInterval& interval : annual) {
+    const auto [from, to] = BucketsOf(office, *plan, interval);
+    for (const auto& [first, last] : plan->open) {
+      const int a = std::max(first, from), b = std::min(last, to);
+      if (a < b) clipped.emplace_back(a, b);
+    }
+  }
+  std::sort(clipped.begin(), clipped.end());
+  plan->open.clear();
+  for (const auto& range : clipped) {  // adjacent annual intervals form one range
+    if (!plan->open.empty() && plan->open.back().second >= range.first) {
+      plan->open.back().second = std::max(plan->open.back().second, range.second);
+    } else {
+      plan->open.push_back(range);
+    }
+  }
 }
 
 }  // namespace
@@ -68,13 +107,7 @@ DayPlan PlanOpeningHours(const Office& office, absl::CivilDay day) {
   const absl::Time next = EarliestAt(office.time_zone, absl::CivilSecond(day + 1));
   plan.bucket_count = static_cast<int>(FloorDiv(next - plan.midnight, plan.grid));
   for (const OpeningInterval& interval : office.hours[WeekdayIndex(day)]) {
-    const absl::Time open = EarliestAt(office.time_zone,
-                                       absl::CivilSecond(day) + interval.start_minute * 60);
-    const absl::Time close = LatestAt(office.time_zone,
-                                      absl::CivilSecond(day) + interval.end_minute * 60);
-    // Round inwards: a slot must start and end inside the opening hours.
-    const int first = static_cast<int>(-FloorDiv(plan.midnight - open, plan.grid));
-    const int last = static_cast<int>(FloorDiv(close - plan.midnight, plan.grid));
+    const auto [first, last] = BucketsOf(office, plan, interval);
     if (last <= first) continue;
     if (!plan.open.empty() && plan.open.back().second >= first) {
       plan.open.back().second = std::max(plan.open.back().second, last);
@@ -89,6 +122,8 @@ DayPlan PlanDay(const Office& office, absl::CivilDay day, absl::Time now) {
   DayPlan plan = PlanOpeningHours(office, day);
   if (!InBookingWindow(office, day, now) || IsPublicHoliday(day) || office.ClosedOn(day)) {
     plan.open.clear();
+  } else if (const std::vector<OpeningInterval>* annual = office.AnnualOn(day)) {
+    ClipToAnnualDay(office, *annual, &plan);
   }
   return plan;
 }
@@ -139,9 +174,14 @@ absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text, std::string_vie
 
 absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, std::string_view field) {
   absl::CivilDay day;
-  if (text.size() != 10 || !absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &day) ||
-      day.year() < 2000 || day.year() > 2200) {
+  const absl::string_view view(text.data(), text.size());
+  if (text.size() != 10 || !absl::ParseCivilTime(view, &day)) {
     return platform::InvalidField(field, "expected a date YYYY-MM-DD");
+  }
+  if (day.year() < kFirstYear || day.year() > kLastYear) {
+    return platform::InvalidField(field, absl::StrFormat("the date %s is out of range: expected "
+                                                         "%d-01-01..%d-12-31",
+                                                         view, kFirstYear, kLastYear));
   }
   return day;
 }

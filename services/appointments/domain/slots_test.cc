@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+#include "rathaus_appointments_embedded.h"
 #include "shared/status/problem.h"
 #include "services/appointments/domain/test_catalog.h"
 
@@ -119,6 +121,35 @@ TEST_F(AppointmentsSlotsTest, BookingWindowHolidaysAndClosures) {
   EXPECT_TRUE(PlanDay(*night_, absl::CivilDay(2027, 12, 3), now).open.empty());   // > 366 days
 }
 
+// TVöD § 6 Abs. 3: 24 and 31 December are free days for city staff, every year, at every office.
+TEST_F(AppointmentsSlotsTest, KielIsClosedOnChristmasEveAndNewYearsEveEveryYear) {
+  auto kiel = ParseCatalog(embedded::kKiel);
+  ASSERT_TRUE(kiel.ok()) << kiel.status();
+  for (const Office& office : kiel->offices) {
+    for (int year = 2026; year <= 2032; ++year) {
+      for (const absl::CivilDay day : {absl::CivilDay(year, 12, 24), absl::CivilDay(year, 12, 31)}) {
+        const absl::Time before = absl::FromCivil(absl::CivilSecond(day - 7), office.time_zone);
+        EXPECT_TRUE(PlanDay(office, day, before).open.empty()) << office.id << " " << day;
+      }
+    }
+  }
+}
+
+TEST_F(AppointmentsSlotsTest, AnnualDaysCloseOrShortenTheDay) {
+  // The catalog closes 24 and 31 December; "early" keeps 08:00-10:00 of 31 December instead.
+  const absl::CivilDay eve(2029, 12, 31);  // a Monday: "early" opens 08:00-13:00
+  const DayPlan plan = PlanDay(*early_, eve, Before(eve));
+  ASSERT_EQ(plan.open.size(), 1u);
+  EXPECT_EQ(plan.open[0], std::make_pair(32, 40));
+  EXPECT_TRUE(PlanDay(*night_, eve, Before(eve)).open.empty());
+  EXPECT_TRUE(PlanDay(*night_, absl::CivilDay(2027, 12, 24), Before(absl::CivilDay(2027, 12, 24)))
+                  .open.empty());
+  EXPECT_FALSE(PlanDay(*night_, absl::CivilDay(2027, 12, 23), Before(absl::CivilDay(2027, 12, 23)))
+                   .open.empty());
+  // Reading a stored day still uses the weekday's hours.
+  EXPECT_FALSE(PlanOpeningHours(*night_, absl::CivilDay(2027, 12, 24)).open.empty());
+}
+
 TEST_F(AppointmentsSlotsTest, BucketOfRejectsOffGridAndClosedTimes) {
   const absl::CivilDay monday(2026, 12, 7);
   DayPlan plan = PlanDay(*early_, monday, Before(monday));
@@ -143,6 +174,14 @@ TEST_F(AppointmentsSlotsTest, ParsesTimestampsAndDates) {
   EXPECT_TRUE(ParseDate("2026-12-01", "from").ok());
   for (const char* bad : {"2026-12-1", "2026-02-30", "01.12.2026", "2026-12-01x", ""}) {
     EXPECT_FALSE(ParseDate(bad, "from").ok()) << bad;
+  }
+  // A real date outside the years the service knows says so, with the range.
+  for (const char* far : {"1999-12-31", "2201-01-01", "0000-01-01", "9999-12-31"}) {
+    auto day = ParseDate(far, "from");
+    ASSERT_FALSE(day.ok()) << far;
+    EXPECT_EQ(platform::FieldOf(day.status()), "from");
+    EXPECT_EQ(day.status().message(),
+              absl::StrCat("the date ", far, " is out of range: expected 2000-01-01..2200-12-31"));
   }
   EXPECT_EQ(BucketsFor(50, 15), 4);
   EXPECT_EQ(BucketsFor(45, 15), 3);

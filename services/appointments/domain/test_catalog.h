@@ -15,6 +15,7 @@ inline std::string TestCatalogJson() {
     {"id": "melde", "name": "Meldebescheinigung", "durationMinutes": 10, "maxQuantity": 1},
     {"id": "fz", "name": "Führungszeugnis", "durationMinutes": 10, "maxQuantity": 1}
   ],
+  "annualDays": [{"date": "12-24", "reason": "Heiligabend"}, {"date": "12-31"}],
   "offices": [
     {"id": "night", "name": "Nachtbüro", "address": {"street": "Weg 1", "postalCode": "24103",
      "city": "Kiel"}, "counters": 2, "slotMinutes": 15, "bookingWindowDays": 366,
@@ -29,6 +30,8 @@ inline std::string TestCatalogJson() {
                       {"days": ["tue"], "start": "08:00", "end": "09:00"},
                       {"days": ["tue"], "start": "10:00", "end": "11:00"}],
      "closures": [{"from": "2026-12-21", "to": "2026-12-23"}],
+     "annualDays": [{"date": "12-31", "reason": "Silvester: halber Tag",
+                     "open": [{"start": "08:00", "end": "10:00"}]}],
      "services": [{"id": "pass", "durationMinutes": 25}, {"id": "melde"}]}
   ]
 })json";

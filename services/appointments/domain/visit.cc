@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/appointments/domain/slots.h"
 #include "shared/status/problem.h"
 
 namespace rathaus::appointments {
@@ -24,8 +25,7 @@ absl::StatusOr<Visit> PlanVisit(const Catalog& catalog, const Office& office,
       return platform::InvalidField("services", absl::StrCat("service ", i + 1,
                                                    " is not offered at this office"));
     }
-    if (item.quantity == 0) item.quantity = 1;
-    if (item.quantity < 0 || item.quantity > service->max_quantity) {
+    if (item.quantity < 1 || item.quantity > service->max_quantity) {
       return platform::InvalidField("services", absl::StrCat("quantity of ", service->id, " must be 1..",
                                                    service->max_quantity));
     }
@@ -39,6 +39,13 @@ absl::StatusOr<Visit> PlanVisit(const Catalog& catalog, const Office& office,
       }
     }
     visit.minutes += duration * item.quantity;
+  }
+  const int longest = office.LongestOpeningMinutes();
+  if (BucketsFor(visit.minutes, office.slot_minutes) * office.slot_minutes > longest) {
+    return platform::InvalidField(
+        "services", absl::StrCat("this visit takes ", visit.minutes,
+                                 " minutes; the office is open at most ", longest,
+                                 " minutes at a stretch: book the services as separate appointments"));
   }
   visit.items = std::move(items);
   return visit;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_replace.h"
 #include "shared/status/problem.h"
 #include "services/appointments/domain/slots.h"
 #include "services/appointments/domain/test_catalog.h"
@@ -28,11 +29,34 @@ TEST_F(AppointmentsVisitTest, CombinedDurationUsesOfficeDurationsAndQuantities) 
   EXPECT_EQ(early->minutes, 75);
 }
 
-TEST_F(AppointmentsVisitTest, QuantityZeroMeansOne) {
+// An absent quantity is 1 (ItemsOf in service.cc); an explicit 0 is an error, as OpenAPI says.
+TEST_F(AppointmentsVisitTest, QuantityZeroIsRefused) {
   auto visit = Plan("night", {{"pass", 0}});
-  ASSERT_TRUE(visit.ok());
-  EXPECT_EQ(visit->items[0].quantity, 1);
-  EXPECT_EQ(visit->minutes, 20);
+  ASSERT_FALSE(visit.ok());
+  EXPECT_EQ(platform::FieldOf(visit.status()), "services");
+  EXPECT_NE(visit.status().message().find("must be 1..3"), std::string::npos)
+      << visit.status().message();
+}
+
+// A visit longer than every opening period of the office would find no time on any day: say so,
+// with the durations, instead of an empty list.
+TEST_F(AppointmentsVisitTest, VisitLongerThanAnyOpeningPeriodIsRefused) {
+  auto short_hours = ParseCatalog(absl::StrReplaceAll(
+      testing::TestCatalogJson(), {{R"("start": "01:00", "end": "04:00")", R"("start": "01:00", "end": "01:30")"},
+                                   {R"("start": "08:00", "end": "12:00")", R"("start": "08:00", "end": "08:30")"},
+                                   {R"("start": "12:00", "end": "13:00")", R"("start": "12:00", "end": "12:30")"}}));
+  ASSERT_TRUE(short_hours.ok()) << short_hours.status();
+  const Office& early = *short_hours->FindOffice("early");
+  EXPECT_EQ(early.LongestOpeningMinutes(), 60);  // Tuesday 08:00-09:00
+  EXPECT_TRUE(PlanVisit(*short_hours, early, {{"pass", 2}}).ok()) << "50 minutes fit";
+  auto visit = PlanVisit(*short_hours, early, {{"pass", 3}});
+  ASSERT_FALSE(visit.ok());
+  EXPECT_EQ(platform::FieldOf(visit.status()), "services");
+  EXPECT_EQ(visit.status().message(),
+            "this visit takes 75 minutes; the office is open at most 60 minutes at a stretch: "
+            "book the services as separate appointments");
+  // Adjacent intervals are one stretch: Monday 08:00-12:00 + 12:00-13:00 at the test catalog.
+  EXPECT_EQ(catalog_.FindOffice("early")->LongestOpeningMinutes(), 300);
 }
 
 TEST_F(AppointmentsVisitTest, CombinabilityIsSymmetric) {

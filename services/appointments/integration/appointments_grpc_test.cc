@@ -4,6 +4,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
+
 #include "absl/strings/match.h"
 #include "rathaus/appointments/v1/appointments.grpc.pb.h"
 #include "services/appointments/domain/slots.h"
@@ -20,8 +22,11 @@ class AppointmentsGrpcTest : public StoreFixture {
     StoreFixture::SetUp();
     store_options_.quota = 2;
     MakeStore();
-    service_impl_ = std::make_unique<AppointmentsService>(catalog_, *store_, std::string(32, 'k'),
-                                                          credentials_.callers());
+    service_impl_ = std::make_unique<AppointmentsService>(
+        catalog_, *store_, std::string(32, 'k'), credentials_.callers(), [this] {
+          const int64_t fake = clock_ms_.load();
+          return fake == 0 ? absl::Now() : absl::FromUnixMillis(fake);
+        });
     platform::GrpcServerOptions options;
     options.listen = "127.0.0.1:0";
     server_ = std::make_unique<platform::GrpcServer>("appointments", options);
@@ -55,6 +60,9 @@ class AppointmentsGrpcTest : public StoreFixture {
     return req;
   }
 
+  // The service's clock: the real one unless a test sets a time.
+  std::atomic<int64_t> clock_ms_{0};
+  void SetClock(absl::Time t) { clock_ms_ = absl::ToUnixMillis(t); }
   std::unique_ptr<AppointmentsService> service_impl_;
   std::unique_ptr<platform::GrpcServer> server_;
   std::unique_ptr<v1::Appointments::Stub> stub_;
@@ -277,12 +285,50 @@ TEST_F(AppointmentsGrpcTest, ClerkMetadataIsRequiredAndLimitsOffices) {
             grpc::StatusCode::PERMISSION_DENIED);
   grpc::ClientContext any;
   any.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"*"}, "clerk-3"));
+  SetClock(At(1, 8).start - absl::Minutes(30));  // the appointment's day
   ASSERT_TRUE(stub_->CheckIn(&any, req, &changed).ok());
   EXPECT_EQ(changed.status(), "checked-in");
   grpc::ClientContext again;
   again.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"*"}, "clerk-3"));
   EXPECT_EQ(stub_->MarkNoShow(&again, req, &changed).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+// A check-in frees the citizen's quota and ends cancel and reschedule: it is accepted only on
+// the appointment's day at the office (Europe/Berlin), like a no-show only after the start.
+TEST_F(AppointmentsGrpcTest, CheckInOnlyOnTheAppointmentsDay) {
+  grpc::ClientContext c0;
+  v1::Booking booking;
+  ASSERT_TRUE(stub_->Book(&c0, BookAt(3, 40, "early.bird@example.org"), &booking).ok());
+  v1::ClerkBookingRequest req;
+  req.set_code(booking.code());
+  auto check_in = [&](absl::Time now, v1::Booking* out) {
+    SetClock(now);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"*"}, "clerk-1"));
+    const grpc::Status status = stub_->CheckIn(&ctx, req, out);
+    return std::make_pair(status, Trailer(ctx, "rathaus-problem"));
+  };
+  const absl::Time start = At(3, 40).start;  // 10:00 local
+  const absl::Time midnight = absl::FromCivil(absl::CivilSecond(Day(3)), office_->time_zone);
+  v1::Booking out;
+  for (const absl::Time early : {absl::Now(), midnight - absl::Seconds(1)}) {
+    auto [status, problem] = check_in(early, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << early;
+    EXPECT_EQ(problem, "booking-not-today");
+    EXPECT_NE(status.error_message().find("day of the appointment"), std::string::npos)
+        << status.error_message();
+  }
+  auto [late_status, late_problem] = check_in(midnight + absl::Hours(24), &out);
+  EXPECT_EQ(late_status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(late_problem, "booking-not-today");
+  EXPECT_EQ(store_->GetBooking(booking.code())->status, "booked") << "a refused check-in changes nothing";
+
+  // The citizen can still cancel (the quota counts the booking until then).
+  auto [ok, none] = check_in(start - absl::Hours(2), &out);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_EQ(out.status(), "checked-in");
+  EXPECT_TRUE(none.empty());
 }
 
 }  // namespace

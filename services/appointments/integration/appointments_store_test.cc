@@ -249,6 +249,37 @@ TEST_F(AppointmentsStoreTest, CancelFreesAtOnceOrAfterCooldown) {
   EXPECT_TRUE(store_->Book(At(2, 71), Person(3), "").ok());
 }
 
+// The cool-down is not bypassed by moving the booking away: the time a reschedule frees is held
+// as long as a cancelled one; the part the new time still covers stays the booking's.
+TEST_F(AppointmentsStoreTest, RescheduleFreesTheOldTimeAfterTheCooldown) {
+  store_options_.cancel_cooldown = absl::Milliseconds(900);
+  MakeStore();
+  auto b = store_->Book(At(2, 80, 2), Person(1), "");
+  ASSERT_TRUE(b.ok()) << b.status();
+  auto moved = store_->Reschedule(*b, At(3, 10, 2), "");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(Used(2, 80), 1) << "the old time is held by the cool-down";
+  EXPECT_EQ(Used(2, 81), 1);
+  EXPECT_EQ(Used(3, 10), 1);
+  // Same day, overlapping: 10..11 -> 11..12 frees bucket 10 only (after the cool-down).
+  auto again = store_->Reschedule(*moved, At(3, 11, 2), "");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Used(3, 10), 1);
+  EXPECT_EQ(Used(3, 11), 1);
+  EXPECT_EQ(Used(3, 12), 1);
+  ASSERT_TRUE(WaitFor([&] { return Used(2, 80) == 0 && Used(2, 81) == 0 && Used(3, 10) == 0; },
+                      absl::Seconds(4)));
+  EXPECT_EQ(Used(3, 11), 1);
+  EXPECT_EQ(Used(3, 12), 1);
+  // Without a cool-down the old time is free at once (as before).
+  store_options_.cancel_cooldown = absl::ZeroDuration();
+  MakeStore();
+  auto back = store_->Reschedule(*store_->GetBooking(b->code), At(2, 80, 2), "");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(Used(3, 11), 0);
+  EXPECT_EQ(Used(3, 12), 0);
+}
+
 TEST_F(AppointmentsStoreTest, QuotaCountsNormalisedEmailsAcrossOffices) {
   store_options_.quota = 2;
   store_options_.quota_whitelist = {"counter@kiel.de"};
