@@ -32,6 +32,7 @@
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "shared/config/platform.h"
+#include "shared/grpc/server.h"
 #include "shared/log/log.h"
 
 namespace {
@@ -71,6 +72,7 @@ int main() {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  rathaus::platform::GrpcServer::DisableMutexDeadlockDetection();
 
   const std::vector<Fronted> fronted = FrontedServices();
   std::vector<const google::protobuf::ServiceDescriptor*> descriptors;
@@ -86,7 +88,7 @@ int main() {
   platform::PlatformConfig platform_config = platform::PlatformConfig::FromEnv(env, "gateway");
   const std::string listen = env.HostPort("RATHAUS_HTTP_LISTEN", "127.0.0.1:8080", true);
   std::vector<std::string> addresses;
-  for (const Fronted& f : fronted) addresses.push_back(env.HostPort(f.address_variable, f.default_address));
+  for (const Fronted& f : fronted) addresses.push_back(env.GrpcTarget(f.address_variable, f.default_address));
   const int io_threads = static_cast<int>(env.Int("RATHAUS_GATEWAY_IO_THREADS", 2, 1, 64));
   const std::string profile = env.OneOf("RATHAUS_GATEWAY_PROFILE", "default", {"default", "bench"});
 

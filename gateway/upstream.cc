@@ -77,6 +77,10 @@ grpc::ChannelArguments ChannelArgs() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(Upstream::kMaxMessageBytes);
   args.SetMaxSendMessageSize(Upstream::kMaxMessageBytes);
+  // Calls, not connections, spread over the replicas: with "dns:///<headless Service>" every
+  // pod is an address, each with its own connection. (Behind one ClusterIP address the single
+  // HTTP/2 connection pins every call to one pod.)
+  args.SetLoadBalancingPolicyName("round_robin");
   return args;
 }
 }  // namespace

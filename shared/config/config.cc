@@ -16,6 +16,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 
 namespace rathaus::platform {
@@ -211,6 +213,32 @@ std::string EnvConfig::HostPort(std::string_view name, std::optional<std::string
     return "";
   }
   if (!ValidHostPort(*value, allow_port_zero)) {
+    Fail(name, expected, *value);
+    return default_value.value_or("");
+  }
+  return *std::move(value);
+}
+
+std::string EnvConfig::GrpcTarget(std::string_view name, std::optional<std::string> default_value) {
+  const std::string expected = "host:port, dns:///host:port or ipv4:host:port[,host:port...]";
+  std::optional<std::string> value = Get(name);
+  if (!value.has_value()) {
+    if (default_value.has_value()) return *std::move(default_value);
+    Fail(name, expected, "");
+    return "";
+  }
+  bool valid = false;
+  if (absl::StartsWith(*value, "dns:///")) {
+    valid = ValidHostPort(value->substr(7), /*allow_port_zero=*/false);
+  } else if (absl::StartsWith(*value, "ipv4:")) {
+    valid = true;
+    for (absl::string_view part : absl::StrSplit(value->substr(5), ',')) {
+      valid = valid && ValidHostPort(std::string(part), /*allow_port_zero=*/false);
+    }
+  } else {
+    valid = ValidHostPort(*value, /*allow_port_zero=*/false);
+  }
+  if (!valid) {
     Fail(name, expected, *value);
     return default_value.value_or("");
   }

@@ -39,6 +39,9 @@ class EnvConfig {
   // "host:port" with a port in 1..65535 (port 0 allowed when allow_port_zero).
   std::string HostPort(std::string_view name, std::optional<std::string> default_value,
                        bool allow_port_zero = false);
+  // A gRPC target: "host:port", "dns:///host:port" (every address the name resolves to, e.g. a
+  // Kubernetes headless Service) or "ipv4:host:port,host:port" (a fixed list).
+  std::string GrpcTarget(std::string_view name, std::optional<std::string> default_value);
   // One of `allowed` (exact match).
   std::string OneOf(std::string_view name, std::optional<std::string> default_value,
                     const std::vector<std::string>& allowed);

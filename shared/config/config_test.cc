@@ -1,4 +1,5 @@
 #include "shared/config/config.h"
+#include "shared/config/platform.h"
 
 #include <unistd.h>
 
@@ -213,6 +214,23 @@ TEST_F(EnvConfigTest, HostPortRejectsBadOrMissingPort) {
   }
 }
 
+TEST_F(EnvConfigTest, GrpcTargetTakesAddressesNamesAndLists) {
+  for (const char* good : {"127.0.0.1:50051", "dns:///rathaus-appointments-headless.rathaus.svc:50051",
+                           "ipv4:127.0.0.1:1,127.0.0.1:2", "ipv4:10.0.0.1:50051"}) {
+    env_["RATHAUS_ADDR"] = good;
+    EnvConfig env = Config();
+    EXPECT_EQ(env.GrpcTarget("RATHAUS_ADDR", std::nullopt), good);
+    EXPECT_TRUE(env.ok()) << good;
+  }
+  for (const char* bad : {"dns:///host", "dns://host:1", "ipv4:", "ipv4:1.2.3.4:1,", "ipv4:h:0",
+                          "unix:/tmp/x", "host"}) {
+    env_["RATHAUS_ADDR"] = bad;
+    EnvConfig env = Config();
+    EXPECT_EQ(env.GrpcTarget("RATHAUS_ADDR", "127.0.0.1:1"), "127.0.0.1:1") << bad;
+    EXPECT_THAT(env.errors(), ElementsAre(HasSubstr("dns:///host:port"))) << bad;
+  }
+}
+
 TEST_F(EnvConfigTest, HostPortZeroOnlyWhenAllowed) {
   env_["RATHAUS_LISTEN"] = "0.0.0.0:0";
   EnvConfig env = Config();
@@ -248,6 +266,30 @@ TEST_F(EnvConfigTest, OneOfMatchesExactly) {
               ElementsAre("RATHAUS_LOG_LEVEL: expected one of debug, info, warn, error, got "
                           "\"WARN\"",
                           "RATHAUS_UNSET: expected one of debug, info, warn, error, got nothing"));
+}
+
+// The Redis URL (with its password) from a mounted Secret file instead of the environment.
+TEST_F(EnvConfigTest, RedisUrlFromAFile) {
+  env_["RATHAUS_REDIS_URL_FILE"] = WriteTempFile("redis://:s3cret@redis.rathaus.svc:6380/2\n");
+  EnvConfig env = Config();
+  PlatformConfig c = PlatformConfig::FromEnv(env, "test");
+  EXPECT_TRUE(env.ok()) << env.errors()[0];
+  EXPECT_EQ(c.redis.host, "redis.rathaus.svc");
+  EXPECT_EQ(c.redis.port, 6380);
+  EXPECT_EQ(c.redis.password, "s3cret");
+
+  env_["RATHAUS_REDIS_URL"] = "redis://127.0.0.1:6379";
+  EnvConfig both = Config();
+  PlatformConfig::FromEnv(both, "test");
+  EXPECT_THAT(both.errors(), ElementsAre(HasSubstr("not both")));
+
+  env_.erase("RATHAUS_REDIS_URL");
+  env_["RATHAUS_REDIS_URL_FILE"] = WriteTempFile("rediss://:s3cret@redis:6380\n");
+  EnvConfig tls = Config();
+  PlatformConfig::FromEnv(tls, "test");
+  ASSERT_EQ(tls.errors().size(), 1u);
+  EXPECT_THAT(tls.errors()[0], HasSubstr("hiredis 0.14 has no TLS"));
+  EXPECT_THAT(tls.errors()[0], Not(HasSubstr("s3cret")));
 }
 
 TEST_F(EnvConfigTest, SecretFileReturnsContents) {

@@ -1,5 +1,7 @@
 #include "shared/config/platform.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 
@@ -19,14 +21,31 @@ bool IsHostPort(absl::string_view s) {
 PlatformConfig PlatformConfig::FromEnv(EnvConfig& env, std::string service) {
   PlatformConfig c;
   c.service = std::move(service);
-  const std::string url = env.String("RATHAUS_REDIS_URL", "redis://127.0.0.1:6379");
-  if (auto options = redis::Options::FromUrl(url); options.ok()) {
+  // The URL holds the password: a file (a mounted Secret) instead of the variable keeps it out
+  // of the process environment and of `kubectl describe`.
+  std::string url;
+  std::string source = "RATHAUS_REDIS_URL";
+  if (!env.String("RATHAUS_REDIS_URL_FILE", "").empty()) {
+    source = "RATHAUS_REDIS_URL_FILE";
+    if (!env.String("RATHAUS_REDIS_URL", "").empty()) {
+      env.Reject("RATHAUS_REDIS_URL_FILE", "either RATHAUS_REDIS_URL or RATHAUS_REDIS_URL_FILE, not both",
+                 "both set");
+    }
+    url = std::string(absl::StripAsciiWhitespace(env.SecretFile("RATHAUS_REDIS_URL_FILE", true)));
+  } else {
+    url = env.String("RATHAUS_REDIS_URL", "redis://127.0.0.1:6379");
+  }
+  if (absl::StartsWith(url, "rediss://")) {
+    // hiredis 0.14 (Debian 12) has no TLS: say so instead of a generic "malformed".
+    env.Reject(source, "redis:// (TLS to Redis needs a TLS proxy beside the process: hiredis 0.14 has no TLS)",
+               "rediss://...");
+  } else if (auto options = redis::Options::FromUrl(url); options.ok()) {
     c.redis = *options;
   } else {
     // Never echo a password: show the URL without its user-info part.
     std::string shown = url;
     if (auto at = shown.rfind('@'); at != std::string::npos) shown = "redis://***@" + shown.substr(at + 1);
-    env.Reject("RATHAUS_REDIS_URL", "redis://[:password@]host[:port][/db]", shown);
+    env.Reject(source, "redis://[:password@]host[:port][/db]", shown);
   }
   c.kafka_brokers = env.String("RATHAUS_KAFKA_BROKERS", "127.0.0.1:9092");
   for (absl::string_view broker : absl::StrSplit(c.kafka_brokers, ',')) {

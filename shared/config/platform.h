@@ -1,6 +1,7 @@
 // The settings every rathaus process shares, read and validated in one place:
 //
 //   RATHAUS_REDIS_URL       redis://[:password@]host[:port][/db]   (default redis://127.0.0.1:6379)
+//   RATHAUS_REDIS_URL_FILE  a file holding that URL (a mounted Secret), instead of the variable
 //   RATHAUS_KAFKA_BROKERS   host:port[,host:port...]               (default 127.0.0.1:9092)
 //   RATHAUS_LOG_LEVEL       debug | info | warn | error            (default info)
 //   RATHAUS_KAFKA_LINGER_MS 0..1000                                (default 1)

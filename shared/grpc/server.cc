@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -22,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "shared/log/log.h"
 
 namespace rathaus::platform {
@@ -33,6 +35,9 @@ constexpr char kKeepaliveTime[] = "RATHAUS_GRPC_KEEPALIVE_TIME";
 constexpr char kKeepaliveTimeout[] = "RATHAUS_GRPC_KEEPALIVE_TIMEOUT";
 constexpr char kShutdownGrace[] = "RATHAUS_GRPC_SHUTDOWN_GRACE";
 constexpr char kProbeInterval[] = "RATHAUS_GRPC_PROBE_INTERVAL";
+constexpr char kMinPollers[] = "RATHAUS_GRPC_MIN_POLLERS";
+constexpr char kMaxConnectionAge[] = "RATHAUS_GRPC_MAX_CONNECTION_AGE";
+constexpr char kMaxPollers[] = "RATHAUS_GRPC_MAX_POLLERS";
 constexpr char kTlsCertFile[] = "RATHAUS_GRPC_TLS_CERT_FILE";
 constexpr char kTlsKeyFile[] = "RATHAUS_GRPC_TLS_KEY_FILE";
 constexpr char kTlsClientCaFile[] = "RATHAUS_GRPC_TLS_CLIENT_CA_FILE";
@@ -122,6 +127,10 @@ GrpcServerOptions GrpcServerOptions::FromEnv(EnvConfig& env, GrpcServerOptions d
   o.keepalive_timeout = env.Duration(kKeepaliveTimeout, o.keepalive_timeout);
   o.shutdown_grace = env.Duration(kShutdownGrace, o.shutdown_grace);
   o.probe_interval = env.Duration(kProbeInterval, o.probe_interval);
+  o.min_pollers = static_cast<int>(env.Int(kMinPollers, o.min_pollers, 1, 256));
+  o.max_pollers = static_cast<int>(env.Int(kMaxPollers, o.max_pollers, 1, 1024));
+  if (o.max_pollers < o.min_pollers) o.max_pollers = o.min_pollers;
+  o.max_connection_age = env.Duration(kMaxConnectionAge, o.max_connection_age);
 
   // Certificate and key come as a pair; a client CA only makes sense with them. Asking for the
   // missing variable as required records the error under its name.
@@ -200,6 +209,10 @@ absl::Status GrpcServer::Validate() const {
   return absl::OkStatus();
 }
 
+void GrpcServer::DisableMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 void GrpcServer::BlockShutdownSignals() {
   const sigset_t signals = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -267,6 +280,16 @@ absl::Status GrpcServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              kMinClientPingIntervalMs);
+  if (options_.max_connection_age > absl::ZeroDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               static_cast<int>(std::min<int64_t>(
+                                   Millis(options_.max_connection_age), INT32_MAX)));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
+  }
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+                              options_.min_pollers);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              options_.max_pollers);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   for (grpc::Service* service : services_) builder.RegisterService(service);
@@ -285,6 +308,9 @@ absl::Status GrpcServer::Start() {
   if (health == nullptr) return fail(absl::InternalError("grpc server: no health service"));
   health->SetServingStatus("", false);
   health->SetServingStatus(service_name_, false);
+  // Liveness is the process alone: SERVING while the server runs, whatever Redis or Kafka do
+  // (a dependency's outage must make pods unready, not restart them all).
+  health->SetServingStatus(std::string(kLivenessService), true);
   RunProbes();
 
   if (!probes_.empty()) probe_thread_ = std::thread([this] { ProbeLoop(); });

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,16 @@ struct GrpcServerOptions {
   absl::Duration keepalive_timeout = absl::Seconds(10);  // RATHAUS_GRPC_KEEPALIVE_TIMEOUT
   absl::Duration shutdown_grace = absl::Seconds(10);     // RATHAUS_GRPC_SHUTDOWN_GRACE
   absl::Duration probe_interval = absl::Seconds(2);      // RATHAUS_GRPC_PROBE_INTERVAL
+  // The synchronous server's threads: at least `min_pollers` wait for calls, and up to
+  // `max_pollers` idle ones are kept instead of ending (gRPC's default of 2 makes a thread start
+  // and end per call once more than two calls run at once). RATHAUS_GRPC_MIN_POLLERS,
+  // RATHAUS_GRPC_MAX_POLLERS.
+  int min_pollers = 2;
+  int max_pollers = 32;
+  // A connection is closed (GOAWAY, in-flight calls finish within 30 s) after this age, so
+  // clients resolve the name again and new replicas get calls (RATHAUS_GRPC_MAX_CONNECTION_AGE;
+  // 0: never).
+  absl::Duration max_connection_age = absl::Minutes(5);
   // TLS when cert and key are set (RATHAUS_GRPC_TLS_CERT_FILE, RATHAUS_GRPC_TLS_KEY_FILE);
   // mTLS (client certificate required and verified) when a client CA is set too
   // (RATHAUS_GRPC_TLS_CLIENT_CA_FILE). These hold PEM contents after FromEnv.
@@ -55,6 +66,10 @@ struct GrpcServerOptions {
 
 class GrpcServer {
  public:
+  // The grpc.health.v1 service name that answers SERVING while the process serves, for
+  // liveness and start-up probes; "" and the service's own name are readiness (the probes).
+  static constexpr std::string_view kLivenessService = "liveness";
+
   GrpcServer(std::string service_name, GrpcServerOptions options);
   ~GrpcServer();
   GrpcServer(const GrpcServer&) = delete;
@@ -87,6 +102,10 @@ class GrpcServer {
   // first thing in main(): a thread started before it could take SIGTERM and end the process
   // without a graceful shutdown.
   static void BlockShutdownSignals();
+  // Turns off absl::Mutex's deadlock detection, which Debian's Abseil (built without NDEBUG)
+  // runs on every lock gRPC takes: a lock-order graph per process, a few percent of the CPU of
+  // a busy service (measured with perf). Call first thing in main, before any thread starts.
+  static void DisableMutexDeadlockDetection();
 
  private:
   struct Probe {

@@ -640,6 +640,9 @@ TEST(GrpcServerOptionsTest, FromEnvReadsEveryVariable) {
                           {"RATHAUS_GRPC_KEEPALIVE_TIMEOUT", "5s"},
                           {"RATHAUS_GRPC_SHUTDOWN_GRACE", "25s"},
                           {"RATHAUS_GRPC_PROBE_INTERVAL", "500ms"},
+                          {"RATHAUS_GRPC_MIN_POLLERS", "3"},
+                          {"RATHAUS_GRPC_MAX_POLLERS", "64"},
+                          {"RATHAUS_GRPC_MAX_CONNECTION_AGE", "2m"},
                           {"RATHAUS_GRPC_TLS_CERT_FILE", cert},
                           {"RATHAUS_GRPC_TLS_KEY_FILE", key},
                           {"RATHAUS_GRPC_TLS_CLIENT_CA_FILE", ca}});
@@ -651,6 +654,9 @@ TEST(GrpcServerOptionsTest, FromEnvReadsEveryVariable) {
   EXPECT_EQ(o.keepalive_timeout, absl::Seconds(5));
   EXPECT_EQ(o.shutdown_grace, absl::Seconds(25));
   EXPECT_EQ(o.probe_interval, absl::Milliseconds(500));
+  EXPECT_EQ(o.min_pollers, 3);
+  EXPECT_EQ(o.max_pollers, 64);
+  EXPECT_EQ(o.max_connection_age, absl::Minutes(2));
   EXPECT_EQ(o.tls_cert_pem, "CERT");
   EXPECT_EQ(o.tls_key_pem, "KEY");
   EXPECT_EQ(o.tls_client_ca_pem, "CA");
@@ -669,6 +675,8 @@ TEST(GrpcServerOptionsTest, FromEnvNamesTheBadVariable) {
       {{{"RATHAUS_GRPC_MAX_MESSAGE_BYTES", "100"}}, "RATHAUS_GRPC_MAX_MESSAGE_BYTES"},
       {{{"RATHAUS_GRPC_MAX_MESSAGE_BYTES", "1073741824"}}, "RATHAUS_GRPC_MAX_MESSAGE_BYTES"},
       {{{"RATHAUS_GRPC_SHUTDOWN_GRACE", "soon"}}, "RATHAUS_GRPC_SHUTDOWN_GRACE"},
+      {{{"RATHAUS_GRPC_MIN_POLLERS", "0"}}, "RATHAUS_GRPC_MIN_POLLERS"},
+      {{{"RATHAUS_GRPC_MAX_POLLERS", "many"}}, "RATHAUS_GRPC_MAX_POLLERS"},
       {{{"RATHAUS_GRPC_TLS_CERT_FILE", cert}}, "RATHAUS_GRPC_TLS_KEY_FILE"},
       {{{"RATHAUS_GRPC_TLS_KEY_FILE", cert}}, "RATHAUS_GRPC_TLS_CERT_FILE"},
       {{{"RATHAUS_GRPC_TLS_CLIENT_CA_FILE", cert}}, "RATHAUS_GRPC_TLS_CERT_FILE"},

@@ -178,6 +178,7 @@ ServiceKit::ServiceKit(std::string name, ServiceOptions options)
   // Before anything can start a thread (librdkafka, gRPC, the relay): only the server's signal
   // thread may take SIGTERM, or it could end the process without a graceful shutdown.
   GrpcServer::BlockShutdownSignals();
+  GrpcServer::DisableMutexDeadlockDetection();
   config_ = PlatformConfig::FromEnv(env_, name_);
   server_options_ = GrpcServerOptions::FromEnv(env_, options_.grpc_defaults);
   metrics_listen_ = env_.String("RATHAUS_METRICS_LISTEN", "");
@@ -330,6 +331,30 @@ void ServiceKit::CheckTopics() {
   topics_.problem = problem;
 }
 
+bool ServiceKit::EnsureTopicsCreated(absl::Duration timeout) {
+  if (!topics_.create || topics_.created) return true;
+  const absl::Time now = absl::Now();
+  if (now < topics_.next_attempt) return false;
+  std::vector<kafka::TopicSpec> topics;
+  for (const std::string& name : TopicNames()) {
+    topics.push_back({name, topics_.partitions, topics_.replication, topics_.min_insync});
+  }
+  absl::Status s = kafka::EnsureTopics(config_.kafka_brokers, topics, /*with_dlq=*/true, timeout);
+  if (s.ok()) {
+    topics_.created = true;
+    if (topics_.next_attempt != absl::InfinitePast()) log::Info("topics created", {});
+    return true;
+  }
+  topics_.problem = absl::FailedPreconditionError(
+      absl::StrCat("topics not created yet: ", s.message()));
+  log::Warn("cannot create topics: not ready, trying again",
+            {{"error", s.ToString()},
+             {"again_in_ms", absl::ToInt64Milliseconds(topics_.backoff)}});
+  topics_.next_attempt = absl::Now() + topics_.backoff;
+  topics_.backoff = std::min(topics_.backoff * 2, absl::Seconds(30));
+  return false;
+}
+
 std::vector<std::string> ServiceKit::TopicNames() const {
   std::vector<std::string> names = {outbox_.topic()};
   for (const auto& [topic, unused] : handlers_) names.push_back(topic);
@@ -377,22 +402,15 @@ int ServiceKit::Run() {
               "is refused",
               {});
   }
-  if (topics_.create) {
-    std::vector<kafka::TopicSpec> topics;
-    for (const std::string& name : TopicNames()) {
-      topics.push_back({name, topics_.partitions, topics_.replication, topics_.min_insync});
-    }
-    if (absl::Status s = kafka::EnsureTopics(config_.kafka_brokers, topics, /*with_dlq=*/true);
-        !s.ok()) {
-      log::Error("cannot create topics", {{"error", s.ToString()}});
-      return 1;
-    }
+  // Kafka away at start (a broker restart, a new cluster) is no reason to exit: a pod that exits
+  // here would crash-loop while its outbox waits. It runs, not ready, and tries again.
+  if (EnsureTopicsCreated(absl::Seconds(10))) {
+    // Keys map to partitions by their count: a topic whose count changed (or differs from what
+    // this service was configured for) would send one key's events to another partition than
+    // before, out of order. The service is not ready until the count matches (checked at start
+    // and then by the readiness probe until it does: new metadata takes a moment to appear).
+    CheckTopics();
   }
-  // Keys map to partitions by their count: a topic whose count changed (or differs from what this
-  // service was configured for) would send one key's events to another partition than before,
-  // out of order. The service is not ready until the count matches (checked at start and then
-  // by the readiness probe until it does: a new topic's metadata takes a moment to appear).
-  CheckTopics();
   auto producer = kafka::Producer::Create(config_.producer);
   if (!producer.ok()) {
     log::Error("cannot create the Kafka producer", {{"error", producer.status().ToString()}});
@@ -445,6 +463,7 @@ int ServiceKit::Run() {
   }
   server.AddReadinessProbe("kafka", [this] { return producer_->Ping(); });
   server.AddReadinessProbe("topics", [this] {
+    if (!EnsureTopicsCreated(absl::Seconds(5))) return topics_.problem;
     if (!topics_.problem.ok()) CheckTopics();
     return topics_.problem;
   });

@@ -158,6 +158,10 @@ class ServiceKit {
   std::vector<std::string> TopicNames() const;
   // Compares the outbox topic's partition count with RATHAUS_TOPIC_PARTITIONS (topics_.problem).
   void CheckTopics();
+  // Creates the topics (RATHAUS_TOPIC_CREATE=on) if not done yet. Kafka away is not a reason to
+  // exit: the service runs, not ready, and the topics probe tries again with a growing pause
+  // (2 s, doubling to 30 s).
+  bool EnsureTopicsCreated(absl::Duration timeout);
   void CollectGauges(metrics::Gauges& g);
 
   struct Job {
@@ -179,6 +183,9 @@ class ServiceKit {
     int replication = 3;  // RATHAUS_TOPIC_REPLICATION
     int min_insync = 2;   // RATHAUS_TOPIC_MIN_INSYNC
     absl::Status problem;  // readiness; only the probe thread changes it after Run() starts
+    bool created = false;  // this process created (or found) them
+    absl::Time next_attempt = absl::InfinitePast();
+    absl::Duration backoff = absl::Seconds(2);
   } topics_;
   auth::CallerAuth callers_;
   crypto::DataKeys data_keys_;

@@ -24,6 +24,7 @@
 #include "shared/kafka/admin.h"
 #include "shared/kafka/producer.h"
 #include "shared/redis/redis.h"
+#include "tests/harness/delay_proxy.h"
 #include "tests/harness/harness.h"
 
 namespace rathaus::testing {
@@ -171,15 +172,52 @@ TEST_F(KitConsumerTest, KilledMidStreamAppliesEveryEventExactlyOnce) {
 }
 
 
-// grpc.health.v1.Health/Check for the whole server: 1 SERVING, 2 NOT_SERVING, -1 no answer.
-int HealthOf(int port) {
+// grpc.health.v1.Health/Check for the whole server (or `service`): 1 SERVING, 2 NOT_SERVING,
+// -1 no answer.
+int HealthOf(int port, const std::string& service = "") {
+  std::string request;  // HealthCheckRequest: field 1 (service) as a string
+  if (!service.empty()) request = absl::StrCat("\x0a", std::string(1, static_cast<char>(service.size())), service);
   std::string response;  // HealthCheckResponse: field 1 (status) as a varint
-  if (!CallUnaryRaw(absl::StrCat("127.0.0.1:", port), "/grpc.health.v1.Health/Check", {}, "",
+  if (!CallUnaryRaw(absl::StrCat("127.0.0.1:", port), "/grpc.health.v1.Health/Check", {}, request,
                     &response).ok()) {
     return -1;
   }
   if (response.empty()) return 0;
   return response.size() == 2 && response[0] == 0x08 ? response[1] : -1;
+}
+
+// Kafka away when a service starts (a broker restart, a cluster being rebuilt) — for longer than
+// the 30 s topic-creation timeout the kit used to exit after — must not end the process: it
+// runs, live but not ready, and becomes ready once Kafka is back, creating its topics then.
+// Before, the process exited ("cannot create topics") and a pod crash-looped.
+TEST_F(KitConsumerTest, StartsWhileKafkaIsAwayAndBecomesReadyWhenItComes) {
+  const int kafka_port = std::stoi(brokers().substr(brokers().rfind(':') + 1));
+  DelayProxy kafka(FreePort());  // Kafka away: every connection is closed at once
+  name_ = UniqueName("kitaway");
+  const int port = FreePort();
+  auto service = StartService({{"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", port)},
+                               {"RATHAUS_KAFKA_BROKERS", absl::StrCat("127.0.0.1:", kafka.port())}});
+  const absl::Time started = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return HealthOf(port, "liveness") == 1; }, absl::Seconds(30)))
+      << "the service did not come up while Kafka is away\n" << service->Stderr();
+  // Past every timeout of the start (topic creation: 30 s before, 10 s now, then retries).
+  while (absl::Now() - started < absl::Seconds(45)) {
+    ASSERT_TRUE(service->Running()) << "the service exited while Kafka was away\n" << service->Stderr();
+    EXPECT_EQ(HealthOf(port, "liveness"), 1) << "liveness must not depend on Kafka";
+    EXPECT_EQ(HealthOf(port), 2) << "not ready while Kafka is away";
+    absl::SleepFor(absl::Seconds(3));
+  }
+  kafka.SetTarget(kafka_port);  // Kafka is back
+  ASSERT_TRUE(WaitFor([&] { return HealthOf(port) == 1; }, absl::Seconds(90)))
+      << "not ready after Kafka came back\n" << service->Stderr();
+  auto count = platform::kafka::PartitionCount(brokers(), absl::StrCat("rathaus.", name_, ".v1"));
+  ASSERT_TRUE(count.ok()) << "its topic was not created: " << count.status();
+  EXPECT_EQ(*count, 3);
+  // And it consumes: an event on its upstream topic is applied.
+  ASSERT_TRUE(producer_->SendAndWait(Booked(topic_, 7), absl::Seconds(30)).ok());
+  EXPECT_TRUE(WaitFor([&] { return Distinct() == 1; }, absl::Seconds(60))) << service->Stderr();
+  service->Kill(SIGTERM);
+  EXPECT_EQ(service->Wait(absl::Seconds(30)), 0) << service->Stderr();
 }
 
 // A topic whose partition count is not what the service is configured for would send one key's

@@ -70,7 +70,7 @@ void DelayProxy::Accept() {
     const int client = ::accept(listen_fd_, nullptr, nullptr);
     if (client < 0) return;
     const int server = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr = Loopback(target_port_);
+    sockaddr_in addr = Loopback(target_port_.load());
     if (server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
       ::close(client);
       if (server >= 0) ::close(server);

@@ -5,6 +5,7 @@
 //   DelayProxy proxy(redis_port);                    // the service connects to proxy.port()
 //   proxy.SetDelay(absl::Seconds(1));                 // bytes from now on arrive 1 s late
 //   proxy.SetDelay(absl::ZeroDuration());
+//   proxy.SetTarget(FreePort());                      // the server is away for new connections
 #pragma once
 
 #include <atomic>
@@ -28,12 +29,15 @@ class DelayProxy {
   // Data a client sends after this call reaches the server `delay` later (order kept); the
   // server's answers pass at once.
   void SetDelay(absl::Duration delay);
+  // Connections accepted from now on go to `target_port` (a port nobody listens on: the server
+  // is away; a client's connection is closed at once).
+  void SetTarget(int target_port) { target_port_.store(target_port); }
 
  private:
   void Accept();
   void Pump(int from, int to, bool delayed);
 
-  int target_port_;
+  std::atomic<int> target_port_;
   int port_ = 0;
   int listen_fd_ = -1;
   std::atomic<int64_t> delay_ms_{0};

@@ -91,6 +91,8 @@ class Child {
   void Kill(int signal);
   // Waits for exit; returns the exit code (128+signal when killed), -1 on timeout.
   int Wait(absl::Duration timeout);
+  // False once it has exited (its code is then what Wait returns).
+  bool Running() { return Wait(absl::ZeroDuration()) == -1; }
   // What the child wrote to stderr and stdout (its log; collected into one file).
   std::string Stderr() const;
 
