@@ -17,5 +17,8 @@ expect_reject() {  # what sed-expression
 expect_reject "an unknown key" 's/^    restart: unless-stopped$/    restartt: unless-stopped/'
 expect_reject "a wrong type" 's/^      retries: 10$/      retries: ten/'
 expect_reject "depends_on without a health condition" 's/appointments: {condition: service_healthy}/appointments: {condition: service_started}/'
-expect_reject "the gateway not on 8080" 's/"8080:8080"/"8081:8080"/'
+expect_reject "the gateway not on 8080" 's/:8080:8080"/:8081:8080"/'
+expect_reject "the gateway on all interfaces" 's/"${RATHAUS_PUBLISH_ADDRESS:-127.0.0.1}:8080:8080"/"8080:8080"/'
+expect_reject "the clerk private key in every service's volume" 's|      - dev-minting:/var/lib/rathaus/minting||'
+expect_reject "a service that mounts the clerk private key" 's|^    - dev-secrets:/var/lib/rathaus/secrets:ro$|    - dev-secrets:/var/lib/rathaus/secrets:ro\n    - dev-minting:/var/lib/rathaus/minting:ro|'
 echo "check-compose: ok"

@@ -43,6 +43,29 @@ if msg=$("$helm" template rathaus "$chart" "${kube[@]}" --set 'services.e-invoic
   fail "two e-invoice replicas without a shared volume were accepted"
 fi
 grep -q 'existingClaim' <<<"$msg" || fail "the refusal of two replicas without a shared volume does not name data.existingClaim: $msg"
+# A PodDisruptionBudget on one replica would block every node drain: refused, naming the fix.
+for set in 'gateway.replicas=1' 'services.appointments.replicas=1' 'serviceDefaults.replicas=1'; do
+  if msg=$("$helm" template rathaus "$chart" "${kube[@]}" --set "$set" 2>&1); then
+    fail "a PDB with one replica was accepted ($set)"
+  fi
+  grep -q 'pdb.enabled=false' <<<"$msg" || fail "the refusal of a PDB on one replica does not say what to do ($set): $msg"
+done
+# Scaling values that cannot work are refused too.
+for set in 'services.appointments.autoscaling.enabled=true,services.appointments.autoscaling.minReplicas=5,services.appointments.autoscaling.maxReplicas=3' \
+           'gateway.pdb.maxUnavailable=null,gateway.pdb.minAvailable=2'; do
+  if "$helm" template rathaus "$chart" "${kube[@]}" --set "$set" >/dev/null 2>&1; then
+    fail "accepted: $set"
+  fi
+done
+"$helm" template rathaus "$chart" "${kube[@]}" --set gateway.replicas=1 --set gateway.pdb.enabled=false >/dev/null \
+  || fail "one gateway replica without a PDB must render"
+# Liveness and start-up ask for the process ("liveness"), readiness for the dependencies; each
+# container pauses before SIGTERM (k8s-validate -policy checks every workload; here the counts).
+[ "$(grep -c '^ *service: liveness$' "$out/default.yaml")" = 6 ] || fail "default: 3 services x (startup + liveness) must ask for \"liveness\""
+[ "$(grep -c '"--service","liveness"' "$out/mtls.yaml")" = 6 ] || fail "mtls: 3 services x (startup + liveness) must ask for \"liveness\""
+[ "$(grep -c '^ *preStop:$' "$out/default.yaml")" = "$(count default Deployment)" ] || fail "default: every Deployment needs a preStop pause"
+[ "$(grep -c '^ *unhealthyPodEvictionPolicy: AlwaysAllow$' "$out/default.yaml")" = "$(count default PodDisruptionBudget)" ] \
+  || fail "default: every PDB needs unhealthyPodEvictionPolicy AlwaysAllow"
 grep -q 'name: RATHAUS_EINVOICE_BLOB_DIR' "$out/default.yaml" && grep -q 'mountPath: /var/lib/rathaus/blobs' "$out/default.yaml" \
   || fail "default: e-invoice must get its blob folder"
 [ "$(count ingress Ingress)" = 1 ] || fail "ingress variant: no Ingress"
@@ -74,6 +97,15 @@ sed 's/^\(\s*\)containers:/\1containerz:/' "$out/default.yaml" >"$out/bad1.yaml"
 ! "$bin/k8s-validate" "$out/bad1.yaml" >/dev/null 2>&1 || fail "k8s-validate accepted an unknown field"
 sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' "$out/default.yaml" >"$out/bad2.yaml"
 ! "$bin/k8s-validate" -policy "$out/bad2.yaml" >/dev/null 2>&1 || fail "k8s-validate -policy accepted a writable root filesystem"
-sed 's/minAvailable: 1/minAvailable: [1]/' "$out/default.yaml" >"$out/bad3.yaml"
+sed 's/maxUnavailable: 1$/maxUnavailable: [1]/' "$out/default.yaml" >"$out/bad3.yaml"
 ! "$bin/k8s-validate" "$out/bad3.yaml" >/dev/null 2>&1 || fail "k8s-validate accepted a wrong type"
+# Calls spread over replicas: the gateway resolves a headless Service per service (every pod an
+# address, round-robin in the gateway) instead of one ClusterIP connection pinned to one pod.
+[ "$(grep -c '^  clusterIP: None$' "$out/default.yaml")" = 3 ] || fail "default: a headless Service per gRPC service expected"
+[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 3 ] \
+  || fail "default: the gateway must reach each service through dns:///<headless Service>"
+# The Redis URL (with its password) from a Secret is a mounted file, not an environment value.
+! grep -q 'secretKeyRef' "$out/production.yaml" || fail "production: a secret in the environment (secretKeyRef)"
+[ "$(grep -c 'name: RATHAUS_REDIS_URL_FILE$' "$out/production.yaml")" = "$(count production Deployment)" ] \
+  || fail "production: every component reads its Redis URL from a file (RATHAUS_REDIS_URL_FILE)"
 echo "check-helm: ok"

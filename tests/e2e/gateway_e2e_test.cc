@@ -1136,6 +1136,42 @@ TEST_F(GatewayE2eTest, ServicesServeTheirOwnMetrics) {
 }
 
 
+// One gateway, two replicas of a service: calls spread over both (round-robin over the target's
+// addresses), not pinned to one connection. In a cluster the target is a headless Service
+// ("dns:///rathaus-appointments-headless.<namespace>.svc:50051"); here a fixed list.
+TEST_F(GatewayE2eTest, CallsSpreadOverReplicas) {
+  std::unique_ptr<Child> first, second;
+  const int metrics_a = FreePort(), metrics_b = FreePort();
+  const int port_a = sys->StartService({{"RATHAUS_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_a)}}, &first);
+  const int port_b = sys->StartService({{"RATHAUS_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_b)}}, &second);
+  std::unique_ptr<Child> gateway;
+  const int port = sys->StartGateway(
+      {{"RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("ipv4:127.0.0.1:", port_a, ",127.0.0.1:", port_b)}},
+      &gateway);
+  // Both replicas ready before counting (the gateway is ready when one answers).
+  for (int p : {port_a, port_b}) {
+    ASSERT_TRUE(WaitFor([&] { return CallRaw(absl::StrCat("127.0.0.1:", p), "/grpc.health.v1.Health/Check", {}) == grpc::StatusCode::OK; },
+                        absl::Seconds(60)));
+  }
+  absl::SleepFor(absl::Seconds(1));  // the gateway's connections to both
+  constexpr int kCalls = 60;
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(Send(port, http::verb::get, "/api/v1/bookings/ZZZZZZZZ", "", {{"X-Booking-Token", "x"}}).status, 404);
+  }
+  auto calls = [](int metrics_port) {
+    const std::string body = Send(metrics_port, http::verb::get, "/metrics").body;
+    const std::string key =
+        R"(rathaus_grpc_server_handled_total{method="/rathaus.appointments.v1.Appointments/GetBooking",code="NOT_FOUND"} )";
+    const size_t at = body.find(key);
+    return at == std::string::npos ? 0 : std::atoi(body.c_str() + at + key.size());
+  };
+  const int a = calls(metrics_a), b = calls(metrics_b);
+  std::cout << "GetBooking calls: replica A " << a << ", replica B " << b << "\n";
+  EXPECT_EQ(a + b, kCalls);
+  EXPECT_GE(a, kCalls / 4) << "replica A got too few calls";
+  EXPECT_GE(b, kCalls / 4) << "replica B got too few calls";
+}
+
 // The Ausweis-Lieferservice through the gateway: a clerk registers, the Fachverfahren imports
 // statuses (ndjson), the citizen looks it up, the clerk hands it over.
 TEST_F(GatewayE2eTest, IdDocumentFromApplicationToHandover) {

@@ -7,7 +7,8 @@
 //
 //   - every long-running service has a healthcheck, and depends_on entries use conditions
 //     (service_healthy, or service_completed_successfully for one-shot jobs);
-//   - the gateway is published on 8080 and depends on every rathaus gRPC service being healthy;
+//   - the clerk private key (volume dev-minting) is mounted only by the job that mints tokens;
+//   - the gateway is published on 8080 (on 127.0.0.1 unless RATHAUS_PUBLISH_ADDRESS says otherwise) and depends on every rathaus gRPC service being healthy;
 //   - Kafka and Redis keep their data on named volumes; Redis runs with AOF;
 //   - rathaus containers read secrets from files (*_FILE variables), never plain secret values;
 //   - rathaus containers run as a non-root user with a read-only root filesystem.
@@ -72,6 +73,20 @@ func main() {
 		} else if s.Restart != "" && s.Restart != "no" {
 			fail("service %s: a one-shot job must not restart (%s)", n, s.Restart)
 		}
+		// The clerk JWT private key mints tokens: it lives in the volume dev-minting, which only
+		// the job that mints mounts; the services get the public key (dev-secrets).
+		minting := false
+		for _, v := range s.Volumes {
+			if v.Source == "dev-minting" {
+				minting = true
+			}
+		}
+		if minting && !oneShot(s) {
+			fail("service %s mounts dev-minting (the clerk private key); only the minting job may", n)
+		}
+		if n == "dev-secrets" && !minting {
+			fail("dev-secrets: the clerk private key must go to its own volume dev-minting, not into dev-secrets that every service mounts")
+		}
 		for dep, cfg := range s.DependsOn {
 			dsvc, ok := project.Services[dep]
 			if !ok {
@@ -111,6 +126,11 @@ func main() {
 		for _, p := range gw.Ports {
 			if p.Published == "8080" && p.Target == 8080 {
 				published = true
+			}
+			// Only this machine reaches it unless the operator decides otherwise
+			// (RATHAUS_PUBLISH_ADDRESS); a default of all interfaces exposes a dev stack.
+			if p.HostIP == "" || p.HostIP == "0.0.0.0" || p.HostIP == "::" {
+				fail("gateway: port %s is published on all interfaces; publish it on 127.0.0.1 by default", p.Published)
 			}
 		}
 		if !published {

@@ -195,6 +195,17 @@ func checkPodSpec(d *doc, tmpl *corev1.PodTemplateSpec, selector map[string]stri
 		if spec.ServiceAccountName == "" {
 			fail(d, "no serviceAccountName")
 		}
+		// Spread per component: a selector shared by all components would let one component's
+		// pods all land on one node.
+		if len(spec.TopologySpreadConstraints) == 0 {
+			fail(d, "no topologySpreadConstraints (nodes and zones)")
+		}
+		for _, t := range spec.TopologySpreadConstraints {
+			if t.LabelSelector == nil || t.LabelSelector.MatchLabels["app.kubernetes.io/component"] == "" ||
+				!labels.SelectorFromSet(t.LabelSelector.MatchLabels).Matches(labels.Set(tmpl.Labels)) {
+				fail(d, "topologySpreadConstraints %s: the selector must match this component's pods by app.kubernetes.io/component", t.TopologyKey)
+			}
+		}
 	}
 	for _, c := range spec.Containers {
 		if c.Image == "" {
@@ -268,6 +279,39 @@ func checkPodSpec(d *doc, tmpl *corev1.PodTemplateSpec, selector map[string]stri
 		probePort("livenessProbe", c.LivenessProbe)
 		probePort("readinessProbe", c.ReadinessProbe)
 		probePort("startupProbe", c.StartupProbe)
+		if policy {
+			// Liveness and start-up ask for the process alone (grpc.health.v1 service "liveness"),
+			// readiness for its dependencies: a Kafka outage must not restart every pod.
+			for what, p := range map[string]*corev1.Probe{"livenessProbe": c.LivenessProbe, "startupProbe": c.StartupProbe, "readinessProbe": c.ReadinessProbe} {
+				if p == nil {
+					continue
+				}
+				liveness := (p.GRPC != nil && p.GRPC.Service != nil && *p.GRPC.Service == "liveness") ||
+					(p.Exec != nil && strings.Contains(strings.Join(p.Exec.Command, " "), "--service liveness"))
+				grpcCheck := p.GRPC != nil || (p.Exec != nil && len(p.Exec.Command) > 0 && p.Exec.Command[0] == "rathaus-grpc-health")
+				if grpcCheck && what != "readinessProbe" && !liveness {
+					fail(d, "container %q %s: must ask grpc.health.v1 for service \"liveness\" (the process), not readiness", c.Name, what)
+				}
+				if what == "readinessProbe" && liveness {
+					fail(d, "container %q readinessProbe: must reflect the dependencies, not \"liveness\"", c.Name)
+				}
+			}
+			// A pause before SIGTERM so the endpoints are gone first, and a grace period that
+			// covers it and the drain.
+			pause := int64(-1)
+			if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
+				if c.Lifecycle.PreStop.Sleep != nil {
+					pause = c.Lifecycle.PreStop.Sleep.Seconds
+				} else if c.Lifecycle.PreStop.Exec != nil {
+					pause = 0
+				}
+			}
+			if pause < 1 {
+				fail(d, "container %q: no preStop pause (lifecycle.preStop.sleep)", c.Name)
+			} else if spec.TerminationGracePeriodSeconds == nil || *spec.TerminationGracePeriodSeconds < pause+20 {
+				fail(d, "terminationGracePeriodSeconds must be at least the preStop pause (%ds) + 20s of drain", pause)
+			}
+		}
 		if policy {
 			sc := c.SecurityContext
 			switch {
@@ -388,6 +432,9 @@ func main() {
 			}
 			if (o.Spec.MinAvailable == nil) == (o.Spec.MaxUnavailable == nil) {
 				fail(d, "exactly one of minAvailable and maxUnavailable")
+			}
+			if *policy && (o.Spec.UnhealthyPodEvictionPolicy == nil || *o.Spec.UnhealthyPodEvictionPolicy != policyv1.AlwaysAllow) {
+				fail(d, "unhealthyPodEvictionPolicy must be AlwaysAllow (an unhealthy pod must not block a drain)")
 			}
 		case *autoscalingv2.HorizontalPodAutoscaler:
 			ref := o.Spec.ScaleTargetRef

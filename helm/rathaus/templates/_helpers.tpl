@@ -104,13 +104,7 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 */}}
 {{- define "rathaus.commonEnv" -}}
 {{- $redis := mergeOverwrite (deepCopy .root.Values.redis) (default dict .redis) -}}
-{{- if $redis.urlSecret.name }}
-- name: RATHAUS_REDIS_URL
-  valueFrom:
-    secretKeyRef:
-      name: {{ $redis.urlSecret.name }}
-      key: {{ $redis.urlSecret.key }}
-{{- else }}
+{{- if not $redis.urlSecret.name }}
 - name: RATHAUS_REDIS_URL
   value: {{ $redis.url | quote }}
 {{- end }}
@@ -130,6 +124,18 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 - name: {{ $k }}
   value: {{ printf "/run/secrets/rathaus/%s/%s" ($k | lower | replace "_" "-") $ref.key | quote }}
 {{- end }}
+{{- end -}}
+
+{{/* A component's secret files, plus RATHAUS_REDIS_URL_FILE when the Redis URL (with its
+     password) comes from a Secret: mounted as a file, never in the environment.
+     (dict "root" $ "redis" <redis values> "files" <secretFiles>) -> YAML map */}}
+{{- define "rathaus.secretFilesWithRedis" -}}
+{{- $redis := mergeOverwrite (deepCopy .root.Values.redis) (default dict .redis) -}}
+{{- $files := deepCopy (default dict .files) -}}
+{{- if $redis.urlSecret.name }}
+{{- $_ := set $files "RATHAUS_REDIS_URL_FILE" (dict "secretName" $redis.urlSecret.name "key" $redis.urlSecret.key) }}
+{{- end }}
+{{- toYaml $files }}
 {{- end -}}
 
 {{/* Volumes for secret files: one projected Secret per *_FILE variable. */}}
@@ -152,3 +158,56 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
   readOnly: true
 {{- end }}
 {{- end -}}
+
+{{/* Scaling that cannot work: an HPA whose minimum is above its maximum; a PodDisruptionBudget
+     on fewer than two pods (it blocks every drain of the node) or with minAvailable not below
+     the replicas.
+     dict "name" <values path> "v" <component values> */}}
+{{- define "rathaus.checkPdb" -}}
+{{- $v := .v }}
+{{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
+{{- fail (printf "%s.autoscaling: minReplicas %d is above maxReplicas %d" .name (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- if $v.pdb.enabled }}
+{{- $least := ternary (int $v.autoscaling.minReplicas) (int $v.replicas) $v.autoscaling.enabled }}
+{{- if lt $least 2 }}
+{{- fail (printf "%s: a PodDisruptionBudget (pdb.enabled) needs at least 2 replicas (%d): with one it blocks every node drain; raise replicas or set pdb.enabled=false" .name $least) }}
+{{- end }}
+{{- if and $v.pdb.minAvailable $v.pdb.maxUnavailable }}
+{{- fail (printf "%s.pdb: set maxUnavailable or minAvailable, not both" .name) }}
+{{- end }}
+{{- if and (not (kindIs "string" $v.pdb.minAvailable)) $v.pdb.minAvailable (ge (int $v.pdb.minAvailable) $least) }}
+{{- fail (printf "%s.pdb.minAvailable %d is not below the replicas (%d): no pod could ever be evicted" .name (int $v.pdb.minAvailable) $least) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The PDB's spec without the selector: maxUnavailable (default 1) or minAvailable; an
+     unhealthy pod may always be evicted, so a drain never waits for it. */}}
+{{- define "rathaus.pdbSpec" -}}
+{{- if .minAvailable }}
+minAvailable: {{ .minAvailable }}
+{{- else }}
+maxUnavailable: {{ .maxUnavailable | default 1 }}
+{{- end }}
+unhealthyPodEvictionPolicy: AlwaysAllow
+{{- end }}
+
+{{/* topologySpreadConstraints: the values' own, or (topologySpread.enabled) nodes and zones,
+     each component with its own selector. dict "ctx" <component context> "v" <values> */}}
+{{- define "rathaus.topologySpread" -}}
+{{- if .v.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml .v.topologySpreadConstraints | nindent 2 }}
+{{- else if and .v.topologySpread .v.topologySpread.enabled }}
+topologySpreadConstraints:
+  {{- range $key := list "kubernetes.io/hostname" "topology.kubernetes.io/zone" }}
+  - maxSkew: {{ $.v.topologySpread.maxSkew | default 1 }}
+    topologyKey: {{ $key }}
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "rathaus.selectorLabels" $.ctx | nindent 8 }}
+  {{- end }}
+{{- end }}
+{{- end }}
