@@ -1,5 +1,7 @@
 #include "shared/config/config.h"
 #include "shared/config/platform.h"
+#include "shared/kafka/connection.h"
+#include "shared/kafka/producer.h"
 
 #include <unistd.h>
 
@@ -290,6 +292,39 @@ TEST_F(EnvConfigTest, RedisUrlFromAFile) {
   ASSERT_EQ(tls.errors().size(), 1u);
   EXPECT_THAT(tls.errors()[0], HasSubstr("hiredis 0.14 has no TLS"));
   EXPECT_THAT(tls.errors()[0], Not(HasSubstr("s3cret")));
+}
+
+// TLS + SCRAM to the brokers (Strimzi's TLS listener): settings every Kafka client of the
+// process uses; librdkafka accepts them (a producer is created with them, nothing connects).
+TEST_F(EnvConfigTest, KafkaTlsAndSaslSettings) {
+  env_["RATHAUS_KAFKA_SECURITY_PROTOCOL"] = "sasl_ssl";
+  env_["RATHAUS_KAFKA_SASL_MECHANISM"] = "SCRAM-SHA-512";
+  env_["RATHAUS_KAFKA_SASL_USERNAME"] = "rathaus-appointments";
+  env_["RATHAUS_KAFKA_SASL_PASSWORD_FILE"] = WriteTempFile("pa55word\n");
+  env_["RATHAUS_KAFKA_SSL_CA_FILE"] = "/etc/ssl/certs/ca-certificates.crt";
+  EnvConfig env = Config();
+  PlatformConfig c = PlatformConfig::FromEnv(env, "test");
+  ASSERT_TRUE(env.ok()) << env.errors()[0];
+  EXPECT_THAT(c.kafka_connection, ::testing::IsSupersetOf(std::vector<std::pair<std::string, std::string>>{
+                                      {"security.protocol", "sasl_ssl"},
+                                      {"sasl.mechanism", "SCRAM-SHA-512"},
+                                      {"sasl.username", "rathaus-appointments"},
+                                      {"sasl.password", "pa55word"},
+                                      {"ssl.ca.location", "/etc/ssl/certs/ca-certificates.crt"}}));
+  EXPECT_EQ(kafka::ConnectionSettings(), c.kafka_connection);
+  auto producer = kafka::Producer::Create({.brokers = "127.0.0.1:1"});
+  EXPECT_TRUE(producer.ok()) << producer.status();
+
+  // SASL without its password file, or TLS settings with plaintext, are refused by name.
+  env_.erase("RATHAUS_KAFKA_SASL_PASSWORD_FILE");
+  EnvConfig missing = Config();
+  PlatformConfig::FromEnv(missing, "test");
+  EXPECT_THAT(missing.errors(), ElementsAre(HasSubstr("RATHAUS_KAFKA_SASL_PASSWORD_FILE")));
+  env_["RATHAUS_KAFKA_SECURITY_PROTOCOL"] = "plaintext";
+  EnvConfig plain = Config();
+  PlatformConfig::FromEnv(plain, "test");
+  EXPECT_THAT(plain.errors(), ::testing::Contains(HasSubstr("RATHAUS_KAFKA_SASL_MECHANISM")));
+  kafka::SetConnectionSettings({});
 }
 
 TEST_F(EnvConfigTest, SecretFileReturnsContents) {

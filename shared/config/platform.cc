@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "shared/kafka/connection.h"
 
 namespace rathaus::platform {
 namespace {
@@ -14,6 +15,54 @@ bool IsHostPort(absl::string_view s) {
   int port = 0;
   return colon != absl::string_view::npos && colon > 0 &&
          absl::SimpleAtoi(s.substr(colon + 1), &port) && port >= 1 && port <= 65535;
+}
+
+// TLS and SASL to the brokers (e.g. Strimzi's TLS listener with SCRAM-SHA-512 users). The
+// password comes from a file and never appears in an error.
+kafka::Settings KafkaConnectionFromEnv(EnvConfig& env) {
+  kafka::Settings out;
+  const std::string protocol = env.OneOf("RATHAUS_KAFKA_SECURITY_PROTOCOL", "plaintext",
+                                         {"plaintext", "ssl", "sasl_plaintext", "sasl_ssl"});
+  if (protocol == "plaintext") {
+    for (const char* name : {"RATHAUS_KAFKA_SASL_MECHANISM", "RATHAUS_KAFKA_SASL_USERNAME",
+                             "RATHAUS_KAFKA_SASL_PASSWORD_FILE", "RATHAUS_KAFKA_SSL_CA_FILE",
+                             "RATHAUS_KAFKA_SSL_CERT_FILE", "RATHAUS_KAFKA_SSL_KEY_FILE"}) {
+      if (!env.String(name, "").empty()) {
+        env.Reject(name, "RATHAUS_KAFKA_SECURITY_PROTOCOL ssl, sasl_plaintext or sasl_ssl to take effect",
+                   "set with plaintext");
+      }
+    }
+    return out;
+  }
+  out.emplace_back("security.protocol", protocol);
+  if (protocol == "ssl" || protocol == "sasl_ssl") {
+    // The brokers' CA (else the system's); a client certificate for TLS client authentication.
+    if (const std::string ca = env.String("RATHAUS_KAFKA_SSL_CA_FILE", ""); !ca.empty()) {
+      env.SecretFile("RATHAUS_KAFKA_SSL_CA_FILE", true);  // readable and not empty
+      out.emplace_back("ssl.ca.location", ca);
+    }
+    const std::string cert = env.String("RATHAUS_KAFKA_SSL_CERT_FILE", "");
+    const std::string key = env.String("RATHAUS_KAFKA_SSL_KEY_FILE", "");
+    if (cert.empty() != key.empty()) {
+      env.Reject(cert.empty() ? "RATHAUS_KAFKA_SSL_CERT_FILE" : "RATHAUS_KAFKA_SSL_KEY_FILE",
+                 "set together with its certificate or key", "");
+    } else if (!cert.empty()) {
+      env.SecretFile("RATHAUS_KAFKA_SSL_CERT_FILE", true);
+      env.SecretFile("RATHAUS_KAFKA_SSL_KEY_FILE", true);
+      out.emplace_back("ssl.certificate.location", cert);
+      out.emplace_back("ssl.key.location", key);
+    }
+    out.emplace_back("ssl.endpoint.identification.algorithm", "https");
+  }
+  if (protocol == "sasl_plaintext" || protocol == "sasl_ssl") {
+    out.emplace_back("sasl.mechanism", env.OneOf("RATHAUS_KAFKA_SASL_MECHANISM", std::nullopt,
+                                                 {"SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"}));
+    out.emplace_back("sasl.username", env.String("RATHAUS_KAFKA_SASL_USERNAME"));
+    std::string password = env.SecretFile("RATHAUS_KAFKA_SASL_PASSWORD_FILE", true);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+    out.emplace_back("sasl.password", password);
+  }
+  return out;
 }
 
 }  // namespace
@@ -54,6 +103,8 @@ PlatformConfig PlatformConfig::FromEnv(EnvConfig& env, std::string service) {
       break;
     }
   }
+  c.kafka_connection = KafkaConnectionFromEnv(env);
+  kafka::SetConnectionSettings(c.kafka_connection);
   c.producer.brokers = c.kafka_brokers;
   c.producer.client_id = "rathaus-" + c.service;
   c.producer.linger_ms = static_cast<int>(env.Int("RATHAUS_KAFKA_LINGER_MS", 1, 0, 1000));

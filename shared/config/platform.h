@@ -5,6 +5,11 @@
 //   RATHAUS_KAFKA_BROKERS   host:port[,host:port...]               (default 127.0.0.1:9092)
 //   RATHAUS_LOG_LEVEL       debug | info | warn | error            (default info)
 //   RATHAUS_KAFKA_LINGER_MS 0..1000                                (default 1)
+//   RATHAUS_KAFKA_SECURITY_PROTOCOL plaintext | ssl | sasl_plaintext | sasl_ssl (default plaintext)
+//     ssl:  RATHAUS_KAFKA_SSL_CA_FILE (the brokers' CA; default: the system's),
+//           RATHAUS_KAFKA_SSL_CERT_FILE + RATHAUS_KAFKA_SSL_KEY_FILE (TLS client authentication)
+//     sasl: RATHAUS_KAFKA_SASL_MECHANISM (SCRAM-SHA-512 | SCRAM-SHA-256 | PLAIN),
+//           RATHAUS_KAFKA_SASL_USERNAME, RATHAUS_KAFKA_SASL_PASSWORD_FILE
 //
 //   EnvConfig env;
 //   PlatformConfig platform = PlatformConfig::FromEnv(env, "appointments");
@@ -25,6 +30,8 @@ struct PlatformConfig {
   redis::Options redis;
   kafka::ProducerOptions producer;
   std::string kafka_brokers;
+  // TLS/SASL settings every Kafka client of the process uses (kafka::ConnectionSettings).
+  std::vector<std::pair<std::string, std::string>> kafka_connection;
   log::Level log_level = log::Level::kInfo;
 
   // Records problems in `env`; also initialises logging with the service name and level.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "shared/kafka/connection.h"
 
 namespace rathaus::platform::kafka {
 namespace {
@@ -19,6 +20,8 @@ absl::StatusOr<Client> NewClient(const std::string& brokers,
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::vector<std::pair<std::string, std::string>> settings = {{"bootstrap.servers", brokers}};
+  const Settings connection = ConnectionSettings();
+  settings.insert(settings.end(), connection.begin(), connection.end());
   settings.insert(settings.end(), extra.begin(), extra.end());
   for (const auto& [name, value] : settings) {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) !=

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "shared/kafka/connection.h"
 #include "shared/log/log.h"
 
 namespace rathaus::platform::kafka {
@@ -83,6 +84,8 @@ absl::Status Consumer::Start() {
       {"enable.partition.eof", "false"},
       {"allow.auto.create.topics", "true"},
   };
+  const Settings connection = ConnectionSettings();
+  settings.insert(settings.end(), connection.begin(), connection.end());
   settings.insert(settings.end(), options_.extra.begin(), options_.extra.end());
   std::string err;
   for (const auto& [k, v] : settings) {

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
+#include "shared/kafka/connection.h"
 #include "shared/log/log.h"
 
 namespace rathaus::platform::kafka {
@@ -93,6 +94,9 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions
       {"queue.buffering.max.messages", "200000"},
   };
   for (const auto& [k, v] : settings) {
+    if (auto s = Set(conf.get(), k, v); !s.ok()) return s;
+  }
+  for (const auto& [k, v] : ConnectionSettings()) {
     if (auto s = Set(conf.get(), k, v); !s.ok()) return s;
   }
   for (const auto& [k, v] : options.extra) {
