@@ -214,7 +214,8 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
 
   // Operational endpoints.
   const bool is_get = ex->request.method == "GET";
-  if (ex->path == "/healthz" || ex->path == "/readyz" || ex->path == "/metrics" ||
+  if (ex->path == "/healthz" || ex->path == "/readyz" ||
+      (ex->path == "/metrics" && options_.metrics_on_public_port) ||
       ex->path == "/api/openapi.yaml") {
     ex->route_label = ex->path;
     if (!is_get) {

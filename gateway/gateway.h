@@ -78,6 +78,9 @@ struct GatewayOptions {
   // turns the micro-cache off. Changes through this gateway clear it at once; changes through
   // another replica (or a reservation's expiry) show after at most this long.
   absl::Duration cache_ttl = absl::Seconds(1);
+  // /metrics on the public port; off when the metrics have their own listener
+  // (RATHAUS_METRICS_LISTEN), so an Ingress in front never exposes them.
+  bool metrics_on_public_port = true;
   // The citizen web pages (RATHAUS_WEB_ROOT), answered for GET/HEAD outside /api/; unset: 404.
   std::shared_ptr<const StaticFiles> web;
 };

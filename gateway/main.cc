@@ -3,6 +3,7 @@
 //
 // Environment (besides RATHAUS_REDIS_URL and RATHAUS_LOG_LEVEL, see shared/config/platform.h):
 //   RATHAUS_HTTP_LISTEN                 host:port to serve HTTP on (default 127.0.0.1:8080)
+//   RATHAUS_METRICS_LISTEN              host:port for /metrics alone (unset: on the HTTP port)
 //   RATHAUS_APPOINTMENTS_ADDR           the appointments service's gRPC address (127.0.0.1:50051)
 //   RATHAUS_E_INVOICE_ADDR              the e-invoice service's gRPC address (127.0.0.1:50052)
 //   RATHAUS_ID_DOCUMENTS_ADDR           the id-documents service's gRPC address (127.0.0.1:50053)
@@ -33,6 +34,7 @@
 #include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "shared/config/platform.h"
 #include "shared/grpc/server.h"
+#include "shared/metrics/metrics.h"
 #include "shared/log/log.h"
 
 namespace {
@@ -87,6 +89,8 @@ int main() {
   platform::EnvConfig env;
   platform::PlatformConfig platform_config = platform::PlatformConfig::FromEnv(env, "gateway");
   const std::string listen = env.HostPort("RATHAUS_HTTP_LISTEN", "127.0.0.1:8080", true);
+  const std::string metrics_listen =
+      env.String("RATHAUS_METRICS_LISTEN", "").empty() ? "" : env.HostPort("RATHAUS_METRICS_LISTEN", "", true);
   std::vector<std::string> addresses;
   for (const Fronted& f : fronted) addresses.push_back(env.GrpcTarget(f.address_variable, f.default_address));
   const int io_threads = static_cast<int>(env.Int("RATHAUS_GATEWAY_IO_THREADS", 2, 1, 64));
@@ -153,7 +157,14 @@ int main() {
   } else if (!tls_cert.empty() && tls_ca.empty()) {
     env.Reject("RATHAUS_GATEWAY_TLS_CA_FILE", "the services' CA when a client certificate is set", "");
   }
-  if (!tls_ca.empty()) upstream_tls = gw::Upstream::Tls{tls_ca, tls_cert, tls_key};
+  if (!tls_ca.empty()) {
+    upstream_tls = gw::Upstream::Tls{.ca_pem = tls_ca, .cert_pem = tls_cert, .key_pem = tls_key,
+                                     .ca_file = env.String("RATHAUS_GATEWAY_TLS_CA_FILE", ""),
+                                     .cert_file = env.String("RATHAUS_GATEWAY_TLS_CERT_FILE", ""),
+                                     .key_file = env.String("RATHAUS_GATEWAY_TLS_KEY_FILE", ""),
+                                     .reload_interval = env.Duration("RATHAUS_GATEWAY_TLS_RELOAD_INTERVAL",
+                                                                     absl::Seconds(30))};
+  }
   env.ExitOnError();
   if (!options.clerk_verifier) {
     log::Warn("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE is not set: clerk routes answer 401");
@@ -168,6 +179,18 @@ int main() {
     by_service[fronted[i].service->full_name()] = upstreams.back().get();
   }
   gw::Metrics metrics;
+  // Metrics on their own port (RATHAUS_METRICS_LISTEN), scraped inside the cluster and never
+  // behind the public Ingress; unset: /metrics on the HTTP port (make up, tests).
+  platform::metrics::Registry metrics_registry;
+  metrics_registry.AddTextCollector([&metrics](std::string* out) { out->append(metrics.Text()); });
+  platform::metrics::MetricsServer metrics_server(metrics_registry);
+  if (!metrics_listen.empty()) {
+    if (absl::Status s = metrics_server.Start(metrics_listen); !s.ok()) {
+      std::fprintf(stderr, "config: RATHAUS_METRICS_LISTEN: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+    options.metrics_on_public_port = false;
+  }
   const absl::Duration drain_limit = options.upstream_timeout + absl::Seconds(2);
   gw::Gateway gateway(std::move(options), std::move(*routes), std::move(by_service), &redis,
                       &metrics);

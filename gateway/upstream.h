@@ -55,6 +55,12 @@ class Upstream {
     std::string ca_pem;
     std::string cert_pem;
     std::string key_pem;
+    // Where they came from: when set, renewed files are taken without a restart (checked every
+    // reload_interval), like the services' own certificates.
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+    absl::Duration reload_interval = absl::Seconds(30);
   };
   Upstream(const std::string& address, absl::Duration timeout,
            const std::optional<Tls>& tls = std::nullopt);

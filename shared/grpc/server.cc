@@ -15,6 +15,9 @@
 #include <cstring>
 #include <utility>
 
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <openssl/bio.h>
@@ -41,6 +44,7 @@ constexpr char kMaxPollers[] = "RATHAUS_GRPC_MAX_POLLERS";
 constexpr char kTlsCertFile[] = "RATHAUS_GRPC_TLS_CERT_FILE";
 constexpr char kTlsKeyFile[] = "RATHAUS_GRPC_TLS_KEY_FILE";
 constexpr char kTlsClientCaFile[] = "RATHAUS_GRPC_TLS_CLIENT_CA_FILE";
+constexpr char kTlsReloadInterval[] = "RATHAUS_GRPC_TLS_RELOAD_INTERVAL";
 
 // Clients (the gateway) ping at most this often on an idle connection; more often counts as a
 // ping strike and gRPC closes the connection with ENHANCE_YOUR_CALM.
@@ -146,6 +150,13 @@ GrpcServerOptions GrpcServerOptions::FromEnv(EnvConfig& env, GrpcServerOptions d
     o.tls_cert_pem = env.SecretFile(kTlsCertFile, /*required=*/false);
     o.tls_key_pem = env.SecretFile(kTlsKeyFile, /*required=*/false);
     o.tls_client_ca_pem = env.SecretFile(kTlsClientCaFile, /*required=*/false);
+    o.tls_cert_file = env.String(kTlsCertFile, "");
+    o.tls_key_file = env.String(kTlsKeyFile, "");
+    o.tls_client_ca_file = env.String(kTlsClientCaFile, "");
+    o.tls_reload_interval = env.Duration(kTlsReloadInterval, o.tls_reload_interval);
+    if (o.tls_reload_interval < absl::Seconds(1)) {
+      env.Reject(kTlsReloadInterval, "at least 1s", absl::FormatDuration(o.tls_reload_interval));
+    }
   }
   return o;
 }
@@ -255,12 +266,30 @@ absl::Status GrpcServer::Start() {
     credentials = grpc::InsecureServerCredentials();
   } else {
     const bool mtls = !options_.tls_client_ca_pem.empty();
-    grpc::SslServerCredentialsOptions ssl(
+    const grpc_ssl_client_certificate_request_type request =
         mtls ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-             : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-    ssl.pem_root_certs = options_.tls_client_ca_pem;
-    ssl.pem_key_cert_pairs.push_back({options_.tls_key_pem, options_.tls_cert_pem});
-    credentials = grpc::SslServerCredentials(ssl);
+             : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+    if (!options_.tls_cert_file.empty() && !options_.tls_key_file.empty()) {
+      // Renewed files are taken without a restart (cert-manager renews before expiry; a
+      // Secret volume swaps the files atomically). The PEMs read at start were checked above.
+      const unsigned interval = static_cast<unsigned>(
+          std::max<int64_t>(1, absl::ToInt64Seconds(options_.tls_reload_interval)));
+      auto provider = mtls ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                                 options_.tls_key_file, options_.tls_cert_file,
+                                 options_.tls_client_ca_file, interval)
+                           : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                                 options_.tls_key_file, options_.tls_cert_file, interval);
+      grpc::experimental::TlsServerCredentialsOptions tls(provider);
+      tls.watch_identity_key_cert_pairs();
+      if (mtls) tls.watch_root_certs();
+      tls.set_cert_request_type(request);
+      credentials = grpc::experimental::TlsServerCredentials(tls);
+    } else {
+      grpc::SslServerCredentialsOptions ssl(request);
+      ssl.pem_root_certs = options_.tls_client_ca_pem;
+      ssl.pem_key_cert_pairs.push_back({options_.tls_key_pem, options_.tls_cert_pem});
+      credentials = grpc::SslServerCredentials(ssl);
+    }
     security = mtls ? "mtls" : "tls";
   }
 

@@ -57,6 +57,13 @@ struct GrpcServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string tls_client_ca_pem;
+  // The files they came from (FromEnv sets them): when set, the server watches them and takes a
+  // renewed certificate, key or client CA (cert-manager, a rotated Secret) without a restart,
+  // checking every tls_reload_interval (RATHAUS_GRPC_TLS_RELOAD_INTERVAL, default 30s).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  absl::Duration tls_reload_interval = absl::Seconds(30);
 
   // The variables above, each defaulting to the value in `defaults` (a service's own defaults,
   // e.g. a larger message size for invoices).

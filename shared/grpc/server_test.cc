@@ -603,6 +603,53 @@ TEST_F(GrpcServerTlsTest, MismatchedKeyIsRejectedAtStart) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("does not match"));
 }
 
+// A renewed certificate is taken without a restart: the server watches its files. Here its
+// certificate is replaced by one from another CA; a client that trusts only that CA gets through
+// once the server has read the new files, and one that trusts only the old CA no longer does.
+TEST_F(GrpcServerTlsTest, RenewedCertificateFilesAreTakenWithoutARestart) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/tls_reload_", getpid());
+  ASSERT_EQ(system(absl::StrCat("mkdir -p ", dir).c_str()), 0);
+  auto write = [](const std::string& path, const std::string& contents) {
+    const std::string tmp = path + ".new";
+    std::ofstream(tmp) << contents;
+    ASSERT_EQ(std::rename(tmp.c_str(), path.c_str()), 0);  // atomically, like a Secret volume
+  };
+  GrpcServerOptions o = Options(/*mtls=*/true);
+  o.tls_cert_file = dir + "/tls.crt";
+  o.tls_key_file = dir + "/tls.key";
+  o.tls_client_ca_file = dir + "/ca.crt";
+  o.tls_reload_interval = absl::Seconds(1);
+  write(o.tls_cert_file, server_.cert_pem);
+  write(o.tls_key_file, server_.key_pem);
+  write(o.tls_client_ca_file, ca_.cert_pem);
+  GrpcServer server("appointments", o);
+  ASSERT_TRUE(server.Start().ok());
+  EXPECT_EQ(HealthStatus(Channel(server.port(), &client_), "appointments"), kServing);
+
+  KeyAndCert renewed;
+  ASSERT_NO_FATAL_FAILURE(MakeCert("appointments", &other_ca_, false, true, &renewed));
+  write(o.tls_key_file, renewed.key_pem);
+  write(o.tls_cert_file, renewed.cert_pem);
+  auto trusting = [&](const KeyAndCert& root) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = root.cert_pem;
+    ssl.pem_private_key = client_.key_pem;
+    ssl.pem_cert_chain = client_.cert_pem;
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server.port()),
+                                     grpc::SslCredentials(ssl), args);
+  };
+  const absl::Time until = absl::Now() + absl::Seconds(15);
+  while (HealthStatus(trusting(other_ca_), "appointments") != kServing && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(HealthStatus(trusting(other_ca_), "appointments"), kServing)
+      << "the renewed certificate was not taken";
+  EXPECT_EQ(HealthStatus(trusting(ca_), "appointments"), -1) << "still the old certificate";
+  ASSERT_EQ(system(absl::StrCat("rm -rf ", dir).c_str()), 0);
+}
+
 // --- FromEnv ---------------------------------------------------------------------------------
 
 EnvConfig MapEnv(const std::map<std::string, std::string>& vars) {
@@ -643,6 +690,7 @@ TEST(GrpcServerOptionsTest, FromEnvReadsEveryVariable) {
                           {"RATHAUS_GRPC_MIN_POLLERS", "3"},
                           {"RATHAUS_GRPC_MAX_POLLERS", "64"},
                           {"RATHAUS_GRPC_MAX_CONNECTION_AGE", "2m"},
+                          {"RATHAUS_GRPC_TLS_RELOAD_INTERVAL", "5s"},
                           {"RATHAUS_GRPC_TLS_CERT_FILE", cert},
                           {"RATHAUS_GRPC_TLS_KEY_FILE", key},
                           {"RATHAUS_GRPC_TLS_CLIENT_CA_FILE", ca}});
@@ -658,6 +706,9 @@ TEST(GrpcServerOptionsTest, FromEnvReadsEveryVariable) {
   EXPECT_EQ(o.max_pollers, 64);
   EXPECT_EQ(o.max_connection_age, absl::Minutes(2));
   EXPECT_EQ(o.tls_cert_pem, "CERT");
+  EXPECT_EQ(o.tls_cert_file, cert);
+  EXPECT_EQ(o.tls_client_ca_file, ca);
+  EXPECT_EQ(o.tls_reload_interval, absl::Seconds(5));
   EXPECT_EQ(o.tls_key_pem, "KEY");
   EXPECT_EQ(o.tls_client_ca_pem, "CA");
   for (const std::string& path : {cert, key, ca}) std::remove(path.c_str());

@@ -206,7 +206,9 @@ class System {
   }
 
   // Starts a gateway in front of the suite's service; returns its port once it is ready.
-  int StartGateway(std::map<std::string, std::string> env, std::unique_ptr<Child>* child) {
+  // `ready`: wait until /readyz says every upstream answers (else only until it serves HTTP).
+  int StartGateway(std::map<std::string, std::string> env, std::unique_ptr<Child>* child,
+                   bool ready_wanted = true) {
     const int port = FreePort();
     env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
     env.emplace("RATHAUS_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port));
@@ -219,6 +221,7 @@ class System {
     *child = std::make_unique<Child>(GatewayBinary(), std::vector<std::string>{}, env);
     const bool ready = WaitFor(
         [&] {
+          if (!ready_wanted) return Send(port, http::verb::get, "/healthz").status == 200;
           Answer a = Send(port, http::verb::get, "/readyz");
           return a.status == 200 && absl::StrContains(a.body, "\"status\":\"ready\"");
         },
@@ -1135,6 +1138,80 @@ TEST_F(GatewayE2eTest, ServicesServeTheirOwnMetrics) {
   EXPECT_EQ(Send(sys->metrics_port(), http::verb::get, "/other").status, 404);
 }
 
+
+// mTLS between gateway and service with certificates that are renewed under the running
+// processes (cert-manager, a rotated Secret): both watch their files. The service's connections
+// are aged out quickly here, so new handshakes show which certificates are in use.
+TEST_F(GatewayE2eTest, MutualTlsCertificatesAreRenewedWithoutARestart) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/e2e_tls_", getpid());
+  auto openssl = [&](const std::string& command) {
+    return RunTool(absl::StrCat("cd ", dir, " && ", command, " 2>&1"));
+  };
+  RunTool(absl::StrCat("rm -rf ", dir, " && mkdir -p ", dir));
+  auto make_ca = [&](const std::string& name) {
+    openssl(absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ", name,
+                         ".key -out ", name, ".crt -subj /CN=", name, " -days 1"));
+  };
+  auto issue = [&](const std::string& ca, const std::string& name, const std::string& ext) {
+    openssl(absl::StrCat("printf '", ext, "' > ", name, ".ext && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ",
+                         name, ".key -out ", name, ".csr -subj /CN=", name, " && openssl x509 -req -in ", name,
+                         ".csr -CA ", ca, ".crt -CAkey ", ca, ".key -CAcreateserial -out ", name,
+                         ".crt -days 1 -extfile ", name, ".ext"));
+  };
+  make_ca("ca1");
+  make_ca("ca2");
+  issue("ca1", "svc1", "subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n");
+  issue("ca2", "svc2", "subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n");
+  issue("ca1", "gw1", "extendedKeyUsage=clientAuth\\n");
+  // The files the processes watch; replaced atomically (mv), like a Secret volume's swap.
+  openssl("cp svc1.crt svc.crt && cp svc1.key svc.key && cp ca1.crt client-ca.crt && "
+          "cp gw1.crt gw.crt && cp gw1.key gw.key && cp ca1.crt roots.crt && chmod 0600 *.key");
+  ASSERT_TRUE(std::ifstream(dir + "/svc2.crt").good()) << openssl("ls -l");
+
+  std::unique_ptr<Child> service;
+  const int service_port = sys->StartService(
+      {{"RATHAUS_GRPC_TLS_CERT_FILE", dir + "/svc.crt"}, {"RATHAUS_GRPC_TLS_KEY_FILE", dir + "/svc.key"},
+       {"RATHAUS_GRPC_TLS_CLIENT_CA_FILE", dir + "/client-ca.crt"},
+       {"RATHAUS_GRPC_TLS_RELOAD_INTERVAL", "1s"}, {"RATHAUS_GRPC_MAX_CONNECTION_AGE", "2s"}},
+      &service);
+  std::unique_ptr<Child> gateway;
+  const int port = sys->StartGateway(
+      {{"RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", service_port)},
+       {"RATHAUS_GATEWAY_TLS_CA_FILE", dir + "/roots.crt"}, {"RATHAUS_GATEWAY_TLS_CERT_FILE", dir + "/gw.crt"},
+       {"RATHAUS_GATEWAY_TLS_KEY_FILE", dir + "/gw.key"}, {"RATHAUS_GATEWAY_TLS_RELOAD_INTERVAL", "1s"}},
+      &gateway, /*ready_wanted=*/false);
+  auto offices = [&] { return Send(port, http::verb::get, "/api/v1/offices").status; };
+  ASSERT_TRUE(WaitFor([&] { return offices() == 200; }, absl::Seconds(30)))
+      << "no call over mTLS\n" << gateway->Stderr() << "\n" << service->Stderr();
+
+  // The service gets a certificate from another CA: the gateway, trusting only ca1, must refuse
+  // it on the next handshake (this shows the service took the new files) ...
+  openssl("cp svc2.crt svc.crt.new && cp svc2.key svc.key.new && mv svc.key.new svc.key && mv svc.crt.new svc.crt");
+  EXPECT_TRUE(WaitFor([&] { return offices() == 503; }, absl::Seconds(30)))
+      << "the service still presents its old certificate";
+  // ... until the gateway's roots gain ca2 (this shows the gateway took its new file).
+  openssl("cat ca1.crt ca2.crt > roots.crt.new && mv roots.crt.new roots.crt");
+  EXPECT_TRUE(WaitFor([&] { return offices() == 200; }, absl::Seconds(30)))
+      << "the gateway did not take its renewed roots\n" << gateway->Stderr();
+  RunTool(absl::StrCat("rm -rf ", dir));
+}
+
+// With RATHAUS_METRICS_LISTEN (the chart sets it) the gateway's metrics are on their own port
+// only: the public HTTP port, which an Ingress routes, answers /metrics with 404.
+TEST_F(GatewayE2eTest, MetricsOnTheirOwnPortAreNotPublic) {
+  const int metrics_port = FreePort();
+  std::unique_ptr<Child> gateway;
+  const int port = sys->StartGateway(
+      {{"RATHAUS_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port)}}, &gateway);
+  ASSERT_EQ(Send(port, http::verb::get, "/api/v1/offices").status, 200);
+  Answer public_metrics = Send(port, http::verb::get, "/metrics");
+  EXPECT_EQ(public_metrics.status, 404) << public_metrics.body;
+  EXPECT_FALSE(absl::StrContains(public_metrics.body, "rathaus_gateway_http_requests_total"));
+  Answer own = Send(metrics_port, http::verb::get, "/metrics");
+  ASSERT_EQ(own.status, 200);
+  EXPECT_TRUE(absl::StrContains(own.body, R"(rathaus_gateway_http_requests_total{method="GET",route="/api/v1/offices")"))
+      << own.body.substr(0, 2000);
+}
 
 // One gateway, two replicas of a service: calls spread over both (round-robin over the target's
 // addresses), not pinned to one connection. In a cluster the target is a headless Service
