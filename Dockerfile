@@ -10,10 +10,13 @@
 
 ARG DEBIAN_IMAGE=debian:12
 ARG RUNTIME_IMAGE=debian:12-slim
+# The web pages need Node.js >= 20.19 (Vite 7); Debian 12 ships 18.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
-# Build stage: the same Debian packages `make up` / `make test` install (deps/apt-packages.txt,
-# filtered exactly as scripts/deps.sh does; tests/deploy checks it), then CMake + Ninja.
+# Build stage: the Debian packages that build rathaus (deps/apt-packages.txt, filtered exactly as
+# scripts/deps.sh does; tests/deploy checks it; the servers, browsers and benchmark tools of
+# deps/apt-packages-dev.txt stay out), then CMake + Ninja.
 FROM ${DEBIAN_IMAGE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
 COPY deps/apt-packages.txt /tmp/apt-packages.txt
@@ -49,6 +52,16 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DRATHAUS_BUI
  && ls -l /out/bin
 
 # ---------------------------------------------------------------------------------------------
+# Web stage: the citizen pages (gateway/web), `npm ci` from the committed lockfile, then the
+# production build into /web/dist (hashed assets with .gz siblings).
+FROM ${NODE_IMAGE} AS web
+WORKDIR /web
+COPY gateway/web/package.json gateway/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY gateway/web/ ./
+RUN npm run build && test -f dist/index.html
+
+# ---------------------------------------------------------------------------------------------
 # Runtime stage: only the shared libraries the binaries load (computed above with ldd + dpkg),
 # CA certificates and tzdata; no compilers, no -dev packages, no package lists; non-root.
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -62,10 +75,12 @@ RUN apt-get update -q \
             --shell /usr/sbin/nologin rathaus \
  && install -d -o 10001 -g 10001 -m 0700 /var/lib/rathaus /var/lib/rathaus/secrets /var/lib/rathaus/blobs
 COPY --from=build /out/bin/ /usr/local/bin/
+COPY --from=web /web/dist/ /usr/share/rathaus/web/
 LABEL org.opencontainers.image.title="rathaus" \
       org.opencontainers.image.description="OZG online services: gRPC services, HTTP gateway, e-invoice CLI"
 # Inside a container the processes must listen beyond loopback.
 ENV RATHAUS_HTTP_LISTEN=0.0.0.0:8080 \
+    RATHAUS_WEB_ROOT=/usr/share/rathaus/web \
     RATHAUS_GRPC_LISTEN=0.0.0.0:50051 \
     RATHAUS_LOG_LEVEL=info \
     TZ=Europe/Berlin

@@ -9,16 +9,18 @@ bin=$("$root/deploy/tools.sh")
 fail() { echo "check-dockerfile: FAIL: $*" >&2; exit 1; }
 summary=$("$bin/dockerfile-check" "$root/Dockerfile" "$root")
 
-stage_runs() { python3 -c 'import json,sys; s=json.load(sys.stdin)[int(sys.argv[1])]; print("\n".join(s["runs"] or []))' "$1" <<<"$summary"; }
-stage_copies() { python3 -c 'import json,sys; s=json.load(sys.stdin)[int(sys.argv[1])]; print("\n".join(s["copies"] or []))' "$1" <<<"$summary"; }
-build_copies=$(stage_copies 0)
+# A stage by its name (FROM ... AS <name>).
+stage_runs() { python3 -c 'import json,sys; s=[x for x in json.load(sys.stdin) if x["name"]==sys.argv[1]][0]; print("\n".join(s["runs"] or []))' "$1" <<<"$summary"; }
+stage_copies() { python3 -c 'import json,sys; s=[x for x in json.load(sys.stdin) if x["name"]==sys.argv[1]][0]; print("\n".join(s["copies"] or []))' "$1" <<<"$summary"; }
+build_copies=$(stage_copies build)
 grep -q '^from= deps/apt-packages.txt -> ' <<<"$build_copies" || fail "the build stage does not COPY deps/apt-packages.txt"
-install_run=$(stage_runs 0 | grep 'apt-get install' | head -n1)
+install_run=$(stage_runs build | grep 'apt-get install' | head -n1)
 [ -n "$install_run" ] || fail "the build stage has no apt-get install"
 
-# The filter: the exact grep expression scripts/deps.sh applies to the list.
-deps_filter=$(grep -o "grep -vE '[^']*'" "$root/scripts/deps.sh" | head -n1)
-[ -n "$deps_filter" ] || fail "cannot find the package filter in scripts/deps.sh"
+# The filter: the exact pattern scripts/deps.sh applies to the lists.
+pattern=$(sed -n "s/^mapfile -t wanted < <(grep -vhE \('[^']*'\) .*/\1/p" "$root/scripts/deps.sh")
+[ -n "$pattern" ] || fail "cannot find the package filter in scripts/deps.sh"
+deps_filter="grep -vE $pattern"
 grep -qF "$deps_filter /tmp/apt-packages.txt | xargs apt-get install" <<<"$install_run" \
   || fail "the build stage must install \`$deps_filter <the list> | xargs apt-get install\` like scripts/deps.sh; it runs: $install_run"
 # Nothing but options after `apt-get install`: every package comes from the list.
@@ -26,14 +28,23 @@ after=${install_run#*apt-get install}; after=${after%%&&*}
 for word in $after; do
   case "$word" in -*) ;; *) fail "the build stage names a package itself: $word";; esac
 done
-# Same list, computed both ways: deps.sh's own mapfile line vs. the Dockerfile's pipeline.
-mapline=$(grep '^mapfile -t wanted' "$root/scripts/deps.sh")
+# Same lists, computed both ways: deps.sh's own mapfile line (build + dev) vs. the Dockerfile's
+# pipeline (build only) plus the dev list.
 from_deps=$(root="$root"; eval "$(sed -n 's/^mapfile -t wanted < <(\(.*\))$/\1/p' "$root/scripts/deps.sh")")
 from_docker=$(eval "${deps_filter} '$root/deps/apt-packages.txt'")
-[ -n "$from_deps" ] && [ "$from_deps" = "$from_docker" ] || fail "package lists differ"
+from_dev=$(eval "${deps_filter} '$root/deps/apt-packages-dev.txt'")
+[ -n "$from_deps" ] && [ "$from_deps" = "$(printf '%s\n%s' "$from_docker" "$from_dev")" ] || fail "package lists differ"
+# The build stage has no test-only packages: servers, browsers, benchmark tools.
+for p in chromium openjdk-17-jre-headless redis-server maven wrk nginx-light nodejs; do
+  ! grep -qx "$p" <<<"$from_docker" || fail "the image's build stage installs the test-only package $p (belongs in deps/apt-packages-dev.txt)"
+done
+! grep -v '^\s*#' "$root/Dockerfile" | grep -q 'apt-packages-dev.txt' || fail "the Dockerfile must not install deps/apt-packages-dev.txt"
+# The citizen web pages are in the image: built in their own stage, served by the gateway.
+grep -q '^COPY --from=web ' "$root/Dockerfile" && grep -q 'RATHAUS_WEB_ROOT=' "$root/Dockerfile" \
+  || fail "the runtime image must ship the built web pages (COPY --from=web) with RATHAUS_WEB_ROOT set"
 # The runtime stage installs only what runtime-packages.sh derived from the binaries.
-stage_runs 1 | grep -q 'xargs apt-get install .*< /tmp/runtime-packages.txt' || fail "runtime stage: packages must come from runtime-packages.txt"
-echo "check-dockerfile: ok (build stage installs the $(wc -l <<<"$from_deps") packages of deps/apt-packages.txt, as scripts/deps.sh does)"
+stage_runs runtime | grep -q 'xargs apt-get install .*< /tmp/runtime-packages.txt' || fail "runtime stage: packages must come from runtime-packages.txt"
+echo "check-dockerfile: ok (build stage installs the $(wc -l <<<"$from_docker") packages of deps/apt-packages.txt, as scripts/deps.sh does; $(wc -l <<<"$from_dev") dev-only packages stay out)"
 
 # runtime-packages.sh maps a binary to runtime library packages only (no -dev, no compilers).
 if command -v protoc >/dev/null; then

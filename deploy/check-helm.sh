@@ -28,7 +28,10 @@ render default
 render ingress -f "$root/deploy/values/ingress.yaml"
 render mtls -f "$root/deploy/values/mtls.yaml"
 render autoscaling -f "$root/deploy/values/autoscaling.yaml"
-render production -f "$chart/examples/values-production.yaml"
+# The production example runs on the city's own files (here: the demo files, as a city would pass its own).
+city_files=(--set-file "services.appointments.configFiles.RATHAUS_APPOINTMENTS_CATALOG_FILE.content=$root/services/appointments/catalog/kiel.json"
+            --set-file "services.e-invoice.configFiles.RATHAUS_EINVOICE_ROUTING_FILE.content=$root/services/e-invoice/routing/kiel.txt")
+render production -f "$chart/examples/values-production.yaml" "${city_files[@]}"
 render all -f "$root/deploy/values/ingress.yaml" -f "$root/deploy/values/mtls.yaml" -f "$root/deploy/values/autoscaling.yaml"
 
 # Each variant switches on what it says, and only that.
@@ -108,4 +111,27 @@ sed 's/maxUnavailable: 1$/maxUnavailable: [1]/' "$out/default.yaml" >"$out/bad3.
 ! grep -q 'secretKeyRef' "$out/production.yaml" || fail "production: a secret in the environment (secretKeyRef)"
 [ "$(grep -c 'name: RATHAUS_REDIS_URL_FILE$' "$out/production.yaml")" = "$(count production Deployment)" ] \
   || fail "production: every component reads its Redis URL from a file (RATHAUS_REDIS_URL_FILE)"
+# Metrics on their own port everywhere, the gateway's too (the Ingress routes the HTTP port).
+[ "$(grep -c 'name: RATHAUS_METRICS_LISTEN$' "$out/default.yaml")" = "$(count default Deployment)" ] \
+  || fail "default: every component serves /metrics on its own port (RATHAUS_METRICS_LISTEN)"
+! grep -q "prometheus.io/port: \"8080\"" "$out/default.yaml" || fail "default: metrics scraped from the public HTTP port"
+# The Ingress lets the 20 MiB invoice bodies through (ingress-nginx's default is 1 MiB).
+for v in ingress production; do
+  grep -q 'nginx.ingress.kubernetes.io/proxy-body-size: 21m' "$out/$v.yaml" || fail "$v: the Ingress must allow 20 MiB invoice bodies"
+done
+# Production configuration is the city's: without its files the production example is refused,
+# with them each service mounts its ConfigMap and names the file.
+if msg=$("$helm" template rathaus "$chart" "${kube[@]}" -f "$chart/examples/values-production.yaml" 2>&1); then
+  fail "production example rendered without the city's catalog and routing (demo configuration)"
+fi
+grep -q 'configFiles' <<<"$msg" || fail "the refusal of the demo configuration does not say what to set: $msg"
+[ "$(count production ConfigMap)" = 2 ] || fail "production: a ConfigMap each for the catalog and the routing table"
+grep -q 'name: RATHAUS_APPOINTMENTS_CATALOG_FILE$' "$out/production.yaml" && grep -q 'name: RATHAUS_EINVOICE_ROUTING_FILE$' "$out/production.yaml" \
+  || fail "production: the services must read the mounted files"
+# Kafka over TLS with SCRAM (Strimzi's TLS listener): password and CA as mounted files.
+"$helm" template rathaus "$chart" "${kube[@]}" -f "$chart/examples/values-production.yaml" "${city_files[@]}" >"$out/kafka-tls.yaml" \
+  || fail "production example with Kafka TLS + SCRAM"
+for v in RATHAUS_KAFKA_SECURITY_PROTOCOL RATHAUS_KAFKA_SASL_PASSWORD_FILE RATHAUS_KAFKA_SSL_CA_FILE; do
+  [ "$(grep -c "name: $v\$" "$out/kafka-tls.yaml")" = 3 ] || fail "production: every service needs $v (Kafka TLS + SCRAM)"
+done
 echo "check-helm: ok"

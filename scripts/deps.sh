@@ -14,7 +14,7 @@ if [ "${1:-}" = "--print-kafka-dir" ]; then echo "$kafka_dir"; exit 0; fi
 
 log() { echo "deps: $*" >&2; }
 
-mapfile -t wanted < <(grep -vE '^\s*(#|$)' "$root/deps/apt-packages.txt")
+mapfile -t wanted < <(grep -vhE '^\s*(#|$)' "$root/deps/apt-packages.txt" "$root/deps/apt-packages-dev.txt")
 missing=()
 for p in "${wanted[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

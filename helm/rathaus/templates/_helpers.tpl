@@ -113,6 +113,21 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
   value: {{ .root.Values.kafka.brokers | quote }}
 - name: RATHAUS_KAFKA_RETENTION
   value: {{ printf "%vms" (int64 .root.Values.kafka.strimziTopics.retentionMs) | quote }}
+{{- with .root.Values.kafka.security }}
+{{- if ne .protocol "plaintext" }}
+- name: RATHAUS_KAFKA_SECURITY_PROTOCOL
+  value: {{ .protocol | quote }}
+{{- if hasPrefix "sasl" .protocol }}
+{{- if or (not .username) (not .passwordSecret.name) }}
+{{- fail "kafka.security: a sasl protocol needs username and passwordSecret.name" }}
+{{- end }}
+- name: RATHAUS_KAFKA_SASL_MECHANISM
+  value: {{ .saslMechanism | quote }}
+- name: RATHAUS_KAFKA_SASL_USERNAME
+  value: {{ .username | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 - name: RATHAUS_LOG_LEVEL
   value: {{ .root.Values.logLevel | quote }}
@@ -128,12 +143,22 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 
 {{/* A component's secret files, plus RATHAUS_REDIS_URL_FILE when the Redis URL (with its
      password) comes from a Secret: mounted as a file, never in the environment.
-     (dict "root" $ "redis" <redis values> "files" <secretFiles>) -> YAML map */}}
+     With "kafka" true also the Kafka SASL password and CA files (kafka.security).
+     (dict "root" $ "redis" <redis values> "files" <secretFiles> "kafka" bool) -> YAML map */}}
 {{- define "rathaus.secretFilesWithRedis" -}}
 {{- $redis := mergeOverwrite (deepCopy .root.Values.redis) (default dict .redis) -}}
 {{- $files := deepCopy (default dict .files) -}}
 {{- if $redis.urlSecret.name }}
 {{- $_ := set $files "RATHAUS_REDIS_URL_FILE" (dict "secretName" $redis.urlSecret.name "key" $redis.urlSecret.key) }}
+{{- end }}
+{{- $sec := .root.Values.kafka.security }}
+{{- if and .kafka $sec }}
+{{- if and (hasPrefix "sasl" $sec.protocol) $sec.passwordSecret.name }}
+{{- $_ := set $files "RATHAUS_KAFKA_SASL_PASSWORD_FILE" (dict "secretName" $sec.passwordSecret.name "key" $sec.passwordSecret.key) }}
+{{- end }}
+{{- if and (hasSuffix "ssl" $sec.protocol) $sec.caSecret.name }}
+{{- $_ := set $files "RATHAUS_KAFKA_SSL_CA_FILE" (dict "secretName" $sec.caSecret.name "key" $sec.caSecret.key) }}
+{{- end }}
 {{- end }}
 {{- toYaml $files }}
 {{- end -}}
