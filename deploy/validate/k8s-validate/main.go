@@ -37,10 +37,11 @@ import (
 var crdKinds = map[string]bool{
 	"cert-manager.io/v1/Certificate":        true,
 	"cert-manager.io/v1/Issuer":             true,
-	"kafka.strimzi.io/v1beta2/Kafka":        true,
-	"kafka.strimzi.io/v1beta2/KafkaNodePool": true,
-	"kafka.strimzi.io/v1beta2/KafkaTopic":   true,
-	"kafka.strimzi.io/v1beta2/KafkaUser":    true,
+	// Strimzi's v1 API only: Strimzi 1.0 serves nothing else (0.49 introduced it).
+	"kafka.strimzi.io/v1/Kafka":         true,
+	"kafka.strimzi.io/v1/KafkaNodePool": true,
+	"kafka.strimzi.io/v1/KafkaTopic":    true,
+	"kafka.strimzi.io/v1/KafkaUser":     true,
 	"monitoring.coreos.com/v1/ServiceMonitor": true,
 }
 
