@@ -24,6 +24,9 @@ namespace rathaus::appointments {
 namespace {
 
 namespace redis = ::rathaus::platform::redis;
+using redis::ReplayOf;
+using redis::Tag;
+using redis::ToMap;
 namespace v1 = ::rathaus::appointments::v1;
 namespace lua = ::rathaus::appointments::embedded;
 
@@ -73,11 +76,6 @@ void SetServices(const std::vector<VisitItem>& items, Event* e) {
   }
 }
 
-const std::string& Tag(const redis::Reply& reply) {
-  static const std::string kEmpty;
-  return reply.is_array() && !reply.elements.empty() ? reply.elements[0].str : kEmpty;
-}
-
 absl::Status SlotTaken() {
   return platform::WithProblem(absl::AbortedError("the requested time is no longer free"), "slot-taken");
 }
@@ -109,36 +107,6 @@ absl::Status Unexpected(const redis::Script& script, const redis::Reply& reply) 
   return absl::InternalError(absl::StrCat(script.name(), ": unexpected reply ", Tag(reply)));
 }
 
-// What a command that ran before with the same key made (lua prelude: command_replay).
-struct Replay {
-  std::string ref;  // booking code or reservation id
-  int64_t at = 0;   // the expiry of a reservation
-};
-
-// nullopt when the script ran the command; otherwise the earlier result, or the refusal of a
-// key used before for another request.
-std::optional<absl::StatusOr<Replay>> ReplayOf(const redis::Reply& reply) {
-  const std::string& tag = Tag(reply);
-  if (tag == "command-mismatch") {
-    return absl::StatusOr<Replay>(platform::WithProblem(
-        absl::FailedPreconditionError("this Idempotency-Key was used for a different request"),
-        "idempotency-key-reused"));
-  }
-  if (tag != "command-replay") return std::nullopt;
-  if (reply.elements.size() != 3) {
-    return absl::StatusOr<Replay>(absl::InternalError("malformed command record"));
-  }
-  return absl::StatusOr<Replay>(Replay{reply.elements[1].str, Int(reply.elements[2].str)});
-}
-
-std::map<std::string, std::string> ToMap(const redis::Reply& reply) {
-  std::map<std::string, std::string> map;
-  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-    map[reply.elements[i].str] = reply.elements[i + 1].str;
-  }
-  return map;
-}
-
 }  // namespace
 
 std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
@@ -155,21 +123,14 @@ Store::Store(redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOpt
 absl::StatusOr<redis::Reply> Store::Run(const redis::Script& script,
                                         std::vector<std::string> argv,
                                         const CommandKey& command) {
-  argv.insert(argv.begin(), {options_.key_prefix, outbox_.stream_key()});
-  if (command.record.empty()) return pool_.Eval(script, {}, argv);
-  argv.push_back(command.request);
-  argv.push_back(absl::StrCat(absl::ToInt64Milliseconds(options_.command_ttl)));
-  return pool_.Eval(script, {command.record}, argv);
+  return redis::EvalCommand(pool_, script, options_.key_prefix, outbox_.stream_key(),
+                            std::move(argv), command, options_.command_ttl);
 }
 
 CommandKey Store::Command(std::string_view scope, std::string_view idempotency_key,
                           std::string_view request) const {
-  if (idempotency_key.empty()) return {};
-  const platform::crypto::DataKeys& keys = *options_.data_keys;
-  using platform::crypto::LengthPrefixed;
-  return {absl::StrCat(options_.key_prefix, "cmd:",
-                       keys.Lookup(LengthPrefixed({"command", scope, idempotency_key}))),
-          keys.Lookup(LengthPrefixed({"command-request", scope, request}))};
+  return redis::ScopedCommand(*options_.data_keys, options_.key_prefix, scope, idempotency_key,
+                              request);
 }
 
 absl::StatusOr<ReservationRecord> Store::GetReservation(const std::string& id,

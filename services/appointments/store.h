@@ -25,6 +25,7 @@
 #include "services/appointments/domain/visit.h"
 #include "shared/crypto/personal_data.h"
 #include "shared/outbox/outbox.h"
+#include "shared/redis/command.h"
 #include "shared/redis/redis.h"
 
 namespace rathaus::appointments {
@@ -47,10 +48,7 @@ struct StoreOptions {
 // A command's Idempotency-Key as the service scoped it (Store::Command): a command that ran
 // with this key before answers with what it made (as it is now) instead of running again, and
 // the key with another request is refused. Empty: the command always runs.
-struct CommandKey {
-  std::string record;   // Redis key of the command's record
-  std::string request;  // keyed hash of the request
-};
+using CommandKey = platform::redis::CommandKey;
 
 // Where a visit sits: checked against the catalog and opening hours by the caller.
 struct Placement {

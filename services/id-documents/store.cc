@@ -21,6 +21,8 @@ namespace rathaus::id_documents {
 namespace {
 
 namespace redis = ::rathaus::platform::redis;
+using redis::Tag;
+using redis::ToMap;
 namespace v1 = ::rathaus::id_documents::v1;
 namespace lua = ::rathaus::id_documents::embedded;
 using platform::crypto::LengthPrefixed;
@@ -45,19 +47,6 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   const int64_t ns = absl::ToUnixNanos(t);
   out->set_seconds(ns / 1000000000);
   out->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
-
-const std::string& Tag(const redis::Reply& reply) {
-  static const std::string kEmpty;
-  return reply.is_array() && !reply.elements.empty() ? reply.elements[0].str : kEmpty;
-}
-
-std::map<std::string, std::string> ToMap(const redis::Reply& reply) {
-  std::map<std::string, std::string> map;
-  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-    map[reply.elements[i].str] = reply.elements[i + 1].str;
-  }
-  return map;
 }
 
 absl::Status NotFound() { return absl::NotFoundError("application not found"); }
@@ -116,20 +105,14 @@ Store::Store(redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOpt
 
 absl::StatusOr<redis::Reply> Store::Run(const redis::Script& script, std::vector<std::string> argv,
                                         const CommandKey& command) {
-  argv.insert(argv.begin(), {options_.key_prefix, outbox_.stream_key()});
-  if (command.record.empty()) return pool_.Eval(script, {}, argv);
-  argv.push_back(command.request);
-  argv.push_back(absl::StrCat(absl::ToInt64Milliseconds(options_.command_ttl)));
-  return pool_.Eval(script, {command.record}, argv);
+  return redis::EvalCommand(pool_, script, options_.key_prefix, outbox_.stream_key(),
+                            std::move(argv), command, options_.command_ttl);
 }
 
 CommandKey Store::Command(std::string_view scope, std::string_view idempotency_key,
                           std::string_view request) const {
-  if (idempotency_key.empty()) return {};
-  const platform::crypto::DataKeys& keys = *options_.data_keys;
-  return {absl::StrCat(options_.key_prefix, "cmd:",
-                       keys.Lookup(LengthPrefixed({"command", scope, idempotency_key}))),
-          keys.Lookup(LengthPrefixed({"command-request", scope, request}))};
+  return redis::ScopedCommand(*options_.data_keys, options_.key_prefix, scope, idempotency_key,
+                              request);
 }
 
 std::string Store::SerialLookup(const std::string& serial) const {

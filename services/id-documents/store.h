@@ -23,6 +23,7 @@
 #include "domain/document.h"
 #include "shared/crypto/personal_data.h"
 #include "shared/outbox/outbox.h"
+#include "shared/redis/command.h"
 #include "shared/redis/redis.h"
 
 namespace rathaus::id_documents {
@@ -81,11 +82,8 @@ struct ProxyPerson {
   absl::CivilDay birth;
 };
 
-// An Idempotency-Key as the service scoped it (see the appointments store): empty: always runs.
-struct CommandKey {
-  std::string record;
-  std::string request;
-};
+// An Idempotency-Key as the service scoped it (shared/redis/command.h): empty: always runs.
+using CommandKey = platform::redis::CommandKey;
 
 class Store {
  public:
