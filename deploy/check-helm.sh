@@ -134,4 +134,7 @@ grep -q 'name: RATHAUS_APPOINTMENTS_CATALOG_FILE$' "$out/production.yaml" && gre
 for v in RATHAUS_KAFKA_SECURITY_PROTOCOL RATHAUS_KAFKA_SASL_PASSWORD_FILE RATHAUS_KAFKA_SSL_CA_FILE; do
   [ "$(grep -c "name: $v\$" "$out/kafka-tls.yaml")" = 3 ] || fail "production: every service needs $v (Kafka TLS + SCRAM)"
 done
+# The production example runs images by digest: every image reference is repository@sha256:….
+! grep -E '^ +image: ' "$out/production.yaml" | grep -qv '@sha256:[0-9a-f]\{64\}' \
+  || fail "production: an image without a digest: $(grep -E '^ +image: ' "$out/production.yaml" | grep -v '@sha256:' | head -1)"
 echo "check-helm: ok"
