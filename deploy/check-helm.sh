@@ -112,8 +112,20 @@ sed 's/maxUnavailable: 1$/maxUnavailable: [1]/' "$out/default.yaml" >"$out/bad3.
 [ "$(grep -c 'name: RATHAUS_REDIS_URL_FILE$' "$out/production.yaml")" = "$(count production Deployment)" ] \
   || fail "production: every component reads its Redis URL from a file (RATHAUS_REDIS_URL_FILE)"
 # Metrics on their own port everywhere, the gateway's too (the Ingress routes the HTTP port).
-[ "$(grep -c 'name: RATHAUS_METRICS_LISTEN$' "$out/default.yaml")" = "$(count default Deployment)" ] \
+[ "$(grep -cE 'name: RATHAUS_(GATEWAY_)?METRICS_LISTEN$' "$out/default.yaml")" = "$(count default Deployment)" ] \
   || fail "default: every component serves /metrics on its own port (RATHAUS_METRICS_LISTEN)"
+# Behind the Ingress, X-Forwarded-For is believed from the Ingress controller only (else all
+# citizens share one rate-limit bucket, or anyone can pick their own); suppliers sign in.
+for v in ingress production; do
+  grep -q 'name: RATHAUS_GATEWAY_TRUSTED_PROXIES$' "$out/$v.yaml" || fail "$v: the gateway must name the Ingress's CIDRs (gateway.trustedProxies)"
+  ! grep -q 'RATHAUS_GATEWAY_TRUST_FORWARDED_FOR' "$out/$v.yaml" || fail "$v: X-Forwarded-For trusted from every peer"
+done
+grep -A1 'name: RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD$' "$out/production.yaml" | grep -q 'value: "off"' \
+  || fail "production: anonymous invoice upload must be off"
+if msg=$("$helm" template rathaus "$chart" "${kube[@]}" --set gateway.ingress.enabled=true 2>&1); then
+  fail "an Ingress without gateway.trustedProxies rendered"
+fi
+grep -q 'trustedProxies' <<<"$msg" || fail "the refusal of an Ingress without trustedProxies does not name the value: $msg"
 ! grep -q "prometheus.io/port: \"8080\"" "$out/default.yaml" || fail "default: metrics scraped from the public HTTP port"
 # The Ingress lets the 20 MiB invoice bodies through (ingress-nginx's default is 1 MiB).
 for v in ingress production; do

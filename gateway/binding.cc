@@ -741,7 +741,11 @@ absl::Status BindRequest(const Route& route, const HttpInput& input, Message* re
   if (route.raw_body) {
     const auto* d = request->GetDescriptor();
     const auto* r = request->GetReflection();
-    r->SetString(request, d->FindFieldByName(route.body), std::string(input.body));
+    if (input.owned_body != nullptr) {
+      r->SetString(request, d->FindFieldByName(route.body), std::move(*input.owned_body));
+    } else {
+      r->SetString(request, d->FindFieldByName(route.body), std::string(input.body));
+    }
     r->SetString(request, d->FindFieldByName("content_type"), std::string(input.content_type));
     reserved.insert(route.body);
     reserved.insert("content_type");

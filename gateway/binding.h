@@ -37,6 +37,9 @@ struct HttpInput {
   std::string_view query;  // after '?', still percent-encoded
   std::string_view body;   // JSON, for routes with a body; raw bytes for raw_body routes
   std::string_view content_type;  // raw_body routes: the media type, lower case, no parameters
+  // raw_body routes: when set, the body is moved from here into the message (not copied; an
+  // invoice is up to 20 MiB) and `body` is not read.
+  std::string* owned_body = nullptr;
 };
 
 // Errors are INVALID_ARGUMENT with the problem payloads of problem.h.

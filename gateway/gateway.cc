@@ -113,6 +113,17 @@ HttpResponse ProblemAnswer(const Message& answer, const std::string& problem_fie
   return r;
 }
 
+// Who may repeat a request under its Idempotency-Key: the booking token or the bearer token.
+std::string Credential(const HttpRequest& request) {
+  const std::string* token = request.Header("x-booking-token");
+  const std::string* authorization = request.Header("authorization");
+  return absl::StrCat(token ? *token : "", "\n", authorization ? *authorization : "");
+}
+
+std::string Fingerprint(const HttpRequest& request) {
+  return RequestFingerprint(request.method, request.target, Credential(request), request.body);
+}
+
 }  // namespace
 
 const std::string* HttpRequest::Header(const std::string& lower_name) const {
@@ -161,6 +172,7 @@ struct Gateway::Exchange {
   std::unique_ptr<Message> message;
   std::vector<std::pair<std::string, std::string>> metadata;
   std::string idempotency_key;  // non-empty: the route runs under this key
+  std::string fingerprint;      // of the request, when taken before its body moved on
   IdempotencyRecord idempotency_record;
   bool idempotency_claimed = false;
   uint64_t cache_generation = 0;  // of the micro-cache when a cacheable GET missed it
@@ -175,7 +187,7 @@ Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstreams upstreams,
       redis_(redis),
       metrics_(metrics),
       limiter_(redis, options_.redis_prefix, options_.rate_limits,
-               options_.relax_loopback_rate_limits),
+               options_.relax_loopback_rate_limits, options_.rate_limit_fail_closed),
       // The claim outlives the longest upstream call, so a slow answer is still stored.
       idempotency_(redis, options_.redis_prefix, options_.idempotency_ttl,
                    options_.upstream_timeout + absl::Seconds(10), options_.idempotency_secret),
@@ -200,13 +212,7 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
   ex->request_id = id != nullptr && IsValidRequestId(*id) ? *id : crypto::NewUuid();
   const std::string traceparent = NextTraceparent(ex->request.Header("traceparent"), &ex->trace_id);
   ex->metadata = {{"x-request-id", ex->request_id}, {"traceparent", traceparent}};
-  if (options_.trust_forwarded_for) {
-    if (const std::string* xff = ex->request.Header("x-forwarded-for")) {
-      std::string last = xff->substr(xff->rfind(',') == std::string::npos ? 0 : xff->rfind(',') + 1);
-      absl::StripAsciiWhitespace(&last);
-      if (!last.empty()) ex->request.client_ip = last;
-    }
-  }
+  ex->request.client_ip = ResolveClientIp(ex->request);
   const std::string& target = ex->request.target;
   const size_t q = target.find('?');
   ex->path = target.substr(0, q);
@@ -214,9 +220,7 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
 
   // Operational endpoints.
   const bool is_get = ex->request.method == "GET";
-  if (ex->path == "/healthz" || ex->path == "/readyz" ||
-      (ex->path == "/metrics" && options_.metrics_on_public_port) ||
-      ex->path == "/api/openapi.yaml") {
+  if (ex->path == "/healthz" || ex->path == "/readyz" || ex->path == "/api/openapi.yaml") {
     ex->route_label = ex->path;
     if (!is_get) {
       Problem p = MakeProblem("method-not-allowed", "Only GET is allowed here.");
@@ -230,9 +234,6 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
     if (ex->path == "/healthz") {
       r.content_type = "application/json";
       r.body = "{\"status\":\"ok\"}";
-    } else if (ex->path == "/metrics") {
-      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = metrics_->Text();
     } else {
       r.content_type = "application/yaml";
       r.body = std::string(embedded::kOpenapi);
@@ -266,54 +267,105 @@ void Gateway::Reject(HttpRequest request, Problem problem, Respond respond) {
   ReplyProblem(ex, std::move(problem));
 }
 
-void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
-  const HttpRequest& req = ex->request;
-  RouteMatch match = routes_.Match(req.method, ex->path);
+std::string Gateway::ResolveClientIp(const HttpRequest& request) const {
+  return ClientIp(request.client_ip, request.Header("x-forwarded-for"), options_.trusted_proxies,
+                  options_.trust_forwarded_for);
+}
+
+std::optional<Problem> Gateway::UnmatchedProblem(const RouteMatch& match) {
   switch (match.kind) {
     case RouteMatch::Kind::kNotFound:
-      return ReplyProblem(ex, MakeProblem("route-not-found", "No route matches this path."));
+      return MakeProblem("route-not-found", "No route matches this path.");
     case RouteMatch::Kind::kMethodNotAllowed: {
       Problem p = MakeProblem("method-not-allowed",
                               absl::StrCat("This path allows ", match.allow, "."));
       p.headers.emplace_back("Allow", match.allow);
-      return ReplyProblem(ex, std::move(p));
+      return p;
     }
     case RouteMatch::Kind::kBadPathParameter:
-      return ReplyProblem(
-          ex, MakeProblem("invalid-path-parameter",
-                          absl::StrCat(match.bad_parameter,
-                                       " must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -"),
-                          match.bad_parameter));
+      return MakeProblem("invalid-path-parameter",
+                         absl::StrCat(match.bad_parameter,
+                                      " must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -"),
+                         match.bad_parameter);
     case RouteMatch::Kind::kFound:
       break;
   }
+  return std::nullopt;
+}
+
+std::optional<Problem> Gateway::Authenticate(const Route& route, const HttpRequest& req,
+                                             const std::string& request_id,
+                                             std::string* token_out) const {
+  if (route.auth != "clerk") return std::nullopt;
+  const std::string token = BearerToken(req.Header("authorization"));
+  if (token.empty() && route.anonymous_allowed && options_.anonymous_upload &&
+      req.Header("authorization") == nullptr) {
+    return std::nullopt;
+  }
+  absl::StatusOr<ClerkClaims> claims =
+      token.empty() || !options_.clerk_verifier
+          ? absl::StatusOr<ClerkClaims>(absl::UnauthenticatedError("no bearer token"))
+          : options_.clerk_verifier->Verify(token, absl::Now());
+  if (!claims.ok()) {
+    Problem p = MakeProblem("unauthorized",
+                            token.empty() ? absl::StrCat("A bearer token with the role ", route.role,
+                                                         " is required.")
+                                          : "The bearer token is not valid.");
+    if (!token.empty()) {
+      p.headers = {{"WWW-Authenticate", "Bearer realm=\"rathaus\", error=\"invalid_token\""}};
+    }
+    log::Info("clerk token refused", {{"reason", std::string(claims.status().message())},
+                                      {"request_id", request_id}});
+    return p;
+  }
+  if (claims->role != route.role) {
+    return MakeProblem("forbidden",
+                       absl::StrCat("This route needs a token with role ", route.role, "."));
+  }
+  *token_out = token;
+  return std::nullopt;
+}
+
+std::optional<Problem> Gateway::CheckRateLimit(const Route& route, const std::string& client_ip) {
+  if (route.rate_limit.empty()) return std::nullopt;
+  const RateDecision d = limiter_.Check(route.rate_limit, client_ip);
+  if (d.allowed) return std::nullopt;
+  Problem p = d.unavailable
+                  ? MakeProblem("rate-limit-unavailable",
+                                "The rate limit cannot be checked right now; retry shortly.")
+                  : MakeProblem("rate-limited", "Too many requests from this client; slow down.");
+  if (!d.unavailable) metrics_->RecordRateLimited(route.rate_limit);
+  p.headers = {{"Retry-After", absl::StrCat(d.retry_after_seconds)}};
+  return p;
+}
+
+void Gateway::Admit(const HttpRequest& head, std::function<void(std::optional<Problem>)> done) {
+  const std::string path = head.target.substr(0, head.target.find('?'));
+  RouteMatch match = routes_.Match(head.method, path);
+  if (auto p = UnmatchedProblem(match)) return done(std::move(p));
+  const Route& route = *match.route;
+  std::string token;
+  if (auto p = Authenticate(route, head, "", &token)) return done(std::move(p));
+  if (route.rate_limit.empty()) return done(std::nullopt);
+  blocking_.Post([this, &route, ip = ResolveClientIp(head), done = std::move(done)] {
+    done(CheckRateLimit(route, ip));
+  });
+}
+
+void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
+  const HttpRequest& req = ex->request;
+  RouteMatch match = routes_.Match(req.method, ex->path);
+  if (auto p = UnmatchedProblem(match)) return ReplyProblem(ex, std::move(*p));
   const Route& route = *match.route;
   ex->route = &route;
   ex->route_label = route.path;
   if (route.cacheable && FromCache(ex)) return;
 
-  if (route.auth == "clerk") {
-    const std::string token = BearerToken(req.Header("authorization"));
-    absl::StatusOr<ClerkClaims> claims =
-        token.empty() || !options_.clerk_verifier
-            ? absl::StatusOr<ClerkClaims>(absl::UnauthenticatedError("no bearer token"))
-            : options_.clerk_verifier->Verify(token, absl::Now());
-    if (!claims.ok()) {
-      Problem p = MakeProblem("unauthorized", token.empty()
-                                                  ? "A clerk bearer token is required."
-                                                  : "The bearer token is not valid.");
-      if (!token.empty()) {
-        p.headers = {{"WWW-Authenticate", "Bearer realm=\"rathaus\", error=\"invalid_token\""}};
-      }
-      log::Info("clerk token refused", {{"reason", std::string(claims.status().message())},
-                                        {"request_id", ex->request_id}});
-      return ReplyProblem(ex, std::move(p));
-    }
-    if (claims->role != route.role) {
-      return ReplyProblem(ex, MakeProblem("forbidden",
-                                          absl::StrCat("This route needs a token with role ",
-                                                       route.role, ".")));
-    }
+  std::string token;
+  if (auto p = Authenticate(route, req, ex->request_id, &token)) {
+    return ReplyProblem(ex, std::move(*p));
+  }
+  if (!token.empty()) {
     // The service verifies the same token itself (shared/auth/caller.h): metadata that the
     // gateway merely asserted would prove nothing to it.
     ex->metadata.emplace_back("authorization", absl::StrCat("Bearer ", token));
@@ -356,6 +408,13 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
 
   ex->message = NewMessage(route.method->input_type());
   HttpInput input{std::move(match.path_params), ex->query, req.body, media_type};
+  if (route.raw_body) {
+    // The body moves into the message; an Idempotency-Key's fingerprint is taken before.
+    if (req.method == "POST" && req.Header("idempotency-key") != nullptr) {
+      ex->fingerprint = Fingerprint(req);
+    }
+    input.owned_body = &ex->request.body;
+  }
   if (absl::Status s = BindRequest(route, input, ex->message.get()); !s.ok()) {
     return ReplyProblem(ex, ProblemFromStatus(s));
   }
@@ -379,7 +438,7 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
       ex->idempotency_key = *key;
     }
   }
-  if (!route.rate_limit.empty() || !ex->idempotency_key.empty()) {
+  if ((!route.rate_limit.empty() && !req.admitted) || !ex->idempotency_key.empty()) {
     return blocking_.Post([this, ex] { RunBlockingSteps(ex); });
   }
   CallUpstream(std::move(ex));
@@ -387,22 +446,13 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
 
 void Gateway::RunBlockingSteps(std::shared_ptr<Exchange> ex) {
   const Route& route = *ex->route;
-  if (!route.rate_limit.empty()) {
-    const RateDecision d = limiter_.Check(route.rate_limit, ex->request.client_ip);
-    if (!d.allowed) {
-      metrics_->RecordRateLimited(route.rate_limit);
-      Problem p = MakeProblem("rate-limited", "Too many requests from this client; slow down.");
-      p.headers = {{"Retry-After", absl::StrCat(d.retry_after_seconds)}};
-      return ReplyProblem(ex, std::move(p));
-    }
+  if (!ex->request.admitted) {
+    if (auto p = CheckRateLimit(route, ex->request.client_ip)) return ReplyProblem(ex, std::move(*p));
   }
   if (!ex->idempotency_key.empty()) {
-    const std::string* token = ex->request.Header("x-booking-token");
-    const std::string* authorization = ex->request.Header("authorization");
-    const std::string credential = absl::StrCat(token ? *token : "", "\n",
-                                                authorization ? *authorization : "");
+    const std::string credential = Credential(ex->request);
     const std::string fingerprint =
-        RequestFingerprint(ex->request.method, ex->request.target, credential, ex->request.body);
+        ex->fingerprint.empty() ? Fingerprint(ex->request) : ex->fingerprint;
     ex->idempotency_record = idempotency_.Locate(route.path, credential, ex->idempotency_key);
     auto begin = idempotency_.Begin(ex->idempotency_record, fingerprint);
     if (!begin.ok()) {

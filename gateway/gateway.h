@@ -7,7 +7,7 @@
 //   gateway.Handle(std::move(request), [](HttpResponse r) { /* write it */ });
 //
 // Per request: request id and trace context -> operational endpoints (/healthz, /readyz,
-// /metrics, /api/openapi.yaml) -> route match (404/405/400 for a bad path id) -> auth (clerk JWT
+// /api/openapi.yaml; /metrics only on its own port, main.cc) -> route match (404/405/400 for a bad path id) -> auth (clerk JWT
 // or booking token) -> content type and body -> binding to the gRPC request (400) -> rate limit
 // (429) -> Idempotency-Key (replay/422/409) -> gRPC call with deadline and metadata
 // (x-request-id, traceparent, clerk claims) -> JSON / file / problem+json -> metrics, access log.
@@ -26,6 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "gateway/static/static_files.h"
 #include "absl/time/time.h"
+#include "gateway/client_ip.h"
 #include "gateway/idempotency.h"
 #include "gateway/jwt.h"
 #include "gateway/metrics.h"
@@ -46,6 +47,8 @@ struct HttpRequest {
   absl::flat_hash_map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string client_ip;
+  // Admit() already ran the rate limit before the body was read: Handle does not count it again.
+  bool admitted = false;
 
   const std::string* Header(const std::string& lower_name) const;
 };
@@ -67,6 +70,13 @@ struct GatewayOptions {
   std::map<std::string, RateSpec> rate_limits;
   bool relax_loopback_rate_limits = false;    // RATHAUS_GATEWAY_PROFILE=bench
   bool trust_forwarded_for = false;           // client IP from X-Forwarded-For's last entry
+  // Peers whose X-Forwarded-For is believed (the Ingress controller's addresses,
+  // RATHAUS_GATEWAY_TRUSTED_PROXIES); see client_ip.h.
+  std::vector<Cidr> trusted_proxies;
+  bool rate_limit_fail_closed = false;        // RATHAUS_RATE_LIMIT_ON_ERROR=closed
+  // Routes with anonymous_allowed (invoice upload) take requests without a token
+  // (RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD=on; development only).
+  bool anonymous_upload = false;
   std::string redis_prefix = "gw:";
   absl::Duration idempotency_ttl = absl::Hours(24);
   // Keys Idempotency-Key records with what Redis never sees (idempotency.h); the same on every
@@ -78,9 +88,6 @@ struct GatewayOptions {
   // turns the micro-cache off. Changes through this gateway clear it at once; changes through
   // another replica (or a reservation's expiry) show after at most this long.
   absl::Duration cache_ttl = absl::Seconds(1);
-  // /metrics on the public port; off when the metrics have their own listener
-  // (RATHAUS_METRICS_LISTEN), so an Ingress in front never exposes them.
-  bool metrics_on_public_port = true;
   // The citizen web pages (RATHAUS_WEB_ROOT), answered for GET/HEAD outside /api/; unset: 404.
   std::shared_ptr<const StaticFiles> web;
 };
@@ -99,6 +106,12 @@ class Gateway {
   // counted and logged like any other.
   void Reject(HttpRequest request, Problem problem, Respond respond);
 
+  // Before a large body is read (invoices, status imports): the checks that need only the
+  // header — route, credential, rate limit — so a refused client costs no body. `done` gets
+  // nullopt to go on (then Handle with request.admitted = true) or the problem to answer; it
+  // may run on another thread.
+  void Admit(const HttpRequest& head, std::function<void(std::optional<Problem>)> done);
+
   // How large the body of this request may be (the HTTP layer asks after the header).
   size_t MaxBodyBytes(std::string_view method, std::string_view target) const {
     return routes_.MaxBodyBytes(method, target);
@@ -113,6 +126,16 @@ class Gateway {
   struct Exchange;
 
   void Dispatch(std::shared_ptr<Exchange> ex);
+  // The client's address for rate limits (client_ip.h).
+  std::string ResolveClientIp(const HttpRequest& request) const;
+  // 404/405/400 for a request no route takes; nullopt when one does.
+  static std::optional<Problem> UnmatchedProblem(const RouteMatch& match);
+  // The route's credential check: nullopt when the caller may go on; `token` gets the bearer
+  // token that is forwarded.
+  std::optional<Problem> Authenticate(const Route& route, const HttpRequest& request,
+                                      const std::string& request_id, std::string* token) const;
+  // The rate limit's answer as a problem (429 or, failing closed, 503); nullopt: allowed.
+  std::optional<Problem> CheckRateLimit(const Route& route, const std::string& client_ip);
   void RunBlockingSteps(std::shared_ptr<Exchange> ex);
   void CallUpstream(std::shared_ptr<Exchange> ex);
   void OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result);

@@ -3,7 +3,8 @@
 //
 // Environment (besides RATHAUS_REDIS_URL and RATHAUS_LOG_LEVEL, see shared/config/platform.h):
 //   RATHAUS_HTTP_LISTEN                 host:port to serve HTTP on (default 127.0.0.1:8080)
-//   RATHAUS_METRICS_LISTEN              host:port for /metrics alone (unset: on the HTTP port)
+//   RATHAUS_GATEWAY_METRICS_LISTEN      host:port for /metrics (never on the HTTP port; unset: none;
+//                                       RATHAUS_METRICS_LISTEN is read when this one is unset)
 //   RATHAUS_APPOINTMENTS_ADDR           the appointments service's gRPC address (127.0.0.1:50051)
 //   RATHAUS_E_INVOICE_ADDR              the e-invoice service's gRPC address (127.0.0.1:50052)
 //   RATHAUS_ID_DOCUMENTS_ADDR           the id-documents service's gRPC address (127.0.0.1:50053)
@@ -11,7 +12,15 @@
 //   RATHAUS_GATEWAY_IO_THREADS          HTTP I/O threads (default 2)
 //   RATHAUS_GATEWAY_PROFILE             default | bench (bench: no rate limits for loopback)
 //   RATHAUS_RATE_LIMIT_<BUCKET>         per client, e.g. RATHAUS_RATE_LIMIT_BOOKING=60/1m or off
-//   RATHAUS_GATEWAY_TRUST_FORWARDED_FOR client IP from X-Forwarded-For (behind a proxy only)
+//   RATHAUS_GATEWAY_TRUST_FORWARDED_FOR client IP from X-Forwarded-For of any peer (a proxy on the
+//                                       same host only; prefer RATHAUS_GATEWAY_TRUSTED_PROXIES)
+//   RATHAUS_GATEWAY_TRUSTED_PROXIES     CIDRs of the proxies (the Ingress controller) whose
+//                                       X-Forwarded-For is read (gateway/client_ip.h)
+//   RATHAUS_RATE_LIMIT_ON_ERROR         open (default: pass when Redis is down) | closed (503)
+//   RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD  on: invoices without a supplier token (development)
+//   RATHAUS_HTTP_MAX_CONNECTIONS        open connections at most (default 4096)
+//   RATHAUS_GATEWAY_MAX_LARGE_BODIES    bodies over 64 KiB read at once (default 8; more: 503)
+//   RATHAUS_JWT_MAX_LIFETIME            longest accepted token lifetime, iat to exp (default 12h)
 //   RATHAUS_GATEWAY_REDIS_PREFIX        key prefix in Redis (default gw:)
 //   RATHAUS_GATEWAY_IDEMPOTENCY_SECRET_FILE  a secret (e.g. 32 random bytes) that Idempotency-Key
 //                                       records are keyed with; the same on every replica
@@ -32,6 +41,7 @@
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/id_documents/v1/id_documents.pb.h"
+#include "shared/auth/caller.h"
 #include "shared/config/platform.h"
 #include "shared/grpc/server.h"
 #include "shared/metrics/metrics.h"
@@ -89,12 +99,21 @@ int main() {
   platform::EnvConfig env;
   platform::PlatformConfig platform_config = platform::PlatformConfig::FromEnv(env, "gateway");
   const std::string listen = env.HostPort("RATHAUS_HTTP_LISTEN", "127.0.0.1:8080", true);
-  const std::string metrics_listen =
-      env.String("RATHAUS_METRICS_LISTEN", "").empty() ? "" : env.HostPort("RATHAUS_METRICS_LISTEN", "", true);
+  // Metrics never on the public port: RATHAUS_GATEWAY_METRICS_LISTEN (or the platform-wide
+  // RATHAUS_METRICS_LISTEN); neither set: no metrics endpoint.
+  const char* metrics_variable = !env.String("RATHAUS_GATEWAY_METRICS_LISTEN", "").empty()
+                                     ? "RATHAUS_GATEWAY_METRICS_LISTEN"
+                                     : "RATHAUS_METRICS_LISTEN";
+  const std::string metrics_listen = env.String(metrics_variable, "").empty()
+                                         ? ""
+                                         : env.HostPort(metrics_variable, "", true);
   std::vector<std::string> addresses;
   for (const Fronted& f : fronted) addresses.push_back(env.GrpcTarget(f.address_variable, f.default_address));
   const int io_threads = static_cast<int>(env.Int("RATHAUS_GATEWAY_IO_THREADS", 2, 1, 64));
   const std::string profile = env.OneOf("RATHAUS_GATEWAY_PROFILE", "default", {"default", "bench"});
+  gw::HttpLimits limits;
+  limits.max_connections = static_cast<int>(env.Int("RATHAUS_HTTP_MAX_CONNECTIONS", 4096, 1, 1000000));
+  limits.max_large_bodies = static_cast<int>(env.Int("RATHAUS_GATEWAY_MAX_LARGE_BODIES", 8, 1, 1024));
 
   gw::GatewayOptions options;
   options.upstream_timeout =
@@ -104,6 +123,18 @@ int main() {
   }
   options.relax_loopback_rate_limits = profile == "bench";
   options.trust_forwarded_for = env.Bool("RATHAUS_GATEWAY_TRUST_FORWARDED_FOR", false);
+  if (const std::string proxies = env.String("RATHAUS_GATEWAY_TRUSTED_PROXIES", ""); !proxies.empty()) {
+    auto list = gw::ParseCidrList(proxies);
+    if (list.ok()) {
+      options.trusted_proxies = std::move(*list);
+    } else {
+      env.Reject("RATHAUS_GATEWAY_TRUSTED_PROXIES", "addresses or CIDRs, e.g. 10.42.0.0/16,fd00::/8",
+                 std::string(list.status().message()));
+    }
+  }
+  options.anonymous_upload = env.Bool("RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD", false);
+  options.rate_limit_fail_closed =
+      env.OneOf("RATHAUS_RATE_LIMIT_ON_ERROR", "open", {"open", "closed"}) == "closed";
   options.cache_ttl = env.Duration("RATHAUS_GATEWAY_CACHE_TTL", absl::Seconds(1));
   if (options.cache_ttl > absl::Minutes(1)) {
     env.Reject("RATHAUS_GATEWAY_CACHE_TTL", "at most 1m (0s turns the cache off)",
@@ -123,20 +154,7 @@ int main() {
       env.Reject(name, "N/duration (e.g. 60/1m) or off", text);
     }
   }
-  const std::string clerk_key = env.SecretFile("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", false);
-  gw::JwtPolicy policy;
-  policy.issuer = env.String("RATHAUS_CLERK_JWT_ISSUER", "rathaus");
-  policy.audience = env.String("RATHAUS_CLERK_JWT_AUDIENCE", "rathaus-gateway");
-  if (!clerk_key.empty()) {
-    auto verifier = gw::JwtVerifier::FromPublicKeyPem(clerk_key, policy);
-    if (verifier.ok()) {
-      options.clerk_verifier = *verifier;
-    } else {
-      env.Reject("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE",
-                 "a PEM public key (RSA >= 2048 bits or EC P-256)",
-                 std::string(verifier.status().message()));
-    }
-  }
+  options.clerk_verifier = platform::auth::VerifierFromEnv(env);
   if (const std::string root = env.String("RATHAUS_WEB_ROOT", ""); !root.empty()) {
     std::string error;
     auto web = gw::StaticFiles::Load(root, &error);
@@ -167,7 +185,8 @@ int main() {
   }
   env.ExitOnError();
   if (!options.clerk_verifier) {
-    log::Warn("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE is not set: clerk routes answer 401");
+    log::Warn("neither RATHAUS_OIDC_ISSUER, RATHAUS_JWKS_URL nor RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE "
+              "is set: routes that need a token answer 401");
   }
 
   platform::redis::Pool redis(platform_config.redis);
@@ -179,22 +198,22 @@ int main() {
     by_service[fronted[i].service->full_name()] = upstreams.back().get();
   }
   gw::Metrics metrics;
-  // Metrics on their own port (RATHAUS_METRICS_LISTEN), scraped inside the cluster and never
-  // behind the public Ingress; unset: /metrics on the HTTP port (make up, tests).
+  // Metrics on their own port, scraped inside the cluster and never behind the public Ingress.
   platform::metrics::Registry metrics_registry;
   metrics_registry.AddTextCollector([&metrics](std::string* out) { out->append(metrics.Text()); });
   platform::metrics::MetricsServer metrics_server(metrics_registry);
   if (!metrics_listen.empty()) {
     if (absl::Status s = metrics_server.Start(metrics_listen); !s.ok()) {
-      std::fprintf(stderr, "config: RATHAUS_METRICS_LISTEN: %s\n", std::string(s.message()).c_str());
+      std::fprintf(stderr, "config: %s: %s\n", metrics_variable, std::string(s.message()).c_str());
       return 2;
     }
-    options.metrics_on_public_port = false;
+  } else {
+    log::Warn("RATHAUS_GATEWAY_METRICS_LISTEN is not set: no metrics endpoint");
   }
   const absl::Duration drain_limit = options.upstream_timeout + absl::Seconds(2);
   gw::Gateway gateway(std::move(options), std::move(*routes), std::move(by_service), &redis,
                       &metrics);
-  gw::HttpServer server(listen, io_threads, &gateway);
+  gw::HttpServer server(listen, io_threads, &gateway, &metrics, limits);
   if (absl::Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "gateway: %s\n", std::string(s.message()).c_str());
     return 1;

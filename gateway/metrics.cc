@@ -21,11 +21,19 @@ std::string Label(std::string_view v) {
 
 }  // namespace
 
+std::string_view MethodLabel(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (std::string_view known : kKnown) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 void Metrics::RecordRequest(std::string_view method, std::string_view route, int status,
                             absl::Duration duration) {
   const double seconds = absl::ToDoubleSeconds(duration);
   std::lock_guard lock(mu_);
-  ++requests_[{std::string(method), std::string(route), status}];
+  ++requests_[{std::string(MethodLabel(method)), std::string(route), status}];
   Histogram& h = latency_[std::string(route)];
   size_t i = 0;
   while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
@@ -98,6 +106,23 @@ std::string Metrics::Text() const {
     absl::StrAppend(&out, "rathaus_gateway_rate_limited_total{bucket=\"", Label(bucket), "\"} ", n,
                     "\n");
   }
+  absl::StrAppend(
+      &out,
+      "# HELP rathaus_gateway_connections_refused_total Connections closed at once because "
+      "RATHAUS_HTTP_MAX_CONNECTIONS were open.\n"
+      "# TYPE rathaus_gateway_connections_refused_total counter\n"
+      "rathaus_gateway_connections_refused_total ", connections_refused_.load(), "\n",
+      "# HELP rathaus_gateway_connections_open HTTP connections open now.\n"
+      "# TYPE rathaus_gateway_connections_open gauge\n"
+      "rathaus_gateway_connections_open ", connections_open_.load(), "\n",
+      "# HELP rathaus_gateway_large_bodies_refused_total Large uploads answered 503 because "
+      "RATHAUS_GATEWAY_MAX_LARGE_BODIES were being read.\n"
+      "# TYPE rathaus_gateway_large_bodies_refused_total counter\n"
+      "rathaus_gateway_large_bodies_refused_total ", large_bodies_refused_.load(), "\n",
+      "# HELP rathaus_gateway_accept_errors_total Failed accept() calls (e.g. out of file "
+      "descriptors); the server backs off after each.\n"
+      "# TYPE rathaus_gateway_accept_errors_total counter\n"
+      "rathaus_gateway_accept_errors_total ", accept_errors_.load(), "\n");
   return out;
 }
 

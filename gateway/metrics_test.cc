@@ -21,6 +21,23 @@ TEST(MetricsTest, CountsRequestsByRouteAndStatus) {
   EXPECT_THAT(text, HasSubstr(R"(rathaus_gateway_http_requests_total{method="GET",route="/api/v1/bookings/{code}",status="404"} 1)"));
 }
 
+// A client picks the method: 4 KB of random letters must not become a new series each.
+TEST(MetricsTest, MethodsAreAFixedSet) {
+  Metrics m;
+  for (int i = 0; i < 20; ++i) {
+    m.RecordRequest(std::string(4096, static_cast<char>('A' + i)), "unmatched", 400, absl::Milliseconds(1));
+  }
+  m.RecordRequest("GET", "unmatched", 404, absl::Milliseconds(1));
+  m.RecordRequest("get", "unmatched", 404, absl::Milliseconds(1));
+  const std::string text = m.Text();
+  EXPECT_THAT(text, HasSubstr(R"(rathaus_gateway_http_requests_total{method="other",route="unmatched",status="400"} 20)"));
+  EXPECT_THAT(text, HasSubstr(R"(rathaus_gateway_http_requests_total{method="GET",route="unmatched",status="404"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(rathaus_gateway_http_requests_total{method="other",route="unmatched",status="404"} 1)"));
+  EXPECT_LT(text.size(), 4096u);
+  EXPECT_EQ(MethodLabel("PATCH"), "PATCH");
+  EXPECT_EQ(MethodLabel("TRACE"), "other");
+}
+
 TEST(MetricsTest, HistogramBucketsAreCumulative) {
   Metrics m;
   m.RecordRequest("GET", "/r", 200, absl::Milliseconds(3));

@@ -39,6 +39,7 @@ constexpr std::array kKinds = {
     Kind{"idempotency-request-in-flight", 409, "A request with this Idempotency-Key is in flight"},
     Kind{"reservation-expired", 410, "Reservation expired"},
     Kind{"payload-too-large", 413, "Request body too large"},
+    Kind{"bad-transfer-encoding", 400, "Transfer-Encoding not supported"},
     Kind{"unsupported-media-type", 415, "Unsupported media type"},
     Kind{"idempotency-key-reused", 422, "Idempotency-Key reused with another request"},
     Kind{"invoice-rejected", 422, "Invoice rejected"},
@@ -48,6 +49,8 @@ constexpr std::array kKinds = {
     Kind{"rate-limited", 429, "Too many requests"},
     Kind{"internal", 500, "Internal error"},
     Kind{"upstream-unavailable", 503, "Service unavailable"},
+    Kind{"server-busy", 503, "Too many uploads at once"},
+    Kind{"rate-limit-unavailable", 503, "Rate limit unavailable"},
     Kind{"upstream-timeout", 504, "Upstream timeout"},
 };
 

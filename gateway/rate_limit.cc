@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/client_ip.h"
 #include "rathaus_gateway_embedded.h"
 #include "shared/log/log.h"
 
@@ -28,11 +29,13 @@ bool IsLoopback(std::string_view ip) {
 }
 
 RateLimiter::RateLimiter(redis::Pool* pool, std::string key_prefix,
-                         std::map<std::string, RateSpec> buckets, bool relax_loopback)
+                         std::map<std::string, RateSpec> buckets, bool relax_loopback,
+                         bool fail_closed)
     : pool_(pool),
       key_prefix_(std::move(key_prefix)),
       buckets_(std::move(buckets)),
-      relax_loopback_(relax_loopback) {}
+      relax_loopback_(relax_loopback),
+      fail_closed_(fail_closed) {}
 
 RateDecision RateLimiter::Check(const std::string& bucket, const std::string& client_ip) {
   static const redis::Script kScript("gateway_rate_limit", std::string(embedded::kRateLimit));
@@ -41,9 +44,15 @@ RateDecision RateLimiter::Check(const std::string& bucket, const std::string& cl
   if (relax_loopback_ && IsLoopback(client_ip)) return {};
   const RateSpec& spec = it->second;
   const int64_t window_ms = absl::ToInt64Milliseconds(spec.window);
-  auto reply = pool_->Eval(kScript, {absl::StrCat(key_prefix_, "rl:", bucket, ":", client_ip)},
+  auto reply = pool_->Eval(kScript,
+                           {absl::StrCat(key_prefix_, "rl:", bucket, ":", RateLimitKey(client_ip))},
                            {absl::StrCat(window_ms)});
   if (!reply.ok() || !reply->is_array() || reply->elements.size() != 2) {
+    if (fail_closed_) {
+      log::Warn("rate limit unavailable, refusing the request (RATHAUS_RATE_LIMIT_ON_ERROR=closed)",
+                {{"bucket", bucket}, {"error", std::string(reply.status().message())}});
+      return {.allowed = false, .retry_after_seconds = 5, .unavailable = true};
+    }
     log::Warn("rate limit unavailable, letting the request pass",
               {{"bucket", bucket}, {"error", std::string(reply.status().message())}});
     return {};

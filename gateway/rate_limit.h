@@ -7,9 +7,11 @@
 //   if (!d.allowed) -> 429 with Retry-After: d.retry_after_seconds
 //
 // The window is fixed (INCR + PEXPIRE in one Lua script): at most 2x the limit can pass around a
-// window boundary, which is fine for keeping bots off scarce slots. If Redis is unreachable the
-// limiter lets the request through and logs: the service's own checks still hold, and a Redis
-// outage should not take booking down with it.
+// window boundary, which is fine for keeping bots off scarce slots. Clients are counted by
+// address, IPv6 clients by their /64 (client_ip.h). If Redis is unreachable the limiter by default
+// lets the request through and logs ("open": the service's own checks and quotas still hold, and
+// a Redis outage should not take booking down with it); with fail_closed
+// (RATHAUS_RATE_LIMIT_ON_ERROR=closed) it refuses: 503 with Retry-After.
 #pragma once
 
 #include <cstdint>
@@ -34,12 +36,14 @@ absl::StatusOr<RateSpec> ParseRateSpec(std::string_view text);
 struct RateDecision {
   bool allowed = true;
   int64_t retry_after_seconds = 0;
+  bool unavailable = false;  // refused because Redis did not answer (fail_closed)
 };
 
 class RateLimiter {
  public:
   RateLimiter(platform::redis::Pool* pool, std::string key_prefix,
-              std::map<std::string, RateSpec> buckets, bool relax_loopback);
+              std::map<std::string, RateSpec> buckets, bool relax_loopback,
+              bool fail_closed = false);
 
   // Blocking (one Redis round trip).
   RateDecision Check(const std::string& bucket, const std::string& client_ip);
@@ -49,6 +53,7 @@ class RateLimiter {
   std::string key_prefix_;
   std::map<std::string, RateSpec> buckets_;
   bool relax_loopback_;
+  bool fail_closed_;
 };
 
 bool IsLoopback(std::string_view ip);

@@ -61,7 +61,7 @@ absl::Status Check(const Route& r) {
     return Invalid(r, absl::StrCat("unknown auth ", r.auth));
   }
   if (r.auth == "clerk" && r.role != "clerk" && r.role != "invoice-clerk" &&
-      r.role != "integrator") {
+      r.role != "integrator" && r.role != "supplier") {
     return Invalid(r, absl::StrCat("unknown clerk role ", r.role));
   }
   if (r.raw_body) {
@@ -140,6 +140,7 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(
       r.max_body_bytes = std::max<size_t>(r.max_body_bytes, http.max_body_bytes());
       r.role = r.auth == "clerk" && http.role().empty() ? "clerk" : http.role();
       r.problem_field = http.problem_field();
+      r.anonymous_allowed = http.anonymous_allowed() && r.auth == "clerk";
       if (absl::Status s = Check(r); !s.ok()) return s;
       // Two templates that differ only in parameter names would be ambiguous too.
       std::vector<std::string> shape;

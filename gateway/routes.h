@@ -40,6 +40,7 @@ struct Route {
   std::vector<std::string> body_content_types;  // raw_body: accepted media types (lower case)
   size_t max_body_bytes = 64 * 1024;       // larger bodies get 413
   std::string role;                        // auth "clerk": "clerk" or "invoice-clerk"
+  bool anonymous_allowed = false;         // without a token when the gateway allows it
   std::string problem_field;               // response field of type rathaus.common.v1.Problem
 };
 

@@ -2,10 +2,12 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -31,10 +33,38 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 // Reading a body larger than 64 KiB (an invoice of up to 20 MiB) may take a slow link longer.
 constexpr auto kLargeBodyTimeout = std::chrono::seconds(120);
 constexpr size_t kHeaderLimit = 16 * 1024;
+// After an answer that ends the connection, what the client still sends is read and dropped for
+// a moment, so closing does not reset the connection before the client has read the answer.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+constexpr size_t kLingerBytes = 1 << 20;
+
+// What every connection of one server shares: the gateway, the counters and the limits.
+struct Shared {
+  Gateway* gateway;
+  Metrics* metrics;
+  HttpLimits limits;
+  std::atomic<int> connections{0};
+  std::atomic<int> large_bodies{0};
+};
+
+// RFC 9112 section 6: a request's body is framed by Content-Length or by Transfer-Encoding whose
+// only coding is "chunked". Anything else ("chunked, identity", "xchunked", both headers, two
+// Transfer-Encoding lines, HTTP/1.0 with one) can be read two ways by two parsers: the request is
+// refused and the connection closed, so no part of it is ever read as another request.
+bool FramingIsUnambiguous(const http::request_parser<http::string_body>::value_type& header) {
+  const size_t te = header.count(http::field::transfer_encoding);
+  if (te == 0) return true;
+  if (te > 1 || header.version() < 11 || header.count(http::field::content_length) > 0) return false;
+  const auto value = header[http::field::transfer_encoding];
+  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(absl::string_view(value.data(), value.size())),
+                                "chunked");
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Gateway* gateway) : stream_(std::move(socket)), gateway_(gateway) {
+  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)), gateway_(shared_->gateway) {
+    shared_->metrics->ConnectionOpened();
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -44,6 +74,11 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       client_ip_ = address.to_string();
     }
+  }
+
+  ~Session() {
+    --shared_->connections;
+    shared_->metrics->ConnectionClosed();
   }
 
   void Start() {
@@ -68,8 +103,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // client that asked "Expect: 100-continue" (curl does for large bodies) is told to go on.
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnRead(ec, 0);
-    if (parser_->is_done()) return OnRead({}, 0);  // no body (GETs): nothing more to decide
     const auto& header = parser_->get();
+    if (!FramingIsUnambiguous(header)) {
+      return Refuse(MakeProblem("bad-transfer-encoding",
+                                "Send the body with Content-Length or Transfer-Encoding: chunked "
+                                "alone."));
+    }
+    if (parser_->is_done()) return OnRead({}, 0);  // no body (GETs): nothing more to decide
     const auto method = header.method_string();
     const auto target = header.target();
     body_limit_ = gateway_->MaxBodyBytes(std::string_view(method.data(), method.size()),
@@ -77,6 +117,30 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(body_limit_);
     const auto length = parser_->content_length();
     if (length && *length > body_limit_) return OnRead(http::error::body_limit, 0);
+    if (body_limit_ <= kMaxBodyBytes) return ContinueBody();
+    // A large body (an invoice, a status import): only so many at once, and only after the
+    // credential and the rate limit said yes, so a refused client costs no body.
+    if (shared_->large_bodies.fetch_add(1) >= shared_->limits.max_large_bodies) {
+      --shared_->large_bodies;
+      shared_->metrics->RecordLargeBodyRefused();
+      Problem busy = MakeProblem("server-busy",
+                                 "Too many uploads are being received right now; retry shortly.");
+      busy.headers = {{"Retry-After", "5"}};
+      return Refuse(std::move(busy));
+    }
+    holds_large_body_ = true;
+    stream_.expires_after(kLargeBodyTimeout);
+    gateway_->Admit(Head(), [self = shared_from_this()](std::optional<Problem> refused) {
+      net::post(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
+        if (refused) return self->Refuse(std::move(*refused));
+        self->admitted_ = true;
+        self->ContinueBody();
+      });
+    });
+  }
+
+  void ContinueBody() {
+    const auto& header = parser_->get();
     stream_.expires_after(body_limit_ > kMaxBodyBytes ? kLargeBodyTimeout : kIdleTimeout);
     const auto expect = header[http::field::expect];
     if (header.version() >= 11 &&
@@ -105,28 +169,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) {
       // The request cannot be read to its end: answer once and close the connection.
-      Problem problem =
-          ec == http::error::body_limit
-              ? MakeProblem("payload-too-large",
-                            absl::StrCat("The body may be at most ", body_limit_, " bytes."))
-              : MakeProblem("invalid-argument", "The HTTP request could not be parsed.");
-      HttpRequest request;
-      if (parser_->is_header_done()) {
-        request.method = std::string(parser_->get().method_string());
-        request.target = std::string(parser_->get().target());
-      }
-      request.client_ip = client_ip_;
-      gateway_->Reject(std::move(request), std::move(problem),
-                       [self = shared_from_this()](HttpResponse r) {
-                         net::post(self->stream_.get_executor(),
-                                   [self, r = std::move(r)]() mutable {
-                                     self->Write(std::move(r), false, 11);
-                                   });
-                       });
-      return;
+      return Refuse(ec == http::error::body_limit
+                        ? MakeProblem("payload-too-large",
+                                      absl::StrCat("The body may be at most ", body_limit_, " bytes."))
+                        : MakeProblem("invalid-argument", "The HTTP request could not be parsed."));
     }
     http::request<http::string_body> req = parser_->release();
     HttpRequest request;
+    request.admitted = admitted_;
+    admitted_ = false;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
     for (const auto& field : req) {
@@ -148,24 +199,83 @@ class Session : public std::enable_shared_from_this<Session> {
                      });
   }
 
+  // The request as far as its header: for Admit and for refusals.
+  HttpRequest Head() const {
+    HttpRequest request;
+    if (parser_ && parser_->is_header_done()) {
+      const auto& header = parser_->get();
+      request.method = std::string(header.method_string());
+      request.target = std::string(header.target());
+      for (const auto& field : header) {
+        std::string name(field.name_string());
+        absl::AsciiStrToLower(&name);
+        request.headers.emplace(std::move(name), std::string(field.value()));
+      }
+    }
+    request.client_ip = client_ip_;
+    return request;
+  }
+
+  // Answers once (counted and logged by the gateway) and closes the connection: what is left of
+  // the request is never read as another one.
+  void Refuse(Problem problem) {
+    gateway_->Reject(Head(), std::move(problem), [self = shared_from_this()](HttpResponse r) {
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(r)]() mutable { self->Write(std::move(r), false, 11); });
+    });
+  }
+
   void Write(HttpResponse r, bool keep_alive, unsigned version) {
+    ReleaseLargeBody();
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), version);
     res->set(http::field::server, "rathaus-gateway");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     for (auto& [name, value] : r.headers) res->insert(name, value);
+    // Every answer, not only files: no browser guesses another type than the one we send.
+    res->set("X-Content-Type-Options", "nosniff");
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();
     stream_.expires_after(kWriteTimeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                        if (ec || !keep_alive) return self->Close();
+                        if (ec) return self->Close();
+                        if (!keep_alive) return self->Linger();
                         self->Read();
                       });
   }
 
+  void ReleaseLargeBody() {
+    if (holds_large_body_) {
+      holds_large_body_ = false;
+      --shared_->large_bodies;
+    }
+  }
+
+  // Half-close, then read and drop what the client still sends until it closes too (or a short
+  // while passes): a close with unread data would reset the connection and could destroy the
+  // answer in the client's receive buffer.
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return Close();
+    stream_.expires_after(kLingerTimeout);
+    DrainSome();
+  }
+
+  void DrainSome() {
+    linger_buffer_.resize(16 * 1024);
+    stream_.async_read_some(net::buffer(linger_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ > kLingerBytes) return self->Close();
+                              self->DrainSome();
+                            });
+  }
+
   void Close() {
+    ReleaseLargeBody();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);
@@ -174,37 +284,81 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<Shared> shared_;
   Gateway* gateway_;
   std::string client_ip_;
   size_t body_limit_ = kMaxBodyBytes;
+  bool holds_large_body_ = false;  // counted in shared_->large_bodies until the answer
+  bool admitted_ = false;          // Admit ran for the request being read
+  std::vector<char> linger_buffer_;
+  size_t lingered_ = 0;
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(std::string listen, int threads, Gateway* gateway)
-      : listen(std::move(listen)), threads(threads), gateway(gateway), ioc(threads),
-        acceptor(net::make_strand(ioc)) {}
+  Impl(std::string listen, int threads, Gateway* gateway, Metrics* metrics, HttpLimits limits)
+      : listen(std::move(listen)), threads(threads),
+        shared(std::make_shared<Shared>(gateway, metrics, limits)), ioc(threads),
+        acceptor(net::make_strand(ioc)), accept_timer(acceptor.get_executor()) {}
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), gateway)->Start();
+      if (ec) {
+        // Out of file descriptors (EMFILE) and the like: the same accept would fail again at
+        // once and spin a core. Wait, doubling up to a second, then try again.
+        shared->metrics->RecordAcceptError();
+        accept_backoff = std::min<std::chrono::milliseconds>(
+            std::chrono::seconds(1), std::max<std::chrono::milliseconds>(
+                                         std::chrono::milliseconds(10), accept_backoff * 2));
+        log::Warn("accept failed, backing off",
+                  {{"error", ec.message()},
+                   {"backoff_ms", static_cast<int64_t>(accept_backoff.count())}});
+        accept_timer.expires_after(accept_backoff);
+        accept_timer.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor.is_open()) Accept();
+        });
+        return;
+      }
+      accept_backoff = std::chrono::milliseconds(0);
+      if (shared->connections.fetch_add(1) >= shared->limits.max_connections) {
+        --shared->connections;
+        shared->metrics->RecordConnectionRefused();
+        const auto now = std::chrono::steady_clock::now();
+        ++refused_since_log;
+        if (now - last_refusal_log >= std::chrono::seconds(10)) {
+          log::Warn("connection limit reached, closing new connections",
+                    {{"max_connections", shared->limits.max_connections},
+                     {"refused", refused_since_log}});
+          last_refusal_log = now;
+          refused_since_log = 0;
+        }
+        beast::error_code close_ec;
+        socket.close(close_ec);
+      } else {
+        std::make_shared<Session>(std::move(socket), shared)->Start();
+      }
       Accept();
     });
   }
 
   std::string listen;
   int threads;
-  Gateway* gateway;
+  std::shared_ptr<Shared> shared;  // before ioc: sessions destroyed with ioc still use it
   net::io_context ioc;
   tcp::acceptor acceptor;
+  net::steady_timer accept_timer;
+  std::chrono::milliseconds accept_backoff{0};
+  std::chrono::steady_clock::time_point last_refusal_log{};
+  int64_t refused_since_log = 0;
   std::vector<std::thread> workers;
   int port = 0;
 };
 
-HttpServer::HttpServer(std::string listen, int threads, Gateway* gateway)
-    : impl_(std::make_unique<Impl>(std::move(listen), threads, gateway)) {}
+HttpServer::HttpServer(std::string listen, int threads, Gateway* gateway, Metrics* metrics,
+                       HttpLimits limits)
+    : impl_(std::make_unique<Impl>(std::move(listen), threads, gateway, metrics, limits)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 

@@ -44,6 +44,16 @@ grpc::ByteBuffer ToBuffer(const std::string& bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// Takes the bytes over without copying them (a request carries up to 20 MiB): the slice owns the
+// string and frees it when gRPC is done with it.
+grpc::ByteBuffer ToBuffer(std::string&& bytes) {
+  if (bytes.size() < 4096) return ToBuffer(static_cast<const std::string&>(bytes));
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(owned->data(), owned->size(),
+                    [](void* p) { delete static_cast<std::string*>(p); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 std::string FromBuffer(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   std::string out;
@@ -119,7 +129,7 @@ Upstream::~Upstream() = default;
 void Upstream::Call(UpstreamCall call, std::function<void(UpstreamResult)> done) {
   auto* state = new InFlight;
   state->done = std::move(done);
-  state->request = ToBuffer(call.request);
+  state->request = ToBuffer(std::move(call.request));
   state->context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   for (auto& [k, v] : call.metadata) state->context.AddMetadata(k, v);
   stub_->UnaryCall(&state->context, call.method, grpc::StubOptions(), &state->request,

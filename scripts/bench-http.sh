@@ -37,7 +37,7 @@ head -c 32 /dev/urandom > "$dir/token.key"
 printf 'lookup %s\nk1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
     "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$dir/data-keys"
 "$build/gateway/rathaus-dev-token" keygen "$dir/clerk.key" "$dir/clerk.pub"
-clerk=$("$build/gateway/rathaus-dev-token" clerk "$dir/clerk.key" --offices '*' --days 1)
+clerk=$("$build/gateway/rathaus-dev-token" clerk "$dir/clerk.key" --offices '*' --hours 12)
 
 grpc_port=$(free_port); http_port=$(free_port); nginx_port=$(free_port)
 RATHAUS_GRPC_LISTEN=127.0.0.1:$grpc_port RATHAUS_LOG_LEVEL=warn RATHAUS_ENV=development \

@@ -38,8 +38,8 @@ head -c 32 /dev/urandom > "$dir/token.key"
 printf 'lookup %s\nk1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
     "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$dir/data-keys"
 "$build/gateway/rathaus-dev-token" keygen "$dir/clerk.key" "$dir/clerk.pub"
-clerk=$("$build/gateway/rathaus-dev-token" clerk "$dir/clerk.key" --offices '*' --days 1)
-integrator=$("$build/gateway/rathaus-dev-token" integrator "$dir/clerk.key" --days 1)
+clerk=$("$build/gateway/rathaus-dev-token" clerk "$dir/clerk.key" --offices '*' --hours 12)
+integrator=$("$build/gateway/rathaus-dev-token" integrator "$dir/clerk.key" --hours 12)
 export RATHAUS_LOG_LEVEL=${BENCH_LOG_LEVEL:-warn} RATHAUS_ENV=development RATHAUS_DATA_KEYS_FILE="$dir/data-keys" \
   RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$dir/clerk.pub"
 

@@ -53,6 +53,9 @@ if [ ! -s "$run/data-keys" ]; then
       "$(hex32)" "$(hex32)" > "$run/data-keys"
 fi
 export RATHAUS_DATA_KEYS_FILE="$run/data-keys"
+# Development: invoices may also come without a supplier token (the chart: off).
+export RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD=${RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD:-on}
+export RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION=${RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION:-on}
 # Originals of submitted e-invoices (content-addressed, kept between runs like the Redis data).
 export RATHAUS_EINVOICE_BLOB_DIR=${RATHAUS_EINVOICE_BLOB_DIR:-$run/blobs/e-invoice}
 dev_token="$root/$build/gateway/tools/rathaus-dev-token"
@@ -68,6 +71,10 @@ if [ -x "$dev_token" ]; then
   "$dev_token" integrator "$run/clerk-jwt.key" --scope id-documents:status --days 30 \
       > "$run/integrator.jwt"
   export RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$run/clerk-jwt.pub"
+  # A supplier's token for invoice uploads (role supplier).
+  "$dev_token" supplier "$run/clerk-jwt.key" --sub dev-supplier --days 30 > "$run/supplier.jwt"
+  # The 30-day development tokens above; production keeps the default of 12h.
+  export RATHAUS_JWT_MAX_LIFETIME=${RATHAUS_JWT_MAX_LIFETIME:-720h}
 fi
 umask 022
 
@@ -94,10 +101,13 @@ done
 gateway="$root/$build/gateway/rathaus-gateway"
 if [ -x "$gateway" ]; then
   [ -f "$root/gateway/web/dist/index.html" ] && export RATHAUS_WEB_ROOT="$root/gateway/web/dist"
-  RATHAUS_HTTP_LISTEN=${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080} setsid "$gateway" </dev/null \
+  # Metrics on their own port, never on the public one.
+  gateway_metrics=${RATHAUS_GATEWAY_METRICS_LISTEN:-127.0.0.1:9100}
+  RATHAUS_HTTP_LISTEN=${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080} \
+      RATHAUS_GATEWAY_METRICS_LISTEN="$gateway_metrics" setsid "$gateway" </dev/null \
       >"$run/logs/gateway.log" 2>&1 &
   echo $! > "$run/pids/gateway.pid"
-  started+=("gateway  HTTP ${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080}  (web pages at /, API at /api/v1)  log .run/logs/gateway.log")
+  started+=("gateway  HTTP ${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080}  (web pages at /, API at /api/v1)  metrics http://$gateway_metrics/metrics  log .run/logs/gateway.log")
 fi
 
 echo
@@ -107,6 +117,9 @@ echo "  Kafka    $RATHAUS_KAFKA_BROKERS"
 if [ -s "$run/clerk.jwt" ]; then
   echo "  clerk token (30 days, all offices) in .run/clerk.jwt:"
   echo "    curl -H \"Authorization: Bearer \$(cat .run/clerk.jwt)\" http://127.0.0.1:8080/api/v1/offices/<office>/bookings?date=YYYY-MM-DD"
+fi
+if [ -s "$run/supplier.jwt" ]; then
+  echo "  supplier token (invoice upload) in .run/supplier.jwt"
 fi
 if [ -s "$run/integrator.jwt" ]; then
   echo "  integrator token (status import) in .run/integrator.jwt:"

@@ -3,15 +3,17 @@
 //
 //   rathaus-dev-token keygen KEYFILE PUBFILE
 //       writes a new EC P-256 key pair (PEM; the private key file mode 0600)
-//   rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N] [--iss I] [--aud A] [--sub S]
-//       prints an ES256 JWT with role=clerk (default: offices *, 30 days, iss rathaus,
-//       aud rathaus-gateway, sub dev-clerk)
-//   rathaus-dev-token invoice-clerk KEYFILE [--departments a,b|*] [--days N] [--sub S] ...
+//   rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N|--hours N] [--iss I] [--aud A] [--sub S]
+//       prints an ES256 JWT with role=clerk (default: offices *, 12 hours — the services'
+//       RATHAUS_JWT_MAX_LIFETIME default —, iss rathaus, aud rathaus-gateway, sub dev-clerk)
+//   rathaus-dev-token invoice-clerk KEYFILE [--departments a,b|*] [--days N|--hours N] [--sub S] ...
 //       the same with role=invoice-clerk and the claim departments (default *, sub
 //       dev-invoice-clerk)
-//   rathaus-dev-token integrator KEYFILE [--scope a,b] [--days N] [--sub S] ...
+//   rathaus-dev-token integrator KEYFILE [--scope a,b] [--days N|--hours N] [--sub S] ...
 //       role=integrator with the OAuth claim scope (default "id-documents:status", sub
 //       dev-integrator): a Fachverfahren's token
+//   rathaus-dev-token supplier KEYFILE [--days N|--hours N] [--sub S] ...
+//       role=supplier (sub dev-supplier): a company that uploads invoices
 //
 // Never use these tokens in production: whoever holds KEYFILE can mint clerk tokens.
 #include <sys/stat.h>
@@ -37,12 +39,14 @@ namespace gw = rathaus::gateway;
 
 int Usage() {
   std::cerr << "usage: rathaus-dev-token keygen KEYFILE PUBFILE\n"
-               "       rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N] [--iss I] "
+               "       rathaus-dev-token clerk KEYFILE [--offices a,b|*] [--days N|--hours N] [--iss I] "
                "[--aud A] [--sub S]\n"
-               "       rathaus-dev-token invoice-clerk KEYFILE [--departments a,b|*] [--days N] "
+               "       rathaus-dev-token invoice-clerk KEYFILE [--departments a,b|*] [--days N|--hours N] "
                "[--iss I] [--aud A] [--sub S]\n"
-               "       rathaus-dev-token integrator KEYFILE [--scope a,b] [--days N] [--iss I] "
-               "[--aud A] [--sub S]\n";
+               "       rathaus-dev-token integrator KEYFILE [--scope a,b] [--days N|--hours N] [--iss I] "
+               "[--aud A] [--sub S]\n"
+               "       rathaus-dev-token supplier KEYFILE [--days N|--hours N] [--iss I] [--aud A] "
+               "[--sub S]\n";
   return 2;
 }
 
@@ -76,11 +80,15 @@ int Clerk(const std::string& role, const std::string& key_file,
           const std::vector<std::string>& flags) {
   const bool counter = role == "clerk";
   const bool integrator = role == "integrator";
+  const bool supplier = role == "supplier";
   const std::string scope_flag = counter ? "--offices" : integrator ? "--scope" : "--departments";
   std::string offices = integrator ? "id-documents:status" : "*", iss = "rathaus",
               aud = "rathaus-gateway",
-              sub = counter ? "dev-clerk" : integrator ? "dev-integrator" : "dev-invoice-clerk";
-  int64_t days = 30;
+              sub = counter      ? "dev-clerk"
+                    : integrator ? "dev-integrator"
+                    : supplier   ? "dev-supplier"
+                                 : "dev-invoice-clerk";
+  int64_t lifetime_seconds = 12 * 3600;
   for (size_t i = 0; i < flags.size(); i += 2) {
     if (i + 1 >= flags.size()) return Usage();
     const std::string& name = flags[i];
@@ -88,7 +96,13 @@ int Clerk(const std::string& role, const std::string& key_file,
     if (name == scope_flag) {
       offices = value;
     } else if (name == "--days") {
+      int64_t days = 0;
       if (!absl::SimpleAtoi(value, &days) || days < 1 || days > 3650) return Usage();
+      lifetime_seconds = days * 86400;
+    } else if (name == "--hours") {
+      int64_t hours = 0;
+      if (!absl::SimpleAtoi(value, &hours) || hours < 1 || hours > 3650 * 24) return Usage();
+      lifetime_seconds = hours * 3600;
     } else if (name == "--iss") {
       iss = value;
     } else if (name == "--aud") {
@@ -112,13 +126,14 @@ int Clerk(const std::string& role, const std::string& key_file,
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   // An integrator's scopes are one space-separated string (OAuth 2.0), a clerk's scope a list.
   const std::string scope_claim =
-      integrator ? absl::StrCat("\"scope\":", JsonString(absl::StrJoin(office_list, " ")))
+      supplier     ? std::string("\"supplier\":true")
+      : integrator ? absl::StrCat("\"scope\":", JsonString(absl::StrJoin(office_list, " ")))
                  : absl::StrCat("\"", counter ? "offices" : "departments", "\":[",
                                 absl::StrJoin(quoted, ","), "]");
   const std::string claims = absl::StrCat(
       "{\"iss\":", JsonString(iss), ",\"aud\":", JsonString(aud), ",\"sub\":", JsonString(sub),
       ",\"role\":", JsonString(role), ",", scope_claim, ",\"iat\":", now,
-      ",\"nbf\":", now, ",\"exp\":", now + days * 86400, "}");
+      ",\"nbf\":", now, ",\"exp\":", now + lifetime_seconds, "}");
   auto token = gw::SignJwt(pem.str(), claims);
   if (!token.ok()) {
     std::cerr << "rathaus-dev-token: " << token.status().message() << "\n";
@@ -134,7 +149,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 3 && args[0] == "keygen") return Keygen(args[1], args[2]);
   if (args.size() >= 2 &&
-      (args[0] == "clerk" || args[0] == "invoice-clerk" || args[0] == "integrator")) {
+      (args[0] == "clerk" || args[0] == "invoice-clerk" || args[0] == "integrator" ||
+       args[0] == "supplier")) {
     return Clerk(args[0], args[1], std::vector<std::string>(args.begin() + 2, args.end()));
   }
   return Usage();

@@ -46,10 +46,12 @@ int Run() {
   if (gc_options.grace < absl::Minutes(1)) {
     env.Reject("RATHAUS_BLOB_GC_GRACE", "at least 1m", absl::FormatDuration(gc_options.grace));
   }
+  const bool anonymous_submission = env.Bool("RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION", false);
   if (!kit.CheckConfig()) return 2;
 
   Store store(kit.redis(), kit.outbox());
   EInvoiceService service(*routing, store, blobs, kit.outbox(), kit.callers());
+  service.set_anonymous_submission(anonymous_submission);
   kit.AddService(&service);
   // Originals that no invoice names (the service stopped between writing the original and
   // recording the invoice, or the record was refused) are removed after the grace period.

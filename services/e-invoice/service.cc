@@ -156,6 +156,13 @@ std::string EInvoiceService::NowText() const { return Rfc3339(now_()); }
 grpc::Status EInvoiceService::SubmitInvoice(grpc::ServerContext* ctx,
                                             const v1::SubmitInvoiceRequest* req,
                                             v1::SubmitInvoiceResponse* resp) {
+  // Suppliers sign in (role supplier); anonymous submissions only where the setting allows them
+  // (development). A token that is sent is checked either way.
+  const bool has_credential = ctx->client_metadata().count("authorization") > 0;
+  if (!anonymous_submission_ || has_credential) {
+    auto supplier = callers_.Require(ctx, "supplier");
+    if (!supplier.ok()) return Answer(ctx, supplier.status());
+  }
   return Answer(ctx, DoSubmit(*req, platform::Traceparent(ctx), resp));
 }
 

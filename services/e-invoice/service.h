@@ -37,6 +37,9 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
                   const platform::auth::CallerAuth& callers,
                   std::function<absl::Time()> now = absl::Now);
 
+  // RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION=on: submissions without a supplier token (development).
+  void set_anonymous_submission(bool allowed) { anonymous_submission_ = allowed; }
+
   grpc::Status SubmitInvoice(grpc::ServerContext* ctx, const e_invoice::v1::SubmitInvoiceRequest* req,
                              e_invoice::v1::SubmitInvoiceResponse* resp) override;
   grpc::Status GetInvoice(grpc::ServerContext* ctx, const e_invoice::v1::GetInvoiceRequest* req,
@@ -87,6 +90,7 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
   const platform::BlobStore& blobs_;
   const platform::outbox::Outbox& outbox_;
   const platform::auth::CallerAuth& callers_;
+  bool anonymous_submission_ = false;
   std::function<absl::Time()> now_;
 };
 

@@ -10,6 +10,7 @@
 #include "shared/grpc/status.h"
 #include "shared/log/log.h"
 #include "shared/status/problem.h"
+#include "shared/text/text.h"
 
 namespace rathaus::id_documents {
 namespace {
@@ -316,14 +317,17 @@ grpc::Status IdDocumentsService::HandOver(grpc::ServerContext* ctx, const v1::Ha
   auto current = store_.Get(req->id());
   if (!current.ok()) return ToGrpcStatus(ctx, current.status());
   auto clerk = ClerkOf(ctx, current->office);
+  if (absl::IsPermissionDenied(clerk.status())) {
+    // Another office's application answers like an unknown id.
+    return ToGrpcStatus(ctx, absl::NotFoundError("application not found"));
+  }
   if (!clerk.ok()) return ToGrpcStatus(ctx, clerk.status());
   std::optional<ProxyPerson> proxy;
   if (req->has_proxy()) {
     const v1::Proxy& p = req->proxy();
-    const std::string name(absl::StripAsciiWhitespace(p.name()));
-    if (name.empty() || name.size() > 200) {
-      return ToGrpcStatus(ctx, InvalidField("proxy.name", "the authorised person's name (1 to 200 characters)"));
-    }
+    auto checked = platform::text::CheckPersonName(p.name(), "proxy.name", 200);
+    if (!checked.ok()) return ToGrpcStatus(ctx, checked.status());
+    const std::string& name = *checked;
     auto birth = ParseDay(p.birth_date(), "proxy.birthDate");
     if (!birth.ok()) return ToGrpcStatus(ctx, birth.status());
     const absl::CivilDay today = absl::ToCivilDay(options_.now(), options_.time_zone);

@@ -15,18 +15,55 @@ bool Caller::MayAccess(std::string_view id) const {
   return false;
 }
 
-CallerAuth CallerAuth::FromEnv(EnvConfig& env) {
-  const std::string pem = env.SecretFile("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", false);
+JwtPolicy JwtPolicyFromEnv(EnvConfig& env) {
   JwtPolicy policy;
   policy.issuer = env.String("RATHAUS_CLERK_JWT_ISSUER", "rathaus");
   policy.audience = env.String("RATHAUS_CLERK_JWT_AUDIENCE", "rathaus-gateway");
-  if (pem.empty()) return CallerAuth();
+  policy.max_lifetime = env.Duration("RATHAUS_JWT_MAX_LIFETIME", absl::Hours(12));
+  if (policy.max_lifetime <= absl::ZeroDuration() || policy.max_lifetime > absl::Hours(24 * 366)) {
+    env.Reject("RATHAUS_JWT_MAX_LIFETIME", "a duration between 1s and 8784h",
+               absl::FormatDuration(policy.max_lifetime));
+  }
+  return policy;
+}
+
+std::optional<JwtVerifier> VerifierFromEnv(EnvConfig& env) {
+  const JwtPolicy policy = JwtPolicyFromEnv(env);
+  const std::string issuer = env.String("RATHAUS_OIDC_ISSUER", "");
+  const std::string jwks_url = env.String("RATHAUS_JWKS_URL", "");
+  if (!issuer.empty() || !jwks_url.empty()) {
+    JwksSource::Options options;
+    options.issuer = jwks_url.empty() ? issuer : "";
+    options.jwks_url = jwks_url;
+    options.refresh = env.Duration("RATHAUS_JWKS_REFRESH", absl::Minutes(10));
+    if (options.refresh < absl::Seconds(10)) {
+      env.Reject("RATHAUS_JWKS_REFRESH", "at least 10s", absl::FormatDuration(options.refresh));
+      return std::nullopt;
+    }
+    if (!env.ok()) return std::nullopt;
+    auto source = JwksSource::Start(options);
+    if (!source.ok()) {
+      env.Reject(jwks_url.empty() ? "RATHAUS_OIDC_ISSUER" : "RATHAUS_JWKS_URL",
+                 "a reachable OpenID Connect provider with RS256 or ES256 keys",
+                 std::string(source.status().message()));
+      return std::nullopt;
+    }
+    return JwtVerifier::FromKeySource(std::shared_ptr<KeySource>(std::move(*source)), policy);
+  }
+  const std::string pem = env.SecretFile("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", false);
+  if (pem.empty()) return std::nullopt;
   absl::StatusOr<JwtVerifier> verifier = JwtVerifier::FromPublicKeyPem(pem, policy);
   if (!verifier.ok()) {
     env.Reject("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", "a PEM public key (RSA >= 2048 or EC P-256)",
                std::string(verifier.status().message()));
-    return CallerAuth();
+    return std::nullopt;
   }
+  return *verifier;
+}
+
+CallerAuth CallerAuth::FromEnv(EnvConfig& env) {
+  std::optional<JwtVerifier> verifier = VerifierFromEnv(env);
+  if (!verifier) return CallerAuth();
   return CallerAuth(std::move(*verifier));
 }
 

@@ -13,6 +13,8 @@
 //   RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE   PEM public key (RSA or EC P-256) the tokens are signed for
 //   RATHAUS_CLERK_JWT_ISSUER            expected iss (default rathaus)
 //   RATHAUS_CLERK_JWT_AUDIENCE          expected aud (default rathaus-gateway)
+//   RATHAUS_JWT_MAX_LIFETIME            longest token lifetime from iat to exp (default 12h)
+//   RATHAUS_OIDC_ISSUER / RATHAUS_JWKS_URL  the provider's keys instead of the PEM file (jwks.h)
 // Without a key every call that needs a caller is UNAUTHENTICATED (and the service says so
 // at start).
 #pragma once
@@ -29,6 +31,16 @@
 #include "shared/config/config.h"
 
 namespace rathaus::platform::auth {
+
+// The token policy from RATHAUS_CLERK_JWT_ISSUER, _AUDIENCE and RATHAUS_JWT_MAX_LIFETIME (the
+// gateway and every service read the same variables).
+JwtPolicy JwtPolicyFromEnv(EnvConfig& env);
+
+// The verifier the environment names: an OpenID Connect provider's keys (RATHAUS_OIDC_ISSUER,
+// discovery; or RATHAUS_JWKS_URL; refreshed every RATHAUS_JWKS_REFRESH, default 10m, and on an
+// unknown kid), else the PEM key of RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE; nullopt when none is set
+// (or the setting is wrong, then `env` holds the error).
+std::optional<JwtVerifier> VerifierFromEnv(EnvConfig& env);
 
 struct Caller {
   std::string subject;

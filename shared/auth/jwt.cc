@@ -12,7 +12,9 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cmath>
+#include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "shared/crypto/crypto.h"
@@ -49,25 +51,7 @@ const Value* Claim(const Struct& s, const std::string& name) {
   return it == s.fields().end() ? nullptr : &it->second;
 }
 
-// The key's JWS algorithm, or an error for keys we do not accept.
-absl::StatusOr<std::string> AlgorithmFor(EVP_PKEY* key) {
-  if (EVP_PKEY_is_a(key, "RSA")) {
-    if (EVP_PKEY_get_bits(key) < 2048) {
-      return absl::InvalidArgumentError("RSA key shorter than 2048 bits");
-    }
-    return std::string("RS256");
-  }
-  if (EVP_PKEY_is_a(key, "EC")) {
-    char group[64] = {};
-    size_t len = 0;
-    if (EVP_PKEY_get_group_name(key, group, sizeof(group), &len) != 1 ||
-        std::string_view(group, len) != "prime256v1") {
-      return absl::InvalidArgumentError("EC key is not on P-256");
-    }
-    return std::string("ES256");
-  }
-  return absl::InvalidArgumentError("key is neither RSA nor EC P-256");
-}
+absl::StatusOr<std::string> AlgorithmFor(EVP_PKEY* key) { return JwsAlgorithmFor(key); }
 
 // RFC 7518 §3.4: ES256 signatures are r || s, 32 bytes each; EVP wants DER.
 std::string RawEcdsaToDer(std::string_view raw) {
@@ -130,17 +114,39 @@ absl::StatusOr<PemKeyPair> PairOf(EVP_PKEY* key) {
   return PemKeyPair{*priv, *pub};
 }
 
+// Office and department ids in a claim: "*" or 1..64 of [A-Za-z0-9_.-] (they end up in a
+// comma-separated header and are compared byte for byte).
+bool IsScopeId(const std::string& id) {
+  if (id == "*") return true;
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// An optional NumericDate claim: nullopt when absent, UNAUTHENTICATED unless a finite number of
+// seconds between 1970 and 9999.
+absl::StatusOr<std::optional<absl::Time>> NumericDate(const Struct& claims,
+                                                      const char* name) {
+  const Value* v = Claim(claims, name);
+  if (v == nullptr) return std::optional<absl::Time>();
+  constexpr double kYear9999 = 253402300799.0;
+  if (!v->has_number_value() || !std::isfinite(v->number_value()) || v->number_value() < 0 ||
+      v->number_value() > kYear9999) {
+    return Unauthenticated(absl::StrCat("bad ", name, " claim"));
+  }
+  return std::optional<absl::Time>(absl::FromUnixSeconds(static_cast<int64_t>(v->number_value())));
+}
+
 }  // namespace
 
 absl::StatusOr<JwtVerifier> JwtVerifier::FromPublicKeyPem(std::string_view pem, JwtPolicy policy) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (raw == nullptr) return absl::InvalidArgumentError("not a PEM public key");
-  std::shared_ptr<EVP_PKEY> key(raw, PkeyFree());
-  auto alg = AlgorithmFor(raw);
-  if (!alg.ok()) return alg.status();
-  return JwtVerifier(std::move(key), *alg, std::move(policy));
+  auto keys = KeySet::FromPem(pem);
+  if (!keys.ok()) return keys.status();
+  return JwtVerifier(std::make_shared<StaticKeySource>(std::move(*keys)), std::move(policy));
 }
 
 absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Time now) const {
@@ -156,33 +162,54 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   }
   auto header = ParseJsonObject(*header_json);
   if (!header.ok()) return header.status();
+  // The key by the token's kid (a provider publishes several while it rotates); the algorithm
+  // is the key's, never the token's choice.
+  const Value* kid_value = Claim(*header, "kid");
+  if (kid_value != nullptr && (!kid_value->has_string_value() || kid_value->string_value().empty())) {
+    return Unauthenticated("bad key id");
+  }
+  const std::string kid = kid_value != nullptr ? kid_value->string_value() : "";
+  std::shared_ptr<const KeySet> keys = keys_->Current();
+  const VerificationKey* key = keys->Find(kid);
+  if (key == nullptr && !kid.empty() && keys_->RefreshForUnknownKid()) {
+    keys = keys_->Current();
+    key = keys->Find(kid);
+  }
+  if (key == nullptr) return Unauthenticated("unknown signing key");
   const Value* alg = Claim(*header, "alg");
-  if (alg == nullptr || !alg->has_string_value() || alg->string_value() != algorithm_) {
+  if (alg == nullptr || !alg->has_string_value() || alg->string_value() != key->algorithm) {
     return Unauthenticated("unexpected token algorithm");
   }
   if (Claim(*header, "crit") != nullptr) return Unauthenticated("unsupported critical header");
 
   const std::string_view signed_part(token.data(), parts[0].size() + 1 + parts[1].size());
   std::string sig = *signature;
-  if (algorithm_ == "ES256") {
+  if (key->algorithm == "ES256") {
     if (sig.size() != 2 * kEs256PartBytes) return Unauthenticated("bad signature");
     sig = RawEcdsaToDer(sig);
   }
-  if (!VerifySha256(key_.get(), signed_part, sig)) return Unauthenticated("bad signature");
+  if (!VerifySha256(key->key.get(), signed_part, sig)) return Unauthenticated("bad signature");
 
   auto claims = ParseJsonObject(*payload_json);
   if (!claims.ok()) return claims.status();
-  const Value* exp = Claim(*claims, "exp");
-  if (exp == nullptr || !exp->has_number_value() || !std::isfinite(exp->number_value())) {
-    return Unauthenticated("token has no exp");
-  }
-  const absl::Time expires = absl::FromUnixSeconds(static_cast<int64_t>(exp->number_value()));
+  // NumericDates (RFC 7519 section 2) are range-checked before any conversion: a token with
+  // "nbf": 1e300 must not become a time in the past.
+  auto exp = NumericDate(*claims, "exp");
+  if (!exp.ok()) return exp.status();
+  if (!exp->has_value()) return Unauthenticated("token has no exp");
+  const absl::Time expires = **exp;
   if (now > expires + policy_.leeway) return Unauthenticated("token expired");
-  if (const Value* nbf = Claim(*claims, "nbf"); nbf != nullptr) {
-    if (!nbf->has_number_value() ||
-        now + policy_.leeway < absl::FromUnixSeconds(static_cast<int64_t>(nbf->number_value()))) {
-      return Unauthenticated("token not yet valid");
-    }
+  auto nbf = NumericDate(*claims, "nbf");
+  if (!nbf.ok()) return nbf.status();
+  if (nbf->has_value() && now + policy_.leeway < **nbf) return Unauthenticated("token not yet valid");
+  auto iat = NumericDate(*claims, "iat");
+  if (!iat.ok()) return iat.status();
+  if (iat->has_value() && now + policy_.leeway < **iat) return Unauthenticated("token issued in the future");
+  // A stolen token is worth at most the longest lifetime: from its issue (or its start, or now
+  // when it says neither) to its expiry.
+  const absl::Time start = iat->has_value() ? **iat : nbf->has_value() ? **nbf : now;
+  if (policy_.max_lifetime > absl::ZeroDuration() && expires - start > policy_.max_lifetime) {
+    return Unauthenticated("token lifetime exceeds the maximum");
   }
   const Value* iss = Claim(*claims, "iss");
   if (iss == nullptr || !iss->has_string_value() || iss->string_value() != policy_.issuer) {
@@ -201,8 +228,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   const Value* role = Claim(*claims, "role");
   if (role == nullptr || !role->has_string_value() ||
       (role->string_value() != "clerk" && role->string_value() != "invoice-clerk" &&
-       role->string_value() != "integrator")) {
-    return Unauthenticated("not a clerk or integrator token");
+       role->string_value() != "integrator" && role->string_value() != "supplier")) {
+    return Unauthenticated("not a clerk, integrator or supplier token");
   }
   const Value* sub = Claim(*claims, "sub");
   if (sub == nullptr || !sub->has_string_value() || sub->string_value().empty()) {
@@ -212,6 +239,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   out.subject = sub->string_value();
   out.role = role->string_value();
   out.expires = expires;
+  // A supplier (a company that sends invoices) is its subject; no further claim.
+  if (out.role == "supplier") return out;
   if (out.role == "integrator") {
     // A back-office system (Fachverfahren): OAuth 2.0 scopes (RFC 8693 section 4.2: one string,
     // space-separated), e.g. "id-documents:status".
@@ -232,8 +261,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   }
   for (const Value& v : list->list_value().values()) {
     // Ids end up in a comma-separated header: they must not contain one.
-    if (!v.has_string_value() || v.string_value().empty() ||
-        v.string_value().find(',') != std::string::npos) {
+    // Compared exactly: "*" is every office, " *" or "kiel-mitte " is no id at all.
+    if (!v.has_string_value() || !IsScopeId(v.string_value())) {
       return Unauthenticated(absl::StrCat("bad ", scope_name, " claim"));
     }
     scope.push_back(v.string_value());
@@ -242,7 +271,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   return out;
 }
 
-absl::StatusOr<std::string> SignJwt(std::string_view private_key_pem, std::string_view claims_json) {
+absl::StatusOr<std::string> SignJwt(std::string_view private_key_pem, std::string_view claims_json,
+                                    std::string_view kid) {
   BIO* bio = BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size()));
   Pkey key(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
   BIO_free(bio);
@@ -250,7 +280,10 @@ absl::StatusOr<std::string> SignJwt(std::string_view private_key_pem, std::strin
   auto alg = AlgorithmFor(key.get());
   if (!alg.ok()) return alg.status();
   const std::string signing_input =
-      absl::StrCat(crypto::Base64Url(absl::StrCat("{\"alg\":\"", *alg, "\",\"typ\":\"JWT\"}")), ".",
+      absl::StrCat(crypto::Base64Url(absl::StrCat("{\"alg\":\"", *alg, "\",\"typ\":\"JWT\"",
+                                                  kid.empty() ? "" : absl::StrCat(",\"kid\":\"", std::string(kid), "\""),
+                                                  "}")),
+                   ".",
                    crypto::Base64Url(claims_json));
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   size_t len = 0;

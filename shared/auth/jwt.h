@@ -7,9 +7,12 @@
 //
 // The algorithm is fixed by the key, never taken from the token: a token saying "none", "HS256"
 // or the other asymmetric algorithm is rejected before any signature check. Checked claims:
-// exp (required) and nbf with a small leeway, iss, aud (string or array), sub (required), and
+// exp (required), nbf and iat with a small leeway (each a NumericDate between 1970 and 9999),
+// the lifetime from iat to exp (at most policy.max_lifetime), iss, aud (string or array), sub
+// (required), and
 // role: "clerk" (counter clerks, with `offices`: a non-empty array of office ids, or ["*"] for
-// all) or "invoice-clerk" (with `departments`, likewise; ["*"] is the invoice office). Which
+// all; ids compared exactly, so " *" is refused) or "invoice-clerk" (with `departments`,
+// likewise; ["*"] is the invoice office). Which
 // role a route needs is the route's business (HttpRoute.role): a valid token of the other role
 // is 403 there.
 #pragma once
@@ -23,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-typedef struct evp_pkey_st EVP_PKEY;
+#include "shared/auth/jwks.h"
 
 namespace rathaus::platform::auth {
 
@@ -31,6 +34,9 @@ struct JwtPolicy {
   std::string issuer = "rathaus";
   std::string audience = "rathaus-gateway";
   absl::Duration leeway = absl::Seconds(30);
+  // The longest a token may live, from iat (or nbf, or now) to exp (RATHAUS_JWT_MAX_LIFETIME);
+  // zero: no maximum.
+  absl::Duration max_lifetime = absl::Hours(12);
 };
 
 struct ClerkClaims {
@@ -46,24 +52,34 @@ class JwtVerifier {
  public:
   // An RSA key (>= 2048 bits, RS256) or an EC P-256 key (ES256) as PEM SubjectPublicKeyInfo.
   static absl::StatusOr<JwtVerifier> FromPublicKeyPem(std::string_view pem, JwtPolicy policy);
+  // Keys by the token's `kid` from an OpenID Connect provider's key set (jwks.h).
+  static JwtVerifier FromKeySource(std::shared_ptr<KeySource> keys, JwtPolicy policy) {
+    return JwtVerifier(std::move(keys), std::move(policy));
+  }
 
   // UNAUTHENTICATED with a short reason ("token expired", "bad signature", ...).
   absl::StatusOr<ClerkClaims> Verify(std::string_view token, absl::Time now) const;
 
-  const std::string& algorithm() const { return algorithm_; }
+  // The algorithm of a one-key verifier (a PEM key): "RS256" or "ES256".
+  std::string algorithm() const {
+    auto keys = keys_->Current();
+    const VerificationKey* only = keys->size() == 1 ? keys->Find("") : nullptr;
+    return only != nullptr ? only->algorithm : "";
+  }
 
  private:
-  JwtVerifier(std::shared_ptr<EVP_PKEY> key, std::string algorithm, JwtPolicy policy)
-      : key_(std::move(key)), algorithm_(std::move(algorithm)), policy_(std::move(policy)) {}
+  JwtVerifier(std::shared_ptr<KeySource> keys, JwtPolicy policy)
+      : keys_(std::move(keys)), policy_(std::move(policy)) {}
 
-  std::shared_ptr<EVP_PKEY> key_;
-  std::string algorithm_;  // "RS256" or "ES256"
+  std::shared_ptr<KeySource> keys_;
   JwtPolicy policy_;
 };
 
 // Signs `claims_json` with a PEM private key (RSA -> RS256, EC P-256 -> ES256); for the dev
 // token tool and tests.
-absl::StatusOr<std::string> SignJwt(std::string_view private_key_pem, std::string_view claims_json);
+// With `kid`, the header names the key (as a provider's tokens do).
+absl::StatusOr<std::string> SignJwt(std::string_view private_key_pem, std::string_view claims_json,
+                                    std::string_view kid = "");
 
 // A fresh key pair as PEM (PKCS#8 private key, SubjectPublicKeyInfo public key).
 struct PemKeyPair {

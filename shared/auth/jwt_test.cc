@@ -126,12 +126,12 @@ TEST_F(JwtTest, WrongIssuer) {
 
 TEST_F(JwtTest, MissingOrWrongRole) {
   auto citizen = SignJwt(ec_->private_pem, Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"citizen\""));
-  EXPECT_EQ(Verifier(*ec_).Verify(*citizen, kNow).status().message(), "not a clerk or integrator token");
+  EXPECT_EQ(Verifier(*ec_).Verify(*citizen, kNow).status().message(), "not a clerk, integrator or supplier token");
   const int64_t now = absl::ToUnixSeconds(kNow);
   auto none = SignJwt(ec_->private_pem,
                       absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
                                    "\"offices\":[\"*\"],\"exp\":", now + 60, "}"));
-  EXPECT_EQ(Verifier(*ec_).Verify(*none, kNow).status().message(), "not a clerk or integrator token");
+  EXPECT_EQ(Verifier(*ec_).Verify(*none, kNow).status().message(), "not a clerk, integrator or supplier token");
 }
 
 TEST_F(JwtTest, GarbageIsUnauthenticated) {
@@ -146,6 +146,59 @@ TEST_F(JwtTest, KeysWeDoNotAccept) {
   auto small = GenerateRsaKey(1024);
   ASSERT_TRUE(small.ok());
   EXPECT_FALSE(JwtVerifier::FromPublicKeyPem(small->public_pem, JwtPolicy{}).ok());
+}
+
+// NumericDates are range-checked before they become times: "nbf": 1e300 is no time in the past.
+TEST_F(JwtTest, DatesOutOfRangeAreRefused) {
+  const int64_t now = absl::ToUnixSeconds(kNow);
+  auto with = [&](const std::string& dates) {
+    return *SignJwt(ec_->private_pem,
+                    absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
+                                 "\"role\":\"clerk\",\"offices\":[\"*\"],", dates, "}"));
+  };
+  JwtVerifier v = Verifier(*ec_);
+  EXPECT_TRUE(v.Verify(with(absl::StrCat("\"iat\":", now, ",\"exp\":", now + 60)), kNow).ok());
+  for (const std::string& dates :
+       {absl::StrCat("\"nbf\":1e300,\"iat\":", now, ",\"exp\":", now + 60),
+        absl::StrCat("\"nbf\":-1e300,\"iat\":", now, ",\"exp\":", now + 60),
+        absl::StrCat("\"iat\":1e300,\"exp\":", now + 60),
+        absl::StrCat("\"iat\":", now, ",\"exp\":1e300"),
+        absl::StrCat("\"iat\":", now, ",\"exp\":-5"),
+        absl::StrCat("\"iat\":\"now\",\"exp\":", now + 60),
+        absl::StrCat("\"iat\":", now + 3600, ",\"exp\":", now + 7200)}) {
+    auto r = v.Verify(with(dates), kNow);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnauthenticated) << dates;
+  }
+}
+
+TEST_F(JwtTest, LifetimeIsBounded) {
+  JwtVerifier v = Verifier(*ec_);  // default maximum: 12h
+  EXPECT_TRUE(v.Verify(*SignJwt(ec_->private_pem, Claims(12 * 3600)), kNow).ok());
+  auto r = v.Verify(*SignJwt(ec_->private_pem, Claims(12 * 3600 + 1)), kNow);
+  EXPECT_EQ(r.status().message(), "token lifetime exceeds the maximum");
+  // Without iat the lifetime counts from now.
+  const int64_t now = absl::ToUnixSeconds(kNow);
+  auto no_iat = SignJwt(ec_->private_pem,
+                        absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
+                                     "\"role\":\"clerk\",\"offices\":[\"*\"],\"exp\":", now + 30 * 86400, "}"));
+  EXPECT_FALSE(v.Verify(*no_iat, kNow).ok());
+  JwtPolicy month;
+  month.max_lifetime = absl::Hours(24 * 31);
+  auto relaxed = JwtVerifier::FromPublicKeyPem(ec_->public_pem, month);
+  EXPECT_TRUE(relaxed->Verify(*no_iat, kNow).ok());
+}
+
+TEST_F(JwtTest, ScopeIdsAreComparedExactly) {
+  const int64_t now = absl::ToUnixSeconds(kNow);
+  JwtVerifier v = Verifier(*ec_);
+  for (const char* offices : {R"([" *"])", R"(["* "])", R"(["kiel-mitte "])", R"(["a,b"])", R"([""])",
+                              R"(["kiel\u0000"])", R"(["\u202Ekiel"])"}) {
+    auto token = SignJwt(ec_->private_pem,
+                         absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
+                                      "\"role\":\"clerk\",\"offices\":", offices, ",\"iat\":", now,
+                                      ",\"exp\":", now + 60, "}"));
+    EXPECT_EQ(v.Verify(*token, kNow).status().code(), absl::StatusCode::kUnauthenticated) << offices;
+  }
 }
 
 }  // namespace

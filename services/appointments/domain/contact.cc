@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "shared/status/problem.h"
+#include "shared/text/text.h"
 
 namespace rathaus::appointments {
 namespace {
@@ -108,47 +109,10 @@ std::string NormalizeEmailForQuota(std::string_view email) {
   return local + "@" + domain;
 }
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values beyond Unicode.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
+bool IsValidUtf8(std::string_view s) { return platform::text::IsValidUtf8(s); }
 
 absl::StatusOr<std::string> CheckName(std::string_view raw) {
-  std::string name = Trim(raw);
-  if (name.empty()) return platform::InvalidField("name", "the name is required");
-  if (!IsValidUtf8(name) || std::any_of(name.begin(), name.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
-      })) {
-    return platform::InvalidField("name", "the name contains invalid characters");
-  }
-  // Characters (code points), not bytes: "Ä" is one character in two bytes.
-  const size_t characters = std::count_if(name.begin(), name.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  });
-  if (characters > 200) return platform::InvalidField("name", "the name is longer than 200 characters");
-  return name;
+  return platform::text::CheckPersonName(raw, "name", 200);
 }
 
 absl::StatusOr<std::string> CheckPhone(std::string_view raw) {

@@ -21,7 +21,8 @@ absl::StatusOr<std::string> CheckEmail(std::string_view email);
 // Lower case, without a "+tag" subaddress; for Gmail also without dots, googlemail.com ->
 // gmail.com. Only for counting: the booking keeps the address as given.
 std::string NormalizeEmailForQuota(std::string_view email);
-// Trims; 1..200 bytes of valid UTF-8 without control characters (field "name").
+// Trims; 1..200 characters of valid UTF-8 without control or text-direction characters
+// (field "name"; shared/text/text.h).
 absl::StatusOr<std::string> CheckName(std::string_view name);
 // Optional; digits, spaces and + - / ( ), at most 32 (field "phone").
 absl::StatusOr<std::string> CheckPhone(std::string_view phone);

@@ -279,10 +279,22 @@ TEST_F(AppointmentsGrpcTest, ClerkMetadataIsRequiredAndLimitsOffices) {
   grpc::ClientContext no_auth;
   EXPECT_EQ(stub_->CheckIn(&no_auth, req, &changed).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  // A clerk of another office gets the answer of an unknown code: nothing tells that it exists.
   grpc::ClientContext denied;
   denied.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"other"}, "clerk-2"));
-  EXPECT_EQ(stub_->CheckIn(&denied, req, &changed).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  const grpc::Status elsewhere_status = stub_->CheckIn(&denied, req, &changed);
+  EXPECT_EQ(elsewhere_status.error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext unknown;
+  unknown.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"other"}, "clerk-2"));
+  v1::ClerkBookingRequest unknown_req;
+  unknown_req.set_code("ZZZZ2222");
+  const grpc::Status unknown_status = stub_->CheckIn(&unknown, unknown_req, &changed);
+  EXPECT_EQ(unknown_status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(elsewhere_status.error_message(), unknown_status.error_message());
+  grpc::ClientContext padded;
+  padded.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {" *"}, "clerk-2"));
+  EXPECT_EQ(stub_->CheckIn(&padded, req, &changed).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "an offices claim \" *\" is not every office";
   grpc::ClientContext any;
   any.AddMetadata("authorization", "Bearer " + credentials_.Token("clerk", {"*"}, "clerk-3"));
   SetClock(At(1, 8).start - absl::Minutes(30));  // the appointment's day

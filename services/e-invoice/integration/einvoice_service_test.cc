@@ -94,6 +94,7 @@ class EInvoiceServiceTest : public ::testing::Test {
                       const std::string& content_type = "application/xml",
                       const std::string& filename = "") {
     grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + credentials_.Token("supplier", {}, "supplier-1"));
     v1::SubmitInvoiceRequest req;
     req.set_content(xml);
     req.set_content_type(content_type);
@@ -255,6 +256,30 @@ TEST_F(EInvoiceServiceTest, ValidInvoiceIsStoredRoutedAndReadableByItsDepartment
 
 // The blob collection keeps every original an invoice names (rejected ones too) and removes an
 // old original that none names (the service stopped before the record was written).
+// Suppliers sign in: without a token, or with another role's, nothing is stored. Anonymous
+// submissions only with the development setting, and a token sent anyway is still checked.
+TEST_F(EInvoiceServiceTest, SubmissionsNeedASupplierUnlessAnonymousIsAllowed) {
+  v1::SubmitInvoiceRequest req;
+  req.set_content(ValidInvoice(UniqueName("RE"), kRouted));
+  req.set_content_type("application/xml");
+  v1::SubmitInvoiceResponse resp;
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(stub_->SubmitInvoice(&anonymous, req, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext clerk;
+  clerk.AddMetadata("authorization", "Bearer " + credentials_.Token("invoice-clerk", {"*"}, "anna"));
+  EXPECT_EQ(stub_->SubmitInvoice(&clerk, req, &resp).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(resp.id().empty());
+
+  service_->set_anonymous_submission(true);
+  grpc::ClientContext allowed;
+  ASSERT_TRUE(stub_->SubmitInvoice(&allowed, req, &resp).ok());
+  EXPECT_EQ(resp.status(), "ROUTED");
+  grpc::ClientContext forged;
+  forged.AddMetadata("authorization", "Bearer not-a-token");
+  req.set_content(ValidInvoice(UniqueName("RE"), kRouted));
+  EXPECT_EQ(stub_->SubmitInvoice(&forged, req, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST_F(EInvoiceServiceTest, BlobCollectionKeepsEveryNamedOriginal) {
   v1::SubmitInvoiceResponse accepted, rejected;
   ASSERT_TRUE(Submit(ValidInvoice("R-2026-GC1", kRouted), &accepted, "application/xml", "a.xml").ok());

@@ -1,0 +1,253 @@
+// The real system for end-to-end tests: the appointments, e-invoice and id-documents services
+// and a gateway in front of them, as child processes on free loopback ports, on the Redis and
+// Kafka of the ctest fixture `servers`; and a small HTTP client for them.
+//
+//   System system;                                   // starts everything, waits for /readyz
+//   Answer a = Send(system.port(), http::verb::get, "/api/v1/offices");
+//   auto offices = Parse<v1::ListOfficesResponse>(a);
+#pragma once
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "shared/crypto/personal_data.h"
+#include "tests/harness/harness.h"
+
+namespace rathaus::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+struct Answer {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+// One request on a fresh connection; status 0 when the connection failed.
+inline Answer Send(int port, http::verb verb, const std::string& target, const std::string& body = "",
+            const std::map<std::string, std::string>& headers = {}) {
+  Answer answer;
+  try {
+    net::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(30));
+    stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                                          static_cast<unsigned short>(port)));
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, "127.0.0.1");
+    bool has_type = false;
+    for (const auto& [k, v] : headers) {
+      req.set(k, v);
+      has_type = has_type || absl::EqualsIgnoreCase(k, "content-type");
+    }
+    if (!body.empty() && !has_type) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1 << 24);
+    http::read(stream, buffer, parser);
+    auto res = parser.release();
+    answer.status = res.result_int();
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(c));
+      answer.headers[name] = std::string(f.value());
+    }
+    answer.body = res.body();
+    beast::error_code ec;
+    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  } catch (const std::exception&) {
+    answer.status = 0;
+  }
+  return answer;
+}
+
+template <typename M>
+M Parse(const Answer& a) {
+  M m;
+  auto s = google::protobuf::util::JsonStringToMessage(a.body, &m);
+  EXPECT_TRUE(s.ok()) << s.ToString() << " in " << a.body;
+  return m;
+}
+
+inline int64_t UnixSeconds(const std::string& rfc3339) {
+  absl::Time t;
+  std::string error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error)) << error;
+  return absl::ToUnixSeconds(t);
+}
+
+inline std::string WriteTemp(const std::string& name, const std::string& content) {
+  const std::string path = absl::StrCat("/tmp/", UniqueName(name));
+  std::ofstream(path) << content;
+  return path;
+}
+
+
+inline std::string GatewayBinary() { return BinaryDir() + "/../gateway/rathaus-gateway"; }
+inline std::string DevTokenBinary() { return BinaryDir() + "/../gateway/rathaus-dev-token"; }
+inline std::string ServiceBinary() {
+  return BinaryDir() + "/../services/appointments/rathaus-appointments";
+}
+inline std::string IdDocumentsBinary() {
+  return BinaryDir() + "/../services/id-documents/rathaus-id-documents";
+}
+inline std::string InvoiceServiceBinary() {
+  return BinaryDir() + "/../services/e-invoice/rathaus-e-invoice";
+}
+
+// One appointments service and one gateway for the whole suite.
+class System {
+ public:
+  System() {
+    const Servers& servers = SharedServers();
+    const std::string prefix = UniqueName("e2e");
+    key_file_ = WriteTemp("booking-key", std::string(48, 'k') + prefix);
+    RunTool(absl::StrCat(DevTokenBinary(), " keygen /tmp/", prefix, "-clerk.pem /tmp/", prefix,
+                         "-clerk.pub"));
+    clerk_key_ = absl::StrCat("/tmp/", prefix, "-clerk.pem");
+    clerk_pub_ = absl::StrCat("/tmp/", prefix, "-clerk.pub");
+    data_keys_ = WriteTemp("data-keys", platform::crypto::NewDataKeysFile());
+    metrics_port_ = FreePort();
+    grpc_port_ = StartService({{"RATHAUS_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port_)}},
+                              &service_);
+    invoice_grpc_port_ = FreePort();
+    blob_dir_ = absl::StrCat("/tmp/", prefix, "-blobs");
+    invoices_ = std::make_unique<Child>(
+        InvoiceServiceBinary(), std::vector<std::string>{},
+        std::map<std::string, std::string>{
+            {"RATHAUS_REDIS_URL", servers.redis_url},
+            {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
+            {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", invoice_grpc_port_)},
+            {"RATHAUS_EINVOICE_BLOB_DIR", blob_dir_},
+            {"RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION", "on"},  // as make up; the chart: off
+            {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
+            {"RATHAUS_LOG_LEVEL", "warn"}});
+    id_documents_port_ = FreePort();
+    id_documents_ = std::make_unique<Child>(
+        IdDocumentsBinary(), std::vector<std::string>{},
+        std::map<std::string, std::string>{
+            {"RATHAUS_REDIS_URL", servers.redis_url},
+            {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
+            {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", id_documents_port_)},
+            {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
+            {"RATHAUS_DATA_KEYS_FILE", data_keys_},
+            {"RATHAUS_LOG_LEVEL", "warn"}});
+    gateway_metrics_port_ = FreePort();
+    port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"},
+                          {"RATHAUS_RATE_LIMIT_LOOKUP", "off"},
+                          {"RATHAUS_GATEWAY_METRICS_LISTEN",
+                           absl::StrCat("127.0.0.1:", gateway_metrics_port_)}},
+                         &gateway_);
+  }
+
+  // Starts an appointments service (another replica of the suite's: same keys, same Redis unless
+  // `env` says otherwise); returns its gRPC port.
+  int StartService(std::map<std::string, std::string> env, std::unique_ptr<Child>* child) {
+    const int port = FreePort();
+    env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
+    env.emplace("RATHAUS_KAFKA_BROKERS", SharedServers().kafka_brokers);
+    env.emplace("RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", port));
+    env.emplace("RATHAUS_BOOKING_TOKEN_KEY_FILE", key_file_);
+    env.emplace("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_);
+    env.emplace("RATHAUS_DATA_KEYS_FILE", data_keys_);
+    env.emplace("RATHAUS_METRICS_LISTEN", "");
+    env.emplace("RATHAUS_RESERVATION_HOLD", "3s");
+    env.emplace("RATHAUS_LOG_LEVEL", "warn");
+    *child = std::make_unique<Child>(ServiceBinary(), std::vector<std::string>{}, env);
+    return port;
+  }
+
+  // Starts a gateway in front of the suite's service; returns its port once it is ready.
+  // `ready`: wait until /readyz says every upstream answers (else only until it serves HTTP).
+  int StartGateway(std::map<std::string, std::string> env, std::unique_ptr<Child>* child,
+                   bool ready_wanted = true) {
+    const int port = FreePort();
+    env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
+    env.emplace("RATHAUS_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port));
+    env.emplace("RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", grpc_port_));
+    env.emplace("RATHAUS_E_INVOICE_ADDR", absl::StrCat("127.0.0.1:", invoice_grpc_port_));
+    env.emplace("RATHAUS_ID_DOCUMENTS_ADDR", absl::StrCat("127.0.0.1:", id_documents_port_));
+    env.emplace("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_);
+    env.emplace("RATHAUS_GATEWAY_REDIS_PREFIX", UniqueName("gw") + ":");
+    env.emplace("RATHAUS_GATEWAY_IO_THREADS", "2");
+    env.emplace("RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD", "on");  // as make up
+    *child = std::make_unique<Child>(GatewayBinary(), std::vector<std::string>{}, env);
+    const bool ready = WaitFor(
+        [&] {
+          if (!ready_wanted) return Send(port, http::verb::get, "/healthz").status == 200;
+          Answer a = Send(port, http::verb::get, "/readyz");
+          return a.status == 200 && absl::StrContains(a.body, "\"status\":\"ready\"");
+        },
+        absl::Seconds(60));
+    EXPECT_TRUE(ready) << "gateway: " << (*child)->Stderr() << "\nservice: " << service_->Stderr()
+                       << "\ne-invoice: " << invoices_->Stderr()
+                       << "\nid-documents: " << id_documents_->Stderr();
+    return port;
+  }
+
+  std::string ClerkToken(const std::string& offices) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " clerk ", clerk_key_, " --offices ", offices));
+  }
+  std::string SupplierToken(const std::string& sub) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " supplier ", clerk_key_, " --sub ", sub));
+  }
+  std::string IntegratorToken() {
+    return RunTool(absl::StrCat(DevTokenBinary(), " integrator ", clerk_key_,
+                                " --scope id-documents:status"));
+  }
+  std::string InvoiceClerkToken(const std::string& departments, const std::string& sub) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " invoice-clerk ", clerk_key_, " --departments '",
+                                departments, "' --sub ", sub));
+  }
+  ~System() { std::system(absl::StrCat("rm -rf '", blob_dir_, "'").c_str()); }
+
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_port_; }  // the appointments service's
+  int gateway_metrics_port() const { return gateway_metrics_port_; }
+  const std::string& clerk_key() const { return clerk_key_; }
+  std::string appointments_addr() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
+  std::string invoices_addr() const { return absl::StrCat("127.0.0.1:", invoice_grpc_port_); }
+  std::string id_documents_addr() const { return absl::StrCat("127.0.0.1:", id_documents_port_); }
+  const std::string& data_keys_file() const { return data_keys_; }
+
+ private:
+  std::string key_file_, clerk_key_, clerk_pub_, data_keys_;
+  int grpc_port_ = 0;
+  int metrics_port_ = 0;
+  int gateway_metrics_port_ = 0;
+  int invoice_grpc_port_ = 0;
+  int id_documents_port_ = 0;
+  int port_ = 0;
+  std::string blob_dir_;
+  std::unique_ptr<Child> service_;
+  std::unique_ptr<Child> invoices_;
+  std::unique_ptr<Child> id_documents_;
+  std::unique_ptr<Child> gateway_;
+};
+
+}  // namespace rathaus::testing
