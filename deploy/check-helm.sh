@@ -149,4 +149,12 @@ done
 # The production example runs images by digest: every image reference is repository@sha256:….
 ! grep -E '^ +image: ' "$out/production.yaml" | grep -qv '@sha256:[0-9a-f]\{64\}' \
   || fail "production: an image without a digest: $(grep -E '^ +image: ' "$out/production.yaml" | grep -v '@sha256:' | head -1)"
+# Production signs in with the city's identity provider: every component finds its keys by
+# discovery (and none trusts a development key file alone).
+[ "$(grep -c 'name: RATHAUS_OIDC_ISSUER$' "$out/production.yaml")" = "$(count production Deployment)" ] \
+  || fail "production: every component needs RATHAUS_OIDC_ISSUER (oidc.issuer)"
+grep -q 'name: rathaus-allow-oidc$' "$out/production.yaml" || fail "production: no egress to the identity provider (NetworkPolicy allow-oidc)"
+if "$helm" template rathaus "$chart" "${kube[@]}" --set oidc.issuer=http://login.example.de >/dev/null 2>&1; then
+  fail "an identity provider over plain http rendered"
+fi
 echo "check-helm: ok"

@@ -12,6 +12,7 @@ for pidfile in "$run"/pids/*.pid; do
   kill -KILL "$pid" 2>/dev/null
   rm -f "$pidfile"
 done
+[ -d "$run/keycloak" ] && "$root/scripts/keycloak.sh" stop "$run/keycloak"
 if [ -d "$run/servers" ] && [ ! -f "$run/external" ]; then
   "$root/scripts/servers.sh" stop "$run/servers"
 fi

@@ -6,6 +6,7 @@
 #                              (RATHAUS_REDIS_URL / RATHAUS_KAFKA_BROKERS: use existing servers)
 #   every service binary       build/services/<name>/rathaus-<name>, logs in .run/logs/
 #   the gateway                build/gateway/rathaus-gateway, once it exists
+#   Keycloak                   the OpenID Connect provider on 127.0.0.1:8180 (RATHAUS_UP_OIDC=off: none)
 #
 # RATHAUS_UP_DETACH=1 returns once everything runs (for scripts); `make down` stops it then.
 set -euo pipefail
@@ -25,6 +26,14 @@ else
   export RATHAUS_KAFKA_PORT=${RATHAUS_KAFKA_PORT:-9092}
   "$root/scripts/servers.sh" start "$run/servers"
   set -a; . "$run/servers/servers.env"; set +a
+fi
+# The OpenID Connect provider (Keycloak, realm deploy/keycloak/rathaus-realm.json) on
+# 127.0.0.1:8180, started in the background: the services and the gateway come up at once and
+# take its keys when it answers (RATHAUS_UP_OIDC=off: without it, development tokens only).
+if [ "${RATHAUS_UP_OIDC:-on}" = on ]; then
+  export RATHAUS_KEYCLOAK_PORT=${RATHAUS_KEYCLOAK_PORT:-8180}
+  export RATHAUS_OIDC_ISSUER="http://127.0.0.1:$RATHAUS_KEYCLOAK_PORT/realms/rathaus"
+  "$root/scripts/keycloak.sh" start "$run/keycloak" >"$run/logs/keycloak-start.log" 2>&1 &
 fi
 export RATHAUS_LOG_LEVEL=${RATHAUS_LOG_LEVEL:-info}
 # One Kafka broker: topics with one replica, which production refuses (RATHAUS_ENV).
@@ -117,6 +126,10 @@ echo "  Kafka    $RATHAUS_KAFKA_BROKERS"
 if [ -s "$run/clerk.jwt" ]; then
   echo "  clerk token (30 days, all offices) in .run/clerk.jwt:"
   echo "    curl -H \"Authorization: Bearer \$(cat .run/clerk.jwt)\" http://127.0.0.1:8080/api/v1/offices/<office>/bookings?date=YYYY-MM-DD"
+fi
+if [ -n "${RATHAUS_OIDC_ISSUER:-}" ]; then
+  echo "  Keycloak $RATHAUS_OIDC_ISSUER (admin console http://127.0.0.1:$RATHAUS_KEYCLOAK_PORT, admin password in .run/keycloak/keycloak.admin)"
+  echo "    a clerk's token from it: scripts/keycloak.sh token .run/keycloak clerk-mitte   (users and clients: deploy/keycloak/rathaus-realm.json)"
 fi
 if [ -s "$run/supplier.jwt" ]; then
   echo "  supplier token (invoice upload) in .run/supplier.jwt"

@@ -17,7 +17,9 @@ bool Caller::MayAccess(std::string_view id) const {
 
 JwtPolicy JwtPolicyFromEnv(EnvConfig& env) {
   JwtPolicy policy;
-  policy.issuer = env.String("RATHAUS_CLERK_JWT_ISSUER", "rathaus");
+  // With a provider, its issuer is the one tokens must name (unless set otherwise).
+  const std::string oidc_issuer = env.String("RATHAUS_OIDC_ISSUER", "");
+  policy.issuer = env.String("RATHAUS_CLERK_JWT_ISSUER", oidc_issuer.empty() ? "rathaus" : oidc_issuer);
   policy.audience = env.String("RATHAUS_CLERK_JWT_AUDIENCE", "rathaus-gateway");
   policy.max_lifetime = env.Duration("RATHAUS_JWT_MAX_LIFETIME", absl::Hours(12));
   if (policy.max_lifetime <= absl::ZeroDuration() || policy.max_lifetime > absl::Hours(24 * 366)) {
@@ -35,6 +37,7 @@ std::optional<JwtVerifier> VerifierFromEnv(EnvConfig& env) {
     JwksSource::Options options;
     options.issuer = jwks_url.empty() ? issuer : "";
     options.jwks_url = jwks_url;
+    options.token_issuer = policy.issuer;
     options.refresh = env.Duration("RATHAUS_JWKS_REFRESH", absl::Minutes(10));
     if (options.refresh < absl::Seconds(10)) {
       env.Reject("RATHAUS_JWKS_REFRESH", "at least 10s", absl::FormatDuration(options.refresh));
@@ -44,11 +47,29 @@ std::optional<JwtVerifier> VerifierFromEnv(EnvConfig& env) {
     auto source = JwksSource::Start(options);
     if (!source.ok()) {
       env.Reject(jwks_url.empty() ? "RATHAUS_OIDC_ISSUER" : "RATHAUS_JWKS_URL",
-                 "a reachable OpenID Connect provider with RS256 or ES256 keys",
+                 "an https URL of an OpenID Connect provider (http only to loopback)",
                  std::string(source.status().message()));
       return std::nullopt;
     }
-    return JwtVerifier::FromKeySource(std::shared_ptr<KeySource>(std::move(*source)), policy);
+    std::shared_ptr<KeySource> keys(std::move(*source));
+    // Development (make up, tests): the provider's keys and the development key side by side;
+    // the development key signs only for rathaus-dev-token's issuer "rathaus". In production the
+    // provider alone.
+    const bool development = env.String("RATHAUS_ENV", "production") == "development";
+    const std::string pem = env.SecretFile("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", false);
+    if (!pem.empty() && !development) {
+      log::Warn("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE is ignored: the identity provider's keys are used "
+                "(RATHAUS_OIDC_ISSUER / RATHAUS_JWKS_URL)");
+    } else if (!pem.empty()) {
+      auto dev = KeySet::FromPem(pem, "rathaus");
+      if (!dev.ok()) {
+        env.Reject("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", "a PEM public key (RSA >= 2048 or EC P-256)",
+                   std::string(dev.status().message()));
+        return std::nullopt;
+      }
+      keys = std::make_shared<CombinedKeySource>(keys, std::move(*dev));
+    }
+    return JwtVerifier::FromKeySource(std::move(keys), policy);
   }
   const std::string pem = env.SecretFile("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", false);
   if (pem.empty()) return std::nullopt;

@@ -38,8 +38,10 @@ JwtPolicy JwtPolicyFromEnv(EnvConfig& env);
 
 // The verifier the environment names: an OpenID Connect provider's keys (RATHAUS_OIDC_ISSUER,
 // discovery; or RATHAUS_JWKS_URL; refreshed every RATHAUS_JWKS_REFRESH, default 10m, and on an
-// unknown kid), else the PEM key of RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE; nullopt when none is set
-// (or the setting is wrong, then `env` holds the error).
+// unknown kid), else the PEM key of RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE; both set with
+// RATHAUS_ENV=development (make up, tests): both, the file's key for tokens of the issuer
+// "rathaus" only; in production the file is then ignored. nullopt when none is set (or the
+// setting is wrong, then `env` holds the error).
 std::optional<JwtVerifier> VerifierFromEnv(EnvConfig& env);
 
 struct Caller {

@@ -131,7 +131,7 @@ absl::StatusOr<std::string> JwsAlgorithmFor(EVP_PKEY* key) {
   return absl::InvalidArgumentError("key is neither RSA nor EC P-256");
 }
 
-absl::StatusOr<KeySet> KeySet::FromJwks(std::string_view json) {
+absl::StatusOr<KeySet> KeySet::FromJwks(std::string_view json, std::string_view issuer) {
   Struct doc;
   if (!google::protobuf::util::JsonStringToMessage(std::string(json), &doc).ok()) {
     return absl::InvalidArgumentError("the key set is not JSON");
@@ -157,13 +157,13 @@ absl::StatusOr<KeySet> KeySet::FromJwks(std::string_view json) {
     auto alg = JwsAlgorithmFor(key->get());
     const std::string declared = StringField(jwk, "alg");
     if (!alg.ok() || (!declared.empty() && declared != *alg)) continue;
-    out.keys_[kid] = VerificationKey{*key, *alg, kid};
+    out.keys_[kid] = VerificationKey{*key, *alg, kid, std::string(issuer)};
   }
   if (out.keys_.empty()) return absl::InvalidArgumentError("the key set has no RS256 or ES256 signing key");
   return out;
 }
 
-absl::StatusOr<KeySet> KeySet::FromPem(std::string_view pem) {
+absl::StatusOr<KeySet> KeySet::FromPem(std::string_view pem, std::string_view issuer) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
@@ -172,8 +172,24 @@ absl::StatusOr<KeySet> KeySet::FromPem(std::string_view pem) {
   auto alg = JwsAlgorithmFor(raw);
   if (!alg.ok()) return alg.status();
   KeySet out;
-  out.keys_[""] = VerificationKey{std::move(key), *alg, ""};
+  out.keys_[""] = VerificationKey{std::move(key), *alg, "", std::string(issuer)};
   return out;
+}
+
+KeySet KeySet::Union(const KeySet& a, const KeySet& b) {
+  KeySet out = a;
+  for (const auto& [kid, key] : b.keys_) out.keys_.emplace(kid, key);
+  return out;
+}
+
+std::shared_ptr<const KeySet> CombinedKeySource::Current() const {
+  std::shared_ptr<const KeySet> now = dynamic_->Current();
+  std::lock_guard lock(mu_);
+  if (merged_ == nullptr || now != seen_) {
+    merged_ = std::make_shared<const KeySet>(KeySet::Union(fixed_, *now));
+    seen_ = now;
+  }
+  return merged_;
 }
 
 const VerificationKey* KeySet::Find(std::string_view kid) const {
@@ -214,17 +230,30 @@ absl::StatusOr<std::unique_ptr<JwksSource>> JwksSource::Start(Options options) {
   if (options.issuer.empty() == options.jwks_url.empty()) {
     return absl::InvalidArgumentError("either an issuer (discovery) or a key set URL");
   }
+  const std::string& url = options.issuer.empty() ? options.jwks_url : options.issuer;
+  if (!absl::StartsWith(url, "https://") && !IsLoopbackHttp(url + "/")) {
+    return absl::InvalidArgumentError(absl::StrCat("not an https URL: ", url));
+  }
+  if (options.token_issuer.empty()) options.token_issuer = options.issuer;
   std::unique_ptr<JwksSource> source(new JwksSource(std::move(options)));
-  if (absl::Status s = source->Fetch(); !s.ok()) return s;
+  source->keys_ = std::make_shared<const KeySet>();
+  if (absl::Status s = source->Fetch(); !s.ok()) {
+    log::Warn("no key set from the identity provider yet; tokens are refused until it answers",
+              {{"error", std::string(s.message())}});
+  }
   source->refresher_ = std::thread([raw = source.get()] {
     std::unique_lock lock(raw->mu_);
     while (!raw->stopping_) {
-      raw->stop_cv_.wait_for(lock, absl::ToChronoNanoseconds(raw->options_.refresh),
-                             [raw] { return raw->stopping_; });
+      const absl::Duration wait =
+          raw->keys_->size() == 0 ? raw->options_.retry : raw->options_.refresh;
+      raw->stop_cv_.wait_for(lock, absl::ToChronoNanoseconds(wait), [raw] { return raw->stopping_; });
       if (raw->stopping_) break;
       lock.unlock();
       if (absl::Status s = raw->Fetch(); !s.ok()) {
-        log::Warn("key set refresh failed, keeping the last keys", {{"error", std::string(s.message())}});
+        log::Warn(raw->Current()->size() == 0
+                      ? "still no key set from the identity provider; tokens are refused"
+                      : "key set refresh failed, keeping the last keys",
+                  {{"error", std::string(s.message())}});
       }
       lock.lock();
     }
@@ -248,8 +277,12 @@ std::shared_ptr<const KeySet> JwksSource::Current() const {
 
 bool JwksSource::RefreshForUnknownKid() {
   {
+    // Counted from the last fetch for an unknown kid (not from the start or the timer), so the
+    // first token of a new key right after a start is not refused.
     std::lock_guard lock(mu_);
-    if (absl::Now() - last_fetch_ < options_.min_refresh_gap) return false;
+    const absl::Time now = absl::Now();
+    if (now - last_unknown_kid_fetch_ < options_.min_refresh_gap) return false;
+    last_unknown_kid_fetch_ = now;
   }
   const std::shared_ptr<const KeySet> before = Current();
   if (absl::Status s = Fetch(); !s.ok()) {
@@ -264,7 +297,6 @@ absl::Status JwksSource::Fetch() {
   std::string url;
   {
     std::lock_guard lock(mu_);
-    last_fetch_ = absl::Now();
     url = jwks_url_.empty() ? options_.jwks_url : jwks_url_;
   }
   if (url.empty()) {
@@ -289,7 +321,7 @@ absl::Status JwksSource::Fetch() {
   }
   auto body = HttpGet(url, options_.timeout);
   if (!body.ok()) return body.status();
-  auto keys = KeySet::FromJwks(*body);
+  auto keys = KeySet::FromJwks(*body, options_.token_issuer);
   if (!keys.ok()) return keys.status();
   log::Info("key set loaded", {{"url", url}, {"keys", static_cast<int64_t>(keys->size())}});
   std::lock_guard lock(mu_);

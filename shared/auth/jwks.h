@@ -33,18 +33,24 @@ struct VerificationKey {
   std::shared_ptr<EVP_PKEY> key;
   std::string algorithm;  // "RS256" or "ES256"
   std::string kid;        // "" for a key from a PEM file
+  std::string issuer;     // the `iss` its tokens must name; "" = the verifier's policy.issuer
 };
 
 class KeySet {
  public:
   // INVALID_ARGUMENT when the document is not a JWKS or holds no usable signing key.
-  static absl::StatusOr<KeySet> FromJwks(std::string_view json);
+  // `issuer`: the iss the keys sign for (the provider's).
+  static absl::StatusOr<KeySet> FromJwks(std::string_view json, std::string_view issuer = "");
   // One key from a PEM SubjectPublicKeyInfo (RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE).
-  static absl::StatusOr<KeySet> FromPem(std::string_view pem);
+  static absl::StatusOr<KeySet> FromPem(std::string_view pem, std::string_view issuer = "");
+  // Both sets' keys (the first wins a kid both have).
+  static KeySet Union(const KeySet& a, const KeySet& b);
 
   // The key a token's `kid` names; a token without kid gets the only key of a one-key set.
   const VerificationKey* Find(std::string_view kid) const;
   size_t size() const { return keys_.size(); }
+
+  KeySet() = default;  // empty: every token is refused
 
  private:
   std::map<std::string, VerificationKey, std::less<>> keys_;
@@ -75,17 +81,38 @@ absl::StatusOr<std::string> JwsAlgorithmFor(EVP_PKEY* key);
 // GET over HTTPS (http only to loopback, for development and tests), with a timeout; the body.
 absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeout);
 
+// The provider's keys and, beside them, a fixed set (the development key of `make up`, whose
+// tokens name another issuer): a token's kid finds its key in either.
+class CombinedKeySource final : public KeySource {
+ public:
+  CombinedKeySource(std::shared_ptr<KeySource> dynamic, KeySet fixed)
+      : dynamic_(std::move(dynamic)), fixed_(std::move(fixed)) {}
+  std::shared_ptr<const KeySet> Current() const override;
+  bool RefreshForUnknownKid() override { return dynamic_->RefreshForUnknownKid(); }
+
+ private:
+  std::shared_ptr<KeySource> dynamic_;
+  KeySet fixed_;
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<const KeySet> seen_;    // the dynamic set merged last
+  mutable std::shared_ptr<const KeySet> merged_;  // guarded by mu_
+};
+
 class JwksSource final : public KeySource {
  public:
   struct Options {
     std::string issuer;    // discovery: <issuer>/.well-known/openid-configuration
     std::string jwks_url;  // or the key set's address directly
+    std::string token_issuer;  // the iss of its tokens (default: issuer)
     absl::Duration refresh = absl::Minutes(10);
     absl::Duration min_refresh_gap = absl::Seconds(10);  // for unknown kids
     absl::Duration timeout = absl::Seconds(5);
+    absl::Duration retry = absl::Seconds(5);  // while no key set could be fetched yet
   };
-  // Fetches once (an error when that fails: a service should not start without keys), then
-  // refreshes in the background every `refresh`; a failed refresh keeps the last good set.
+  // Fetches once; when the provider is not reachable yet the process still starts (every token
+  // is refused meanwhile) and fetching is retried every `retry` — like Kafka, an identity
+  // provider that is away must not make services crash-loop. Then refreshes every `refresh`; a
+  // failed refresh keeps the last good set. INVALID_ARGUMENT only for a wrong setting (no https).
   static absl::StatusOr<std::unique_ptr<JwksSource>> Start(Options options);
   ~JwksSource() override;
 
@@ -100,7 +127,7 @@ class JwksSource final : public KeySource {
   mutable std::mutex mu_;
   std::shared_ptr<const KeySet> keys_;  // guarded by mu_
   std::string jwks_url_;                // guarded by mu_
-  absl::Time last_fetch_ = absl::InfinitePast();  // guarded by mu_
+  absl::Time last_unknown_kid_fetch_ = absl::InfinitePast();  // guarded by mu_
   std::mutex fetch_mu_;                 // one fetch at a time
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by mu_

@@ -212,7 +212,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
     return Unauthenticated("token lifetime exceeds the maximum");
   }
   const Value* iss = Claim(*claims, "iss");
-  if (iss == nullptr || !iss->has_string_value() || iss->string_value() != policy_.issuer) {
+  const std::string& expected_issuer = key->issuer.empty() ? policy_.issuer : key->issuer;
+  if (iss == nullptr || !iss->has_string_value() || iss->string_value() != expected_issuer) {
     return Unauthenticated("wrong issuer");
   }
   const Value* aud = Claim(*claims, "aud");

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <regex>
@@ -72,6 +74,20 @@ Raw Exchange(int port, const std::vector<std::string>& pieces, absl::Duration ti
   }
   close(fd);
   return raw;
+}
+
+// A connected socket to the loopback port, or -1.
+int ConnectLoopback(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 int CountResponses(const std::string& received) {
@@ -350,17 +366,22 @@ TEST_F(AttackE2eTest, ConnectionCapAndNosniffOnEveryAnswer) {
   const int port = sys->StartGateway({{"RATHAUS_HTTP_MAX_CONNECTIONS", "4"},
                                       {"RATHAUS_GATEWAY_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port)}},
                                      &gateway);
+  // Four open connections, each proven to be served (one request on it, kept alive).
   std::vector<int> held;
   for (int i = 0; i < 4; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const int fd = ConnectLoopback(port);
+    ASSERT_GE(fd, 0);
     held.push_back(fd);
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string answer;
+    char buffer[4096];
+    while (!absl::StrContains(answer, "{\"status\":\"ok\"}")) {
+      const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+      ASSERT_GT(n, 0) << "connection " << i << " was not served: " << answer;
+      answer.append(buffer, static_cast<size_t>(n));
+    }
   }
-  absl::SleepFor(absl::Milliseconds(300));
   Raw fifth = Exchange(port, {"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"}, absl::Seconds(3));
   EXPECT_TRUE(fifth.closed);
   EXPECT_EQ(CountResponses(fifth.received), 0) << fifth.received;
@@ -370,6 +391,49 @@ TEST_F(AttackE2eTest, ConnectionCapAndNosniffOnEveryAnswer) {
   EXPECT_TRUE(absl::StrContains(gateway->Stderr(), "connection limit reached"));
   const std::string metrics = Send(metrics_port, http::verb::get, "/metrics").body;
   EXPECT_GE(MetricValue(metrics, "rathaus_gateway_connections_refused_total"), 1) << metrics;
+}
+
+// CPU seconds a process has used (user + system).
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t close_paren = text.rfind(')');
+  if (close_paren == std::string::npos) return -1;
+  std::vector<std::string> fields = absl::StrSplit(text.substr(close_paren + 2), ' ');
+  // After "pid (comm) ": state is field 3, utime 14, stime 15 (1-based).
+  double utime = 0, stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) || !absl::SimpleAtod(fields[12], &stime)) {
+    return -1;
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// 8. Out of file descriptors: accept fails; the gateway backs off instead of spinning on a core,
+// says so, and serves again once descriptors are free.
+TEST_F(AttackE2eTest, AcceptFailuresBackOffAndRecover) {
+  std::unique_ptr<Child> gateway;
+  const int metrics_port = FreePort();
+  const int port = sys->StartGateway(
+      {{"RATHAUS_GATEWAY_METRICS_LISTEN", absl::StrCat("127.0.0.1:", metrics_port)}}, &gateway,
+      /*ready_wanted=*/true, {"/usr/bin/prlimit", "--nofile=128"});
+  std::vector<int> held;
+  for (int i = 0; i < 200; ++i) {
+    const int fd = ConnectLoopback(port);
+    if (fd < 0) break;
+    held.push_back(fd);
+  }
+  ASSERT_GT(held.size(), 150u);
+  absl::SleepFor(absl::Milliseconds(500));
+  const double before = CpuSeconds(gateway->pid());
+  absl::SleepFor(absl::Seconds(2));
+  const double used = CpuSeconds(gateway->pid()) - before;
+  EXPECT_LT(used, 0.5) << "the gateway spun on accept for " << used << " CPU seconds in 2 s";
+  EXPECT_TRUE(absl::StrContains(gateway->Stderr(), "accept failed, backing off")) << gateway->Stderr().substr(0, 2000);
+  for (int fd : held) close(fd);
+  EXPECT_TRUE(WaitFor([&] { return Send(port, http::verb::get, "/healthz").status == 200; },
+                      absl::Seconds(10)));
+  const std::string metrics = Send(metrics_port, http::verb::get, "/metrics").body;
+  EXPECT_GE(MetricValue(metrics, "rathaus_gateway_accept_errors_total"), 1) << metrics.substr(0, 500);
 }
 
 }  // namespace

@@ -123,7 +123,8 @@ inline std::string InvoiceServiceBinary() {
 // One appointments service and one gateway for the whole suite.
 class System {
  public:
-  System() {
+  // `extra`: settings for every process (services and gateways), e.g. RATHAUS_OIDC_ISSUER.
+  explicit System(std::map<std::string, std::string> extra = {}) : extra_(std::move(extra)) {
     const Servers& servers = SharedServers();
     const std::string prefix = UniqueName("e2e");
     key_file_ = WriteTemp("booking-key", std::string(48, 'k') + prefix);
@@ -139,24 +140,24 @@ class System {
     blob_dir_ = absl::StrCat("/tmp/", prefix, "-blobs");
     invoices_ = std::make_unique<Child>(
         InvoiceServiceBinary(), std::vector<std::string>{},
-        std::map<std::string, std::string>{
+        WithExtra({
             {"RATHAUS_REDIS_URL", servers.redis_url},
             {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
             {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", invoice_grpc_port_)},
             {"RATHAUS_EINVOICE_BLOB_DIR", blob_dir_},
             {"RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION", "on"},  // as make up; the chart: off
             {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
-            {"RATHAUS_LOG_LEVEL", "warn"}});
+            {"RATHAUS_LOG_LEVEL", "warn"}}));
     id_documents_port_ = FreePort();
     id_documents_ = std::make_unique<Child>(
         IdDocumentsBinary(), std::vector<std::string>{},
-        std::map<std::string, std::string>{
+        WithExtra({
             {"RATHAUS_REDIS_URL", servers.redis_url},
             {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
             {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", id_documents_port_)},
             {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
             {"RATHAUS_DATA_KEYS_FILE", data_keys_},
-            {"RATHAUS_LOG_LEVEL", "warn"}});
+            {"RATHAUS_LOG_LEVEL", "warn"}}));
     gateway_metrics_port_ = FreePort();
     port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"},
                           {"RATHAUS_RATE_LIMIT_LOOKUP", "off"},
@@ -169,6 +170,7 @@ class System {
   // `env` says otherwise); returns its gRPC port.
   int StartService(std::map<std::string, std::string> env, std::unique_ptr<Child>* child) {
     const int port = FreePort();
+    for (const auto& [k, v] : extra_) env.emplace(k, v);
     env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
     env.emplace("RATHAUS_KAFKA_BROKERS", SharedServers().kafka_brokers);
     env.emplace("RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", port));
@@ -184,9 +186,11 @@ class System {
 
   // Starts a gateway in front of the suite's service; returns its port once it is ready.
   // `ready`: wait until /readyz says every upstream answers (else only until it serves HTTP).
+  // `wrapper`: a command that runs the gateway (e.g. {"/usr/bin/prlimit", "--nofile=96"}).
   int StartGateway(std::map<std::string, std::string> env, std::unique_ptr<Child>* child,
-                   bool ready_wanted = true) {
+                   bool ready_wanted = true, const std::vector<std::string>& wrapper = {}) {
     const int port = FreePort();
+    for (const auto& [k, v] : extra_) env.emplace(k, v);
     env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
     env.emplace("RATHAUS_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port));
     env.emplace("RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", grpc_port_));
@@ -196,7 +200,13 @@ class System {
     env.emplace("RATHAUS_GATEWAY_REDIS_PREFIX", UniqueName("gw") + ":");
     env.emplace("RATHAUS_GATEWAY_IO_THREADS", "2");
     env.emplace("RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD", "on");  // as make up
-    *child = std::make_unique<Child>(GatewayBinary(), std::vector<std::string>{}, env);
+    if (wrapper.empty()) {
+      *child = std::make_unique<Child>(GatewayBinary(), std::vector<std::string>{}, env);
+    } else {
+      std::vector<std::string> args(wrapper.begin() + 1, wrapper.end());
+      args.push_back(GatewayBinary());
+      *child = std::make_unique<Child>(wrapper.front(), args, env);
+    }
     const bool ready = WaitFor(
         [&] {
           if (!ready_wanted) return Send(port, http::verb::get, "/healthz").status == 200;
@@ -226,6 +236,12 @@ class System {
   }
   ~System() { std::system(absl::StrCat("rm -rf '", blob_dir_, "'").c_str()); }
 
+  // `base` with the suite's extra settings where `base` has none.
+  std::map<std::string, std::string> WithExtra(std::map<std::string, std::string> base) const {
+    for (const auto& [k, v] : extra_) base.insert_or_assign(k, v);
+    return base;
+  }
+
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }  // the appointments service's
   int gateway_metrics_port() const { return gateway_metrics_port_; }
@@ -236,6 +252,7 @@ class System {
   const std::string& data_keys_file() const { return data_keys_; }
 
  private:
+  std::map<std::string, std::string> extra_;
   std::string key_file_, clerk_key_, clerk_pub_, data_keys_;
   int grpc_port_ = 0;
   int metrics_port_ = 0;

@@ -131,6 +131,20 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 {{- end }}
 - name: RATHAUS_LOG_LEVEL
   value: {{ .root.Values.logLevel | quote }}
+{{- with .root.Values.oidc }}
+{{- if .issuer }}
+- name: RATHAUS_OIDC_ISSUER
+  value: {{ .issuer | quote }}
+{{- end }}
+{{- if .jwksUrl }}
+- name: RATHAUS_JWKS_URL
+  value: {{ .jwksUrl | quote }}
+{{- end }}
+- name: RATHAUS_JWKS_REFRESH
+  value: {{ .refresh | default "10m" | quote }}
+- name: RATHAUS_JWT_MAX_LIFETIME
+  value: {{ .maxTokenLifetime | default "12h" | quote }}
+{{- end }}
 {{- range $k, $v := .env }}
 - name: {{ $k }}
   value: {{ $v | quote }}
