@@ -6,6 +6,7 @@
 //
 //   rathaus-bench-einvoice CORPUS_DIR [--benchmark_* flags]
 //   rathaus-bench-einvoice CORPUS_DIR --peak-memory median|largest|lines:10000
+//   rathaus-bench-einvoice CORPUS_DIR --write-generated 13900 invoice.xml   (about 20 MiB)
 #include <sys/resource.h>
 
 #include <benchmark/benchmark.h>
@@ -125,6 +126,12 @@ int main(int argc, char** argv) {
   }
   corpus_dir = argv[1];
   if (argc == 4 && std::string(argv[2]) == "--peak-memory") return PeakMemory(argv[3]);
+  int lines = 0;
+  if (argc == 5 && std::string(argv[2]) == "--write-generated" && absl::SimpleAtoi(argv[3], &lines)) {
+    // The generated invoice of N lines into a file (scripts/bench-einvoice-memory.sh uploads it).
+    std::ofstream(argv[4], std::ios::binary) << GeneratedInvoice(lines);
+    return 0;
+  }
   const auto files = BySize();
   if (files.empty()) {
     std::fprintf(stderr, "no valid/*.xml in %s\n", corpus_dir.c_str());

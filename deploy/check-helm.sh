@@ -149,6 +149,17 @@ done
 # The production example runs images by digest: every image reference is repository@sha256:….
 ! grep -E '^ +image: ' "$out/production.yaml" | grep -qv '@sha256:[0-9a-f]\{64\}' \
   || fail "production: an image without a digest: $(grep -E '^ +image: ' "$out/production.yaml" | grep -v '@sha256:' | head -1)"
+# Memory limits from measurement: each measured component's limit (default render) is at least
+# 1.2x its peak in deploy/measured-memory.txt (20 MiB invoices in flight).
+mi() { case "$1" in *Gi) echo $(( ${1%Gi} * 1024 ));; *Mi) echo "${1%Mi}";; *) echo 0;; esac; }
+while read -r component peak; do
+  case "$component" in ''|'#'*) continue;; esac
+  limit=$(awk -v want="rathaus-$component" '/^kind: Deployment$/{dep=1} /^---/{dep=0; name=""}
+            dep && /^  name: / && name == "" {name=$2} dep && name == want && /memory:/ {print $2; exit}' "$out/default.yaml")
+  [ -n "$limit" ] || fail "default: no memory limit for $component"
+  [ "$(mi "$limit")" -ge $(( peak * 12 / 10 )) ] \
+    || fail "default: $component's memory limit $limit is below 1.2x its measured peak of ${peak} MiB (deploy/measured-memory.txt)"
+done < "$root/deploy/measured-memory.txt"
 # Production signs in with the city's identity provider: every component finds its keys by
 # discovery (and none trusts a development key file alone).
 [ "$(grep -c 'name: RATHAUS_OIDC_ISSUER$' "$out/production.yaml")" = "$(count production Deployment)" ] \

@@ -9,6 +9,9 @@
 //                                               Kiel demo table, routing/kiel.txt)
 //   RATHAUS_BLOB_GC_INTERVAL=1h   how often originals no invoice names are looked for (0: never)
 //   RATHAUS_BLOB_GC_GRACE=6h      how old such an original must be before it is removed
+//   RATHAUS_EINVOICE_MAX_PARALLEL_VALIDATIONS=2  invoices validated at once (each holds about
+//                                 4.5x its size); more wait up to 10 s, then UNAVAILABLE (503)
+//   RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION=off    on: no supplier token needed (development)
 //   plus the kit's settings (shared/service/kit.h); RATHAUS_GRPC_MAX_MESSAGE_BYTES defaults to
 //   24 MiB here, for invoices of up to 20 MiB.
 #include <string_view>
@@ -47,11 +50,14 @@ int Run() {
     env.Reject("RATHAUS_BLOB_GC_GRACE", "at least 1m", absl::FormatDuration(gc_options.grace));
   }
   const bool anonymous_submission = env.Bool("RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION", false);
+  const int parallel_validations =
+      static_cast<int>(env.Int("RATHAUS_EINVOICE_MAX_PARALLEL_VALIDATIONS", 2, 1, 64));
   if (!kit.CheckConfig()) return 2;
 
   Store store(kit.redis(), kit.outbox());
   EInvoiceService service(*routing, store, blobs, kit.outbox(), kit.callers());
   service.set_anonymous_submission(anonymous_submission);
+  service.set_validation_limit(parallel_validations, absl::Seconds(10));
   kit.AddService(&service);
   // Originals that no invoice names (the service stopped between writing the original and
   // recording the invoice, or the record was refused) are removed after the grace period.

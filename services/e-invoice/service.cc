@@ -153,6 +153,20 @@ EInvoiceService::EInvoiceService(const RoutingTable& routing, Store& store,
 
 std::string EInvoiceService::NowText() const { return Rfc3339(now_()); }
 
+EInvoiceService::ValidationSlot::ValidationSlot(EInvoiceService* service) : service_(service) {
+  absl::MutexLock lock(&service_->validation_mu_);
+  auto free = [s = service_] { return s->validations_ < s->max_parallel_validations_; };
+  acquired_ = service_->validation_mu_.AwaitWithTimeout(absl::Condition(&free),
+                                                         service_->validation_wait_);
+  if (acquired_) ++service_->validations_;
+}
+
+EInvoiceService::ValidationSlot::~ValidationSlot() {
+  if (!acquired_) return;
+  absl::MutexLock lock(&service_->validation_mu_);
+  --service_->validations_;
+}
+
 grpc::Status EInvoiceService::SubmitInvoice(grpc::ServerContext* ctx,
                                             const v1::SubmitInvoiceRequest* req,
                                             v1::SubmitInvoiceResponse* resp) {
@@ -187,6 +201,12 @@ absl::Status EInvoiceService::DoSubmit(const v1::SubmitInvoiceRequest& req,
     return InvalidField("channel", "one of api, peppol, portal, mail");
   }
 
+  // Validation holds about 4.5x the invoice in memory (bench --peak-memory): only so many at
+  // once, so a replica's memory is bounded by its limit, not by how many suppliers upload.
+  ValidationSlot slot(this);
+  if (!slot.acquired()) {
+    return absl::UnavailableError("too many invoices are being validated; retry shortly");
+  }
   const absl::Time now = now_();
   const std::string id = platform::crypto::NewUuid();
   Examination exam = Examine(req.content(), req.filename().empty() ? id + ".xml" : req.filename(),

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "domain/routing.h"
+#include "absl/synchronization/mutex.h"
 #include "domain/workflow.h"
 #include "rathaus/e_invoice/v1/e_invoice.grpc.pb.h"
 #include "services/e-invoice/store.h"
@@ -39,6 +40,12 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
 
   // RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION=on: submissions without a supplier token (development).
   void set_anonymous_submission(bool allowed) { anonymous_submission_ = allowed; }
+  // At most `n` submissions validated at once (RATHAUS_EINVOICE_MAX_PARALLEL_VALIDATIONS); more
+  // wait up to `wait`, then UNAVAILABLE (503, retry).
+  void set_validation_limit(int n, absl::Duration wait) {
+    max_parallel_validations_ = n;
+    validation_wait_ = wait;
+  }
 
   grpc::Status SubmitInvoice(grpc::ServerContext* ctx, const e_invoice::v1::SubmitInvoiceRequest* req,
                              e_invoice::v1::SubmitInvoiceResponse* resp) override;
@@ -91,6 +98,20 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
   const platform::outbox::Outbox& outbox_;
   const platform::auth::CallerAuth& callers_;
   bool anonymous_submission_ = false;
+  class ValidationSlot {
+   public:
+    explicit ValidationSlot(EInvoiceService* service);
+    ~ValidationSlot();
+    bool acquired() const { return acquired_; }
+
+   private:
+    EInvoiceService* service_;
+    bool acquired_ = false;
+  };
+  absl::Mutex validation_mu_;
+  int validations_ = 0;  // guarded by validation_mu_
+  int max_parallel_validations_ = 2;
+  absl::Duration validation_wait_ = absl::Seconds(10);
   std::function<absl::Time()> now_;
 };
 

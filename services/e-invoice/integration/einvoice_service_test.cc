@@ -280,6 +280,19 @@ TEST_F(EInvoiceServiceTest, SubmissionsNeedASupplierUnlessAnonymousIsAllowed) {
   EXPECT_EQ(stub_->SubmitInvoice(&forged, req, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
+// Validations beyond the bound wait for a slot, then answer UNAVAILABLE (503, retry) without
+// storing anything; with a slot free the same invoice goes through.
+TEST_F(EInvoiceServiceTest, ValidationsBeyondTheBoundAreAnsweredUnavailable) {
+  service_->set_validation_limit(0, absl::Milliseconds(50));  // no slot at all
+  v1::SubmitInvoiceResponse resp;
+  const std::string xml = ValidInvoice(UniqueName("RE"), kRouted);
+  EXPECT_EQ(Submit(xml, &resp).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(resp.id().empty());
+  service_->set_validation_limit(1, absl::Seconds(1));
+  EXPECT_TRUE(Submit(xml, &resp).ok());
+  EXPECT_EQ(resp.status(), "ROUTED");
+}
+
 TEST_F(EInvoiceServiceTest, BlobCollectionKeepsEveryNamedOriginal) {
   v1::SubmitInvoiceResponse accepted, rejected;
   ASSERT_TRUE(Submit(ValidInvoice("R-2026-GC1", kRouted), &accepted, "application/xml", "a.xml").ok());
