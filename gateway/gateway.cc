@@ -438,7 +438,9 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
       ex->idempotency_key = *key;
     }
   }
-  if ((!route.rate_limit.empty() && !req.admitted) || !ex->idempotency_key.empty()) {
+  const bool counts = !route.rate_limit.empty() && !req.admitted &&
+                      limiter_.Counts(route.rate_limit, req.client_ip);
+  if (counts || !ex->idempotency_key.empty()) {
     return blocking_.Post([this, ex] { RunBlockingSteps(ex); });
   }
   CallUpstream(std::move(ex));

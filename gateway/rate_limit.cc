@@ -37,6 +37,12 @@ RateLimiter::RateLimiter(redis::Pool* pool, std::string key_prefix,
       relax_loopback_(relax_loopback),
       fail_closed_(fail_closed) {}
 
+bool RateLimiter::Counts(const std::string& bucket, const std::string& client_ip) const {
+  auto it = buckets_.find(bucket);
+  if (it == buckets_.end() || it->second.limit == 0) return false;
+  return !(relax_loopback_ && IsLoopback(client_ip));
+}
+
 RateDecision RateLimiter::Check(const std::string& bucket, const std::string& client_ip) {
   static const redis::Script kScript("gateway_rate_limit", std::string(embedded::kRateLimit));
   auto it = buckets_.find(bucket);

@@ -47,6 +47,9 @@ class RateLimiter {
 
   // Blocking (one Redis round trip).
   RateDecision Check(const std::string& bucket, const std::string& client_ip);
+  // False when Check would not ask Redis (the bucket is off, or a relaxed loopback client), so
+  // the caller can skip the hop to a blocking thread.
+  bool Counts(const std::string& bucket, const std::string& client_ip) const;
 
  private:
   platform::redis::Pool* pool_;
