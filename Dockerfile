@@ -45,6 +45,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DRATHAUS_BUI
       test -x "/out/bin/$t" || { echo "no binary $t" >&2; exit 1; }; \
     done \
  && g++ -std=c++20 -O2 -o /out/bin/rathaus-grpc-health deploy/docker/grpc_health.cc $(pkg-config --cflags --libs grpc++) \
+ && mkdir -p /out/descriptors && cp /build/descriptors/*.pb /out/descriptors/ \
  && strip --strip-unneeded /out/bin/rathaus-* \
  && install -m 0755 deploy/docker/rathaus-healthcheck /out/bin/rathaus-healthcheck \
  && deploy/docker/runtime-packages.sh $(find /out/bin -type f -name 'rathaus-*' ! -name rathaus-healthcheck) > /out/runtime-packages.txt \
@@ -76,11 +77,16 @@ RUN apt-get update -q \
  && install -d -o 10001 -g 10001 -m 0700 /var/lib/rathaus /var/lib/rathaus/secrets /var/lib/rathaus/blobs
 COPY --from=build /out/bin/ /usr/local/bin/
 COPY --from=web /web/dist/ /usr/share/rathaus/web/
+# The services' descriptor sets: the gateway routes every service whose address is configured
+# (RATHAUS_<NAME>_ADDR, the chart sets one per values service) from these, so a service added to
+# the image and the values needs no change of the gateway (gateway/descriptors.h).
+COPY --from=build /out/descriptors/ /usr/share/rathaus/descriptors/
 LABEL org.opencontainers.image.title="rathaus" \
       org.opencontainers.image.description="OZG online services: gRPC services, HTTP gateway, e-invoice CLI"
 # Inside a container the processes must listen beyond loopback.
 ENV RATHAUS_HTTP_LISTEN=0.0.0.0:8080 \
     RATHAUS_WEB_ROOT=/usr/share/rathaus/web \
+    RATHAUS_GATEWAY_DESCRIPTOR_DIR=/usr/share/rathaus/descriptors \
     RATHAUS_GRPC_LISTEN=0.0.0.0:50051 \
     RATHAUS_LOG_LEVEL=info \
     TZ=Europe/Berlin

@@ -31,6 +31,25 @@ function(rathaus_proto_library)
       VERBATIM)
     list(APPEND srcs ${outputs})
   endforeach()
+  if(P_GRPC)
+    # The package's descriptor set (with its imports) for the gateway, which routes services it
+    # was not compiled with from these files (RATHAUS_GATEWAY_DESCRIPTOR_DIR, gateway/main.cc).
+    set(descriptor_dir ${CMAKE_BINARY_DIR}/descriptors)
+    set(descriptor ${descriptor_dir}/${P_NAME}.pb)
+    set(proto_paths)
+    foreach(proto ${P_PROTOS})
+      list(APPEND proto_paths ${P_ROOT}/${proto})
+    endforeach()
+    add_custom_command(
+      OUTPUT ${descriptor}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${descriptor_dir}
+      COMMAND protobuf::protoc --descriptor_set_out=${descriptor} --include_imports
+              -I ${P_ROOT} -I ${PROJECT_SOURCE_DIR}/proto ${proto_paths}
+      DEPENDS ${proto_paths} protobuf::protoc
+      COMMENT "descriptor set ${P_NAME}"
+      VERBATIM)
+    list(APPEND srcs ${descriptor})
+  endif()
   add_library(${P_NAME} STATIC ${srcs})
   target_include_directories(${P_NAME} PUBLIC ${out})
   target_link_libraries(${P_NAME} PUBLIC protobuf::libprotobuf ${P_DEPS})

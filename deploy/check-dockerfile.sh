@@ -42,6 +42,11 @@ done
 # The citizen web pages are in the image: built in their own stage, served by the gateway.
 grep -q '^COPY --from=web ' "$root/Dockerfile" && grep -q 'RATHAUS_WEB_ROOT=' "$root/Dockerfile" \
   || fail "the runtime image must ship the built web pages (COPY --from=web) with RATHAUS_WEB_ROOT set"
+# The services' descriptor sets, so the gateway routes every configured service (descriptors.h).
+grep -q '^COPY --from=build /out/descriptors/ /usr/share/rathaus/descriptors/' "$root/Dockerfile" \
+  && grep -q 'RATHAUS_GATEWAY_DESCRIPTOR_DIR=/usr/share/rathaus/descriptors' "$root/Dockerfile" \
+  && grep -q 'cp /build/descriptors/\*.pb /out/descriptors/' "$root/Dockerfile" \
+  || fail "the runtime image must ship the descriptor sets with RATHAUS_GATEWAY_DESCRIPTOR_DIR set"
 # The runtime stage installs only what runtime-packages.sh derived from the binaries.
 stage_runs runtime | grep -q 'xargs apt-get install .*< /tmp/runtime-packages.txt' || fail "runtime stage: packages must come from runtime-packages.txt"
 echo "check-dockerfile: ok (build stage installs the $(wc -l <<<"$from_docker") packages of deps/apt-packages.txt, as scripts/deps.sh does; $(wc -l <<<"$from_dev") dev-only packages stay out)"

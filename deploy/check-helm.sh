@@ -160,6 +160,12 @@ while read -r component peak; do
   [ "$(mi "$limit")" -ge $(( peak * 12 / 10 )) ] \
     || fail "default: $component's memory limit $limit is below 1.2x its measured peak of ${peak} MiB (deploy/measured-memory.txt)"
 done < "$root/deploy/measured-memory.txt"
+# A service added in the values is routed by the gateway without code changes: it gets the
+# service's address (and finds the routes in the image's descriptor sets, gateway/descriptors.h).
+"$helm" template rathaus "$chart" "${kube[@]}" --set services.registrations.replicas=2 >"$out/added.yaml" \
+  || fail "a service added in the values does not render"
+grep -A1 'name: RATHAUS_REGISTRATIONS_ADDR$' "$out/added.yaml" | grep -q 'dns:///rathaus-registrations-headless' \
+  || fail "the gateway does not get the address of a service added in the values"
 # Production signs in with the city's identity provider: every component finds its keys by
 # discovery (and none trusts a development key file alone).
 [ "$(grep -c 'name: RATHAUS_OIDC_ISSUER$' "$out/production.yaml")" = "$(count production Deployment)" ] \

@@ -60,8 +60,13 @@ std::string BearerToken(const std::string* authorization) {
 }
 
 std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
+  // Compiled-in types are generated code; types of services routed from a descriptor set
+  // (descriptors.h) are dynamic messages. DynamicMessageFactory is thread-safe.
+  static auto* dynamic = new google::protobuf::DynamicMessageFactory();
   const Message* prototype =
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+      type->file()->pool() == google::protobuf::DescriptorPool::generated_pool()
+          ? google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)
+          : dynamic->GetPrototype(type);
   return std::unique_ptr<Message>(prototype->New());
 }
 

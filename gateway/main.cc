@@ -8,6 +8,9 @@
 //   RATHAUS_APPOINTMENTS_ADDR           the appointments service's gRPC address (127.0.0.1:50051)
 //   RATHAUS_E_INVOICE_ADDR              the e-invoice service's gRPC address (127.0.0.1:50052)
 //   RATHAUS_ID_DOCUMENTS_ADDR           the id-documents service's gRPC address (127.0.0.1:50053)
+//   RATHAUS_GATEWAY_DESCRIPTOR_DIR      descriptor sets (*.pb) of services the gateway was not
+//                                       compiled with; each is routed when RATHAUS_<NAME>_ADDR is
+//                                       set (gateway/descriptors.h; the image: /usr/share/rathaus/descriptors)
 //   RATHAUS_GATEWAY_UPSTREAM_TIMEOUT    deadline of every gRPC call (default 5s)
 //   RATHAUS_GATEWAY_IO_THREADS          HTTP I/O threads (default 2)
 //   RATHAUS_GATEWAY_PROFILE             default | bench (bench: no rate limits for loopback)
@@ -36,6 +39,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gateway/descriptors.h"
 #include "gateway/gateway.h"
 #include "gateway/server.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
@@ -86,7 +90,32 @@ int main() {
   signal(SIGPIPE, SIG_IGN);
   rathaus::platform::GrpcServer::DisableMutexDeadlockDetection();
 
-  const std::vector<Fronted> fronted = FrontedServices();
+  std::vector<Fronted> fronted = FrontedServices();
+  // Services the gateway was not compiled with: from the descriptor sets in
+  // RATHAUS_GATEWAY_DESCRIPTOR_DIR, each routed when its RATHAUS_<NAME>_ADDR is set.
+  std::unique_ptr<gw::DescriptorSets> extra_sets;
+  std::vector<std::string> extra_variables;  // kept alive: Fronted holds their c_str()
+  if (const char* dir = std::getenv("RATHAUS_GATEWAY_DESCRIPTOR_DIR"); dir != nullptr && *dir != '\0') {
+    auto sets = gw::DescriptorSets::LoadDir(dir);
+    if (!sets.ok()) {
+      std::fprintf(stderr, "config: RATHAUS_GATEWAY_DESCRIPTOR_DIR: %s\n",
+                   std::string(sets.status().message()).c_str());
+      return 2;
+    }
+    extra_sets = std::move(*sets);
+    const auto extra = extra_sets->services();
+    extra_variables.reserve(extra.size());
+    for (const auto* service : extra) {
+      extra_variables.push_back(gw::AddressVariable(service));
+      const char* address = std::getenv(extra_variables.back().c_str());
+      if (address == nullptr || *address == '\0') {
+        log::Info("service not routed: its address is not set",
+                  {{"service", service->full_name()}, {"variable", extra_variables.back()}});
+        continue;
+      }
+      fronted.push_back({service, extra_variables.back().c_str(), ""});
+    }
+  }
   std::vector<const google::protobuf::ServiceDescriptor*> descriptors;
   for (const Fronted& f : fronted) descriptors.push_back(f.service);
   auto routes = gw::RouteTable::FromServices(descriptors);
