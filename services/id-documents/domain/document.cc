@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "shared/calendar/holidays.h"
 
 namespace rathaus::id_documents {
 namespace {
@@ -216,13 +217,7 @@ Estimate EstimateFor(const std::vector<Estimate>& estimates, DocumentType type) 
 }
 
 absl::CivilDay AddWorkingDays(absl::CivilDay from, int days) {
-  absl::CivilDay day = from;
-  while (days > 0) {
-    day += 1;
-    const absl::Weekday w = absl::GetWeekday(day);
-    if (w != absl::Weekday::saturday && w != absl::Weekday::sunday) --days;
-  }
-  return day;
+  return platform::calendar::AddWorkingDays(from, days, platform::calendar::State::kSchleswigHolstein);
 }
 
 }  // namespace rathaus::id_documents

@@ -76,7 +76,8 @@ struct Estimate {
 // keep their default. INVALID_ARGUMENT for a malformed entry.
 absl::StatusOr<std::vector<Estimate>> ParseEstimates(std::string_view text);
 Estimate EstimateFor(const std::vector<Estimate>& estimates, DocumentType type);
-// `days` working days (Monday to Friday) after `from`.
+// `days` working days (Monday to Friday, not a public holiday in Schleswig-Holstein) after `from`
+// (shared/calendar/holidays.h).
 absl::CivilDay AddWorkingDays(absl::CivilDay from, int days);
 
 }  // namespace rathaus::id_documents

@@ -117,6 +117,8 @@ TEST(DocumentTest, Estimates) {
   // Friday 4 Dec 2026 + 3 working days = Wednesday 9 Dec.
   EXPECT_EQ(AddWorkingDays(absl::CivilDay(2026, 12, 4), 3), absl::CivilDay(2026, 12, 9));
   EXPECT_EQ(AddWorkingDays(absl::CivilDay(2026, 12, 4), 0), absl::CivilDay(2026, 12, 4));
+  // Over Christmas: Wed 23 Dec + 3 = Tue 29 Dec (the 25th and 26th are holidays).
+  EXPECT_EQ(AddWorkingDays(absl::CivilDay(2026, 12, 23), 3), absl::CivilDay(2026, 12, 29));
 }
 
 }  // namespace

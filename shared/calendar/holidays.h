@@ -1,0 +1,26 @@
+// Public holidays and working days for deadlines that count working days, e.g. the Rückmeldung
+// of the Bundesmeldegesetz (§33: within 3 working days) or an estimate "3–6 working days".
+//
+//   IsPublicHoliday(absl::CivilDay(2026, 10, 31), State::kSchleswigHolstein)   // Reformationstag
+//   AddWorkingDays(absl::CivilDay(2026, 12, 23), 3, State::kSchleswigHolstein) // 2026-12-30
+//
+// Nationwide holidays (Neujahr, Karfreitag, Ostermontag, Tag der Arbeit, Christi Himmelfahrt,
+// Pfingstmontag, Tag der Deutschen Einheit, 1. und 2. Weihnachtstag) plus those of the state;
+// Schleswig-Holstein adds the Reformationstag (31 October, since 2018, Gesetz über Sonn- und
+// Feiertage SH §2). Easter Sunday by the Gregorian computus (valid 1583–4099).
+#pragma once
+
+#include "absl/time/civil_time.h"
+
+namespace rathaus::platform::calendar {
+
+enum class State { kNationwide, kSchleswigHolstein };
+
+absl::CivilDay EasterSunday(int year);
+bool IsPublicHoliday(absl::CivilDay day, State state);
+// Monday to Friday and no public holiday.
+bool IsWorkingDay(absl::CivilDay day, State state);
+// The day `days` working days after `from` (from itself does not count); days >= 0.
+absl::CivilDay AddWorkingDays(absl::CivilDay from, int days, State state);
+
+}  // namespace rathaus::platform::calendar
