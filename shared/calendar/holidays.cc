@@ -21,20 +21,29 @@ absl::CivilDay EasterSunday(int year) {
   return absl::CivilDay(year, month, day);
 }
 
-bool IsPublicHoliday(absl::CivilDay day, State state) {
-  const int month = day.month();
-  const int dom = day.day();
-  if ((month == 1 && dom == 1) || (month == 5 && dom == 1) || (month == 10 && dom == 3) ||
-      (month == 12 && (dom == 25 || dom == 26))) {
-    return true;
+std::string_view PublicHolidayName(absl::CivilDay day, State state) {
+  const int y = static_cast<int>(day.year());
+  const int m = day.month();
+  const int d = day.day();
+  if (m == 1 && d == 1) return "Neujahr";
+  if (m == 5 && d == 1) return "Tag der Arbeit";
+  if (m == 10 && d == 3) return "Tag der Deutschen Einheit";
+  // Nationwide once in 2017 (the 500th year); in Schleswig-Holstein every year since 2018.
+  if (m == 10 && d == 31 && (y == 2017 || (state == State::kSchleswigHolstein && y >= 2018))) {
+    return "Reformationstag";
   }
-  if (state == State::kSchleswigHolstein && month == 10 && dom == 31 && day.year() >= 2018) {
-    return true;
+  if (m == 12 && d == 25) return "1. Weihnachtstag";
+  if (m == 12 && d == 26) return "2. Weihnachtstag";
+  switch (day - EasterSunday(y)) {
+    case -2: return "Karfreitag";
+    case 1: return "Ostermontag";
+    case 39: return "Christi Himmelfahrt";
+    case 50: return "Pfingstmontag";
+    default: return "";
   }
-  const absl::CivilDay easter = EasterSunday(static_cast<int>(day.year()));
-  const absl::civil_diff_t offset = day - easter;
-  return offset == -2 || offset == 1 || offset == 39 || offset == 50;  // Karfreitag ... Pfingstmontag
 }
+
+bool IsPublicHoliday(absl::CivilDay day, State state) { return !PublicHolidayName(day, state).empty(); }
 
 bool IsWorkingDay(absl::CivilDay day, State state) {
   const absl::Weekday w = absl::GetWeekday(day);

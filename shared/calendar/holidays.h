@@ -7,8 +7,11 @@
 // Nationwide holidays (Neujahr, Karfreitag, Ostermontag, Tag der Arbeit, Christi Himmelfahrt,
 // Pfingstmontag, Tag der Deutschen Einheit, 1. und 2. Weihnachtstag) plus those of the state;
 // Schleswig-Holstein adds the Reformationstag (31 October, since 2018, Gesetz über Sonn- und
-// Feiertage SH §2). Easter Sunday by the Gregorian computus (valid 1583–4099).
+// Feiertage SH §2; nationwide once in 2017). Easter Sunday by the Gregorian computus
+// (Meeus/Jones/Butcher, valid 1583–4099). The appointments catalog uses the same calendar.
 #pragma once
+
+#include <string_view>
 
 #include "absl/time/civil_time.h"
 
@@ -17,6 +20,8 @@ namespace rathaus::platform::calendar {
 enum class State { kNationwide, kSchleswigHolstein };
 
 absl::CivilDay EasterSunday(int year);
+// The holiday's German name, or "" when `day` is none.
+std::string_view PublicHolidayName(absl::CivilDay day, State state);
 bool IsPublicHoliday(absl::CivilDay day, State state);
 // Monday to Friday and no public holiday.
 bool IsWorkingDay(absl::CivilDay day, State state);

@@ -42,8 +42,8 @@ struct Raw {
   bool connected = false;
 };
 
-Raw Exchange(int port, const std::vector<std::string>& pieces, absl::Duration timeout) {
-  Raw raw;
+// A connected socket to the loopback port, or -1.
+int ConnectLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -51,8 +51,15 @@ Raw Exchange(int port, const std::vector<std::string>& pieces, absl::Duration ti
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return raw;
+    return -1;
   }
+  return fd;
+}
+
+Raw Exchange(int port, const std::vector<std::string>& pieces, absl::Duration timeout) {
+  Raw raw;
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) return raw;
   raw.connected = true;
   for (const std::string& piece : pieces) {
     if (send(fd, piece.data(), piece.size(), MSG_NOSIGNAL) < 0) break;
@@ -74,20 +81,6 @@ Raw Exchange(int port, const std::vector<std::string>& pieces, absl::Duration ti
   }
   close(fd);
   return raw;
-}
-
-// A connected socket to the loopback port, or -1.
-int ConnectLoopback(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 int CountResponses(const std::string& received) {

@@ -1,43 +1,13 @@
 #include "services/appointments/domain/holidays.h"
 
+#include "shared/calendar/holidays.h"
+
 namespace rathaus::appointments {
 
-absl::CivilDay EasterSunday(int year) {
-  const int a = year % 19;
-  const int b = year / 100;
-  const int c = year % 100;
-  const int d = b / 4;
-  const int e = b % 4;
-  const int f = (b + 8) / 25;
-  const int g = (b - f + 1) / 3;
-  const int h = (19 * a + b - d - g + 15) % 30;
-  const int i = c / 4;
-  const int k = c % 4;
-  const int l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const int m = (a + 11 * h + 22 * l) / 451;
-  const int month = (h + l - 7 * m + 114) / 31;
-  const int day = (h + l - 7 * m + 114) % 31 + 1;
-  return absl::CivilDay(year, month, day);
-}
+absl::CivilDay EasterSunday(int year) { return platform::calendar::EasterSunday(year); }
 
 std::string_view PublicHolidayName(absl::CivilDay day) {
-  const int y = static_cast<int>(day.year());
-  const int m = day.month();
-  const int d = day.day();
-  if (m == 1 && d == 1) return "Neujahr";
-  if (m == 5 && d == 1) return "Tag der Arbeit";
-  if (m == 10 && d == 3) return "Tag der Deutschen Einheit";
-  if (m == 10 && d == 31 && y >= 2017) return "Reformationstag";
-  if (m == 12 && d == 25) return "1. Weihnachtstag";
-  if (m == 12 && d == 26) return "2. Weihnachtstag";
-  const absl::CivilDay easter = EasterSunday(y);
-  switch (day - easter) {
-    case -2: return "Karfreitag";
-    case 1: return "Ostermontag";
-    case 39: return "Christi Himmelfahrt";
-    case 50: return "Pfingstmontag";
-    default: return "";
-  }
+  return platform::calendar::PublicHolidayName(day, platform::calendar::State::kSchleswigHolstein);
 }
 
 }  // namespace rathaus::appointments

@@ -1,5 +1,6 @@
 // Public holidays in Schleswig-Holstein (Kiel): the days an office is closed without a closure
-// in the catalog. The Easter-based ones follow the Gregorian computus (Meeus/Jones/Butcher);
+// in the catalog (shared/calendar/holidays.h, the calendar registrations and id-documents count
+// working days with). The Easter-based ones follow the Gregorian computus (Meeus/Jones/Butcher);
 // Reformationstag (31 October) is a holiday in Schleswig-Holstein since 2018 (and was one
 // nationwide in 2017).
 //
