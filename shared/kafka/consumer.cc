@@ -33,6 +33,7 @@ class Rebalancer : public RdKafka::RebalanceCb {
     }
     const int64_t n = static_cast<int64_t>(partitions.size());
     owner_->assigned_.fetch_add(assign ? n : -n);
+    if (assign) owner_->ever_assigned_ = true;
     if (!cooperative && !assign) owner_->assigned_ = 0;
     log::Info(assign ? "kafka partitions assigned" : "kafka partitions revoked",
               {{"group", owner_->options_.group_id}, {"count", n},
@@ -112,7 +113,16 @@ void Consumer::Stop() {
   std::lock_guard lock(lag_mu_);
   if (consumer_) {
     consumer_->close();  // commits the stored offsets and leaves the group
-    consumer_.reset();
+    // librdkafka < 2.3 asserts in rd_kafka_sticky_assignor_state_destroy when a handle that has
+    // a JoinGroup answer but never an assignment is destroyed (librdkafka issue 4312). Such a
+    // consumer has consumed nothing and has left the group; keep its handle instead of aborting.
+    if (!ever_assigned_.load() && RdKafka::version() < 0x020300ff) {
+      log::Info("kafka consumer stopped before its first assignment",
+                {{"group", options_.group_id}});
+      (void)consumer_.release();
+    } else {
+      consumer_.reset();
+    }
   }
 }
 

@@ -32,6 +32,10 @@
 //   report failed, so it is written once.
 // - Partitions are assigned cooperative-sticky, incrementally; storing an offset for a
 //   partition that a rebalance took away (ERR__STATE) is expected and harmless.
+// - Stop() during the very first join (after the JoinGroup answer, before the first assignment)
+//   closes the consumer but does not destroy the handle: librdkafka before 2.3 aborts the
+//   process there (issue 4312 in librdkafka; Debian 12 ships 2.0.2). The handle leaks once, in a
+//   process that is stopping anyway.
 #pragma once
 
 #include <atomic>
@@ -148,6 +152,7 @@ class Consumer {
   std::atomic<int64_t> processed_{0};
   std::atomic<int64_t> dead_lettered_{0};
   std::atomic<int64_t> assigned_{0};
+  std::atomic<bool> ever_assigned_{false};  // a rebalance gave this member an assignment
   std::atomic<bool> metrics_paused_{false};  // partitions paused for a transient outage
   std::thread thread_;
   friend class Rebalancer;

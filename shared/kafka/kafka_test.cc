@@ -5,6 +5,9 @@
 #include <atomic>
 #include <future>
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
 #include "absl/time/clock.h"
 #include "shared/kafka/consumer.h"
 #include "shared/kafka/producer.h"
@@ -96,6 +99,39 @@ TEST(EventTest, HeaderLookup) {
   EXPECT_EQ(e.id(), "abc");
   EXPECT_EQ(e.type(), "rathaus.x.v1.Y");
   EXPECT_FALSE(e.Header("traceparent").has_value());
+}
+
+// A consumer stopped while it is joining its group (a pod stopped during start-up) stops
+// cleanly. librdkafka 2.0's cooperative-sticky assignor aborts the process when the handle is
+// destroyed after the JoinGroup answer and before the first assignment
+// (rd_kafka_sticky_assignor_state_destroy: Assertion `assignor_state' failed; librdkafka issue
+// 4312, fixed in 2.3). CI saw a service exit with 134 on SIGTERM. The mock broker answers
+// JoinGroup after its 3 s rebalance delay and SyncGroup (API key 14) only 5 s later, so the stop
+// at 5 s lands in exactly that window.
+TEST(ConsumerDeathTest, StopBetweenJoinAndFirstAssignmentIsClean) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        char err[512];
+        rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
+        if (rk == nullptr) std::_Exit(3);
+        rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, 1);
+        rd_kafka_mock_topic_create(cluster, "joining", 3, 1);
+        rd_kafka_mock_broker_push_request_error_rtts(cluster, 1, /*SyncGroup*/ 14, 1,
+                                                     RD_KAFKA_RESP_ERR_NO_ERROR, 5000);
+        {
+          Consumer consumer({.brokers = rd_kafka_mock_cluster_bootstraps(cluster),
+                             .group_id = "joining", .topics = {"joining"}},
+                            nullptr, [](const Event&) { return absl::OkStatus(); });
+          if (!consumer.Start().ok()) std::_Exit(4);
+          absl::SleepFor(absl::Seconds(5));
+          consumer.Stop();
+        }
+        rd_kafka_mock_cluster_destroy(cluster);
+        rd_kafka_destroy(rk);
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
