@@ -64,12 +64,15 @@ RUN npm run build && test -f dist/index.html
 
 # ---------------------------------------------------------------------------------------------
 # Runtime stage: only the shared libraries the binaries load (computed above with ldd + dpkg),
-# CA certificates and tzdata; no compilers, no -dev packages, no package lists; non-root.
+# CA certificates, tzdata and the Meldebestätigung's font (fonts-dejavu-core); no compilers, no
+# -dev packages, no package lists; non-root.
 FROM ${RUNTIME_IMAGE} AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
 COPY --from=build /out/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update -q \
- && xargs apt-get install -y -q --no-install-recommends ca-certificates tzdata < /tmp/runtime-packages.txt \
+ && xargs apt-get install -y -q --no-install-recommends ca-certificates tzdata fonts-dejavu-core \
+      < /tmp/runtime-packages.txt \
+ && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
  && groupadd --system --gid 10001 rathaus \
  && useradd --system --uid 10001 --gid rathaus --home-dir /nonexistent --no-create-home \

@@ -8,6 +8,7 @@
 //   RATHAUS_APPOINTMENTS_ADDR           the appointments service's gRPC address (127.0.0.1:50051)
 //   RATHAUS_E_INVOICE_ADDR              the e-invoice service's gRPC address (127.0.0.1:50052)
 //   RATHAUS_ID_DOCUMENTS_ADDR           the id-documents service's gRPC address (127.0.0.1:50053)
+//   RATHAUS_REGISTRATIONS_ADDR          the registrations service's gRPC address (127.0.0.1:50054)
 //   RATHAUS_GATEWAY_DESCRIPTOR_DIR      descriptor sets (*.pb) of services the gateway was not
 //                                       compiled with; each is routed when RATHAUS_<NAME>_ADDR is
 //                                       set (gateway/descriptors.h; the image: /usr/share/rathaus/descriptors)
@@ -45,6 +46,7 @@
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/id_documents/v1/id_documents.pb.h"
+#include "rathaus/registrations/v1/registrations.pb.h"
 #include "shared/auth/caller.h"
 #include "shared/config/platform.h"
 #include "shared/grpc/server.h"
@@ -75,6 +77,9 @@ std::vector<Fronted> FrontedServices() {
       {rathaus::id_documents::v1::Application::descriptor()->file()->FindServiceByName(
            "IdDocuments"),
        "RATHAUS_ID_DOCUMENTS_ADDR", "127.0.0.1:50053"},
+      {rathaus::registrations::v1::Registration::descriptor()->file()->FindServiceByName(
+           "Registrations"),
+       "RATHAUS_REGISTRATIONS_ADDR", "127.0.0.1:50054"},
   };
 }
 

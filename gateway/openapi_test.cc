@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/routes.h"
+#include "rathaus/registrations/v1/registrations.pb.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/id_documents/v1/id_documents.pb.h"
@@ -22,7 +23,8 @@ TEST(OpenApiTest, DocumentsEveryRouteWithItsMethod) {
   auto table = RouteTable::FromServices(
       {appointments::v1::Booking::descriptor()->file()->FindServiceByName("Appointments"),
        e_invoice::v1::Invoice::descriptor()->file()->FindServiceByName("EInvoice"),
-       id_documents::v1::Application::descriptor()->file()->FindServiceByName("IdDocuments")});
+       id_documents::v1::Application::descriptor()->file()->FindServiceByName("IdDocuments"),
+       registrations::v1::Registration::descriptor()->file()->FindServiceByName("Registrations")});
   ASSERT_TRUE(table.ok());
   for (const Route& route : table->routes()) {
     const size_t at = spec.find(absl::StrCat("\n  ", route.path, ":\n"));

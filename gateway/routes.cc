@@ -23,12 +23,19 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return absl::StrSplit(absl::string_view(path.data() + 1, path.size() - 1), '/');
 }
 
+// A parameter segment: "{name}", or "{name}.pdf" with a literal suffix after the parameter.
 bool IsParam(std::string_view segment) {
-  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+  const size_t close = segment.find('}');
+  return segment.size() > 2 && segment.front() == '{' && close != std::string_view::npos &&
+         close > 1 && segment.find('{', 1) == std::string_view::npos;
 }
 
 std::string_view ParamName(std::string_view segment) {
-  return segment.substr(1, segment.size() - 2);
+  return segment.substr(1, segment.find('}') - 1);
+}
+
+std::string_view ParamSuffix(std::string_view segment) {
+  return segment.substr(segment.find('}') + 1);
 }
 
 absl::Status Invalid(const Route& r, std::string_view why) {
@@ -61,7 +68,8 @@ absl::Status Check(const Route& r) {
     return Invalid(r, absl::StrCat("unknown auth ", r.auth));
   }
   if (r.auth == "clerk" && r.role != "clerk" && r.role != "invoice-clerk" &&
-      r.role != "integrator" && r.role != "supplier") {
+      r.role != "integrator" && r.role != "supplier" && r.role != "registration-clerk" &&
+      r.role != "citizen") {
     return Invalid(r, absl::StrCat("unknown clerk role ", r.role));
   }
   if (r.raw_body) {
@@ -166,7 +174,12 @@ RouteMatch RouteTable::Match(std::string_view http_method, std::string_view path
     int literals = 0;
     bool matches = true;
     for (size_t i = 0; i < segments.size() && matches; ++i) {
-      if (IsParam(r.segments[i])) continue;
+      if (IsParam(r.segments[i])) {
+        const std::string_view suffix = ParamSuffix(r.segments[i]);
+        matches = suffix.empty() || (segments[i].size() > suffix.size() &&
+                                     std::string_view(segments[i]).ends_with(suffix));
+        continue;
+      }
       matches = r.segments[i] == segments[i];
       ++literals;
     }
@@ -192,13 +205,15 @@ RouteMatch RouteTable::Match(std::string_view http_method, std::string_view path
   for (size_t i = 0; i < segments.size(); ++i) {
     const std::string& s = result.route->segments[i];
     if (!IsParam(s)) continue;
-    if (!IsValidPathParameter(segments[i])) {
+    const std::string_view value = std::string_view(segments[i]).substr(
+        0, segments[i].size() - ParamSuffix(s).size());
+    if (!IsValidPathParameter(value)) {
       result.kind = RouteMatch::Kind::kBadPathParameter;
       result.bad_parameter = std::string(ParamName(s));
       result.path_params.clear();
       return result;
     }
-    result.path_params.emplace_back(std::string(ParamName(s)), segments[i]);
+    result.path_params.emplace_back(std::string(ParamName(s)), std::string(value));
   }
   return result;
 }

@@ -5,6 +5,7 @@
 
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
+#include "rathaus/registrations/v1/registrations.pb.h"
 
 namespace rathaus::gateway {
 namespace {
@@ -89,6 +90,29 @@ TEST(RouteTableTest, LiteralSegmentsBeatParameters) {
   ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
   EXPECT_TRUE(m.route->raw_response);
   EXPECT_EQ(m.route->grpc_method, "/rathaus.appointments.v1.Appointments/GetBookingCalendar");
+}
+
+// A parameter with a literal suffix in its segment: /certificates/{person}.pdf.
+TEST(RouteTableTest, ParameterWithASuffix) {
+  auto table = RouteTable::FromServices(
+      {registrations::v1::Registration::descriptor()->file()->FindServiceByName("Registrations")});
+  ASSERT_TRUE(table.ok()) << table.status();
+  const std::string id = "0b5c2a9e-5f7e-4d4a-9b1e-2f0c8d7a6e51";
+  RouteMatch m = table->Match("GET", "/api/v1/registrations/" + id + "/certificates/2.pdf");
+  ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
+  EXPECT_TRUE(m.route->raw_response);
+  EXPECT_EQ(m.route->role, "citizen");
+  EXPECT_THAT(m.path_params, ElementsAre(Pair("id", id), Pair("person", "2")));
+  EXPECT_EQ(table->Match("GET", "/api/v1/registrations/" + id + "/certificates/2").kind,
+            RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(table->Match("GET", "/api/v1/registrations/" + id + "/certificates/.pdf").kind,
+            RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(table->Match("GET", "/api/v1/registrations/" + id + "/certificates/a.b.pdf").kind,
+            RouteMatch::Kind::kBadPathParameter);
+  // The literal route beats /registrations/{id}.
+  m = table->Match("GET", "/api/v1/registrations/certificates/K7M3Q9XP2W");
+  ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
+  EXPECT_THAT(m.path_params, ElementsAre(Pair("code", "K7M3Q9XP2W")));
 }
 
 TEST(RouteTableTest, WrongMethodListsTheAllowedOnes) {

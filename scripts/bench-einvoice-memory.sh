@@ -45,7 +45,7 @@ measure() {  # parallel-validations
     "$build/services/e-invoice/rathaus-e-invoice" >"$dir/e-invoice-$1.log" 2>&1 &
   svc=$!; pids+=("$svc")
   RATHAUS_HTTP_LISTEN=127.0.0.1:$http_port RATHAUS_E_INVOICE_ADDR=127.0.0.1:$grpc_port \
-    RATHAUS_APPOINTMENTS_ADDR=127.0.0.1:1 RATHAUS_ID_DOCUMENTS_ADDR=127.0.0.1:1 \
+    RATHAUS_APPOINTMENTS_ADDR=127.0.0.1:1 RATHAUS_ID_DOCUMENTS_ADDR=127.0.0.1:1 RATHAUS_REGISTRATIONS_ADDR=127.0.0.1:1 \
     RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD=on RATHAUS_GATEWAY_MAX_LARGE_BODIES=64 \
     RATHAUS_GATEWAY_UPSTREAM_TIMEOUT=60s RATHAUS_GATEWAY_PROFILE=bench \
     "$build/gateway/rathaus-gateway" >"$dir/gateway-$1.log" 2>&1 &

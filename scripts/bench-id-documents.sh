@@ -51,7 +51,7 @@ RATHAUS_GRPC_LISTEN=127.0.0.1:$idd_port \
   "$build/services/id-documents/rathaus-id-documents" >"$dir/id-documents.log" 2>&1 &
 pids+=($!)
 RATHAUS_HTTP_LISTEN=127.0.0.1:$http_port RATHAUS_APPOINTMENTS_ADDR=127.0.0.1:$appt_port \
-  RATHAUS_ID_DOCUMENTS_ADDR=127.0.0.1:$idd_port RATHAUS_E_INVOICE_ADDR=127.0.0.1:1 \
+  RATHAUS_ID_DOCUMENTS_ADDR=127.0.0.1:$idd_port RATHAUS_E_INVOICE_ADDR=127.0.0.1:1 RATHAUS_REGISTRATIONS_ADDR=127.0.0.1:1 \
   RATHAUS_GATEWAY_PROFILE=bench "$build/gateway/rathaus-gateway" >"$dir/gateway.log" 2>&1 &
 pids+=($!)
 base="http://127.0.0.1:$http_port"

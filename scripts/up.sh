@@ -82,6 +82,11 @@ if [ -x "$dev_token" ]; then
   export RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$run/clerk-jwt.pub"
   # A supplier's token for invoice uploads (role supplier).
   "$dev_token" supplier "$run/clerk-jwt.key" --sub dev-supplier --days 30 > "$run/supplier.jwt"
+  # Registrations: a citizen (in production from the city's identity provider) and a
+  # registration clerk of every office.
+  "$dev_token" citizen "$run/clerk-jwt.key" --sub dev-citizen --days 30 > "$run/citizen.jwt"
+  "$dev_token" registration-clerk "$run/clerk-jwt.key" --offices '*' --days 30 \
+      > "$run/registration-clerk.jwt"
   # The 30-day development tokens above; production keeps the default of 12h.
   export RATHAUS_JWT_MAX_LIFETIME=${RATHAUS_JWT_MAX_LIFETIME:-720h}
 fi

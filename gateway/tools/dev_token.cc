@@ -14,6 +14,10 @@
 //       dev-integrator): a Fachverfahren's token
 //   rathaus-dev-token supplier KEYFILE [--days N|--hours N] [--sub S] ...
 //       role=supplier (sub dev-supplier): a company that uploads invoices
+//   rathaus-dev-token registration-clerk KEYFILE [--offices a,b|*] [--days N|--hours N] [--sub S] ...
+//       role=registration-clerk with the claim offices (sub dev-registration-clerk)
+//   rathaus-dev-token citizen KEYFILE [--days N|--hours N] [--sub S] ...
+//       role=citizen (sub dev-citizen: the identity provider's pseudonym for the person)
 //
 // Never use these tokens in production: whoever holds KEYFILE can mint clerk tokens.
 #include <sys/stat.h>
@@ -78,16 +82,19 @@ std::string JsonString(const std::string& s) {
 
 int Clerk(const std::string& role, const std::string& key_file,
           const std::vector<std::string>& flags) {
-  const bool counter = role == "clerk";
+  const bool counter = role == "clerk" || role == "registration-clerk";
   const bool integrator = role == "integrator";
   const bool supplier = role == "supplier";
+  const bool citizen = role == "citizen";
   const std::string scope_flag = counter ? "--offices" : integrator ? "--scope" : "--departments";
   std::string offices = integrator ? "id-documents:status" : "*", iss = "rathaus",
               aud = "rathaus-gateway",
-              sub = counter      ? "dev-clerk"
-                    : integrator ? "dev-integrator"
-                    : supplier   ? "dev-supplier"
-                                 : "dev-invoice-clerk";
+              sub = role == "registration-clerk" ? "dev-registration-clerk"
+                    : counter                     ? "dev-clerk"
+                    : integrator                  ? "dev-integrator"
+                    : supplier                    ? "dev-supplier"
+                    : citizen                     ? "dev-citizen"
+                                                  : "dev-invoice-clerk";
   int64_t lifetime_seconds = 12 * 3600;
   for (size_t i = 0; i < flags.size(); i += 2) {
     if (i + 1 >= flags.size()) return Usage();
@@ -127,6 +134,7 @@ int Clerk(const std::string& role, const std::string& key_file,
   // An integrator's scopes are one space-separated string (OAuth 2.0), a clerk's scope a list.
   const std::string scope_claim =
       supplier     ? std::string("\"supplier\":true")
+      : citizen    ? std::string("\"acr\":\"dev\"")
       : integrator ? absl::StrCat("\"scope\":", JsonString(absl::StrJoin(office_list, " ")))
                  : absl::StrCat("\"", counter ? "offices" : "departments", "\":[",
                                 absl::StrJoin(quoted, ","), "]");
@@ -150,7 +158,7 @@ int main(int argc, char** argv) {
   if (args.size() == 3 && args[0] == "keygen") return Keygen(args[1], args[2]);
   if (args.size() >= 2 &&
       (args[0] == "clerk" || args[0] == "invoice-clerk" || args[0] == "integrator" ||
-       args[0] == "supplier")) {
+       args[0] == "supplier" || args[0] == "registration-clerk" || args[0] == "citizen")) {
     return Clerk(args[0], args[1], std::vector<std::string>(args.begin() + 2, args.end()));
   }
   return Usage();

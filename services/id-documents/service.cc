@@ -24,23 +24,6 @@ constexpr int kMaxPageSize = 200;
 // Updates handed to the store at a time from a stream (bounded memory for any stream length).
 constexpr size_t kStreamChunk = 5000;
 
-absl::StatusOr<absl::CivilDay> ParseDay(const std::string& text, std::string_view field) {
-  absl::CivilDay day;
-  if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) {
-    return InvalidField(field, "expected a date YYYY-MM-DD");
-  }
-  return day;
-}
-
-bool IsUuid(std::string_view id) {
-  if (id.size() != 36) return false;
-  for (size_t i = 0; i < id.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(id[i]))) return false;
-  }
-  return true;
-}
-
 absl::StatusOr<std::string> CheckEmail(const std::string& email) {
   const std::string e(absl::StripAsciiWhitespace(email));
   const size_t at = e.find('@');
@@ -119,7 +102,7 @@ grpc::Status IdDocumentsService::RegisterApplication(grpc::ServerContext* ctx,
                                           "one of PERSONALAUSWEIS, REISEPASS, EXPRESS_REISEPASS, "
                                           "KINDERREISEPASS, EID_KARTE"));
   }
-  auto birth = ParseDay(req->birth_date(), "birthDate");
+  auto birth = platform::text::ParseDate(req->birth_date(), "birthDate");
   if (!birth.ok()) return ToGrpcStatus(ctx, birth.status());
   const absl::CivilDay today = absl::ToCivilDay(options_.now(), options_.time_zone);
   if (*birth > today || AgeOn(*birth, today) > 130) {
@@ -265,7 +248,7 @@ grpc::Status IdDocumentsService::LookupStatus(grpc::ServerContext* ctx,
                                               v1::LookupStatusResponse* resp) {
   auto serial = NormalizeSerial(req->serial());
   if (!serial.ok()) return ToGrpcStatus(ctx, InvalidField("serial", std::string(serial.status().message())));
-  auto birth = ParseDay(req->birth_date(), "birthDate");
+  auto birth = platform::text::ParseDate(req->birth_date(), "birthDate");
   if (!birth.ok()) return ToGrpcStatus(ctx, birth.status());
   auto app = store_.Lookup(*serial, *birth);
   if (!app.ok()) return ToGrpcStatus(ctx, app.status());
@@ -313,7 +296,7 @@ grpc::Status IdDocumentsService::HandOver(grpc::ServerContext* ctx, const v1::Ha
   // Authentication before anything else, so an anonymous caller learns nothing about ids.
   auto caller = callers_.Require(ctx, "clerk");
   if (!caller.ok()) return ToGrpcStatus(ctx, caller.status());
-  if (!IsUuid(req->id())) return ToGrpcStatus(ctx, absl::NotFoundError("application not found"));
+  if (!platform::text::IsUuid(req->id())) return ToGrpcStatus(ctx, absl::NotFoundError("application not found"));
   auto current = store_.Get(req->id());
   if (!current.ok()) return ToGrpcStatus(ctx, current.status());
   auto clerk = ClerkOf(ctx, current->office);
@@ -328,7 +311,7 @@ grpc::Status IdDocumentsService::HandOver(grpc::ServerContext* ctx, const v1::Ha
     auto checked = platform::text::CheckPersonName(p.name(), "proxy.name", 200);
     if (!checked.ok()) return ToGrpcStatus(ctx, checked.status());
     const std::string& name = *checked;
-    auto birth = ParseDay(p.birth_date(), "proxy.birthDate");
+    auto birth = platform::text::ParseDate(p.birth_date(), "proxy.birthDate");
     if (!birth.ok()) return ToGrpcStatus(ctx, birth.status());
     const absl::CivilDay today = absl::ToCivilDay(options_.now(), options_.time_zone);
     if (AgeOn(*birth, today) < 16) {

@@ -124,7 +124,8 @@ absl::StatusOr<Caller> CallerAuth::RequireToken(std::string_view token,
   Caller caller;
   caller.subject = claims->subject;
   caller.role = claims->role;
-  caller.scope = claims->role == "clerk"        ? claims->offices
+  caller.scope = claims->role == "clerk" || claims->role == "registration-clerk"
+                     ? claims->offices
                  : claims->role == "integrator" ? claims->scopes
                                                 : claims->departments;
   return caller;

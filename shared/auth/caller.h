@@ -46,8 +46,10 @@ std::optional<JwtVerifier> VerifierFromEnv(EnvConfig& env);
 
 struct Caller {
   std::string subject;
-  std::string role;                 // "clerk", "invoice-clerk" or "integrator"
-  // offices (clerk), departments (invoice-clerk) or OAuth scopes (integrator); "*" = all
+  // "clerk", "invoice-clerk", "integrator", "supplier", "registration-clerk" or "citizen"
+  std::string role;
+  // offices (clerk, registration-clerk), departments (invoice-clerk) or OAuth scopes
+  // (integrator); "*" = all; empty for supplier and citizen (their subject is who they are)
   std::vector<std::string> scope;
 
   // True when the scope holds `id` or "*".

@@ -229,8 +229,9 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   const Value* role = Claim(*claims, "role");
   if (role == nullptr || !role->has_string_value() ||
       (role->string_value() != "clerk" && role->string_value() != "invoice-clerk" &&
-       role->string_value() != "integrator" && role->string_value() != "supplier")) {
-    return Unauthenticated("not a clerk, integrator or supplier token");
+       role->string_value() != "integrator" && role->string_value() != "supplier" &&
+       role->string_value() != "registration-clerk" && role->string_value() != "citizen")) {
+    return Unauthenticated("not a clerk, integrator, supplier or citizen token");
   }
   const Value* sub = Claim(*claims, "sub");
   if (sub == nullptr || !sub->has_string_value() || sub->string_value().empty()) {
@@ -240,8 +241,10 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   out.subject = sub->string_value();
   out.role = role->string_value();
   out.expires = expires;
-  // A supplier (a company that sends invoices) is its subject; no further claim.
-  if (out.role == "supplier") return out;
+  // A supplier (a company that sends invoices) is its subject; no further claim. So is a citizen
+  // (signed in at the city's identity provider; `sub` is the provider's pseudonym for the
+  // person, which the services use to bind a case to whoever submitted it).
+  if (out.role == "supplier" || out.role == "citizen") return out;
   if (out.role == "integrator") {
     // A back-office system (Fachverfahren): OAuth 2.0 scopes (RFC 8693 section 4.2: one string,
     // space-separated), e.g. "id-documents:status".
@@ -253,7 +256,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
     if (out.scopes.empty()) return Unauthenticated("token has no scope");
     return out;
   }
-  const bool counter = out.role == "clerk";
+  // Counter clerks and registration clerks are limited to offices, invoice clerks to departments.
+  const bool counter = out.role == "clerk" || out.role == "registration-clerk";
   const std::string scope_name = counter ? "offices" : "departments";
   std::vector<std::string>& scope = counter ? out.offices : out.departments;
   const Value* list = Claim(*claims, scope_name);

@@ -41,8 +41,9 @@ struct JwtPolicy {
 
 struct ClerkClaims {
   std::string subject;
-  std::string role;                       // "clerk", "invoice-clerk" or "integrator"
-  std::vector<std::string> offices;       // role clerk
+  // "clerk", "invoice-clerk", "integrator", "supplier", "registration-clerk" or "citizen"
+  std::string role;
+  std::vector<std::string> offices;       // roles clerk and registration-clerk
   std::vector<std::string> departments;   // role invoice-clerk
   std::vector<std::string> scopes;        // role integrator (claim "scope")
   absl::Time expires;

@@ -125,13 +125,35 @@ TEST_F(JwtTest, WrongIssuer) {
 }
 
 TEST_F(JwtTest, MissingOrWrongRole) {
-  auto citizen = SignJwt(ec_->private_pem, Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"citizen\""));
-  EXPECT_EQ(Verifier(*ec_).Verify(*citizen, kNow).status().message(), "not a clerk, integrator or supplier token");
+  auto admin = SignJwt(ec_->private_pem, Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"admin\""));
+  EXPECT_EQ(Verifier(*ec_).Verify(*admin, kNow).status().message(),
+            "not a clerk, integrator, supplier or citizen token");
   const int64_t now = absl::ToUnixSeconds(kNow);
   auto none = SignJwt(ec_->private_pem,
                       absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
                                    "\"offices\":[\"*\"],\"exp\":", now + 60, "}"));
-  EXPECT_EQ(Verifier(*ec_).Verify(*none, kNow).status().message(), "not a clerk, integrator or supplier token");
+  EXPECT_EQ(Verifier(*ec_).Verify(*none, kNow).status().message(),
+            "not a clerk, integrator, supplier or citizen token");
+}
+
+// Registrations (issue 16): a citizen is their subject (the identity provider's pseudonym); a
+// registration clerk is limited to offices like a counter clerk.
+TEST_F(JwtTest, CitizenAndRegistrationClerkTokens) {
+  auto citizen = SignJwt(ec_->private_pem, Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"citizen\""));
+  auto c = Verifier(*ec_).Verify(*citizen, kNow);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->role, "citizen");
+  EXPECT_EQ(c->subject, "clerk-1");
+  auto clerk = SignJwt(ec_->private_pem,
+                       Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"registration-clerk\""));
+  auto r = Verifier(*ec_).Verify(*clerk, kNow);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->offices, (std::vector<std::string>{"kiel-mitte", "kiel-nord"}));
+  const int64_t now = absl::ToUnixSeconds(kNow);
+  auto no_offices = SignJwt(ec_->private_pem,
+                            absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
+                                         "\"role\":\"registration-clerk\",\"exp\":", now + 60, "}"));
+  EXPECT_EQ(Verifier(*ec_).Verify(*no_offices, kNow).status().message(), "token has no offices");
 }
 
 TEST_F(JwtTest, GarbageIsUnauthenticated) {

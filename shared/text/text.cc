@@ -84,4 +84,39 @@ absl::StatusOr<std::string> CheckPersonName(std::string_view raw, std::string_vi
   return name;
 }
 
+absl::StatusOr<std::string> CheckMessage(std::string_view raw, std::string_view field,
+                                         size_t max_characters) {
+  const std::string text(absl::StripAsciiWhitespace(absl::string_view(raw.data(), raw.size())));
+  if (text.empty()) return InvalidField(field, "must not be empty");
+  if (!IsValidUtf8(text)) return InvalidField(field, "is not valid UTF-8");
+  if (CountCharacters(text) > max_characters) {
+    return InvalidField(field, absl::StrCat("at most ", max_characters, " characters"));
+  }
+  for (size_t i = 0; i < text.size();) {
+    const char32_t cp = Next(text, &i);
+    if (cp != U'\n' && IsForbiddenInName(cp)) {
+      return InvalidField(field, "must not contain control or direction characters");
+    }
+  }
+  return text;
+}
+
+absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, std::string_view field) {
+  absl::CivilDay day;
+  if (text.size() != 10 || !absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &day) ||
+      day.year() < 1900 || day.year() > 2200) {
+    return InvalidField(field, "expected a date YYYY-MM-DD");
+  }
+  return day;
+}
+
+bool IsUuid(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
 }  // namespace rathaus::platform::text

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 
 namespace rathaus::platform::text {
 
@@ -30,5 +31,17 @@ bool IsForbiddenInName(char32_t cp);
 // INVALID_ARGUMENT naming `field` and saying why, or the trimmed name.
 absl::StatusOr<std::string> CheckPersonName(std::string_view raw, std::string_view field,
                                             size_t max_characters = 200);
+
+// Free text with lines (a clerk's question, a citizen's answer): trimmed, 1..max_characters,
+// valid UTF-8, line feeds allowed, no other control character and no direction control.
+absl::StatusOr<std::string> CheckMessage(std::string_view raw, std::string_view field,
+                                         size_t max_characters = 2000);
+
+// A date as the APIs take it: exactly YYYY-MM-DD, years 1900..2200; INVALID_ARGUMENT naming
+// `field` otherwise.
+absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, std::string_view field);
+
+// A UUID in its canonical text form (8-4-4-4-12 hexadecimal digits).
+bool IsUuid(std::string_view id);
 
 }  // namespace rathaus::platform::text

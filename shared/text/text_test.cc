@@ -38,5 +38,27 @@ TEST(TextTest, Utf8) {
   EXPECT_EQ(CountCharacters("Grüße 👋"), 7u);
 }
 
+TEST(CheckMessageTest, LinesYesControlAndDirectionCharactersNo) {
+  EXPECT_EQ(*CheckMessage("  Bitte den Mietvertrag.\nDanke!  ", "message"),
+            "Bitte den Mietvertrag.\nDanke!");
+  EXPECT_FALSE(CheckMessage("   ", "message").ok());
+  EXPECT_FALSE(CheckMessage("a\tb", "message").ok());
+  EXPECT_FALSE(CheckMessage("pay \u202Eexe.pdf", "message").ok());
+  EXPECT_FALSE(CheckMessage("\xC3", "message").ok());
+  EXPECT_FALSE(CheckMessage(std::string(2001, 'x'), "message").ok());
+  EXPECT_TRUE(CheckMessage(std::string(2000, 'x'), "message").ok());
+}
+
+TEST(ParseDateTest, ExactlyIsoDatesInRange) {
+  EXPECT_EQ(*ParseDate("2024-02-29", "d"), absl::CivilDay(2024, 2, 29));
+  EXPECT_FALSE(ParseDate("2023-02-29", "d").ok());
+  EXPECT_FALSE(ParseDate("2024-2-29", "d").ok());
+  EXPECT_FALSE(ParseDate("1899-12-31", "d").ok());
+  EXPECT_FALSE(ParseDate("2024-02-29T00", "d").ok());
+  EXPECT_TRUE(IsUuid("0b5c2a9e-5f7e-4d4a-9b1e-2f0c8d7a6e51"));
+  EXPECT_FALSE(IsUuid("0b5c2a9e5f7e-4d4a-9b1e-2f0c8d7a6e51-"));
+  EXPECT_FALSE(IsUuid("zb5c2a9e-5f7e-4d4a-9b1e-2f0c8d7a6e51"));
+}
+
 }  // namespace
 }  // namespace rathaus::platform::text

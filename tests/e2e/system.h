@@ -1,6 +1,6 @@
-// The real system for end-to-end tests: the appointments, e-invoice and id-documents services
-// and a gateway in front of them, as child processes on free loopback ports, on the Redis and
-// Kafka of the ctest fixture `servers`; and a small HTTP client for them.
+// The real system for end-to-end tests: the appointments, e-invoice, id-documents and
+// registrations services and a gateway in front of them, as child processes on free loopback
+// ports, on the Redis and Kafka of the ctest fixture `servers`; and a small HTTP client for them.
 //
 //   System system;                                   // starts everything, waits for /readyz
 //   Answer a = Send(system.port(), http::verb::get, "/api/v1/offices");
@@ -116,6 +116,9 @@ inline std::string ServiceBinary() {
 inline std::string IdDocumentsBinary() {
   return BinaryDir() + "/../services/id-documents/rathaus-id-documents";
 }
+inline std::string RegistrationsBinary() {
+  return BinaryDir() + "/../services/registrations/rathaus-registrations";
+}
 inline std::string InvoiceServiceBinary() {
   return BinaryDir() + "/../services/e-invoice/rathaus-e-invoice";
 }
@@ -158,6 +161,17 @@ class System {
             {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
             {"RATHAUS_DATA_KEYS_FILE", data_keys_},
             {"RATHAUS_LOG_LEVEL", "warn"}}));
+    registrations_port_ = FreePort();
+    registrations_ = std::make_unique<Child>(
+        RegistrationsBinary(), std::vector<std::string>{},
+        WithExtra({
+            {"RATHAUS_REDIS_URL", servers.redis_url},
+            {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
+            {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", registrations_port_)},
+            {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
+            {"RATHAUS_DATA_KEYS_FILE", data_keys_},
+            {"RATHAUS_PUBLIC_URL", "https://kiel.example"},
+            {"RATHAUS_LOG_LEVEL", "warn"}}));
     gateway_metrics_port_ = FreePort();
     port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"},
                           {"RATHAUS_RATE_LIMIT_LOOKUP", "off"},
@@ -196,6 +210,7 @@ class System {
     env.emplace("RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", grpc_port_));
     env.emplace("RATHAUS_E_INVOICE_ADDR", absl::StrCat("127.0.0.1:", invoice_grpc_port_));
     env.emplace("RATHAUS_ID_DOCUMENTS_ADDR", absl::StrCat("127.0.0.1:", id_documents_port_));
+    env.emplace("RATHAUS_REGISTRATIONS_ADDR", absl::StrCat("127.0.0.1:", registrations_port_));
     env.emplace("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_);
     env.emplace("RATHAUS_GATEWAY_REDIS_PREFIX", UniqueName("gw") + ":");
     env.emplace("RATHAUS_GATEWAY_IO_THREADS", "2");
@@ -216,7 +231,8 @@ class System {
         absl::Seconds(60));
     EXPECT_TRUE(ready) << "gateway: " << (*child)->Stderr() << "\nservice: " << service_->Stderr()
                        << "\ne-invoice: " << invoices_->Stderr()
-                       << "\nid-documents: " << id_documents_->Stderr();
+                       << "\nid-documents: " << id_documents_->Stderr()
+                       << "\nregistrations: " << registrations_->Stderr();
     return port;
   }
 
@@ -229,6 +245,13 @@ class System {
   std::string IntegratorToken() {
     return RunTool(absl::StrCat(DevTokenBinary(), " integrator ", clerk_key_,
                                 " --scope id-documents:status"));
+  }
+  std::string CitizenToken(const std::string& sub) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " citizen ", clerk_key_, " --sub ", sub));
+  }
+  std::string RegistrationClerkToken(const std::string& offices, const std::string& sub) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " registration-clerk ", clerk_key_,
+                                " --offices '", offices, "' --sub ", sub));
   }
   std::string InvoiceClerkToken(const std::string& departments, const std::string& sub) {
     return RunTool(absl::StrCat(DevTokenBinary(), " invoice-clerk ", clerk_key_, " --departments '",
@@ -249,6 +272,7 @@ class System {
   std::string appointments_addr() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
   std::string invoices_addr() const { return absl::StrCat("127.0.0.1:", invoice_grpc_port_); }
   std::string id_documents_addr() const { return absl::StrCat("127.0.0.1:", id_documents_port_); }
+  std::string registrations_addr() const { return absl::StrCat("127.0.0.1:", registrations_port_); }
   const std::string& data_keys_file() const { return data_keys_; }
 
  private:
@@ -259,11 +283,13 @@ class System {
   int gateway_metrics_port_ = 0;
   int invoice_grpc_port_ = 0;
   int id_documents_port_ = 0;
+  int registrations_port_ = 0;
   int port_ = 0;
   std::string blob_dir_;
   std::unique_ptr<Child> service_;
   std::unique_ptr<Child> invoices_;
   std::unique_ptr<Child> id_documents_;
+  std::unique_ptr<Child> registrations_;
   std::unique_ptr<Child> gateway_;
 };
 

@@ -1,0 +1,34 @@
+-- The registrations library, placed after the platform prelude and before every script of this
+-- service (store.cc). Key layout under the prefix P (ARGV[1], e.g. "reg:"):
+--   P case:<id>           hash  a case: type, office, status, owner (keyed hash of the citizen's
+--                               subject), move, due, overdue (0/1), submitted, updated (ms),
+--                               v (version, +1 per change), claim_by, claim_until (ms),
+--                               confirmation, letter (0/1: a code letter was sent), codeh (keyed
+--                               hash of the letter's code), codetries, confirmed (0/1),
+--                               data, info, answer, reason (sealed), rueck (date), persons,
+--                               certs ("code1,code2,...")
+--   P idx:<office>:<status> / P idx:<office>:*   zset  ids by submission time (ms): the queue
+--   P cert:<code>         hash  a Meldebestätigung: id, n (person), sha (hex), at (ms), office
+--   P pdf:<id>:<n>        string  the PDF (sealed)
+-- ARGV[2] is the outbox stream.
+local P = ARGV[1]
+local OUTBOX = ARGV[2]
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function case_key(id) return P .. 'case:' .. id end
+
+local function index_move(office, id, old_status, new_status, score)
+  if old_status then redis.call('ZREM', P .. 'idx:' .. office .. ':' .. old_status, id) end
+  redis.call('ZADD', P .. 'idx:' .. office .. ':' .. new_status, score, id)
+  redis.call('ZADD', P .. 'idx:' .. office .. ':*', score, id)
+end
+
+-- Appends `count` events whose 8 fields each start at argv[i]; returns the next index.
+local function append_events(argv, i, count)
+  for e = 0, count - 1 do outbox_append(OUTBOX, argv, i + e * 8) end
+  return i + count * 8
+end

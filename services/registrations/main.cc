@@ -1,0 +1,80 @@
+// rathaus-registrations: the service on the service kit (shared/service/kit.h).
+//
+//   RATHAUS_REGISTRATIONS_OFFICES=kiel-mitte,...   the registration offices (default: Kiel's five)
+//   RATHAUS_REGISTRATIONS_CLAIM_TTL=30m            how long a clerk's claim on a case lasts
+//   RATHAUS_REGISTRATIONS_AUTHORITY="Landeshauptstadt Kiel"   the authority on certificates
+//   RATHAUS_REGISTRATIONS_MUNICIPALITY_KEY=01002000  the city's Amtlicher Gemeindeschlüssel
+//   RATHAUS_REGISTRATIONS_BOOKING_SERVICE=wohnsitz-anmelden  the counter appointment offered on
+//                                                  a rejection (a service id of appointments)
+//   RATHAUS_REGISTRATIONS_FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf  certificate font
+//   RATHAUS_PUBLIC_URL=https://service.kiel.de     links in answers and certificates
+//   plus the kit's settings; RATHAUS_DATA_KEYS_FILE is required (personal data).
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "service.h"
+#include "shared/service/kit.h"
+#include "store.h"
+
+namespace rathaus::registrations {
+namespace {
+
+int Run() {
+  platform::GrpcServerOptions defaults;
+  defaults.listen = "127.0.0.1:50054";
+  platform::ServiceKit kit("registrations",
+                           {.key_prefix = "reg:", .grpc_defaults = defaults, .personal_data = true});
+  platform::EnvConfig& env = kit.env();
+  ServiceOptions service_options;
+  const std::string offices = env.String(
+      "RATHAUS_REGISTRATIONS_OFFICES",
+      "kiel-mitte,kiel-gaarden,kiel-mettenhof,kiel-suchsdorf,kiel-elmschenhagen");
+  for (absl::string_view o : absl::StrSplit(offices, ',', absl::SkipWhitespace())) {
+    service_options.offices.insert(std::string(absl::StripAsciiWhitespace(o)));
+  }
+  if (service_options.offices.empty()) {
+    env.Reject("RATHAUS_REGISTRATIONS_OFFICES", "a comma-separated list of office ids", offices);
+  }
+  service_options.authority = env.String("RATHAUS_REGISTRATIONS_AUTHORITY", "Landeshauptstadt Kiel");
+  service_options.municipality_key = env.String("RATHAUS_REGISTRATIONS_MUNICIPALITY_KEY", "01002000");
+  if (service_options.municipality_key.size() != 8 ||
+      !std::all_of(service_options.municipality_key.begin(), service_options.municipality_key.end(),
+                   absl::ascii_isdigit)) {
+    env.Reject("RATHAUS_REGISTRATIONS_MUNICIPALITY_KEY", "8 digits (Amtlicher Gemeindeschlüssel)",
+               service_options.municipality_key);
+  }
+  service_options.booking_service =
+      env.String("RATHAUS_REGISTRATIONS_BOOKING_SERVICE", "wohnsitz-anmelden");
+  service_options.public_url = env.String("RATHAUS_PUBLIC_URL", "http://127.0.0.1:8080");
+  while (!service_options.public_url.empty() && service_options.public_url.back() == '/') {
+    service_options.public_url.pop_back();
+  }
+  if (service_options.public_url.rfind("http://", 0) != 0 &&
+      service_options.public_url.rfind("https://", 0) != 0) {
+    env.Reject("RATHAUS_PUBLIC_URL", "an http(s) URL", service_options.public_url);
+  }
+  StoreOptions store_options;
+  store_options.claim_ttl = env.Duration("RATHAUS_REGISTRATIONS_CLAIM_TTL", absl::Minutes(30));
+  const std::string font_file = env.String("RATHAUS_REGISTRATIONS_FONT",
+                                           "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+  auto font = CertificateFont::Load(font_file);
+  if (!font.ok()) {
+    env.Reject("RATHAUS_REGISTRATIONS_FONT", "a TrueType font file (fonts-dejavu-core)", font_file);
+  }
+  if (!absl::LoadTimeZone("Europe/Berlin", &service_options.time_zone)) {
+    env.Reject("TZ", "the Europe/Berlin zone (tzdata)", "missing");
+  }
+  if (!kit.CheckConfig()) return 2;
+
+  service_options.font = font->get();
+  store_options.data_keys = &kit.data_keys();
+  Store store(kit.redis(), kit.outbox(), store_options);
+  RegistrationsService service(store, kit.callers(), service_options);
+  kit.AddService(&service);
+  kit.AddStartupFact("offices", std::to_string(service_options.offices.size()));
+  return kit.Run();
+}
+
+}  // namespace
+}  // namespace rathaus::registrations
+
+int main() { return rathaus::registrations::Run(); }

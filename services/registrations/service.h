@@ -1,0 +1,93 @@
+// The Registrations gRPC service: checks every input against the BMG rules (domain/rules.h) and
+// who calls (the citizen who submitted a case, registration clerks of its office, anyone for the
+// certificate check), then asks the store. Errors become grpc::Status in one place with the
+// problem names the gateway maps to HTTP.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "absl/time/time.h"
+#include "domain/certificate.h"
+#include "rathaus/registrations/v1/registrations.grpc.pb.h"
+#include "shared/auth/caller.h"
+#include "store.h"
+
+namespace rathaus::registrations {
+
+namespace v1 = ::rathaus::registrations::v1;
+
+struct ServiceOptions {
+  std::set<std::string> offices;            // RATHAUS_REGISTRATIONS_OFFICES
+  std::string authority = "Landeshauptstadt Kiel";  // RATHAUS_REGISTRATIONS_AUTHORITY
+  std::string municipality_key = "01002000";  // RATHAUS_REGISTRATIONS_MUNICIPALITY_KEY (Kiel)
+  std::string public_url = "http://127.0.0.1:8080";  // RATHAUS_PUBLIC_URL: links in answers/PDFs
+  std::string booking_service = "wohnsitz-anmelden";  // RATHAUS_REGISTRATIONS_BOOKING_SERVICE
+  const CertificateFont* font = nullptr;    // required
+  absl::TimeZone time_zone;                 // Europe/Berlin
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+};
+
+class RegistrationsService final : public v1::Registrations::Service {
+ public:
+  RegistrationsService(Store& store, const platform::auth::CallerAuth& callers,
+                       ServiceOptions options);
+
+  grpc::Status SubmitRegistration(grpc::ServerContext* ctx,
+                                  const v1::SubmitRegistrationRequest* req,
+                                  v1::Registration* resp) override;
+  grpc::Status GetRegistration(grpc::ServerContext* ctx, const v1::GetRegistrationRequest* req,
+                               v1::Registration* resp) override;
+  grpc::Status AnswerRegistration(grpc::ServerContext* ctx,
+                                  const v1::AnswerRegistrationRequest* req,
+                                  v1::Registration* resp) override;
+  grpc::Status ConfirmCode(grpc::ServerContext* ctx, const v1::ConfirmCodeRequest* req,
+                           v1::Registration* resp) override;
+  grpc::Status GetCertificate(grpc::ServerContext* ctx, const v1::GetCertificateRequest* req,
+                              rathaus::common::v1::File* resp) override;
+  grpc::Status VerifyCertificate(grpc::ServerContext* ctx,
+                                 const v1::VerifyCertificateRequest* req,
+                                 v1::VerifyCertificateResponse* resp) override;
+  grpc::Status ListOfficeRegistrations(grpc::ServerContext* ctx,
+                                       const v1::ListOfficeRegistrationsRequest* req,
+                                       v1::ListOfficeRegistrationsResponse* resp) override;
+  grpc::Status ClaimRegistration(grpc::ServerContext* ctx, const v1::ClerkActionRequest* req,
+                                 v1::Registration* resp) override;
+  grpc::Status AcceptRegistration(grpc::ServerContext* ctx, const v1::ClerkActionRequest* req,
+                                  v1::Registration* resp) override;
+  grpc::Status RequestInformation(grpc::ServerContext* ctx, const v1::ClerkActionRequest* req,
+                                  v1::Registration* resp) override;
+  grpc::Status SendCodeLetter(grpc::ServerContext* ctx, const v1::ClerkActionRequest* req,
+                              v1::Registration* resp) override;
+  grpc::Status RejectRegistration(grpc::ServerContext* ctx, const v1::ClerkActionRequest* req,
+                                  v1::Registration* resp) override;
+
+ private:
+  enum class Viewer { kCitizen, kClerk };
+  // The citizen's case: NOT_FOUND for an unknown id and for another citizen's case alike.
+  absl::StatusOr<CaseRecord> OwnCase(grpc::ServerContext* ctx, const std::string& id,
+                                     std::string* owner) const;
+  // The registration clerk and the case, which must belong to one of the clerk's offices
+  // (another office's case answers NOT_FOUND like an unknown id).
+  absl::StatusOr<CaseRecord> ClerkCase(grpc::ServerContext* ctx, const std::string& id,
+                                       platform::auth::Caller* clerk) const;
+  // A clerk step through the store with the request's Idempotency-Key.
+  grpc::Status ClerkStep(grpc::ServerContext* ctx, const std::string& name,
+                         const v1::ClerkActionRequest* req, const platform::auth::Caller& clerk,
+                         Change change, v1::Registration* resp);
+  absl::StatusOr<Change> AcceptChange(const CaseRecord& c, const std::string& traceparent) const;
+  void ToProto(const CaseRecord& r, Viewer viewer, v1::Registration* out) const;
+  std::string Format(absl::Time t) const;
+  std::string BookingLink(const std::string& office) const;
+
+  Store& store_;
+  const platform::auth::CallerAuth& callers_;
+  ServiceOptions options_;
+};
+
+grpc::Status ToGrpcStatus(grpc::ServerContext* ctx, const absl::Status& status);
+
+}  // namespace rathaus::registrations

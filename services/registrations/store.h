@@ -1,0 +1,131 @@
+// Redis state of the registrations service. Every change is ONE Lua script (lua/*.lua, with the
+// platform prelude and lua/lib.lua) that checks, changes and appends its events to the outbox;
+// personal data (the submitted form, the clerk's questions, the answers, the PDFs) is sealed
+// with the kit's personal-data keys; the citizen is known by a keyed hash of their subject.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "shared/crypto/personal_data.h"
+#include "shared/outbox/outbox.h"
+#include "shared/redis/command.h"
+#include "shared/redis/redis.h"
+
+namespace rathaus::registrations {
+
+struct StoreOptions {
+  std::string key_prefix = "reg:";
+  const platform::crypto::DataKeys* data_keys = nullptr;  // required
+  absl::Duration claim_ttl = absl::Minutes(30);            // RATHAUS_REGISTRATIONS_CLAIM_TTL
+  int code_attempts = 5;                                   // wrong letter codes before it is void
+  absl::Duration command_ttl = absl::Hours(24);            // Idempotency-Key records
+};
+
+struct CaseRecord {
+  std::string id;
+  std::string type;
+  std::string status;
+  std::string office;
+  std::string owner;          // keyed hash of the citizen's subject
+  std::string move;           // YYYY-MM-DD
+  std::string due;
+  bool overdue = false;
+  absl::Time submitted;
+  absl::Time updated;
+  int64_t version = 0;
+  std::string claimed_by;     // "" when no claim lasts
+  absl::Time claim_until;
+  std::string confirmation;   // LANDLORD, LANDLORD_CODE, CODE_LETTER or ""
+  bool letter_sent = false;
+  bool code_confirmed = false;
+  std::string data;           // the SubmitRegistrationRequest as submitted (opened)
+  std::string info_request;   // opened
+  std::string answer;
+  std::string rejection_reason;
+  std::string rueckmeldung_due;
+  std::vector<std::string> certificate_codes;  // per person, once accepted
+};
+
+// A change of one case (change.lua).
+struct Change {
+  enum class Mode { kClaim, kClerk, kOwner };
+  Mode mode = Mode::kClerk;
+  std::string actor;                        // the clerk's subject or the owner hash
+  std::vector<std::string> allowed;         // statuses the case may be in
+  std::string new_status;                   // "" keeps it
+  std::optional<int64_t> expected_version;  // the version the caller read
+  std::vector<std::pair<std::string, std::string>> fields;  // set as they are
+  struct Certificate {
+    std::string code;
+    int person = 0;
+    std::string sha256;
+    std::string pdf;  // sealed by the store
+  };
+  std::vector<Certificate> certificates;
+  std::vector<platform::outbox::OutgoingEvent> events;
+};
+
+struct VerifiedCertificate {
+  std::string sha256;
+  std::string office;
+  absl::Time issued;
+};
+
+using CommandKey = platform::redis::CommandKey;
+
+class Store {
+ public:
+  Store(platform::redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOptions options);
+
+  const StoreOptions& options() const { return options_; }
+  const platform::outbox::Outbox& outbox() const { return outbox_; }
+  CommandKey Command(std::string_view scope, std::string_view idempotency_key,
+                     std::string_view request) const;
+  // The keyed hash a citizen's subject is stored as.
+  std::string OwnerOf(std::string_view subject) const;
+  // The keyed hash of an ID document's serial number, as id-documents finds it.
+  std::string SerialHash(std::string_view normalized_serial) const;
+
+  // `record` carries id, type, office, owner, move, due, overdue, confirmation and data; the
+  // store seals the data. Returns the stored case (an earlier one on a replayed command).
+  absl::StatusOr<CaseRecord> Submit(const CaseRecord& record,
+                                    const platform::outbox::OutgoingEvent& event,
+                                    const CommandKey& command = {});
+  // NOT_FOUND for an unknown id.
+  absl::StatusOr<CaseRecord> Get(const std::string& id);
+  // One step; the statuses and problems of change.lua become errors with problem names:
+  // NOT_FOUND, FAILED_PRECONDITION "registration-not-in-this-state", ALREADY_EXISTS
+  // "registration-claimed", FAILED_PRECONDITION "registration-not-claimed", ABORTED (changed
+  // since read: read again).
+  absl::StatusOr<CaseRecord> Apply(const std::string& id, const Change& change,
+                                   const CommandKey& command = {});
+  // The citizen's letter code: OK, NOT_FOUND, FAILED_PRECONDITION, or INVALID_ARGUMENT
+  // "code-invalid" (with the attempts left in the message).
+  absl::StatusOr<CaseRecord> ConfirmCode(const std::string& id, const std::string& owner,
+                                         const std::string& code);
+  // Oldest submission first; `status` empty for all. *total: how many there are.
+  absl::StatusOr<std::vector<CaseRecord>> List(const std::string& office,
+                                               const std::string& status, int offset, int count,
+                                               int64_t* total);
+  // The PDF of person `person` (1-based) of an accepted case; NOT_FOUND otherwise.
+  absl::StatusOr<std::string> Certificate(const std::string& id, int person);
+  // NOT_FOUND for a code that was never issued.
+  absl::StatusOr<VerifiedCertificate> Verify(const std::string& code);
+
+ private:
+  absl::StatusOr<platform::redis::Reply> Run(const platform::redis::Script& script,
+                                             std::vector<std::string> argv,
+                                             const CommandKey& command = {});
+  std::string Context(const std::string& id, std::string_view field) const;
+
+  platform::redis::Pool& pool_;
+  const platform::outbox::Outbox& outbox_;
+  StoreOptions options_;
+};
+
+}  // namespace rathaus::registrations

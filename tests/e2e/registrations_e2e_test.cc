@@ -1,0 +1,301 @@
+// Registrations end to end, through the gateway and real Kafka: a citizen submits an Anmeldung,
+// two clerks race for the claim, one asks for information, the citizen answers, the clerk
+// accepts; the Meldebestätigung PDFs hold exactly the §24(2) fields (pdftotext) and their codes
+// verify with the PDFs' SHA-256; the events carry no personal data. The code-letter route
+// (§19 without the landlord) and the rejection with its booking link.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "rathaus/registrations/v1/events.pb.h"
+#include "rathaus/registrations/v1/registrations.pb.h"
+#include "shared/crypto/crypto.h"
+#include "shared/kafka/consumer.h"
+#include "shared/kafka/producer.h"
+#include "tests/e2e/system.h"
+
+namespace rathaus::testing {
+namespace {
+
+namespace v1 = ::rathaus::registrations::v1;
+
+System* sys = nullptr;
+
+class RegistrationsE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (sys == nullptr) sys = new System();
+  }
+  static void TearDownTestSuite() {
+    delete sys;
+    sys = nullptr;
+  }
+
+  static std::map<std::string, std::string> Bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+  }
+  Answer Post(const std::string& path, const std::string& body, const std::string& token) {
+    return Send(sys->port(), http::verb::post, path, body, Bearer(token));
+  }
+  Answer Get(const std::string& path, const std::string& token) {
+    return Send(sys->port(), http::verb::get, path, "", Bearer(token));
+  }
+  static std::string Day(int days_from_today) {
+    absl::TimeZone berlin;
+    EXPECT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+    return absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), berlin) + days_from_today);
+  }
+  // An Anmeldung of an adult and a child from Hamburg into Kiel, moved in three days ago.
+  static std::string Anmeldung(const std::string& family, const std::string& confirmation) {
+    return absl::StrCat(R"({"type":"ANMELDUNG","office":"kiel-mitte","moveDate":")", Day(-3), R"(",
+      "newAddress":{"street":"Andreas-Gayk-Straße 31","postalCode":"24103","city":"Kiel",
+                    "municipalityKey":"01002000"},
+      "previousAddress":{"street":"Große Freiheit 7","postalCode":"22767","city":"Hamburg",
+                         "municipalityKey":"02000000"},
+      "persons":[{"familyName":")", family, R"(","givenNames":"Jörg Łukasz","doctoralDegree":"Dr.",
+                  "birthDate":"1980-02-29","nationalities":["DE","PL"],
+                  "idDocumentSerials":["L01X00T47"]},
+                 {"familyName":")", family, R"(","givenNames":"Mia","birthDate":"2019-06-01",
+                  "nationalities":["DE"]}],)", confirmation, "}");
+  }
+  static std::string Landlord() {
+    return absl::StrCat(R"("landlord":{"name":"Kieler Wohnungsbau GmbH","address":{"street":"Holstenstraße 1",
+      "postalCode":"24103","city":"Kiel"},"moveInDate":")", Day(-3), R"("})");
+  }
+};
+
+std::string PdfText(const std::string& pdf) {
+  const std::string file = WriteTemp("certificate.pdf", pdf);
+  FILE* p = popen(absl::StrCat("pdftotext -enc UTF-8 ", file, " -").c_str(), "r");
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while (p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  if (p != nullptr) pclose(p);
+  std::remove(file.c_str());
+  return text;
+}
+
+TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
+  const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
+  const std::string family = "Müller-" + UniqueName("x").substr(0, 6);
+  Answer submitted = Post("/api/v1/registrations", Anmeldung(family, Landlord()), citizen);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  auto reg = Parse<v1::Registration>(submitted);
+  EXPECT_EQ(reg.status(), "SUBMITTED");
+  EXPECT_EQ(reg.type(), "ANMELDUNG");
+  EXPECT_FALSE(reg.overdue());
+  EXPECT_EQ(reg.due_date(), Day(-3 + 14));
+  EXPECT_EQ(reg.confirmation(), "LANDLORD");
+  const std::string path = "/api/v1/registrations/" + reg.id();
+
+  // Only the citizen who submitted it sees it; anyone else as if it did not exist.
+  EXPECT_EQ(Get(path, citizen).status, 200);
+  Answer other = Get(path, sys->CitizenToken(UniqueName("neighbour")));
+  EXPECT_EQ(other.status, 404) << other.body;
+  EXPECT_EQ(Send(sys->port(), http::verb::get, path).status, 401);
+  EXPECT_EQ(Get(path, sys->ClerkToken("kiel-mitte")).status, 403) << "a counter clerk is no citizen";
+
+  // Two clerks claim at once: exactly one wins.
+  const std::string anna = sys->RegistrationClerkToken("kiel-mitte", "anna");
+  const std::string ben = sys->RegistrationClerkToken("kiel-mitte", "ben");
+  std::atomic<int> won{0}, lost{0};
+  std::string winner;
+  std::mutex mu;
+  std::vector<std::thread> claims;
+  for (const std::string* t : {&anna, &ben}) {
+    claims.emplace_back([&, t] {
+      Answer a = Post(path + "/claim", "{}", *t);
+      if (a.status == 200) {
+        ++won;
+        std::lock_guard l(mu);
+        winner = *t;
+      } else if (a.status == 409 && absl::StrContains(a.body, "registration-claimed")) {
+        ++lost;
+      }
+    });
+  }
+  for (auto& t : claims) t.join();
+  ASSERT_EQ(won.load(), 1);
+  ASSERT_EQ(lost.load(), 1);
+  const std::string& loser = winner == anna ? ben : anna;
+  EXPECT_EQ(Post(path + "/request-info", R"({"message":"x"})", loser).status, 409);
+  EXPECT_EQ(Post(path + "/claim", "{}", sys->RegistrationClerkToken("kiel-gaarden", "cem")).status,
+            404) << "another office's case is unknown";
+
+  // The clerks' queue.
+  Answer queue = Get("/api/v1/offices/kiel-mitte/registrations?status=SUBMITTED&pageSize=200", winner);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  EXPECT_TRUE(absl::StrContains(queue.body, reg.id()));
+
+  Answer asked = Post(path + "/request-info",
+                      R"({"message":"Bitte laden Sie den Mietvertrag hoch.\nDanke!"})", winner);
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  EXPECT_EQ(Parse<v1::Registration>(asked).status(), "INFORMATION_REQUESTED");
+  EXPECT_EQ(Post(path + "/accept", "{}", winner).status, 409);
+  Answer answered = Post(path + "/answer", R"({"message":"Mietvertrag liegt bei."})", citizen);
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(Parse<v1::Registration>(answered).status(), "SUBMITTED");
+  EXPECT_EQ(Parse<v1::Registration>(answered).information_request(),
+            "Bitte laden Sie den Mietvertrag hoch.\nDanke!");
+
+  Answer accepted = Post(path + "/accept", "{}", winner);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  reg = Parse<v1::Registration>(accepted);
+  EXPECT_EQ(reg.status(), "ACCEPTED");
+  ASSERT_EQ(reg.persons_size(), 2);
+  EXPECT_FALSE(reg.rueckmeldung_due().empty()) << "from Hamburg: §33 Rückmeldung";
+
+  // One Meldebestätigung per person, exactly the §24(2) fields; the code verifies its hash.
+  for (int n = 1; n <= 2; ++n) {
+    Answer pdf = Get(absl::StrCat(path, "/certificates/", n, ".pdf"), citizen);
+    ASSERT_EQ(pdf.status, 200) << pdf.body;
+    EXPECT_EQ(pdf.Header("content-type"), "application/pdf");
+    const std::string text = PdfText(pdf.body);
+    EXPECT_TRUE(absl::StrContains(text, "Meldebestätigung")) << text;
+    EXPECT_TRUE(absl::StrContains(text, family)) << text;
+    EXPECT_TRUE(absl::StrContains(text, n == 1 ? "Jörg Łukasz" : "Mia")) << text;
+    EXPECT_FALSE(absl::StrContains(text, n == 1 ? "Mia" : "Jörg")) << "one person per certificate";
+    EXPECT_TRUE(absl::StrContains(text, "Andreas-Gayk-Straße 31")) << text;
+    EXPECT_TRUE(absl::StrContains(text, "Hauptwohnung")) << text;
+    for (const char* never : {"Hamburg", "PL", "Staatsangehörigkeit", "Religion", "L01X00T47",
+                              "Kieler Wohnungsbau"}) {
+      EXPECT_FALSE(absl::StrContains(text, never)) << never << " in\n" << text;
+    }
+    const std::string code = reg.persons(n - 1).certificate_code();
+    ASSERT_EQ(code.size(), 10u);
+    EXPECT_TRUE(absl::StrContains(text, code));
+    Answer verified = Send(sys->port(), http::verb::get, "/api/v1/registrations/certificates/" + code);
+    ASSERT_EQ(verified.status, 200) << verified.body;
+    auto v = Parse<v1::VerifyCertificateResponse>(verified);
+    EXPECT_TRUE(v.issued());
+    EXPECT_EQ(v.sha256(), platform::crypto::Hex(platform::crypto::Sha256(pdf.body)));
+    EXPECT_EQ(v.office(), "kiel-mitte");
+  }
+  EXPECT_EQ(Get(path + "/certificates/3.pdf", citizen).status, 404);
+  EXPECT_EQ(Get(path + "/certificates/1.pdf", sys->CitizenToken(UniqueName("n"))).status, 404);
+  Answer unknown = Send(sys->port(), http::verb::get, "/api/v1/registrations/certificates/ABCDEFGH23");
+  ASSERT_EQ(unknown.status, 200);
+  EXPECT_FALSE(Parse<v1::VerifyCertificateResponse>(unknown).issued());
+  EXPECT_EQ(Send(sys->port(), http::verb::get, "/api/v1/registrations/certificates/short").status, 400);
+
+  // The events of the case, in order, without personal data.
+  auto producer = platform::kafka::Producer::Create({.brokers = SharedServers().kafka_brokers});
+  ASSERT_TRUE(producer.ok());
+  std::mutex emu;
+  std::vector<platform::kafka::Event> mine;
+  platform::kafka::Consumer consumer(
+      {.brokers = SharedServers().kafka_brokers, .group_id = UniqueName("e2e-registrations"),
+       .topics = {"rathaus.registrations.v1"}},
+      producer->get(), [&](const platform::kafka::Event& e) {
+        std::lock_guard lock(emu);
+        if (e.key == reg.id()) mine.push_back(e);
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { std::lock_guard l(emu); return mine.size() >= 6; }, absl::Seconds(60)));
+  consumer.Stop();
+  std::vector<std::string> types;
+  for (const auto& e : mine) {
+    types.emplace_back(*e.Header("ce_type"));
+    for (const std::string& personal : {family, std::string("Jörg"), std::string("1980-02-29"),
+                                        std::string("Andreas-Gayk"), std::string("L01X00T47")}) {
+      EXPECT_FALSE(absl::StrContains(e.value, personal)) << personal << " in " << types.back();
+      for (const auto& [k, h] : e.headers) EXPECT_FALSE(absl::StrContains(h, personal)) << k;
+    }
+    if (types.back() == "rathaus.registrations.v1.AddressChanged") {
+      v1::AddressChanged changed;
+      ASSERT_TRUE(changed.ParseFromString(e.value));
+      EXPECT_EQ(changed.id_document_hashes_size(), 1);
+      EXPECT_EQ(changed.id_document_hashes(0).size(), 64u);
+      EXPECT_EQ(changed.municipality_key(), "01002000");
+    }
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{
+                       "rathaus.registrations.v1.RegistrationSubmitted",
+                       "rathaus.registrations.v1.RegistrationClaimed",
+                       "rathaus.registrations.v1.InformationRequested",
+                       "rathaus.registrations.v1.RegistrationAccepted",
+                       "rathaus.registrations.v1.AddressChanged",
+                       "rathaus.registrations.v1.RueckmeldungDue"}));
+}
+
+TEST_F(RegistrationsE2eTest, CodeLetterThenRejectionWithBookingLink) {
+  const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
+  Answer submitted =
+      Post("/api/v1/registrations", Anmeldung("Öztürk", R"("codeLetter":true)"), citizen);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const auto reg = Parse<v1::Registration>(submitted);
+  EXPECT_EQ(reg.confirmation(), "CODE_LETTER");
+  const std::string path = "/api/v1/registrations/" + reg.id();
+  const std::string clerk = sys->RegistrationClerkToken("*", "dora");
+  ASSERT_EQ(Post(path + "/claim", "{}", clerk).status, 200);
+  Answer early = Post(path + "/accept", "{}", clerk);
+  EXPECT_EQ(early.status, 409);
+  EXPECT_TRUE(absl::StrContains(early.body, "confirmation-missing")) << early.body;
+  Answer sent = Post(path + "/send-code-letter", "{}", clerk);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string code = Parse<v1::Registration>(sent).letter_code();
+  ASSERT_EQ(code.size(), 10u);
+  EXPECT_FALSE(absl::StrContains(Get(path, citizen).body, code)) << "the code only in the letter";
+  Answer wrong = Post(path + "/confirm-code", R"({"code":"ABCDEFGH23"})", citizen);
+  EXPECT_EQ(wrong.status, 422) << wrong.body;
+  EXPECT_TRUE(absl::StrContains(wrong.body, "4 attempts left")) << wrong.body;
+  Answer right = Post(path + "/confirm-code", absl::StrCat(R"({"code":")", code, R"("})"), citizen);
+  ASSERT_EQ(right.status, 200) << right.body;
+  EXPECT_TRUE(Parse<v1::Registration>(right).code_confirmed());
+  EXPECT_EQ(Parse<v1::Registration>(right).status(), "SUBMITTED");
+
+  Answer rejected = Post(path + "/reject", R"({"message":"Bitte kommen Sie persönlich vorbei."})", clerk);
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  const auto r = Parse<v1::Registration>(rejected);
+  EXPECT_EQ(r.status(), "REJECTED");
+  EXPECT_EQ(r.booking_link(),
+            "https://kiel.example/termin?office=kiel-mitte&service=wohnsitz-anmelden:1");
+  EXPECT_EQ(Post(path + "/accept", "{}", clerk).status, 409);
+  // The booking link's service exists in the appointments catalog.
+  Answer services = Send(sys->port(), http::verb::get, "/api/v1/services");
+  ASSERT_EQ(services.status, 200);
+  EXPECT_TRUE(absl::StrContains(services.body, "\"wohnsitz-anmelden\"")) << services.body;
+}
+
+TEST_F(RegistrationsE2eTest, BmgRulesAnswer422NamingTheParagraph) {
+  const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
+  // §17(2): an Abmeldung at the earliest one week before moving out.
+  Answer early = Post("/api/v1/registrations", absl::StrCat(R"({"type":"ABMELDUNG","office":"kiel-mitte",
+      "moveDate":")", Day(30), R"(","newAddress":{"street":"Rue de Rivoli 1","postalCode":"75001",
+      "city":"Paris","country":"FR"},"persons":[{"familyName":"Doe","givenNames":"Jane",
+      "birthDate":"1990-01-01","nationalities":["DE"]}]})"), citizen);
+  EXPECT_EQ(early.status, 422) << early.body;
+  EXPECT_TRUE(absl::StrContains(early.body, "bmg-17-2-too-early")) << early.body;
+  // §27(2): a stay of two months needs no registration.
+  std::string shortstay = Anmeldung("Kurz", Landlord());
+  shortstay.insert(1, absl::StrCat(R"("stayUntil":")", Day(57), R"(","registeredInGermany":true,)"));
+  Answer stay = Post("/api/v1/registrations", shortstay, citizen);
+  EXPECT_EQ(stay.status, 422) << stay.body;
+  EXPECT_TRUE(absl::StrContains(stay.body, "bmg-27-2-no-registration-needed")) << stay.body;
+  // §19: moving in needs the landlord's confirmation.
+  Answer nolandlord = Post("/api/v1/registrations", Anmeldung("Ohne", R"("language":"de")"), citizen);
+  EXPECT_EQ(nolandlord.status, 422) << nolandlord.body;
+  // A late Anmeldung is accepted, flagged overdue.
+  std::string late = Anmeldung("Spaet", Landlord());
+  late = absl::StrReplaceAll(late, {{Day(-3), Day(-20)}});
+  Answer overdue = Post("/api/v1/registrations", late, citizen);
+  ASSERT_EQ(overdue.status, 201) << overdue.body;
+  EXPECT_TRUE(Parse<v1::Registration>(overdue).overdue());
+  // Bad input: a clear 400 naming the field.
+  Answer bad = Post("/api/v1/registrations",
+                    absl::StrReplaceAll(Anmeldung("X", Landlord()), {{"24103", "2410"}}), citizen);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_TRUE(absl::StrContains(bad.body, "newAddress.postalCode")) << bad.body;
+}
+
+}  // namespace
+}  // namespace rathaus::testing
