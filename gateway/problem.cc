@@ -35,6 +35,7 @@ constexpr std::array kKinds = {
     Kind{"quota-reached", 409, "Booking quota reached"},
     Kind{"serial-in-use", 409, "Serial number has an open application"},
     Kind{"document-not-ready", 409, "Document not ready for pickup"},
+    Kind{"no-address-sticker-due", 409, "No address sticker due"},
     Kind{"failed-precondition", 409, "Not possible in the current state"},
     Kind{"idempotency-request-in-flight", 409, "A request with this Idempotency-Key is in flight"},
     Kind{"reservation-expired", 410, "Reservation expired"},

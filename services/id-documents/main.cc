@@ -5,8 +5,12 @@
 //   RATHAUS_ID_DOCUMENTS_RETENTION=90d            data deleted this long after handover or
 //                                                 delivery (only counts stay)
 //   RATHAUS_ID_DOCUMENTS_ESTIMATES=EXPRESS_REISEPASS=3-6,...  working days per document type
+//   RATHAUS_SERIAL_LOOKUP_KEY_FILE               the serial numbers' lookup key shared with
+//                                                registrations (default: the data keys' own)
 //   plus the kit's settings; RATHAUS_DATA_KEYS_FILE is required (personal data).
 #include "absl/strings/str_split.h"
+#include "rathaus/registrations/v1/events.pb.h"
+#include "shared/log/log.h"
 #include "service.h"
 #include "shared/service/due_timer.h"
 #include "shared/service/kit.h"
@@ -47,9 +51,12 @@ int Run() {
   if (!absl::LoadTimeZone("Europe/Berlin", &service_options.time_zone)) {
     env.Reject("TZ", "the Europe/Berlin zone (tzdata)", "missing");
   }
+  const platform::crypto::SharedLookup serial_lookup = platform::crypto::SharedLookup::FromEnv(
+      env, "RATHAUS_SERIAL_LOOKUP_KEY_FILE", kit.data_keys());
   if (!kit.CheckConfig()) return 2;
 
   store_options.data_keys = &kit.data_keys();
+  store_options.serial_lookup = &serial_lookup;
   Store store(kit.redis(), kit.outbox(), store_options);
   IdDocumentsService service(store, kit.callers(), service_options);
   kit.AddService(&service);
@@ -59,6 +66,25 @@ int Run() {
     return platform::DueTimer::Run{r->fired, r->next, r->now};
   });
   store.SetTimerListener([&timers](absl::Time due) { timers.Notify(due); });
+  // registrations: the holder of a document moved; the office puts the address sticker on.
+  kit.Consume<registrations::v1::AddressChanged>(
+      "rathaus.registrations.v1",
+      [&store](const registrations::v1::AddressChanged& changed, const platform::EventContext& ce) {
+        std::vector<std::string> hashes;
+        for (const std::string& h : changed.id_document_hashes()) {
+          if (h.size() != 64) return absl::InvalidArgumentError("AddressChanged with a bad hash");
+          hashes.push_back(h);
+        }
+        if (hashes.empty()) return absl::OkStatus();
+        int64_t created = 0, unknown = 0;
+        absl::Status s = store.ApplyAddressChanged(hashes, ce.inbox_key, ce.inbox_ttl, &created,
+                                                   &unknown);
+        if (s.ok() && (created > 0 || unknown > 0)) {
+          platform::log::Info("address stickers due", {{"registration", changed.registration_id()},
+                                                       {"created", created}, {"unknown", unknown}});
+        }
+        return s;
+      });
   kit.AddJob("timers", [&] { timers.Start(); }, [&] { timers.Stop(); });
   kit.AddStartupFact("offices", std::to_string(service_options.offices.size()));
   return kit.Run();

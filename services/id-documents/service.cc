@@ -87,6 +87,8 @@ void IdDocumentsService::ToProto(const ApplicationRecord& r, v1::Application* ou
   if (r.status == State::kReadyForPickup) out->set_pickup_code(r.pickup_code);
   out->set_old_document_invalidated(r.old_document_invalidated);
   out->set_handed_to_proxy(r.handed_to_proxy);
+  out->set_address_sticker_due(r.address_sticker_due);
+  if (r.address_sticker_due) out->set_address_sticker_since(Format(r.address_sticker_since));
 }
 
 grpc::Status IdDocumentsService::RegisterApplication(grpc::ServerContext* ctx,
@@ -336,6 +338,53 @@ grpc::Status IdDocumentsService::HandOver(grpc::ServerContext* ctx, const v1::Ha
   ToProto(*done, resp);
   log::Info("document handed over", {{"application", done->id}, {"office", done->office},
                                      {"proxy", proxy.has_value()}});
+  return grpc::Status::OK;
+}
+
+grpc::Status IdDocumentsService::ListAddressStickers(grpc::ServerContext* ctx,
+                                                     const v1::ListOfficeApplicationsRequest* req,
+                                                     v1::ListOfficeApplicationsResponse* resp) {
+  auto clerk = ClerkOf(ctx, req->office());
+  if (!clerk.ok()) return ToGrpcStatus(ctx, clerk.status());
+  if (!req->status().empty()) {
+    return ToGrpcStatus(ctx, InvalidField("status", "not a filter of this list"));
+  }
+  const int size = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
+  if (size < 1 || size > kMaxPageSize) {
+    return ToGrpcStatus(ctx, InvalidField("pageSize", "1 to 200"));
+  }
+  int offset = 0;
+  if (!req->page_token().empty() &&
+      (!absl::SimpleAtoi(req->page_token(), &offset) || offset < 0 || offset > 10000000)) {
+    return ToGrpcStatus(ctx, InvalidField("pageToken", "not a token of an earlier answer"));
+  }
+  int64_t total = 0;
+  auto apps = store_.ListAddressStickers(req->office(), offset, size, &total);
+  if (!apps.ok()) return ToGrpcStatus(ctx, apps.status());
+  for (const ApplicationRecord& r : *apps) ToProto(r, resp->add_applications());
+  if (offset + size < total) resp->set_next_page_token(absl::StrCat(offset + size));
+  return grpc::Status::OK;
+}
+
+grpc::Status IdDocumentsService::ConfirmAddressSticker(grpc::ServerContext* ctx,
+                                                       const v1::ConfirmAddressStickerRequest* req,
+                                                       v1::Application* resp) {
+  auto caller = callers_.Require(ctx, "clerk");
+  if (!caller.ok()) return ToGrpcStatus(ctx, caller.status());
+  if (!platform::text::IsUuid(req->id())) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("application not found"));
+  }
+  auto current = store_.Get(req->id());
+  if (!current.ok()) return ToGrpcStatus(ctx, current.status());
+  auto clerk = ClerkOf(ctx, current->office);
+  if (absl::IsPermissionDenied(clerk.status())) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("application not found"));
+  }
+  if (!clerk.ok()) return ToGrpcStatus(ctx, clerk.status());
+  auto done = store_.ConfirmAddressSticker(req->id());
+  if (!done.ok()) return ToGrpcStatus(ctx, done.status());
+  ToProto(*done, resp);
+  log::Info("address sticker done", {{"application", done->id}, {"office", done->office}});
   return grpc::Status::OK;
 }
 

@@ -36,6 +36,8 @@ const redis::Script& ApplyScript() { static const redis::Script s = Load("idd_ap
 const redis::Script& HandoverScript() { static const redis::Script s = Load("idd_handover", lua::kHandover); return s; }
 const redis::Script& LookupScript() { static const redis::Script s = Load("idd_lookup", lua::kLookup); return s; }
 const redis::Script& TimersScript() { static const redis::Script s = Load("idd_timers", lua::kTimers); return s; }
+const redis::Script& AddressChangedScript() { static const redis::Script s = Load("idd_address_changed", lua::kAddressChanged); return s; }
+const redis::Script& StickerDoneScript() { static const redis::Script s = Load("idd_sticker_done", lua::kStickerDone); return s; }
 
 std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
 int64_t Int(const std::string& s) {
@@ -90,6 +92,8 @@ absl::StatusOr<ApplicationRecord> ParseRecord(const std::string& id,
   r.fee_cents = static_cast<int>(Int(f["fee"]));
   r.old_document_invalidated = f["oldinv"] == "1";
   r.handed_to_proxy = !f["proxy"].empty();
+  r.address_sticker_due = f["sticker"] == "1";
+  r.address_sticker_since = absl::FromUnixMillis(Int(f["stickerat"]));
   return r;
 }
 
@@ -116,7 +120,10 @@ CommandKey Store::Command(std::string_view scope, std::string_view idempotency_k
 }
 
 std::string Store::SerialLookup(const std::string& serial) const {
-  return options_.data_keys->Lookup(absl::StrCat("serial:", serial));
+  // registrations hashes the serials it sends in AddressChanged the same way (its store).
+  const std::string normalized = absl::StrCat("serial:", serial);
+  if (options_.serial_lookup != nullptr) return options_.serial_lookup->Lookup(normalized);
+  return options_.data_keys->Lookup(normalized);
 }
 
 std::string Store::BirthHash(const std::string& serial, absl::CivilDay birth) const {
@@ -501,6 +508,54 @@ absl::StatusOr<ApplicationRecord> Store::HandOver(const std::string& id,
   if (tag != "ok") return Unexpected(HandoverScript(), *reply);
   if (timer_listener_) timer_listener_(now + options_.retention);
   return Get(id);
+}
+
+absl::Status Store::ApplyAddressChanged(const std::vector<std::string>& serial_hashes,
+                                        const std::string& inbox_key, const std::string& inbox_ttl,
+                                        int64_t* created, int64_t* unknown) {
+  std::vector<std::string> argv = {options_.key_prefix, outbox_.stream_key(), inbox_ttl,
+                                   absl::StrCat(serial_hashes.size())};
+  argv.insert(argv.end(), serial_hashes.begin(), serial_hashes.end());
+  auto reply = pool_.Eval(AddressChangedScript(), {inbox_key}, argv);
+  if (!reply.ok()) return reply.status();
+  *created = reply->elements.size() == 2 ? reply->elements[0].integer : 0;
+  *unknown = reply->elements.size() == 2 ? reply->elements[1].integer : 0;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ApplicationRecord> Store::ConfirmAddressSticker(const std::string& id) {
+  auto reply = pool_.Eval(StickerDoneScript(), {}, {options_.key_prefix, outbox_.stream_key(), id});
+  if (!reply.ok()) return reply.status();
+  const std::string& tag = Tag(*reply);
+  if (tag == "unknown") return NotFound();
+  if (tag == "none") {
+    return platform::WithProblem(
+        absl::FailedPreconditionError("no address sticker is due for this document"),
+        "no-address-sticker-due");
+  }
+  if (tag != "ok") return Unexpected(StickerDoneScript(), *reply);
+  return Get(id);
+}
+
+absl::StatusOr<std::vector<ApplicationRecord>> Store::ListAddressStickers(const std::string& office,
+                                                                          int offset, int count,
+                                                                          int64_t* total) {
+  const std::string index = absl::StrCat(options_.key_prefix, "stickers:", office);
+  auto page = pool_.Pipeline({{"ZCARD", index},
+                              {"ZRANGE", index, absl::StrCat(offset), absl::StrCat(offset + count - 1)}});
+  if (!page.ok()) return page.status();
+  for (const auto& r : *page) {
+    if (!r.ok()) return r.status();
+  }
+  *total = (*page)[0]->integer;
+  std::vector<ApplicationRecord> out;
+  for (const auto& e : (*page)[1]->elements) {
+    auto record = Get(e.str);
+    if (absl::IsNotFound(record.status())) continue;  // purged meanwhile
+    if (!record.ok()) return record.status();
+    out.push_back(*std::move(record));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<ApplicationRecord>> Store::List(const std::string& office,

@@ -31,6 +31,9 @@ namespace rathaus::id_documents {
 struct StoreOptions {
   std::string key_prefix = "idd:";
   const platform::crypto::DataKeys* data_keys = nullptr;  // required
+  // The serial numbers' lookup key shared with registrations (RATHAUS_SERIAL_LOOKUP_KEY_FILE);
+  // null: data_keys' lookup key.
+  const platform::crypto::SharedLookup* serial_lookup = nullptr;
   absl::Duration pickup_reminder = absl::Hours(24 * 14);  // RATHAUS_ID_DOCUMENTS_PICKUP_REMINDER
   absl::Duration retention = absl::Hours(24 * 90);        // RATHAUS_ID_DOCUMENTS_RETENTION
   int lookup_failures = 5;                               // wrong birth dates before the lockout
@@ -60,6 +63,8 @@ struct ApplicationRecord {
   int fee_cents = 0;
   bool old_document_invalidated = false;
   bool handed_to_proxy = false;
+  bool address_sticker_due = false;
+  absl::Time address_sticker_since;
 };
 
 // One line of a status import, parsed: `status` a state's name or PIN_LETTER_SENT.
@@ -114,6 +119,18 @@ class Store {
   absl::StatusOr<std::vector<ApplicationRecord>> List(const std::string& office,
                                                       const std::string& status, int offset,
                                                       int count, int64_t* total);
+
+  // registrations' AddressChanged: an address sticker task for every document of `serial_hashes`
+  // this service knows; applied once per event (inbox). *created / *unknown: what it did.
+  absl::Status ApplyAddressChanged(const std::vector<std::string>& serial_hashes,
+                                   const std::string& inbox_key, const std::string& inbox_ttl,
+                                   int64_t* created, int64_t* unknown);
+  // The sticker is on: FAILED_PRECONDITION "no-address-sticker-due" when none is due.
+  absl::StatusOr<ApplicationRecord> ConfirmAddressSticker(const std::string& id);
+  // The office's due stickers, oldest first. *total: how many.
+  absl::StatusOr<std::vector<ApplicationRecord>> ListAddressStickers(const std::string& office,
+                                                                     int offset, int count,
+                                                                     int64_t* total);
 
   struct TimerResult {
     int64_t fired = 0;

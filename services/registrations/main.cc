@@ -8,6 +8,8 @@
 //                                                  a rejection (a service id of appointments)
 //   RATHAUS_REGISTRATIONS_FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf  certificate font
 //   RATHAUS_PUBLIC_URL=https://service.kiel.de     links in answers and certificates
+//   RATHAUS_SERIAL_LOOKUP_KEY_FILE                 the ID documents' serial lookup key shared with
+//                                                  id-documents (default: the data keys' own)
 //   plus the kit's settings; RATHAUS_DATA_KEYS_FILE is required (personal data).
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
@@ -63,10 +65,13 @@ int Run() {
   if (!absl::LoadTimeZone("Europe/Berlin", &service_options.time_zone)) {
     env.Reject("TZ", "the Europe/Berlin zone (tzdata)", "missing");
   }
+  const platform::crypto::SharedLookup serial_lookup = platform::crypto::SharedLookup::FromEnv(
+      env, "RATHAUS_SERIAL_LOOKUP_KEY_FILE", kit.data_keys());
   if (!kit.CheckConfig()) return 2;
 
   service_options.font = font->get();
   store_options.data_keys = &kit.data_keys();
+  store_options.serial_lookup = &serial_lookup;
   Store store(kit.redis(), kit.outbox(), store_options);
   RegistrationsService service(store, kit.callers(), service_options);
   kit.AddService(&service);

@@ -71,8 +71,10 @@ std::string Store::OwnerOf(std::string_view subject) const {
 }
 
 std::string Store::SerialHash(std::string_view normalized_serial) const {
-  // The same input id-documents hashes for its serial lookups (its store's SerialLookup).
-  return options_.data_keys->Lookup(absl::StrCat("serial:", std::string(normalized_serial)));
+  // The same input and key id-documents hashes for its serial lookups (its store's SerialLookup).
+  const std::string normalized = absl::StrCat("serial:", std::string(normalized_serial));
+  if (options_.serial_lookup != nullptr) return options_.serial_lookup->Lookup(normalized);
+  return options_.data_keys->Lookup(normalized);
 }
 
 std::string Store::Context(const std::string& id, std::string_view field) const {

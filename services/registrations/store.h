@@ -21,6 +21,9 @@ namespace rathaus::registrations {
 struct StoreOptions {
   std::string key_prefix = "reg:";
   const platform::crypto::DataKeys* data_keys = nullptr;  // required
+  // The serial numbers' lookup key shared with id-documents (RATHAUS_SERIAL_LOOKUP_KEY_FILE);
+  // null: data_keys' lookup key.
+  const platform::crypto::SharedLookup* serial_lookup = nullptr;
   absl::Duration claim_ttl = absl::Minutes(30);            // RATHAUS_REGISTRATIONS_CLAIM_TTL
   int code_attempts = 5;                                   // wrong letter codes before it is void
   absl::Duration command_ttl = absl::Hours(24);            // Idempotency-Key records

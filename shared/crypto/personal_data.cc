@@ -128,4 +128,41 @@ std::string NewDataKeysFile() {
       "lookup ", Hex(RandomBytes(32)), "\n", "k1 ", Hex(RandomBytes(32)), "\n");
 }
 
+absl::StatusOr<SharedLookup> SharedLookup::Parse(std::string_view text) {
+  SharedLookup out;
+  for (absl::string_view line : absl::StrSplit(A(text), '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    if (!out.key_.empty()) return absl::InvalidArgumentError("more than one key");
+    auto key = FromHex(std::string_view(line.data(), line.size()));
+    if (!key.ok() || key->size() != 32) {
+      return absl::InvalidArgumentError("expected 64 hex characters");
+    }
+    out.key_ = *std::move(key);
+  }
+  if (out.key_.empty()) return absl::InvalidArgumentError("no key");
+  return out;
+}
+
+SharedLookup SharedLookup::FromEnv(EnvConfig& env, std::string_view variable,
+                                   const DataKeys& fallback) {
+  SharedLookup out;
+  out.fallback_ = &fallback;
+  const std::string text = env.SecretFile(variable, /*required=*/false);
+  if (text.empty()) return out;
+  auto parsed = Parse(text);
+  if (!parsed.ok()) {
+    env.Reject(std::string(variable), "64 hex characters (a shared lookup key)",
+               std::string(parsed.status().message()));
+    return out;
+  }
+  parsed->fallback_ = &fallback;
+  return *std::move(parsed);
+}
+
+std::string SharedLookup::Lookup(std::string_view normalized) const {
+  if (key_.empty()) return fallback_ == nullptr ? "" : fallback_->Lookup(normalized);
+  return Hex(HmacSha256(key_, normalized));
+}
+
 }  // namespace rathaus::platform::crypto

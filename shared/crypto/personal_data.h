@@ -58,4 +58,23 @@ class DataKeys {
 // A fresh keys file's contents (one lookup key, one data key "k1"), for `make up` and tests.
 std::string NewDataKeysFile();
 
+// A lookup key two services share, so that both hash one value alike without sharing their data
+// keys: RATHAUS_SERIAL_LOOKUP_KEY_FILE holds the key for ID documents' serial numbers, which
+// registrations hashes in its AddressChanged events and id-documents finds its applications by.
+// The file: 64 hex characters (lines starting with # are comments). Without the file, the
+// service's own data keys' lookup key (development: all services read one keys file).
+class SharedLookup {
+ public:
+  static absl::StatusOr<SharedLookup> Parse(std::string_view text);
+  // `variable` names the file; a bad file is recorded in `env`. `fallback` must outlive this.
+  static SharedLookup FromEnv(EnvConfig& env, std::string_view variable, const DataKeys& fallback);
+
+  // HMAC-SHA256 of `normalized`, 64 lower-case hex characters.
+  std::string Lookup(std::string_view normalized) const;
+
+ private:
+  std::string key_;                     // 32 bytes, or empty: the fallback's
+  const DataKeys* fallback_ = nullptr;
+};
+
 }  // namespace rathaus::platform::crypto

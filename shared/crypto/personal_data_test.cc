@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "shared/crypto/crypto.h"
 
 namespace rathaus::platform::crypto {
 namespace {
@@ -31,6 +32,24 @@ TEST(DataKeysTest, SealsWithoutTheClearTextAndOpensInItsContextOnly) {
   tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
   EXPECT_FALSE(keys.Open(tampered, "appt:bk:ABC:email").ok());
   EXPECT_EQ(keys.Seal("", "ctx"), "");
+}
+
+// Two services hash one value alike with a shared key, without sharing their data keys.
+TEST(SharedLookupTest, SharedKeyOrTheDataKeysOwn) {
+  auto a = DataKeys::Parse(NewDataKeysFile());
+  auto b = DataKeys::Parse(NewDataKeysFile());
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::string hex(64, 'a');
+  auto shared = SharedLookup::Parse("# the serial lookup key\n" + hex + "\n");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(shared->Lookup("serial:T00000001"), Hex(HmacSha256(std::string(32, '\xaa'), "serial:T00000001")));
+  EXPECT_NE(a->Lookup("serial:T00000001"), b->Lookup("serial:T00000001"));
+  EXPECT_FALSE(SharedLookup::Parse("").ok());
+  EXPECT_FALSE(SharedLookup::Parse("abc").ok());
+  EXPECT_FALSE(SharedLookup::Parse(hex + "\n" + hex).ok());
+  EnvConfig env([](const char*) -> const char* { return nullptr; });
+  const SharedLookup fallback = SharedLookup::FromEnv(env, "RATHAUS_SERIAL_LOOKUP_KEY_FILE", *a);
+  EXPECT_EQ(fallback.Lookup("serial:T00000001"), a->Lookup("serial:T00000001"));
 }
 
 TEST(DataKeysTest, RotationSealsWithTheFirstKeyAndOpensWithAll) {

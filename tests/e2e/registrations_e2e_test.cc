@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -53,7 +54,8 @@ class RegistrationsE2eTest : public ::testing::Test {
     return absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), berlin) + days_from_today);
   }
   // An Anmeldung of an adult and a child from Hamburg into Kiel, moved in three days ago.
-  static std::string Anmeldung(const std::string& family, const std::string& confirmation) {
+  static std::string Anmeldung(const std::string& family, const std::string& confirmation,
+                               const std::string& serial = "L01X00T47") {
     return absl::StrCat(R"({"type":"ANMELDUNG","office":"kiel-mitte","moveDate":")", Day(-3), R"(",
       "newAddress":{"street":"Andreas-Gayk-Straße 31","postalCode":"24103","city":"Kiel",
                     "municipalityKey":"01002000"},
@@ -61,7 +63,7 @@ class RegistrationsE2eTest : public ::testing::Test {
                          "municipalityKey":"02000000"},
       "persons":[{"familyName":")", family, R"(","givenNames":"Jörg Łukasz","doctoralDegree":"Dr.",
                   "birthDate":"1980-02-29","nationalities":["DE","PL"],
-                  "idDocumentSerials":["L01X00T47"]},
+                  "idDocumentSerials":[")", serial, R"("]},
                  {"familyName":")", family, R"(","givenNames":"Mia","birthDate":"2019-06-01",
                   "nationalities":["DE"]}],)", confirmation, "}");
   }
@@ -84,9 +86,20 @@ std::string PdfText(const std::string& pdf) {
 }
 
 TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
+  // The citizen's Personalausweis, known to id-documents (its office: kiel-gaarden).
+  const std::string counter = sys->ClerkToken("kiel-gaarden");
+  std::string serial = absl::AsciiStrToUpper(absl::StrCat("L", UniqueName("x").substr(2, 8)));
+  for (char& c : serial) c = c == 'O' ? '0' : c;
+  Answer document = Post("/api/v1/id-documents/applications",
+                         absl::StrCat(R"({"serial":")", serial, R"(","documentType":"PERSONALAUSWEIS",)"
+                                      R"("office":"kiel-gaarden","birthDate":"1980-02-29"})"),
+                         counter);
+  ASSERT_EQ(document.status, 201) << document.body;
+  const std::string application = document.body.substr(document.body.find("\"id\":\"") + 6, 36);
+
   const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
   const std::string family = "Müller-" + UniqueName("x").substr(0, 6);
-  Answer submitted = Post("/api/v1/registrations", Anmeldung(family, Landlord()), citizen);
+  Answer submitted = Post("/api/v1/registrations", Anmeldung(family, Landlord(), serial), citizen);
   ASSERT_EQ(submitted.status, 201) << submitted.body;
   auto reg = Parse<v1::Registration>(submitted);
   EXPECT_EQ(reg.status(), "SUBMITTED");
@@ -165,8 +178,9 @@ TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
     EXPECT_FALSE(absl::StrContains(text, n == 1 ? "Mia" : "Jörg")) << "one person per certificate";
     EXPECT_TRUE(absl::StrContains(text, "Andreas-Gayk-Straße 31")) << text;
     EXPECT_TRUE(absl::StrContains(text, "Hauptwohnung")) << text;
-    for (const char* never : {"Hamburg", "PL", "Staatsangehörigkeit", "Religion", "L01X00T47",
-                              "Kieler Wohnungsbau"}) {
+    for (const std::string& never : {std::string("Hamburg"), std::string("PL"),
+                                     std::string("Staatsangehörigkeit"), std::string("Religion"),
+                                     serial, std::string("Kieler Wohnungsbau")}) {
       EXPECT_FALSE(absl::StrContains(text, never)) << never << " in\n" << text;
     }
     const std::string code = reg.persons(n - 1).certificate_code();
@@ -206,7 +220,7 @@ TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
   for (const auto& e : mine) {
     types.emplace_back(*e.Header("ce_type"));
     for (const std::string& personal : {family, std::string("Jörg"), std::string("1980-02-29"),
-                                        std::string("Andreas-Gayk"), std::string("L01X00T47")}) {
+                                        std::string("Andreas-Gayk"), serial}) {
       EXPECT_FALSE(absl::StrContains(e.value, personal)) << personal << " in " << types.back();
       for (const auto& [k, h] : e.headers) EXPECT_FALSE(absl::StrContains(h, personal)) << k;
     }
@@ -225,6 +239,25 @@ TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
                        "rathaus.registrations.v1.RegistrationAccepted",
                        "rathaus.registrations.v1.AddressChanged",
                        "rathaus.registrations.v1.RueckmeldungDue"}));
+
+  // id-documents consumed AddressChanged: the office of the citizen's document lists the
+  // address sticker; the clerk puts it on, once.
+  const std::string stickers = "/api/v1/offices/kiel-gaarden/id-documents/address-stickers";
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(Get(stickers, counter).body, application); },
+                      absl::Seconds(60)))
+      << Get(stickers, counter).body;
+  EXPECT_TRUE(absl::StrContains(Get(stickers, counter).body, "\"addressStickerDue\":true"));
+  EXPECT_EQ(Get(stickers, sys->ClerkToken("kiel-mitte")).status, 403) << "another office's list";
+  const std::string done = "/api/v1/id-documents/" + application + "/address-sticker";
+  EXPECT_EQ(Post(done, "{}", sys->ClerkToken("kiel-mitte")).status, 404);
+  Answer stuck = Post(done, "{}", counter);
+  ASSERT_EQ(stuck.status, 200) << stuck.body;
+  EXPECT_TRUE(absl::StrContains(stuck.body, "\"addressStickerDue\":false") ||
+              !absl::StrContains(stuck.body, "addressStickerDue")) << stuck.body;
+  EXPECT_FALSE(absl::StrContains(Get(stickers, counter).body, application));
+  Answer again = Post(done, "{}", counter);
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_TRUE(absl::StrContains(again.body, "no-address-sticker-due")) << again.body;
 }
 
 TEST_F(RegistrationsE2eTest, CodeLetterThenRejectionWithBookingLink) {

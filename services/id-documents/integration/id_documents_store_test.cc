@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "rathaus/id_documents/v1/events.pb.h"
+#include "shared/crypto/crypto.h"
 #include "shared/status/problem.h"
 #include "store.h"
 #include "tests/harness/credentials.h"
@@ -148,6 +149,51 @@ TEST_F(IdDocumentsStoreTest, FromApplicationToHandover) {
 }
 
 // 10,000 lines: every kind of line, exact counts; the same import again changes nothing.
+// registrations' AddressChanged: a task per known document, once per event (inbox) and once per
+// document; unknown hashes are counted; a handover puts the sticker on.
+TEST_F(IdDocumentsStoreTest, AddressChangedMakesStickerTasksThatAHandoverCompletes) {
+  ApplicationRecord ready = Register(11);
+  ApplicationRecord old = Register(12);
+  const absl::Time t0 = absl::Now();
+  std::vector<ImportLine> lines;
+  int n = 0;
+  for (const char* s : {"TRANSMITTED", "IN_PRODUCTION", "SHIPPED_TO_OFFICE", "ARRIVED",
+                        "READY_FOR_PICKUP"}) {
+    lines.push_back({++n, Serial(11), s, t0 + absl::Seconds(n)});
+  }
+  ASSERT_TRUE(store_->Import(lines, "").ok());
+  const platform::crypto::DataKeys& keys = credentials_.data_keys();
+  const std::vector<std::string> hashes = {keys.Lookup("serial:" + Serial(11)),
+                                           keys.Lookup("serial:" + Serial(12)),
+                                           keys.Lookup("serial:" + Serial(13))};  // unknown
+  const std::string inbox = absl::StrCat(service_, ":inbox:", platform::crypto::NewUuid());
+  int64_t created = 0, unknown = 0;
+  ASSERT_TRUE(store_->ApplyAddressChanged(hashes, inbox, "3600", &created, &unknown).ok());
+  EXPECT_EQ(created, 2);
+  EXPECT_EQ(unknown, 1);
+  // The same event again (a redelivery) and another event naming the same documents: no more.
+  ASSERT_TRUE(store_->ApplyAddressChanged(hashes, inbox, "3600", &created, &unknown).ok());
+  EXPECT_EQ(created, 0);
+  ASSERT_TRUE(store_->ApplyAddressChanged(hashes, inbox + "-2", "3600", &created, &unknown).ok());
+  EXPECT_EQ(created, 0);
+  int64_t total = 0;
+  auto due = store_->ListAddressStickers("kiel-mitte", 0, 50, &total);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(total, 2);
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_TRUE((*due)[0].address_sticker_due);
+
+  ASSERT_TRUE(store_->HandOver(ready.id, true, std::nullopt, "").ok());
+  EXPECT_FALSE(store_->Get(ready.id)->address_sticker_due) << "put on at the handover";
+  auto done = store_->ConfirmAddressSticker(old.id);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_FALSE(done->address_sticker_due);
+  EXPECT_EQ(platform::ProblemOf(store_->ConfirmAddressSticker(old.id).status()),
+            "no-address-sticker-due");
+  ASSERT_TRUE(store_->ListAddressStickers("kiel-mitte", 0, 50, &total).ok());
+  EXPECT_EQ(total, 0);
+}
+
 TEST_F(IdDocumentsStoreTest, TenThousandLinesGiveExactCountsAndAgainChangeNothing) {
   constexpr int kApps = 1000;
   for (int i = 0; i < kApps; ++i) Register(i);

@@ -16,6 +16,11 @@ redis.call('HSET', key, unpack(fields))
 redis.call('SADD', P .. 'seen:' .. id, 'HANDED_OVER|' .. ARGV[4])
 index_move(r[2], id, 'READY_FOR_PICKUP', 'HANDED_OVER', tonumber(ARGV[4]))
 redis.call('ZREM', P .. 'timers', 'overdue|' .. id)
+-- A due address sticker is put on at the handover.
+if redis.call('HGET', key, 'sticker') == '1' then
+  redis.call('HSET', key, 'sticker', '0', 'stickerdone', ARGV[4])
+  redis.call('ZREM', P .. 'stickers:' .. r[2], id)
+end
 redis.call('ZADD', P .. 'timers', ARGV[5], 'purge|' .. id)
 append_events(ARGV, 7 + s * 2, 2)
 command_record(id, ARGV[4])

@@ -13,6 +13,9 @@
 --   P timers              zset  "overdue|<id>" / "purge|<id>" by due time (ms)
 --   P fail:<sl>           string  wrong birth dates in the lookup window (expires)
 --   P stats               hash  "<type>|<final status>" -> applications purged after retention
+--   P stickers:<office>   zset  ids whose holder moved (registrations' AddressChanged): the
+--                               address sticker is due (app fields sticker 1/0, stickerat,
+--                               stickerdone)
 -- ARGV[2] is the outbox stream.
 local P = ARGV[1]
 local OUTBOX = ARGV[2]

@@ -17,6 +17,7 @@ for _, member in ipairs(due) do
     if r[1] then
       redis.call('ZREM', P .. 'idx:' .. r[2] .. ':' .. r[1], id)
       redis.call('ZREM', P .. 'idx:' .. r[2] .. ':*', id)
+      redis.call('ZREM', P .. 'stickers:' .. r[2], id)
       if redis.call('GET', P .. 'serial:' .. r[4]) == id then redis.call('DEL', P .. 'serial:' .. r[4]) end
       if r[5] and r[5] ~= '' then redis.call('DEL', P .. 'code:' .. r[5]) end
       redis.call('DEL', key, P .. 'seen:' .. id)
