@@ -76,8 +76,9 @@ if [ -x "$dev_token" ]; then
   "$dev_token" clerk "$run/clerk-jwt.key" --offices '*' --days 30 > "$run/clerk.jwt"
   "$dev_token" invoice-clerk "$run/clerk-jwt.key" --departments '*' --days 30 \
       > "$run/invoice-clerk.jwt"
-  # The Fachverfahren's token for the id-documents status import (role integrator).
-  "$dev_token" integrator "$run/clerk-jwt.key" --scope id-documents:status --days 30 \
+  # The Fachverfahren's token for the id-documents status import and the registrations'
+  # Rückmeldung export (role integrator).
+  "$dev_token" integrator "$run/clerk-jwt.key" --scope id-documents:status,registrations:export --days 30 \
       > "$run/integrator.jwt"
   export RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$run/clerk-jwt.pub"
   # A supplier's token for invoice uploads (role supplier).

@@ -19,8 +19,6 @@ namespace log = ::rathaus::platform::log;
 using platform::InvalidField;
 using platform::Traceparent;
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 200;
 // Updates handed to the store at a time from a stream (bounded memory for any stream length).
 constexpr size_t kStreamChunk = 5000;
 
@@ -276,15 +274,9 @@ grpc::Status IdDocumentsService::ListOfficeApplications(
   if (!req->status().empty() && !ParseState(req->status())) {
     return ToGrpcStatus(ctx, InvalidField("status", "not a state of an application"));
   }
-  const int size = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
-  if (size < 1 || size > kMaxPageSize) {
-    return ToGrpcStatus(ctx, InvalidField("pageSize", "1 to 200"));
-  }
-  int offset = 0;
-  if (!req->page_token().empty() &&
-      (!absl::SimpleAtoi(req->page_token(), &offset) || offset < 0 || offset > 10000000)) {
-    return ToGrpcStatus(ctx, InvalidField("pageToken", "not a token of an earlier answer"));
-  }
+  auto page = platform::ParsePage(req->page_size(), req->page_token());
+  if (!page.ok()) return ToGrpcStatus(ctx, page.status());
+  const int offset = page->offset, size = page->size;
   int64_t total = 0;
   auto apps = store_.List(req->office(), req->status(), offset, size, &total);
   if (!apps.ok()) return ToGrpcStatus(ctx, apps.status());
@@ -349,15 +341,9 @@ grpc::Status IdDocumentsService::ListAddressStickers(grpc::ServerContext* ctx,
   if (!req->status().empty()) {
     return ToGrpcStatus(ctx, InvalidField("status", "not a filter of this list"));
   }
-  const int size = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
-  if (size < 1 || size > kMaxPageSize) {
-    return ToGrpcStatus(ctx, InvalidField("pageSize", "1 to 200"));
-  }
-  int offset = 0;
-  if (!req->page_token().empty() &&
-      (!absl::SimpleAtoi(req->page_token(), &offset) || offset < 0 || offset > 10000000)) {
-    return ToGrpcStatus(ctx, InvalidField("pageToken", "not a token of an earlier answer"));
-  }
+  auto page = platform::ParsePage(req->page_size(), req->page_token());
+  if (!page.ok()) return ToGrpcStatus(ctx, page.status());
+  const int offset = page->offset, size = page->size;
   int64_t total = 0;
   auto apps = store_.ListAddressStickers(req->office(), offset, size, &total);
   if (!apps.ok()) return ToGrpcStatus(ctx, apps.status());

@@ -2,6 +2,7 @@
 //
 //   RATHAUS_REGISTRATIONS_OFFICES=kiel-mitte,...   the registration offices (default: Kiel's five)
 //   RATHAUS_REGISTRATIONS_CLAIM_TTL=30m            how long a clerk's claim on a case lasts
+//   RATHAUS_REGISTRATIONS_EXPORT_RETENTION=30d     how long Rückmeldungen wait for the export
 //   RATHAUS_REGISTRATIONS_AUTHORITY="Landeshauptstadt Kiel"   the authority on certificates
 //   RATHAUS_REGISTRATIONS_MUNICIPALITY_KEY=01002000  the city's Amtlicher Gemeindeschlüssel
 //   RATHAUS_REGISTRATIONS_BOOKING_SERVICE=wohnsitz-anmelden  the counter appointment offered on
@@ -56,6 +57,8 @@ int Run() {
   }
   StoreOptions store_options;
   store_options.claim_ttl = env.Duration("RATHAUS_REGISTRATIONS_CLAIM_TTL", absl::Minutes(30));
+  store_options.export_retention =
+      env.Duration("RATHAUS_REGISTRATIONS_EXPORT_RETENTION", absl::Hours(24 * 30));
   const std::string font_file = env.String("RATHAUS_REGISTRATIONS_FONT",
                                            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
   auto font = CertificateFont::Load(font_file);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "domain/document.h"
+#include "domain/rueckmeldung.h"
 #include "domain/rules.h"
 #include "rathaus/registrations/v1/events.pb.h"
 #include "shared/crypto/crypto.h"
@@ -22,8 +23,6 @@ namespace log = ::rathaus::platform::log;
 using platform::InvalidField;
 using platform::Traceparent;
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 200;
 constexpr int kMaxPersons = 12;
 
 const std::set<std::string>& Statuses() {
@@ -472,13 +471,9 @@ grpc::Status RegistrationsService::ListOfficeRegistrations(
   if (!req->status().empty() && !Statuses().contains(req->status())) {
     return ToGrpcStatus(ctx, InvalidField("status", absl::StrCat("one of ", absl::StrJoin(Statuses(), ", "))));
   }
-  const int size = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
-  if (size < 1 || size > kMaxPageSize) return ToGrpcStatus(ctx, InvalidField("pageSize", "1 to 200"));
-  int offset = 0;
-  if (!req->page_token().empty() &&
-      (!absl::SimpleAtoi(req->page_token(), &offset) || offset < 0 || offset > 10000000)) {
-    return ToGrpcStatus(ctx, InvalidField("pageToken", "not a token of an earlier answer"));
-  }
+  auto page = platform::ParsePage(req->page_size(), req->page_token());
+  if (!page.ok()) return ToGrpcStatus(ctx, page.status());
+  const int offset = page->offset, size = page->size;
   int64_t total = 0;
   auto cases = store_.List(req->office(), req->status(), offset, size, &total);
   if (!cases.ok()) return ToGrpcStatus(ctx, cases.status());
@@ -680,6 +675,27 @@ absl::StatusOr<Change> RegistrationsService::AcceptChange(const CaseRecord& c,
       previous.municipality_key() != options_.municipality_key) {
     const std::string due = absl::FormatCivilTime(RueckmeldungDue(today));
     change.fields.emplace_back("rueck", due);
+    Rueckmeldung message;
+    message.message_id = platform::crypto::NewUuid();
+    message.created = now;
+    message.sender_name = options_.authority;
+    message.sender_key = options_.municipality_key;
+    message.recipient_key = previous.municipality_key();
+    message.registration_id = c.id;
+    message.due = RueckmeldungDue(today);
+    message.moved_in = moved;
+    message.registered = today;
+    message.new_address = {address.street(), address.postal_code(), address.city(),
+                           options_.municipality_key};
+    message.previous_address = {previous.street(), previous.postal_code(), previous.city(),
+                                previous.municipality_key()};
+    for (const v1::PersonInput& p : data.persons()) {
+      absl::CivilDay birth;
+      if (!absl::ParseCivilTime(p.birth_date(), &birth)) return absl::DataLossError("bad birth date");
+      message.persons.push_back({p.family_name(), p.given_names(), p.doctoral_degree(), birth,
+                                 p.dwelling().empty() ? "HAUPTWOHNUNG" : p.dwelling()});
+    }
+    change.rueckmeldung = Change::Export{previous.municipality_key(), due, RueckmeldungXml(message)};
     v1::RueckmeldungDue rueck;
     rueck.set_registration_id(c.id);
     rueck.set_previous_municipality_key(previous.municipality_key());
@@ -708,6 +724,33 @@ grpc::Status RegistrationsService::AcceptRegistration(grpc::ServerContext* ctx,
   change->new_status = "ACCEPTED";
   change->expected_version = c->version;  // the PDFs were made from what was read
   return ClerkStep(ctx, "accepted", req, clerk, *std::move(change), resp);
+}
+
+grpc::Status RegistrationsService::ListExports(grpc::ServerContext* ctx,
+                                               const v1::ListExportsRequest* req,
+                                               v1::ListExportsResponse* resp) {
+  auto caller = callers_.Require(ctx, "integrator");
+  if (!caller.ok()) return ToGrpcStatus(ctx, caller.status());
+  if (!caller->MayAccess(kExportScope)) {
+    return ToGrpcStatus(ctx, absl::PermissionDeniedError(
+        absl::StrCat("the token needs the scope ", std::string(kExportScope))));
+  }
+  auto page = platform::ParsePage(req->page_size(), "", 100, 500);
+  if (!page.ok()) return ToGrpcStatus(ctx, page.status());
+  auto messages = store_.Exports(req->after(), page->size);
+  if (!messages.ok()) return ToGrpcStatus(ctx, messages.status());
+  for (ExportMessage& m : *messages) {
+    v1::RueckmeldungMessage* out = resp->add_messages();
+    out->set_cursor(m.cursor);
+    out->set_registration_id(m.registration_id);
+    out->set_previous_municipality_key(m.previous_municipality_key);
+    out->set_due_date(m.due);
+    out->set_content_type("application/xml");
+    out->set_xml(std::move(m.xml));
+  }
+  resp->set_next_cursor(messages->empty() ? req->after() : messages->back().cursor);
+  log::Info("rueckmeldungen exported", {{"count", messages->size()}, {"integrator", caller->subject}});
+  return grpc::Status::OK;
 }
 
 }  // namespace rathaus::registrations

@@ -31,6 +31,9 @@ struct ServiceOptions {
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
+// The scope an integrator's token needs for the Rückmeldung export.
+inline constexpr std::string_view kExportScope = "registrations:export";
+
 class RegistrationsService final : public v1::Registrations::Service {
  public:
   RegistrationsService(Store& store, const platform::auth::CallerAuth& callers,
@@ -51,6 +54,8 @@ class RegistrationsService final : public v1::Registrations::Service {
   grpc::Status VerifyCertificate(grpc::ServerContext* ctx,
                                  const v1::VerifyCertificateRequest* req,
                                  v1::VerifyCertificateResponse* resp) override;
+  grpc::Status ListExports(grpc::ServerContext* ctx, const v1::ListExportsRequest* req,
+                           v1::ListExportsResponse* resp) override;
   grpc::Status ListOfficeRegistrations(grpc::ServerContext* ctx,
                                        const v1::ListOfficeRegistrationsRequest* req,
                                        v1::ListOfficeRegistrationsResponse* resp) override;

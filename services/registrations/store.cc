@@ -168,6 +168,13 @@ absl::StatusOr<CaseRecord> Store::Apply(const std::string& id, const Change& c,
   }
   argv.push_back(absl::StrCat(c.events.size()));
   for (const auto& e : c.events) platform::outbox::Outbox::AppendArgs(e, &argv);
+  argv.push_back(c.rueckmeldung ? "1" : "0");
+  if (c.rueckmeldung) {
+    argv.insert(argv.end(),
+                {c.rueckmeldung->previous_municipality_key, c.rueckmeldung->due,
+                 keys.Seal(c.rueckmeldung->xml, Context(id, "rueckmeldung")),
+                 absl::StrCat(absl::ToUnixMillis(absl::Now() - options_.export_retention))});
+  }
   auto reply = Run(ChangeScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();
   const std::string& tag = Tag(*reply);
@@ -249,6 +256,35 @@ absl::StatusOr<std::string> Store::Certificate(const std::string& id, int person
   auto pdf = options_.data_keys->Open(reply->str, Context(id, absl::StrCat("pdf:", suffix)));
   if (!pdf.ok()) return absl::DataLossError("the certificate cannot be opened");
   return *std::move(pdf);
+}
+
+absl::StatusOr<std::vector<ExportMessage>> Store::Exports(const std::string& after, int count) {
+  // A cursor is a stream entry id: <ms>-<seq>.
+  const std::vector<std::string> parts = absl::StrSplit(after, '-');
+  int64_t ms = 0, seq = 0;
+  if (!after.empty() && (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &ms) ||
+                         !absl::SimpleAtoi(parts[1], &seq) || ms < 0 || seq < 0)) {
+    return platform::InvalidField("after", "not a cursor of an earlier answer");
+  }
+  auto reply = pool_.Command({"XRANGE", absl::StrCat(options_.key_prefix, "exports"),
+                              after.empty() ? "-" : absl::StrCat("(", after), "+", "COUNT",
+                              absl::StrCat(count)});
+  if (!reply.ok()) return reply.status();
+  std::vector<ExportMessage> out;
+  for (const auto& entry : reply->elements) {
+    if (entry.elements.size() != 2) continue;
+    ExportMessage m;
+    m.cursor = entry.elements[0].str;
+    std::map<std::string, std::string> f = ToMap(entry.elements[1]);
+    m.registration_id = f["id"];
+    m.previous_municipality_key = f["ags"];
+    m.due = f["due"];
+    auto xml = options_.data_keys->Open(f["xml"], Context(m.registration_id, "rueckmeldung"));
+    if (!xml.ok()) return absl::DataLossError(absl::StrCat("export ", m.cursor, " cannot be opened"));
+    m.xml = *std::move(xml);
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 absl::StatusOr<VerifiedCertificate> Store::Verify(const std::string& code) {

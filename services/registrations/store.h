@@ -27,6 +27,7 @@ struct StoreOptions {
   absl::Duration claim_ttl = absl::Minutes(30);            // RATHAUS_REGISTRATIONS_CLAIM_TTL
   int code_attempts = 5;                                   // wrong letter codes before it is void
   absl::Duration command_ttl = absl::Hours(24);            // Idempotency-Key records
+  absl::Duration export_retention = absl::Hours(24 * 30);  // RATHAUS_REGISTRATIONS_EXPORT_RETENTION
 };
 
 struct CaseRecord {
@@ -71,6 +72,20 @@ struct Change {
   };
   std::vector<Certificate> certificates;
   std::vector<platform::outbox::OutgoingEvent> events;
+  struct Export {
+    std::string previous_municipality_key;
+    std::string due;
+    std::string xml;  // sealed by the store
+  };
+  std::optional<Export> rueckmeldung;
+};
+
+struct ExportMessage {
+  std::string cursor;
+  std::string registration_id;
+  std::string previous_municipality_key;
+  std::string due;
+  std::string xml;
 };
 
 struct VerifiedCertificate {
@@ -117,6 +132,9 @@ class Store {
                                                int64_t* total);
   // The PDF of person `person` (1-based) of an accepted case; NOT_FOUND otherwise.
   absl::StatusOr<std::string> Certificate(const std::string& id, int person);
+  // The Rückmeldungen after the cursor `after` (empty: from the oldest), at most `count`;
+  // INVALID_ARGUMENT for a cursor that is none.
+  absl::StatusOr<std::vector<ExportMessage>> Exports(const std::string& after, int count);
   // NOT_FOUND for a code that was never issued.
   absl::StatusOr<VerifiedCertificate> Verify(const std::string& code);
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace rathaus::platform {
 
@@ -25,5 +26,14 @@ absl::Status WithProblem(absl::Status status, std::string_view problem);
 // "" when the status carries none.
 std::string FieldOf(const absl::Status& status);
 std::string ProblemOf(const absl::Status& status);
+
+// A page of a list answer from the request's pageSize (0: `default_size`, else 1..max_size) and
+// pageToken (empty, or the offset an earlier answer handed out as next_page_token).
+struct Page {
+  int offset = 0;
+  int size = 0;
+};
+absl::StatusOr<Page> ParsePage(int page_size, const std::string& page_token, int default_size = 50,
+                               int max_size = 200);
 
 }  // namespace rathaus::platform

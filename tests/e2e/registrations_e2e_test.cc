@@ -200,6 +200,36 @@ TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
   EXPECT_FALSE(Parse<v1::VerifyCertificateResponse>(unknown).issued());
   EXPECT_EQ(Send(sys->port(), http::verb::get, "/api/v1/registrations/certificates/short").status, 400);
 
+  // The Rückmeldung for Hamburg in the integrators' export, found from the start by paging with
+  // the cursor; continuing behind it does not repeat it.
+  const std::string integrator = sys->IntegratorToken("registrations:export");
+  std::string after, found_cursor, xml;
+  for (int page = 0; page < 1000 && found_cursor.empty(); ++page) {
+    Answer exports = Get("/api/v1/registrations/exports?pageSize=50&after=" + after, integrator);
+    ASSERT_EQ(exports.status, 200) << exports.body;
+    auto list = Parse<v1::ListExportsResponse>(exports);
+    for (const auto& m : list.messages()) {
+      if (m.registration_id() == reg.id()) {
+        found_cursor = m.cursor();
+        xml = m.xml();
+        EXPECT_EQ(m.previous_municipality_key(), "02000000");
+        EXPECT_EQ(m.due_date(), reg.rueckmeldung_due());
+        EXPECT_EQ(m.content_type(), "application/xml");
+      }
+    }
+    if (list.messages().empty()) break;
+    after = list.next_cursor();
+  }
+  ASSERT_FALSE(found_cursor.empty()) << "no Rückmeldung exported";
+  EXPECT_TRUE(absl::StrContains(xml, "<empfaenger gemeindeschluessel=\"02000000\"/>")) << xml;
+  EXPECT_TRUE(absl::StrContains(xml, "<familienname>" + family + "</familienname>")) << xml;
+  Answer behind = Get("/api/v1/registrations/exports?after=" + found_cursor, integrator);
+  ASSERT_EQ(behind.status, 200);
+  EXPECT_FALSE(absl::StrContains(behind.body, reg.id()));
+  EXPECT_EQ(Get("/api/v1/registrations/exports", sys->IntegratorToken("id-documents:status")).status,
+            403);
+  EXPECT_EQ(Get("/api/v1/registrations/exports?after=nonsense", integrator).status, 400);
+
   // The events of the case, in order, without personal data.
   auto producer = platform::kafka::Producer::Create({.brokers = SharedServers().kafka_brokers});
   ASSERT_TRUE(producer.ok());

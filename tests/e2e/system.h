@@ -242,9 +242,8 @@ class System {
   std::string SupplierToken(const std::string& sub) {
     return RunTool(absl::StrCat(DevTokenBinary(), " supplier ", clerk_key_, " --sub ", sub));
   }
-  std::string IntegratorToken() {
-    return RunTool(absl::StrCat(DevTokenBinary(), " integrator ", clerk_key_,
-                                " --scope id-documents:status"));
+  std::string IntegratorToken(const std::string& scope = "id-documents:status") {
+    return RunTool(absl::StrCat(DevTokenBinary(), " integrator ", clerk_key_, " --scope ", scope));
   }
   std::string CitizenToken(const std::string& sub) {
     return RunTool(absl::StrCat(DevTokenBinary(), " citizen ", clerk_key_, " --sub ", sub));

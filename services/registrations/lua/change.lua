@@ -3,7 +3,9 @@
 -- clerk's subject, or the keyed hash of the citizen's subject), [6] allowed statuses
 -- ("A,B"), [7] new status ("" keeps it), [8] claim lifetime ms, [9] version the caller read
 -- ("" for any), [10] field count f, [11..10+f] field/value pairs to set, then c and c
--- certificates of 4 values (code, person, sha, sealed pdf), then e and e events of 8 values.
+-- certificates of 4 values (code, person, sha, sealed pdf), then e and e events of 8 values,
+-- then x (0 or 1) and x Rückmeldung exports of 4 values (previous municipality key, due date,
+-- sealed XML, oldest entry to keep in ms: older ones are trimmed).
 -- Returns {'command-replay', ...} / {'command-mismatch'} (prelude), {'ok', version},
 -- {'not-found'}, {'wrong-status', status}, {'claimed', clerk, until}, {'not-claimed'},
 -- {'changed'}.
@@ -53,6 +55,11 @@ for _ = 1, certs do
   i = i + 4
 end
 local events = tonumber(ARGV[i])
-append_events(ARGV, i + 1, events)
+i = append_events(ARGV, i + 1, events)
+for _ = 1, tonumber(ARGV[i]) do
+  redis.call('XADD', P .. 'exports', 'MINID', '~', ARGV[i + 4], '*', 'id', id, 'ags', ARGV[i + 1],
+             'due', ARGV[i + 2], 'xml', ARGV[i + 3])
+  i = i + 4
+end
 command_record(id, tostring(now))
 return {'ok', version}

@@ -10,6 +10,8 @@
 --   P idx:<office>:<status> / P idx:<office>:*   zset  ids by submission time (ms): the queue
 --   P cert:<code>         hash  a Meldebestätigung: id, n (person), sha (hex), at (ms), office
 --   P pdf:<id>:<n>        string  the PDF (sealed)
+--   P exports             stream  the Rückmeldungen for the Fachverfahren: id, ags (the previous
+--                               municipality), due, xml (sealed); the entry id is the cursor
 -- ARGV[2] is the outbox stream.
 local P = ARGV[1]
 local OUTBOX = ARGV[2]
