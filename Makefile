@@ -55,6 +55,7 @@ bench: build
 	@scripts/bench-einvoice-memory.sh $(BUILD_DIR)
 	@scripts/bench-http.sh $(BUILD_DIR)
 	@scripts/bench-id-documents.sh $(BUILD_DIR)
+	@scripts/bench-registrations.sh $(BUILD_DIR)
 
 clean:
 	rm -rf build build-asan
