@@ -3,6 +3,8 @@
 //   RATHAUS_REGISTRATIONS_OFFICES=kiel-mitte,...   the registration offices (default: Kiel's five)
 //   RATHAUS_REGISTRATIONS_CLAIM_TTL=30m            how long a clerk's claim on a case lasts
 //   RATHAUS_REGISTRATIONS_EXPORT_RETENTION=30d     how long Rückmeldungen wait for the export
+//   RATHAUS_REGISTRATIONS_RETENTION=180d           a case's data is deleted this long after it
+//                                                  ended (counts and certificate checks stay)
 //   RATHAUS_REGISTRATIONS_AUTHORITY="Landeshauptstadt Kiel"   the authority on certificates
 //   RATHAUS_REGISTRATIONS_MUNICIPALITY_KEY=01002000  the city's Amtlicher Gemeindeschlüssel
 //   RATHAUS_REGISTRATIONS_BOOKING_SERVICE=wohnsitz-anmelden  the counter appointment offered on
@@ -15,6 +17,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "service.h"
+#include "shared/service/due_timer.h"
 #include "shared/service/kit.h"
 #include "store.h"
 
@@ -59,6 +62,8 @@ int Run() {
   store_options.claim_ttl = env.Duration("RATHAUS_REGISTRATIONS_CLAIM_TTL", absl::Minutes(30));
   store_options.export_retention =
       env.Duration("RATHAUS_REGISTRATIONS_EXPORT_RETENTION", absl::Hours(24 * 30));
+  store_options.retention = env.Duration("RATHAUS_REGISTRATIONS_RETENTION", absl::Hours(24 * 180));
+  service_options.retention = store_options.retention;
   const std::string font_file = env.String("RATHAUS_REGISTRATIONS_FONT",
                                            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
   auto font = CertificateFont::Load(font_file);
@@ -78,6 +83,15 @@ int Run() {
   Store store(kit.redis(), kit.outbox(), store_options);
   RegistrationsService service(store, kit.callers(), service_options);
   kit.AddService(&service);
+  // Retention and the Rückmeldungen' due days, on time (exact timers in Redis).
+  platform::DueTimer timers("registrations timers",
+                            [&store]() -> absl::StatusOr<platform::DueTimer::Run> {
+                              auto r = store.FireDueTimers();
+                              if (!r.ok()) return r.status();
+                              return platform::DueTimer::Run{r->fired, r->next, r->now};
+                            });
+  store.SetTimerListener([&timers](absl::Time due) { timers.Notify(due); });
+  kit.AddJob("timers", [&] { timers.Start(); }, [&] { timers.Stop(); });
   kit.AddStartupFact("offices", std::to_string(service_options.offices.size()));
   return kit.Run();
 }

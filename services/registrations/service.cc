@@ -468,14 +468,17 @@ grpc::Status RegistrationsService::ListOfficeRegistrations(
   if (!clerk->MayAccess(req->office())) {
     return ToGrpcStatus(ctx, absl::PermissionDeniedError("not a clerk of this office"));
   }
-  if (!req->status().empty() && !Statuses().contains(req->status())) {
+  if (!req->status().empty() && !Statuses().contains(req->status()) &&
+      req->status() != "RUECKMELDUNG_OVERDUE") {
     return ToGrpcStatus(ctx, InvalidField("status", absl::StrCat("one of ", absl::StrJoin(Statuses(), ", "))));
   }
   auto page = platform::ParsePage(req->page_size(), req->page_token());
   if (!page.ok()) return ToGrpcStatus(ctx, page.status());
   const int offset = page->offset, size = page->size;
   int64_t total = 0;
-  auto cases = store_.List(req->office(), req->status(), offset, size, &total);
+  auto cases = req->status() == "RUECKMELDUNG_OVERDUE"
+                   ? store_.ListRueckmeldungOverdue(req->office(), offset, size, &total)
+                   : store_.List(req->office(), req->status(), offset, size, &total);
   if (!cases.ok()) return ToGrpcStatus(ctx, cases.status());
   for (const CaseRecord& r : *cases) ToProto(r, Viewer::kClerk, resp->add_registrations());
   if (offset + size < total) resp->set_next_page_token(absl::StrCat(offset + size));
@@ -594,6 +597,7 @@ grpc::Status RegistrationsService::RejectRegistration(grpc::ServerContext* ctx,
   change.allowed = kOpen;
   change.new_status = "REJECTED";
   change.fields = {{"reason", *message}, {"codeh", ""}};
+  change.timers.emplace_back(absl::StrCat("purge|", c->id), options_.now() + options_.retention);
   change.events.push_back(store_.outbox().NewEvent(c->id, event, Traceparent(ctx)));
   return ClerkStep(ctx, "rejected", req, clerk, std::move(change), resp);
 }
@@ -696,6 +700,9 @@ absl::StatusOr<Change> RegistrationsService::AcceptChange(const CaseRecord& c,
                                  p.dwelling().empty() ? "HAUPTWOHNUNG" : p.dwelling()});
     }
     change.rueckmeldung = Change::Export{previous.municipality_key(), due, RueckmeldungXml(message)};
+    // Overdue once the due day has ended in Kiel without an integrator having fetched it.
+    change.timers.emplace_back(absl::StrCat("rueck|", c.id),
+                               absl::FromCivil(absl::CivilSecond(message.due + 1), options_.time_zone));
     v1::RueckmeldungDue rueck;
     rueck.set_registration_id(c.id);
     rueck.set_previous_municipality_key(previous.municipality_key());
@@ -722,6 +729,7 @@ grpc::Status RegistrationsService::AcceptRegistration(grpc::ServerContext* ctx,
   change->actor = clerk.subject;
   change->allowed = {"SUBMITTED"};
   change->new_status = "ACCEPTED";
+  change->timers.emplace_back(absl::StrCat("purge|", c->id), options_.now() + options_.retention);
   change->expected_version = c->version;  // the PDFs were made from what was read
   return ClerkStep(ctx, "accepted", req, clerk, *std::move(change), resp);
 }

@@ -26,6 +26,8 @@ redis::Script Load(std::string name, std::string_view body) {
 const redis::Script& SubmitScript() { static const redis::Script s = Load("reg_submit", lua::kSubmit); return s; }
 const redis::Script& ChangeScript() { static const redis::Script s = Load("reg_change", lua::kChange); return s; }
 const redis::Script& ConfirmScript() { static const redis::Script s = Load("reg_confirm_code", lua::kConfirmCode); return s; }
+const redis::Script& TimersScript() { static const redis::Script s = Load("reg_timers", lua::kTimers); return s; }
+const redis::Script& AckScript() { static const redis::Script s = Load("reg_ack", lua::kAck); return s; }
 
 int64_t Int(const std::string& s) {
   int64_t v = 0;
@@ -175,9 +177,17 @@ absl::StatusOr<CaseRecord> Store::Apply(const std::string& id, const Change& c,
                  keys.Seal(c.rueckmeldung->xml, Context(id, "rueckmeldung")),
                  absl::StrCat(absl::ToUnixMillis(absl::Now() - options_.export_retention))});
   }
+  argv.push_back(absl::StrCat(c.timers.size()));
+  for (const auto& [member, due] : c.timers) {
+    argv.push_back(member);
+    argv.push_back(absl::StrCat(absl::ToUnixMillis(due)));
+  }
   auto reply = Run(ChangeScript(), std::move(argv), command);
   if (!reply.ok()) return reply.status();
   const std::string& tag = Tag(*reply);
+  if (tag == "ok" && timer_listener_) {
+    for (const auto& [member, due] : c.timers) timer_listener_(due);
+  }
   if (tag == "ok" || tag == "command-replay") return Get(id);
   if (tag == "command-mismatch") return Reused();
   if (tag == "not-found") return NotFound();
@@ -270,6 +280,11 @@ absl::StatusOr<std::vector<ExportMessage>> Store::Exports(const std::string& aft
                               after.empty() ? "-" : absl::StrCat("(", after), "+", "COUNT",
                               absl::StrCat(count)});
   if (!reply.ok()) return reply.status();
+  // Asking for what comes after `after` says everything up to it was processed.
+  if (!after.empty()) {
+    auto acked = Run(AckScript(), {after});
+    if (!acked.ok()) return acked.status();
+  }
   std::vector<ExportMessage> out;
   for (const auto& entry : reply->elements) {
     if (entry.elements.size() != 2) continue;
@@ -285,6 +300,37 @@ absl::StatusOr<std::vector<ExportMessage>> Store::Exports(const std::string& aft
     out.push_back(std::move(m));
   }
   return out;
+}
+
+absl::StatusOr<std::vector<CaseRecord>> Store::ListRueckmeldungOverdue(const std::string& office,
+                                                                       int offset, int count,
+                                                                       int64_t* total) {
+  auto ids = pool_.Command({"ZRANGE", absl::StrCat(options_.key_prefix, "rueckoverdue"), "0", "-1"});
+  if (!ids.ok()) return ids.status();
+  std::vector<CaseRecord> mine;
+  for (const auto& e : ids->elements) {
+    auto r = Get(e.str);
+    if (absl::IsNotFound(r.status())) continue;
+    if (!r.ok()) return r.status();
+    if (r->office == office) mine.push_back(*std::move(r));
+  }
+  *total = static_cast<int64_t>(mine.size());
+  std::vector<CaseRecord> out;
+  for (int k = offset; k < offset + count && k < static_cast<int>(mine.size()); ++k) {
+    out.push_back(std::move(mine[k]));
+  }
+  return out;
+}
+
+absl::StatusOr<Store::TimerResult> Store::FireDueTimers(int max) {
+  auto reply = Run(TimersScript(), {absl::StrCat(max)});
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_array() || reply->elements.size() != 3) return Unexpected(TimersScript(), *reply);
+  TimerResult result;
+  result.fired = reply->elements[0].integer;
+  if (reply->elements[1].integer >= 0) result.next = absl::FromUnixMillis(reply->elements[1].integer);
+  result.now = absl::FromUnixMillis(reply->elements[2].integer);
+  return result;
 }
 
 absl::StatusOr<VerifiedCertificate> Store::Verify(const std::string& code) {

@@ -4,6 +4,7 @@
 // with the kit's personal-data keys; the citizen is known by a keyed hash of their subject.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ struct StoreOptions {
   int code_attempts = 5;                                   // wrong letter codes before it is void
   absl::Duration command_ttl = absl::Hours(24);            // Idempotency-Key records
   absl::Duration export_retention = absl::Hours(24 * 30);  // RATHAUS_REGISTRATIONS_EXPORT_RETENTION
+  absl::Duration retention = absl::Hours(24 * 180);        // RATHAUS_REGISTRATIONS_RETENTION
 };
 
 struct CaseRecord {
@@ -78,6 +80,8 @@ struct Change {
     std::string xml;  // sealed by the store
   };
   std::optional<Export> rueckmeldung;
+  // Timers set with the change: "purge|<id>", "rueck|<id>" and when they are due.
+  std::vector<std::pair<std::string, absl::Time>> timers;
 };
 
 struct ExportMessage {
@@ -135,6 +139,21 @@ class Store {
   // The Rückmeldungen after the cursor `after` (empty: from the oldest), at most `count`;
   // INVALID_ARGUMENT for a cursor that is none.
   absl::StatusOr<std::vector<ExportMessage>> Exports(const std::string& after, int count);
+  // The Rückmeldungen past due that no integrator has fetched yet, of `office`, oldest first.
+  absl::StatusOr<std::vector<CaseRecord>> ListRueckmeldungOverdue(const std::string& office,
+                                                                  int offset, int count,
+                                                                  int64_t* total);
+
+  struct TimerResult {
+    int64_t fired = 0;
+    std::optional<absl::Time> next;  // Redis clock
+    absl::Time now;
+  };
+  absl::StatusOr<TimerResult> FireDueTimers(int max = 500);
+  // Called with the due time of every timer set (the timer loop wakes up earlier if needed).
+  void SetTimerListener(std::function<void(absl::Time)> listener) {
+    timer_listener_ = std::move(listener);
+  }
   // NOT_FOUND for a code that was never issued.
   absl::StatusOr<VerifiedCertificate> Verify(const std::string& code);
 
@@ -147,6 +166,7 @@ class Store {
   platform::redis::Pool& pool_;
   const platform::outbox::Outbox& outbox_;
   StoreOptions options_;
+  std::function<void(absl::Time)> timer_listener_;
 };
 
 }  // namespace rathaus::registrations

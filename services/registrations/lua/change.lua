@@ -5,7 +5,9 @@
 -- ("" for any), [10] field count f, [11..10+f] field/value pairs to set, then c and c
 -- certificates of 4 values (code, person, sha, sealed pdf), then e and e events of 8 values,
 -- then x (0 or 1) and x Rückmeldung exports of 4 values (previous municipality key, due date,
--- sealed XML, oldest entry to keep in ms: older ones are trimmed).
+-- sealed XML, oldest entry to keep in ms: older ones are trimmed; the entry's id is kept as the
+-- case's xcursor), then t and t timers of 2 values (member "purge|<id>" or "rueck|<id>", due
+-- in ms).
 -- Returns {'command-replay', ...} / {'command-mismatch'} (prelude), {'ok', version},
 -- {'not-found'}, {'wrong-status', status}, {'claimed', clerk, until}, {'not-claimed'},
 -- {'changed'}.
@@ -56,10 +58,19 @@ for _ = 1, certs do
 end
 local events = tonumber(ARGV[i])
 i = append_events(ARGV, i + 1, events)
-for _ = 1, tonumber(ARGV[i]) do
-  redis.call('XADD', P .. 'exports', 'MINID', '~', ARGV[i + 4], '*', 'id', id, 'ags', ARGV[i + 1],
-             'due', ARGV[i + 2], 'xml', ARGV[i + 3])
+local exports = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, exports do
+  local cursor = redis.call('XADD', P .. 'exports', 'MINID', '~', ARGV[i + 3], '*', 'id', id,
+                            'ags', ARGV[i], 'due', ARGV[i + 1], 'xml', ARGV[i + 2])
+  redis.call('HSET', key, 'xcursor', cursor)
   i = i + 4
+end
+local timers = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, timers do
+  redis.call('ZADD', P .. 'timers', ARGV[i + 1], ARGV[i])
+  i = i + 2
 end
 command_record(id, tostring(now))
 return {'ok', version}

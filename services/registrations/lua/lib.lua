@@ -12,6 +12,12 @@
 --   P pdf:<id>:<n>        string  the PDF (sealed)
 --   P exports             stream  the Rückmeldungen for the Fachverfahren: id, ags (the previous
 --                               municipality), due, xml (sealed); the entry id is the cursor
+--   P exports:acked       string  the highest cursor an integrator continued from: every
+--                               Rückmeldung up to it has been fetched and processed
+--   P rueckoverdue        zset  ids whose Rückmeldung is past due and not yet fetched (by due ms)
+--   P timers              zset  "purge|<id>" (retention after the case ended), "rueck|<id>"
+--                               (the end of the Rückmeldung's due day) by due time (ms)
+--   P stats               hash  "<type>|<status>" -> cases purged after retention
 -- ARGV[2] is the outbox stream.
 local P = ARGV[1]
 local OUTBOX = ARGV[2]
@@ -33,4 +39,13 @@ end
 local function append_events(argv, i, count)
   for e = 0, count - 1 do outbox_append(OUTBOX, argv, i + e * 8) end
   return i + count * 8
+end
+
+-- Stream ids "<ms>-<seq>" compared as numbers: true when a <= b.
+local function cursor_le(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  if not am or not bm then return false end
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as <= bs)
 end
