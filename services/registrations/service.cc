@@ -85,6 +85,12 @@ std::string NewCode() {
   return code;
 }
 
+std::vector<std::string> Blocks(const v1::SubmitRegistrationRequest& data) {
+  std::vector<std::string> out;
+  for (const v1::PersonInput& p : data.persons()) out.push_back(p.block());
+  return out;
+}
+
 bool IsCode(std::string_view code) {
   static constexpr std::string_view kAlphabet = "23456789ABCDEFGHJKMNPQRSTWXYZ";
   if (code.size() != 10) return false;
@@ -139,10 +145,19 @@ void RegistrationsService::ToProto(const CaseRecord& r, Viewer viewer,
   v1::SubmitRegistrationRequest data;
   if (data.ParseFromString(r.data)) {
     out->set_new_address_city(data.new_address().city());
-    for (int i = 0; i < data.persons_size(); ++i) {
+    // Citizens see the persons without a §51/§52 block only, numbered without gaps; clerks all.
+    std::vector<int> shown;
+    if (viewer == Viewer::kCitizen) {
+      shown = VisiblePersons(Blocks(data));
+    } else {
+      for (int i = 0; i < data.persons_size(); ++i) shown.push_back(i);
+    }
+    for (size_t k = 0; k < shown.size(); ++k) {
+      const int i = shown[k];
       const v1::PersonInput& p = data.persons(i);
       v1::Person* person = out->add_persons();
-      person->set_number(i + 1);
+      person->set_number(viewer == Viewer::kCitizen ? static_cast<int>(k) + 1 : i + 1);
+      if (viewer == Viewer::kClerk) person->set_block(p.block());
       person->set_family_name(p.family_name());
       person->set_given_names(p.given_names());
       person->set_doctoral_degree(p.doctoral_degree());
@@ -250,6 +265,9 @@ grpc::Status RegistrationsService::SubmitRegistration(grpc::ServerContext* ctx,
     if (p->other_hauptwohnungen() < 0 || p->other_hauptwohnungen() > 5) {
       return ToGrpcStatus(ctx, InvalidField(at + ".otherHauptwohnungen", "0 to 5"));
     }
+    if (!ParseBlock(p->block())) {
+      return ToGrpcStatus(ctx, InvalidField(at + ".block", "AUSKUNFTSSPERRE, BEDINGTER_SPERRVERMERK or empty"));
+    }
     if (p->id_document_serials_size() > 4) {
       return ToGrpcStatus(ctx, InvalidField(at + ".idDocumentSerials", "at most 4"));
     }
@@ -337,7 +355,8 @@ grpc::Status RegistrationsService::SubmitRegistration(grpc::ServerContext* ctx,
   SetTimestamp(record.submitted, event.mutable_submitted_at());
   event.set_due_date(record.due);
   event.set_overdue(record.overdue);
-  event.set_persons(req->persons_size());
+  // The count of the persons the household may see (a block must not show, not even as a number).
+  event.set_persons(static_cast<int32_t>(VisiblePersons(Blocks(data)).size()));
   auto key = platform::IdempotencyKey(ctx);
   if (!key.ok()) return ToGrpcStatus(ctx, key.status());
   const CommandKey command =
@@ -429,15 +448,23 @@ grpc::Status RegistrationsService::GetCertificate(grpc::ServerContext* ctx,
   std::string owner;
   auto c = OwnCase(ctx, req->id(), &owner);
   if (!c.ok()) return ToGrpcStatus(ctx, c.status());
-  int person = 0;
-  if (c->status != "ACCEPTED" || !absl::SimpleAtoi(req->person(), &person) || person < 1 ||
-      static_cast<size_t>(person) > c->certificate_codes.size()) {
+  // The citizen's numbering skips persons with a §51/§52 block: their certificate goes by letter.
+  v1::SubmitRegistrationRequest data;
+  int number = 0;
+  if (c->status != "ACCEPTED" || !data.ParseFromString(c->data) ||
+      !absl::SimpleAtoi(req->person(), &number) || number < 1) {
     return ToGrpcStatus(ctx, absl::NotFoundError("no such certificate"));
   }
+  const std::vector<int> visible = VisiblePersons(Blocks(data));
+  if (static_cast<size_t>(number) > visible.size() ||
+      static_cast<size_t>(visible[number - 1]) >= c->certificate_codes.size()) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("no such certificate"));
+  }
+  const int person = visible[number - 1] + 1;
   auto pdf = store_.Certificate(c->id, person);
   if (!pdf.ok()) return ToGrpcStatus(ctx, pdf.status());
   resp->set_content_type("application/pdf");
-  resp->set_filename(absl::StrCat("meldebestaetigung-", person, ".pdf"));
+  resp->set_filename(absl::StrCat("meldebestaetigung-", number, ".pdf"));
   resp->set_content(*std::move(pdf));
   return grpc::Status::OK;
 }
@@ -697,7 +724,7 @@ absl::StatusOr<Change> RegistrationsService::AcceptChange(const CaseRecord& c,
       absl::CivilDay birth;
       if (!absl::ParseCivilTime(p.birth_date(), &birth)) return absl::DataLossError("bad birth date");
       message.persons.push_back({p.family_name(), p.given_names(), p.doctoral_degree(), birth,
-                                 p.dwelling().empty() ? "HAUPTWOHNUNG" : p.dwelling()});
+                                 p.dwelling().empty() ? "HAUPTWOHNUNG" : p.dwelling(), p.block()});
     }
     change.rueckmeldung = Change::Export{previous.municipality_key(), due, RueckmeldungXml(message)};
     // Overdue once the due day has ended in Kiel without an integrator having fetched it.

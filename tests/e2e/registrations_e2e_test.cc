@@ -329,6 +329,43 @@ TEST_F(RegistrationsE2eTest, CodeLetterThenRejectionWithBookingLink) {
   EXPECT_TRUE(absl::StrContains(services.body, "\"wohnsitz-anmelden\"")) << services.body;
 }
 
+// §51/§52: a person with a block never shows in what the household sees online — not in the
+// answers, not as a gap in the numbering, not as a certificate, not in the events' counts — while
+// the clerk sees the person and the block.
+TEST_F(RegistrationsE2eTest, Bmg51BlockedPersonNeverShowsToTheHousehold) {
+  const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
+  std::string body = Anmeldung("Geheim", Landlord());
+  body = absl::StrReplaceAll(body, {{R"("givenNames":"Mia",)", R"("givenNames":"Mia","block":"AUSKUNFTSSPERRE",)"}});
+  ASSERT_TRUE(absl::StrContains(body, "AUSKUNFTSSPERRE"));
+  Answer submitted = Post("/api/v1/registrations", body, citizen);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  auto reg = Parse<v1::Registration>(submitted);
+  const std::string path = "/api/v1/registrations/" + reg.id();
+  for (const Answer& a : {submitted, Get(path, citizen)}) {
+    EXPECT_FALSE(absl::StrContains(a.body, "Mia")) << a.body;
+    EXPECT_FALSE(absl::StrContains(a.body, "SPERR")) << a.body;
+    EXPECT_FALSE(absl::StrContains(a.body, "2019-06-01")) << a.body;
+    auto r = Parse<v1::Registration>(a);
+    ASSERT_EQ(r.persons_size(), 1);
+    EXPECT_EQ(r.persons(0).number(), 1);
+  }
+  const std::string clerk = sys->RegistrationClerkToken("kiel-mitte", "erik");
+  ASSERT_EQ(Post(path + "/claim", "{}", clerk).status, 200);
+  Answer accepted = Post(path + "/accept", "{}", clerk);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  auto seen = Parse<v1::Registration>(accepted);
+  ASSERT_EQ(seen.persons_size(), 2) << "the clerk sees everyone";
+  EXPECT_EQ(seen.persons(1).block(), "AUSKUNFTSSPERRE");
+  EXPECT_EQ(seen.persons(1).certificate_code().size(), 10u) << "made, sent by letter";
+  Answer own = Get(path + "/certificates/1.pdf", citizen);
+  ASSERT_EQ(own.status, 200);
+  EXPECT_TRUE(absl::StrContains(PdfText(own.body), "Jörg"));
+  EXPECT_EQ(Get(path + "/certificates/2.pdf", citizen).status, 404);
+  auto after = Parse<v1::Registration>(Get(path, citizen));
+  ASSERT_EQ(after.persons_size(), 1);
+  EXPECT_FALSE(absl::StrContains(Get(path, citizen).body, seen.persons(1).certificate_code()));
+}
+
 TEST_F(RegistrationsE2eTest, BmgRulesAnswer422NamingTheParagraph) {
   const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
   // §17(2): an Abmeldung at the earliest one week before moving out.

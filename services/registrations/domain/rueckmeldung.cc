@@ -54,7 +54,8 @@ std::string RueckmeldungXml(const Rueckmeldung& r) {
                     Element("    ", "vornamen", p.given_names),
                     Element("    ", "doktorgrad", p.doctoral_degree),
                     Element("    ", "geburtsdatum", absl::FormatCivilTime(p.birth)),
-                    Element("    ", "wohnungsstatus", p.dwelling), "  </person>\n");
+                    Element("    ", "wohnungsstatus", p.dwelling),
+                    p.block.empty() ? "" : Element("    ", "sperre", p.block), "  </person>\n");
   }
   xml += "</rueckmeldung>\n";
   return xml;

@@ -15,7 +15,8 @@
 //     <neueAnschrift> <strasse/> <postleitzahl/> <ort/> <gemeindeschluessel/> </neueAnschrift>
 //     <bisherigeAnschrift> ... </bisherigeAnschrift>
 //     <person nummer="1"> <familienname/> <vornamen/> <doktorgrad/> <geburtsdatum/>
-//       <wohnungsstatus>HAUPTWOHNUNG|NEBENWOHNUNG</wohnungsstatus> </person> ...
+//       <wohnungsstatus>HAUPTWOHNUNG|NEBENWOHNUNG</wohnungsstatus>
+//       <sperre>AUSKUNFTSSPERRE|BEDINGTER_SPERRVERMERK</sperre> (only with a block) </person> ...
 //   </rueckmeldung>
 #pragma once
 
@@ -35,6 +36,7 @@ struct RueckmeldungPerson {
   std::string family_name, given_names, doctoral_degree;
   absl::CivilDay birth;
   std::string dwelling;  // HAUPTWOHNUNG or NEBENWOHNUNG
+  std::string block;     // AUSKUNFTSSPERRE, BEDINGTER_SPERRVERMERK (§§51, 52 BMG) or empty
 };
 
 struct Rueckmeldung {

@@ -23,8 +23,8 @@ Rueckmeldung Example() {
   r.registered = absl::CivilDay(2026, 12, 4);
   r.new_address = {"Andreas-Gayk-Straße 31", "24103", "Kiel", "01002000"};
   r.previous_address = {"Große Freiheit 7", "22767", "Hamburg", "02000000"};
-  r.persons = {{"Müller & <Söhne>", "Jörg", "Dr.", absl::CivilDay(1980, 2, 29), "HAUPTWOHNUNG"},
-               {"Müller", "Mia", "", absl::CivilDay(2019, 6, 1), "HAUPTWOHNUNG"}};
+  r.persons = {{"Müller & <Söhne>", "Jörg", "Dr.", absl::CivilDay(1980, 2, 29), "HAUPTWOHNUNG", ""},
+               {"Müller", "Mia", "", absl::CivilDay(2019, 6, 1), "HAUPTWOHNUNG", "AUSKUNFTSSPERRE"}};
   return r;
 }
 
@@ -46,9 +46,12 @@ TEST(RueckmeldungTest, Bmg33CarriesTheMoveForThePreviousMunicipality) {
         "<erstellt>2026-12-04T09:30:00Z</erstellt>",
         "<familienname>Müller &amp; &lt;Söhne&gt;</familienname>",
         "<geburtsdatum>1980-02-29</geburtsdatum>", "<person nummer=\"2\">", "<doktorgrad/>",
-        "<ort>Hamburg</ort>"}) {
+        "<ort>Hamburg</ort>", "<sperre>AUSKUNFTSSPERRE</sperre>"}) {
     EXPECT_TRUE(absl::StrContains(xml, part)) << part << "\n" << xml;
   }
+  // §51: the block goes to the previous authority with the person it belongs to, only.
+  EXPECT_EQ(xml.find("<sperre>"), xml.rfind("<sperre>"));
+  EXPECT_GT(xml.find("<sperre>"), xml.find("<person nummer=\"2\">"));
 }
 
 }  // namespace

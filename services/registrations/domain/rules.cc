@@ -113,4 +113,19 @@ absl::CivilDay RueckmeldungDue(absl::CivilDay accepted) {
   return platform::calendar::AddWorkingDays(accepted, 3, platform::calendar::State::kSchleswigHolstein);
 }
 
+std::optional<std::string> ParseBlock(std::string_view block) {
+  if (block.empty() || block == "AUSKUNFTSSPERRE" || block == "BEDINGTER_SPERRVERMERK") {
+    return std::string(block);
+  }
+  return std::nullopt;
+}
+
+std::vector<int> VisiblePersons(const std::vector<std::string>& blocks) {
+  std::vector<int> out;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (blocks[i].empty()) out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
 }  // namespace rathaus::registrations

@@ -66,6 +66,15 @@ absl::Status CheckHousehold(const std::vector<Person>& persons, absl::CivilDay t
 // public holidays (the law says "Werktage", which elsewhere includes Saturdays).
 absl::CivilDay RueckmeldungDue(absl::CivilDay accepted);
 
+// §51 (Auskunftssperre) and §52 (bedingter Sperrvermerk): "AUSKUNFTSSPERRE",
+// "BEDINGTER_SPERRVERMERK" or "" (none); nullopt for anything else.
+std::optional<std::string> ParseBlock(std::string_view block);
+
+// The persons of a case that the household may see online, as indexes into the case's persons:
+// those without a §51/§52 block, in order. Their position in this list (1-based) is the number
+// the citizen sees, so nothing reveals that a blocked person exists.
+std::vector<int> VisiblePersons(const std::vector<std::string>& blocks);
+
 // §24(2) BMG: what a Meldebestätigung holds, in this order; no other field of the register
 // (religion, tax id, nationality, ... never).
 inline constexpr std::array<std::string_view, 8> kCertificateFields = {

@@ -87,5 +87,14 @@ TEST(BmgRulesTest, Para24_2_CertificateFieldsAndNothingElse) {
   EXPECT_FALSE(ParseCaseType("abmeldung").has_value());
 }
 
+TEST(BmgRulesTest, Bmg51And52BlockedPersonsAreNotNumberedForTheHousehold) {
+  EXPECT_EQ(VisiblePersons({"", "AUSKUNFTSSPERRE", ""}), (std::vector<int>{0, 2}));
+  EXPECT_EQ(VisiblePersons({"BEDINGTER_SPERRVERMERK"}), std::vector<int>{});
+  EXPECT_EQ(VisiblePersons({"", ""}), (std::vector<int>{0, 1}));
+  EXPECT_EQ(ParseBlock("AUSKUNFTSSPERRE"), "AUSKUNFTSSPERRE");
+  EXPECT_EQ(ParseBlock(""), "");
+  EXPECT_EQ(ParseBlock("auskunftssperre"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace rathaus::registrations
