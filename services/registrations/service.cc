@@ -134,6 +134,7 @@ void RegistrationsService::ToProto(const CaseRecord& r, Viewer viewer,
     out->set_claimed_by(r.claimed_by);
     out->set_claim_expires_at(Format(r.claim_until));
   }
+  if (viewer == Viewer::kClerk) out->set_first_approval_by(r.first_approval);
   out->set_information_request(r.info_request);
   out->set_answer(r.answer);
   out->set_rejection_reason(r.rejection_reason);
@@ -419,7 +420,7 @@ grpc::Status RegistrationsService::AnswerRegistration(grpc::ServerContext* ctx,
   change.actor = owner;
   change.allowed = {"INFORMATION_REQUESTED"};
   change.new_status = "SUBMITTED";
-  change.fields = {{"answer", *message}};
+  change.fields = {{"answer", *message}, {"approved1", ""}};
   auto done = store_.Apply(c->id, change);
   if (!done.ok()) return ToGrpcStatus(ctx, done.status());
   ToProto(*done, Viewer::kCitizen, resp);
@@ -564,7 +565,7 @@ grpc::Status RegistrationsService::RequestInformation(grpc::ServerContext* ctx,
   change.actor = clerk.subject;
   change.allowed = {"SUBMITTED"};
   change.new_status = "INFORMATION_REQUESTED";
-  change.fields = {{"info", *message}, {"answer", ""}};
+  change.fields = {{"info", *message}, {"answer", ""}, {"approved1", ""}};
   change.events.push_back(store_.outbox().NewEvent(c->id, event, Traceparent(ctx)));
   return ClerkStep(ctx, "information requested", req, clerk, std::move(change), resp);
 }
@@ -749,6 +750,32 @@ grpc::Status RegistrationsService::AcceptRegistration(grpc::ServerContext* ctx,
     return ToGrpcStatus(ctx, platform::WithProblem(
         absl::FailedPreconditionError(absl::StrCat("not possible while the registration is ", c->status)),
         "registration-not-in-this-state"));
+  }
+  // Four eyes for an Anmeldung from abroad (when configured): the first accept is an approval.
+  v1::SubmitRegistrationRequest data;
+  const bool from_abroad = c->type == "ANMELDUNG" && data.ParseFromString(c->data) &&
+                           data.has_previous_address() && !IsGermany(data.previous_address());
+  if (options_.four_eyes_abroad && from_abroad) {
+    if (c->first_approval == clerk.subject) {
+      return ToGrpcStatus(ctx, platform::WithProblem(
+          absl::PermissionDeniedError("four eyes: another clerk must accept this Anmeldung from abroad"),
+          "four-eyes"));
+    }
+    if (c->first_approval.empty()) {
+      if (c->confirmation == "CODE_LETTER" && !c->code_confirmed) {
+        return ToGrpcStatus(ctx, platform::WithProblem(
+            absl::FailedPreconditionError("the citizen has not confirmed the letter's code yet"),
+            "confirmation-missing"));
+      }
+      Change approval;
+      approval.mode = Change::Mode::kClerk;
+      approval.actor = clerk.subject;
+      approval.allowed = {"SUBMITTED"};
+      approval.expected_version = c->version;
+      // The claim ends with the approval: the second clerk claims next.
+      approval.fields = {{"approved1", clerk.subject}, {"claim_until", "0"}};
+      return ClerkStep(ctx, "approved (first of two)", req, clerk, std::move(approval), resp);
+    }
   }
   auto change = AcceptChange(*c, Traceparent(ctx));
   if (!change.ok()) return ToGrpcStatus(ctx, change.status());

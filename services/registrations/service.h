@@ -27,6 +27,7 @@ struct ServiceOptions {
   std::string public_url = "http://127.0.0.1:8080";  // RATHAUS_PUBLIC_URL: links in answers/PDFs
   std::string booking_service = "wohnsitz-anmelden";  // RATHAUS_REGISTRATIONS_BOOKING_SERVICE
   absl::Duration retention = absl::Hours(24 * 180);   // RATHAUS_REGISTRATIONS_RETENTION
+  bool four_eyes_abroad = false;  // RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD: two clerks accept
   const CertificateFont* font = nullptr;    // required
   absl::TimeZone time_zone;                 // Europe/Berlin
   std::function<absl::Time()> now = [] { return absl::Now(); };

@@ -54,6 +54,7 @@ struct CaseRecord {
   std::string answer;
   std::string rejection_reason;
   std::string rueckmeldung_due;
+  std::string first_approval;  // four eyes: the clerk who approved first
   std::vector<std::string> certificate_codes;  // per person, once accepted
 };
 

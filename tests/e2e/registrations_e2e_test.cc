@@ -366,6 +366,50 @@ TEST_F(RegistrationsE2eTest, Bmg51BlockedPersonNeverShowsToTheHousehold) {
   EXPECT_FALSE(absl::StrContains(Get(path, citizen).body, seen.persons(1).certificate_code()));
 }
 
+// An Anmeldung from abroad with four eyes (RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD=on in the
+// suite): the first clerk's accept is an approval that ends the claim; the same clerk cannot
+// complete it; a second clerk does.
+TEST_F(RegistrationsE2eTest, AnmeldungFromAbroadNeedsTwoClerks) {
+  const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
+  std::string body = absl::StrReplaceAll(
+      Anmeldung("Rossi", Landlord()),
+      {{R"("previousAddress":{"street":"Große Freiheit 7","postalCode":"22767","city":"Hamburg",
+                         "municipalityKey":"02000000"})",
+        R"("previousAddress":{"street":"Via Roma 1","postalCode":"00184","city":"Roma","country":"IT"})"}});
+  ASSERT_TRUE(absl::StrContains(body, "Roma"));
+  const std::string first = sys->RegistrationClerkToken("kiel-mitte", "frieda");
+  const std::string second = sys->RegistrationClerkToken("kiel-mitte", "gustav");
+  auto submit_and_approve = [&] {
+    Answer submitted = Post("/api/v1/registrations", body, citizen);
+    EXPECT_EQ(submitted.status, 201) << submitted.body;
+    const std::string path = "/api/v1/registrations/" + Parse<v1::Registration>(submitted).id();
+    EXPECT_EQ(Post(path + "/claim", "{}", first).status, 200);
+    Answer approved = Post(path + "/accept", "{}", first);
+    EXPECT_EQ(approved.status, 200) << approved.body;
+    auto r = Parse<v1::Registration>(approved);
+    EXPECT_EQ(r.status(), "SUBMITTED");
+    EXPECT_EQ(r.first_approval_by(), "frieda");
+    EXPECT_TRUE(r.claimed_by().empty()) << "the approval ends the claim";
+    EXPECT_EQ(r.persons(0).certificate_code(), "") << "no certificate yet";
+    return path;
+  };
+  // The same clerk cannot complete it.
+  const std::string alone = submit_and_approve();
+  ASSERT_EQ(Post(alone + "/claim", "{}", first).status, 200);
+  Answer again = Post(alone + "/accept", "{}", first);
+  EXPECT_EQ(again.status, 403) << again.body;
+  EXPECT_TRUE(absl::StrContains(again.body, "four-eyes")) << again.body;
+  // A second clerk does.
+  const std::string both = submit_and_approve();
+  ASSERT_EQ(Post(both + "/claim", "{}", second).status, 200);
+  Answer accepted = Post(both + "/accept", "{}", second);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  auto r = Parse<v1::Registration>(accepted);
+  EXPECT_EQ(r.status(), "ACCEPTED");
+  EXPECT_EQ(r.persons(0).certificate_code().size(), 10u);
+  EXPECT_TRUE(r.rueckmeldung_due().empty()) << "from abroad: no German authority to report back to";
+}
+
 TEST_F(RegistrationsE2eTest, BmgRulesAnswer422NamingTheParagraph) {
   const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
   // §17(2): an Abmeldung at the earliest one week before moving out.
