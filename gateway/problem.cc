@@ -29,6 +29,7 @@ constexpr std::array kKinds = {
     Kind{"route-not-found", 404, "No such route"},
     Kind{"method-not-allowed", 405, "Method not allowed"},
     Kind{"four-eyes", 403, "Four-eyes principle"},
+    Kind{"sign-in-level-too-low", 403, "Sign-in level too low"},
     Kind{"conflict", 409, "Conflict"},
     Kind{"duplicate-invoice", 409, "Duplicate invoice"},
     Kind{"slot-taken", 409, "Slot no longer free"},

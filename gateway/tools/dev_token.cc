@@ -16,8 +16,9 @@
 //       role=supplier (sub dev-supplier): a company that uploads invoices
 //   rathaus-dev-token registration-clerk KEYFILE [--offices a,b|*] [--days N|--hours N] [--sub S] ...
 //       role=registration-clerk with the claim offices (sub dev-registration-clerk)
-//   rathaus-dev-token citizen KEYFILE [--days N|--hours N] [--sub S] ...
-//       role=citizen (sub dev-citizen: the identity provider's pseudonym for the person)
+//   rathaus-dev-token citizen KEYFILE [--days N|--hours N] [--sub S] [--acr A] ...
+//       role=citizen (sub dev-citizen: the identity provider's pseudonym for the person; acr
+//       "dev", the sign-in level)
 //
 // Never use these tokens in production: whoever holds KEYFILE can mint clerk tokens.
 #include <sys/stat.h>
@@ -96,6 +97,7 @@ int Clerk(const std::string& role, const std::string& key_file,
                     : citizen                     ? "dev-citizen"
                                                   : "dev-invoice-clerk";
   int64_t lifetime_seconds = 12 * 3600;
+  std::string acr = "dev";  // citizen: the sign-in level (OpenID Connect acr)
   for (size_t i = 0; i < flags.size(); i += 2) {
     if (i + 1 >= flags.size()) return Usage();
     const std::string& name = flags[i];
@@ -116,6 +118,8 @@ int Clerk(const std::string& role, const std::string& key_file,
       aud = value;
     } else if (name == "--sub") {
       sub = value;
+    } else if (name == "--acr" && citizen) {
+      acr = value;
     } else {
       return Usage();
     }
@@ -134,7 +138,7 @@ int Clerk(const std::string& role, const std::string& key_file,
   // An integrator's scopes are one space-separated string (OAuth 2.0), a clerk's scope a list.
   const std::string scope_claim =
       supplier     ? std::string("\"supplier\":true")
-      : citizen    ? std::string("\"acr\":\"dev\"")
+      : citizen    ? absl::StrCat("\"acr\":", JsonString(acr))
       : integrator ? absl::StrCat("\"scope\":", JsonString(absl::StrJoin(office_list, " ")))
                  : absl::StrCat("\"", counter ? "offices" : "departments", "\":[",
                                 absl::StrJoin(quoted, ","), "]");

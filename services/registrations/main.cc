@@ -4,6 +4,8 @@
 //   RATHAUS_REGISTRATIONS_CLAIM_TTL=30m            how long a clerk's claim on a case lasts
 //   RATHAUS_REGISTRATIONS_EXPORT_RETENTION=30d     how long Rückmeldungen wait for the export
 //   RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD=off     on: an Anmeldung from abroad needs two clerks
+//   RATHAUS_REGISTRATIONS_CITIZEN_ACR=             the sign-in levels (acr) citizens need, e.g.
+//                                                  the eID's "hoch"; empty: any
 //   RATHAUS_REGISTRATIONS_RETENTION=180d           a case's data is deleted this long after it
 //                                                  ended (counts and certificate checks stay)
 //   RATHAUS_REGISTRATIONS_AUTHORITY="Landeshauptstadt Kiel"   the authority on certificates
@@ -66,6 +68,10 @@ int Run() {
   store_options.retention = env.Duration("RATHAUS_REGISTRATIONS_RETENTION", absl::Hours(24 * 180));
   service_options.retention = store_options.retention;
   service_options.four_eyes_abroad = env.Bool("RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD", false);
+  for (absl::string_view acr : absl::StrSplit(env.String("RATHAUS_REGISTRATIONS_CITIZEN_ACR", ""),
+                                              ',', absl::SkipWhitespace())) {
+    service_options.citizen_acr.insert(std::string(absl::StripAsciiWhitespace(acr)));
+  }
   const std::string font_file = env.String("RATHAUS_REGISTRATIONS_FONT",
                                            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
   auto font = CertificateFont::Load(font_file);

@@ -174,7 +174,7 @@ void RegistrationsService::ToProto(const CaseRecord& r, Viewer viewer,
 grpc::Status RegistrationsService::SubmitRegistration(grpc::ServerContext* ctx,
                                                       const v1::SubmitRegistrationRequest* req,
                                                       v1::Registration* resp) {
-  auto citizen = callers_.Require(ctx, "citizen");
+  auto citizen = Citizen(ctx);
   if (!citizen.ok()) return ToGrpcStatus(ctx, citizen.status());
   const auto type = ParseCaseType(req->type());
   if (!type) {
@@ -371,10 +371,23 @@ grpc::Status RegistrationsService::SubmitRegistration(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+absl::StatusOr<platform::auth::Caller> RegistrationsService::Citizen(
+    grpc::ServerContext* ctx) const {
+  auto citizen = callers_.Require(ctx, "citizen");
+  if (!citizen.ok()) return citizen.status();
+  if (!options_.citizen_acr.empty() && !options_.citizen_acr.contains(citizen->acr)) {
+    return platform::WithProblem(
+        absl::PermissionDeniedError(
+            "sign in with your online ID (eID, level hoch) to register a move"),
+        "sign-in-level-too-low");
+  }
+  return citizen;
+}
+
 absl::StatusOr<CaseRecord> RegistrationsService::OwnCase(grpc::ServerContext* ctx,
                                                          const std::string& id,
                                                          std::string* owner) const {
-  auto citizen = callers_.Require(ctx, "citizen");
+  auto citizen = Citizen(ctx);
   if (!citizen.ok()) return citizen.status();
   if (!platform::text::IsUuid(id)) return absl::NotFoundError("registration not found");
   auto c = store_.Get(id);

@@ -27,7 +27,10 @@ struct ServiceOptions {
   std::string public_url = "http://127.0.0.1:8080";  // RATHAUS_PUBLIC_URL: links in answers/PDFs
   std::string booking_service = "wohnsitz-anmelden";  // RATHAUS_REGISTRATIONS_BOOKING_SERVICE
   absl::Duration retention = absl::Hours(24 * 180);   // RATHAUS_REGISTRATIONS_RETENTION
-  bool four_eyes_abroad = false;  // RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD: two clerks accept
+  bool four_eyes_abroad = false;
+  // RATHAUS_REGISTRATIONS_CITIZEN_ACR: the sign-in levels (OpenID Connect acr) a citizen's token
+  // must carry, e.g. the eID's level "hoch"; empty: any.
+  std::set<std::string> citizen_acr;  // RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD: two clerks accept
   const CertificateFont* font = nullptr;    // required
   absl::TimeZone time_zone;                 // Europe/Berlin
   std::function<absl::Time()> now = [] { return absl::Now(); };
@@ -74,6 +77,8 @@ class RegistrationsService final : public v1::Registrations::Service {
 
  private:
   enum class Viewer { kCitizen, kClerk };
+  // The citizen calling, signed in at one of citizen_acr's levels.
+  absl::StatusOr<platform::auth::Caller> Citizen(grpc::ServerContext* ctx) const;
   // The citizen's case: NOT_FOUND for an unknown id and for another citizen's case alike.
   absl::StatusOr<CaseRecord> OwnCase(grpc::ServerContext* ctx, const std::string& id,
                                      std::string* owner) const;

@@ -105,7 +105,7 @@ absl::StatusOr<CaseRecord> Store::Submit(const CaseRecord& r,
   return Get(r.id);
 }
 
-absl::StatusOr<CaseRecord> Store::Get(const std::string& id) {
+absl::StatusOr<CaseRecord> Store::Get(const std::string& id, bool strict) {
   auto reply = pool_.Command({"HGETALL", absl::StrCat(options_.key_prefix, "case:", id)});
   if (!reply.ok()) return reply.status();
   std::map<std::string, std::string> f = ToMap(*reply);
@@ -136,7 +136,13 @@ absl::StatusOr<CaseRecord> Store::Get(const std::string& id) {
     if (f[name].empty()) continue;
     auto opened = keys.Open(f[name], Context(id, name));
     if (!opened.ok()) {
-      return absl::DataLossError(absl::StrCat("registration ", id, ": ", name, " cannot be opened"));
+      if (strict) {
+        return absl::DataLossError(absl::StrCat("registration ", id, ": ", name, " cannot be opened"));
+      }
+      // A list shows the case without what cannot be opened (a key that is gone): one bad record
+      // must not hide the whole queue.
+      platform::log::Error("registration field cannot be opened", {{"registration", id}, {"field", name}});
+      continue;
     }
     *out = *std::move(opened);
   }
@@ -251,7 +257,7 @@ absl::StatusOr<std::vector<CaseRecord>> Store::List(const std::string& office,
   if (!ids.ok()) return ids.status();
   std::vector<CaseRecord> out;
   for (const auto& e : ids->elements) {
-    auto r = Get(e.str);
+    auto r = Get(e.str, /*strict=*/false);
     if (absl::IsNotFound(r.status())) continue;  // purged meanwhile
     if (!r.ok()) return r.status();
     out.push_back(*std::move(r));
@@ -310,7 +316,7 @@ absl::StatusOr<std::vector<CaseRecord>> Store::ListRueckmeldungOverdue(const std
   if (!ids.ok()) return ids.status();
   std::vector<CaseRecord> mine;
   for (const auto& e : ids->elements) {
-    auto r = Get(e.str);
+    auto r = Get(e.str, /*strict=*/false);
     if (absl::IsNotFound(r.status())) continue;
     if (!r.ok()) return r.status();
     if (r->office == office) mine.push_back(*std::move(r));

@@ -119,8 +119,9 @@ class Store {
   absl::StatusOr<CaseRecord> Submit(const CaseRecord& record,
                                     const platform::outbox::OutgoingEvent& event,
                                     const CommandKey& command = {});
-  // NOT_FOUND for an unknown id.
-  absl::StatusOr<CaseRecord> Get(const std::string& id);
+  // NOT_FOUND for an unknown id; DATA_LOSS when a sealed field cannot be opened, unless not
+  // `strict` (lists): then the field stays empty and the error is logged.
+  absl::StatusOr<CaseRecord> Get(const std::string& id, bool strict = true);
   // One step; the statuses and problems of change.lua become errors with problem names:
   // NOT_FOUND, FAILED_PRECONDITION "registration-not-in-this-state", ALREADY_EXISTS
   // "registration-claimed", FAILED_PRECONDITION "registration-not-claimed", ABORTED (changed

@@ -124,6 +124,7 @@ absl::StatusOr<Caller> CallerAuth::RequireToken(std::string_view token,
   Caller caller;
   caller.subject = claims->subject;
   caller.role = claims->role;
+  caller.acr = claims->acr;
   caller.scope = claims->role == "clerk" || claims->role == "registration-clerk"
                      ? claims->offices
                  : claims->role == "integrator" ? claims->scopes

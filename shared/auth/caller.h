@@ -52,6 +52,8 @@ struct Caller {
   // (integrator); "*" = all; empty for supplier and citizen (their subject is who they are)
   std::vector<std::string> scope;
 
+  std::string acr;  // the sign-in's assurance level (OpenID Connect `acr`), "" when none
+
   // True when the scope holds `id` or "*".
   bool MayAccess(std::string_view id) const;
 };

@@ -241,6 +241,11 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   out.subject = sub->string_value();
   out.role = role->string_value();
   out.expires = expires;
+  // OpenID Connect's Authentication Context Class Reference: how strongly the person signed in
+  // (a service may demand the eID's level "hoch"; registrations: RATHAUS_REGISTRATIONS_CITIZEN_ACR).
+  if (const Value* acr = Claim(*claims, "acr"); acr != nullptr && acr->has_string_value()) {
+    out.acr = acr->string_value();
+  }
   // A supplier (a company that sends invoices) is its subject; no further claim. So is a citizen
   // (signed in at the city's identity provider; `sub` is the provider's pseudonym for the
   // person, which the services use to bind a case to whoever submitted it).

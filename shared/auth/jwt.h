@@ -46,6 +46,7 @@ struct ClerkClaims {
   std::vector<std::string> offices;       // roles clerk and registration-clerk
   std::vector<std::string> departments;   // role invoice-clerk
   std::vector<std::string> scopes;        // role integrator (claim "scope")
+  std::string acr;                        // the sign-in's assurance level (claim "acr"), if any
   absl::Time expires;
 };
 

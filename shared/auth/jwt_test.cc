@@ -144,6 +144,12 @@ TEST_F(JwtTest, CitizenAndRegistrationClerkTokens) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->role, "citizen");
   EXPECT_EQ(c->subject, "clerk-1");
+  EXPECT_EQ(c->acr, "");
+  const int64_t t = absl::ToUnixSeconds(kNow);
+  auto high = SignJwt(ec_->private_pem,
+                      absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"p\","
+                                   "\"role\":\"citizen\",\"acr\":\"eidas-hoch\",\"exp\":", t + 60, "}"));
+  EXPECT_EQ(Verifier(*ec_).Verify(*high, kNow)->acr, "eidas-hoch");
   auto clerk = SignJwt(ec_->private_pem,
                        Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"registration-clerk\""));
   auto r = Verifier(*ec_).Verify(*clerk, kNow);

@@ -108,6 +108,14 @@ TEST_F(OidcE2eTest, ProviderTokensWorkEverywhereAndKeysRotateWithoutARestart) {
   auto clerk_xml = Bearer(clerk);
   clerk_xml["Content-Type"] = "application/xml";
   EXPECT_EQ(Send(sys->port(), http::verb::post, "/api/v1/invoices", "<Invoice/>", clerk_xml).status, 403);
+  // A registration clerk of the provider sees the office's queue; a citizen who signed in with a
+  // password only (no eID, so no acr of level hoch) may not register a move.
+  Answer queue = Get("/api/v1/offices/kiel-mitte/registrations", Bearer(UserToken("rita")));
+  EXPECT_EQ(queue.status, 200) << queue.body;
+  Answer erika = Send(sys->port(), http::verb::post, "/api/v1/registrations", R"({"type":"ANMELDUNG"})",
+                      Bearer(UserToken("erika")));
+  EXPECT_EQ(erika.status, 403) << erika.body;
+  EXPECT_TRUE(absl::StrContains(erika.body, "sign-in-level-too-low")) << erika.body;
   // The suite also sets the development key (as make up does): its tokens pass for their own
   // issuer only, never in the provider's name.
   EXPECT_EQ(Get(bookings, Bearer(sys->ClerkToken("'*'"))).status, 200);

@@ -115,6 +115,12 @@ TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
   EXPECT_EQ(other.status, 404) << other.body;
   EXPECT_EQ(Send(sys->port(), http::verb::get, path).status, 401);
   EXPECT_EQ(Get(path, sys->ClerkToken("kiel-mitte")).status, 403) << "a counter clerk is no citizen";
+  // A sign-in below the required level (RATHAUS_REGISTRATIONS_CITIZEN_ACR) is refused.
+  const std::string weak = RunTool(absl::StrCat(DevTokenBinary(), " citizen ", sys->clerk_key(),
+                                                " --acr substantiell"));
+  Answer low = Post("/api/v1/registrations", Anmeldung(family, Landlord(), serial), weak);
+  EXPECT_EQ(low.status, 403) << low.body;
+  EXPECT_TRUE(absl::StrContains(low.body, "sign-in-level-too-low")) << low.body;
 
   // Two clerks claim at once: exactly one wins.
   const std::string anna = sys->RegistrationClerkToken("kiel-mitte", "anna");

@@ -172,6 +172,7 @@ class System {
             {"RATHAUS_DATA_KEYS_FILE", data_keys_},
             {"RATHAUS_PUBLIC_URL", "https://kiel.example"},
             {"RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD", "on"},
+            {"RATHAUS_REGISTRATIONS_CITIZEN_ACR", "dev,eidas-hoch"},
             {"RATHAUS_LOG_LEVEL", "warn"}}));
     gateway_metrics_port_ = FreePort();
     port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"},

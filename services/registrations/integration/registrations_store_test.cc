@@ -112,6 +112,23 @@ TEST_F(RegistrationsStoreTest, TwentyClerksClaimAtOnceAndOneWins) {
   EXPECT_EQ(platform::ProblemOf(store_->Apply(c.id, act).status()), "registration-not-claimed");
 }
 
+// A case whose sealed form cannot be opened (its key is gone) is listed without the form; it
+// does not take the office's whole queue down. Reading it alone says DATA_LOSS.
+TEST_F(RegistrationsStoreTest, AnUnreadableCaseDoesNotHideTheQueue) {
+  const CaseRecord good = Submit("kiel-suchsdorf");
+  const CaseRecord bad = Submit("kiel-suchsdorf");
+  ASSERT_TRUE(pool_->Command({"HSET", absl::StrCat(service_, ":case:", bad.id), "data",
+                              "pd1.k9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}).ok());
+  EXPECT_TRUE(absl::IsDataLoss(store_->Get(bad.id).status()));
+  int64_t total = 0;
+  auto listed = store_->List("kiel-suchsdorf", "", 0, 50, &total);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].data, "form");
+  EXPECT_EQ((*listed)[1].id, bad.id);
+  EXPECT_EQ((*listed)[1].data, "");
+}
+
 TEST_F(RegistrationsStoreTest, RetentionDeletesTheCaseAndKeepsTheCertificateCheck) {
   const CaseRecord c = Submit();
   ASSERT_TRUE(store_->Apply(c.id, Claim("anna")).ok());
