@@ -822,6 +822,7 @@ grpc::Status RegistrationsService::ListExports(grpc::ServerContext* ctx,
     out->set_due_date(m.due);
     out->set_content_type("application/xml");
     out->set_xml(std::move(m.xml));
+    out->set_error(std::move(m.error));
   }
   resp->set_next_cursor(messages->empty() ? req->after() : messages->back().cursor);
   log::Info("rueckmeldungen exported", {{"count", messages->size()}, {"integrator", caller->subject}});

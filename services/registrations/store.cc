@@ -302,8 +302,14 @@ absl::StatusOr<std::vector<ExportMessage>> Store::Exports(const std::string& aft
     m.previous_municipality_key = f["ags"];
     m.due = f["due"];
     auto xml = options_.data_keys->Open(f["xml"], Context(m.registration_id, "rueckmeldung"));
-    if (!xml.ok()) return absl::DataLossError(absl::StrCat("export ", m.cursor, " cannot be opened"));
-    m.xml = *std::move(xml);
+    if (xml.ok()) {
+      m.xml = *std::move(xml);
+    } else {
+      // One unreadable message must not stop the export of the others; it is named, not skipped.
+      platform::log::Error("rueckmeldung cannot be opened", {{"cursor", m.cursor},
+                                                             {"registration", m.registration_id}});
+      m.error = "the message cannot be opened (its key is missing): send this Rückmeldung by hand";
+    }
     out.push_back(std::move(m));
   }
   return out;

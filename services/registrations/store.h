@@ -91,6 +91,7 @@ struct ExportMessage {
   std::string previous_municipality_key;
   std::string due;
   std::string xml;
+  std::string error;  // the XML cannot be opened: xml stays empty
 };
 
 struct VerifiedCertificate {

@@ -190,6 +190,15 @@ TEST_F(RegistrationsStoreTest, Bmg33RueckmeldungIsOverdueUntilAnIntegratorFetche
   ASSERT_TRUE(store_->Exports((*all)[1].cursor, 10).ok());
   EXPECT_EQ(store_->ListRueckmeldungOverdue("kiel-mitte", 0, 50, &total)->size(), 0u);
   EXPECT_EQ(platform::FieldOf(store_->Exports("no-cursor", 10).status()), "after");
+  // A message that cannot be opened is named with an error, the others still come.
+  ASSERT_TRUE(pool_->Command({"XADD", service_ + ":exports", "*", "id", "x", "ags", "03241000",
+                              "due", "2026-12-09", "xml", "pd1.k9.AAAAAAAAAAAAAAAAAAAAAAAA"}).ok());
+  auto with_bad = store_->Exports("", 10);
+  ASSERT_TRUE(with_bad.ok()) << with_bad.status();
+  ASSERT_EQ(with_bad->size(), 3u);
+  EXPECT_TRUE((*with_bad)[2].xml.empty());
+  EXPECT_FALSE((*with_bad)[2].error.empty());
+  EXPECT_TRUE((*with_bad)[0].error.empty());
 }
 
 }  // namespace
