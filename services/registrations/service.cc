@@ -678,7 +678,7 @@ absl::StatusOr<Change> RegistrationsService::AcceptChange(const CaseRecord& c,
     d.move_out = *type == CaseType::kAbmeldung;
     d.moved = moved;
     if (!d.move_out) d.dwelling = p.dwelling() == "NEBENWOHNUNG" ? "Nebenwohnung" : "Hauptwohnung";
-    d.registered = today;
+    d.registered = absl::ToCivilDay(c.submitted, options_.time_zone);  // the day it was made
     d.authority = absl::StrCat(options_.authority, ", Meldebehörde (", c.office, ")");
     d.code = NewCode();
     d.verify_url = absl::StrCat(options_.public_url, "/api/v1/registrations/certificates/", d.code);
@@ -729,7 +729,7 @@ absl::StatusOr<Change> RegistrationsService::AcceptChange(const CaseRecord& c,
     message.registration_id = c.id;
     message.due = RueckmeldungDue(today);
     message.moved_in = moved;
-    message.registered = today;
+    message.registered = absl::ToCivilDay(c.submitted, options_.time_zone);
     message.new_address = {address.street(), address.postal_code(), address.city(),
                            options_.municipality_key};
     message.previous_address = {previous.street(), previous.postal_code(), previous.city(),
