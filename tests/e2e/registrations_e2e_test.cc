@@ -416,6 +416,24 @@ TEST_F(RegistrationsE2eTest, AnmeldungFromAbroadNeedsTwoClerks) {
   EXPECT_TRUE(r.rueckmeldung_due().empty()) << "from abroad: no German authority to report back to";
 }
 
+// A submission sent again with the same Idempotency-Key (a lost answer) gives the same case, not
+// a second one; the key with another body is refused.
+TEST_F(RegistrationsE2eTest, ASubmissionRetriedWithItsKeyIsOneCase) {
+  const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
+  const std::string body = Anmeldung("Zweimal", Landlord());
+  std::map<std::string, std::string> headers = Bearer(citizen);
+  headers["Idempotency-Key"] = UniqueName("submit");
+  Answer first = Send(sys->port(), http::verb::post, "/api/v1/registrations", body, headers);
+  ASSERT_EQ(first.status, 201) << first.body;
+  Answer again = Send(sys->port(), http::verb::post, "/api/v1/registrations", body, headers);
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(Parse<v1::Registration>(again).id(), Parse<v1::Registration>(first).id());
+  Answer other = Send(sys->port(), http::verb::post, "/api/v1/registrations",
+                      Anmeldung("Anders", Landlord()), headers);
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_TRUE(absl::StrContains(other.body, "idempotency-key-reused")) << other.body;
+}
+
 TEST_F(RegistrationsE2eTest, BmgRulesAnswer422NamingTheParagraph) {
   const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
   // §17(2): an Abmeldung at the earliest one week before moving out.
