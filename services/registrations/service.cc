@@ -483,6 +483,27 @@ grpc::Status RegistrationsService::GetCertificate(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status RegistrationsService::GetCertificateForClerk(grpc::ServerContext* ctx,
+                                                          const v1::GetCertificateRequest* req,
+                                                          rathaus::common::v1::File* resp) {
+  platform::auth::Caller clerk;
+  auto c = ClerkCase(ctx, req->id(), &clerk);
+  if (!c.ok()) return ToGrpcStatus(ctx, c.status());
+  int person = 0;
+  if (c->status != "ACCEPTED" || !absl::SimpleAtoi(req->person(), &person) || person < 1 ||
+      static_cast<size_t>(person) > c->certificate_codes.size()) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("no such certificate"));
+  }
+  auto pdf = store_.Certificate(c->id, person);
+  if (!pdf.ok()) return ToGrpcStatus(ctx, pdf.status());
+  resp->set_content_type("application/pdf");
+  resp->set_filename(absl::StrCat("meldebestaetigung-", person, ".pdf"));
+  resp->set_content(*std::move(pdf));
+  log::Info("certificate printed by a clerk", {{"registration", c->id}, {"person", person},
+                                               {"clerk", clerk.subject}});
+  return grpc::Status::OK;
+}
+
 grpc::Status RegistrationsService::VerifyCertificate(grpc::ServerContext* ctx,
                                                      const v1::VerifyCertificateRequest* req,
                                                      v1::VerifyCertificateResponse* resp) {

@@ -56,6 +56,9 @@ class RegistrationsService final : public v1::Registrations::Service {
                            v1::Registration* resp) override;
   grpc::Status GetCertificate(grpc::ServerContext* ctx, const v1::GetCertificateRequest* req,
                               rathaus::common::v1::File* resp) override;
+  grpc::Status GetCertificateForClerk(grpc::ServerContext* ctx,
+                                      const v1::GetCertificateRequest* req,
+                                      rathaus::common::v1::File* resp) override;
   grpc::Status VerifyCertificate(grpc::ServerContext* ctx,
                                  const v1::VerifyCertificateRequest* req,
                                  v1::VerifyCertificateResponse* resp) override;

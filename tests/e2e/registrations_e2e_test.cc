@@ -367,6 +367,13 @@ TEST_F(RegistrationsE2eTest, Bmg51BlockedPersonNeverShowsToTheHousehold) {
   ASSERT_EQ(own.status, 200);
   EXPECT_TRUE(absl::StrContains(PdfText(own.body), "Jörg"));
   EXPECT_EQ(Get(path + "/certificates/2.pdf", citizen).status, 404);
+  // The office prints the blocked person's certificate for the letter.
+  Answer letter = Get(path + "/office-certificates/2.pdf", clerk);
+  ASSERT_EQ(letter.status, 200) << letter.body;
+  EXPECT_TRUE(absl::StrContains(PdfText(letter.body), "Mia"));
+  EXPECT_EQ(Get(path + "/office-certificates/2.pdf", citizen).status, 403);
+  EXPECT_EQ(Get(path + "/office-certificates/2.pdf",
+                sys->RegistrationClerkToken("kiel-gaarden", "hans")).status, 404);
   auto after = Parse<v1::Registration>(Get(path, citizen));
   ASSERT_EQ(after.persons_size(), 1);
   EXPECT_FALSE(absl::StrContains(Get(path, citizen).body, seen.persons(1).certificate_code()));
