@@ -30,17 +30,18 @@ render mtls -f "$root/deploy/values/mtls.yaml"
 render autoscaling -f "$root/deploy/values/autoscaling.yaml"
 # The production example runs on the city's own files (here: the demo files, as a city would pass its own).
 city_files=(--set-file "services.appointments.configFiles.RATHAUS_APPOINTMENTS_CATALOG_FILE.content=$root/services/appointments/catalog/kiel.json"
-            --set-file "services.e-invoice.configFiles.RATHAUS_EINVOICE_ROUTING_FILE.content=$root/services/e-invoice/routing/kiel.txt")
+            --set-file "services.e-invoice.configFiles.RATHAUS_EINVOICE_ROUTING_FILE.content=$root/services/e-invoice/routing/kiel.txt"
+            --set-file "services.e-file.configFiles.RATHAUS_EFILE_PLAN_FILE.content=$root/services/e-file/aktenplan/kiel.json")
 render production -f "$chart/examples/values-production.yaml" "${city_files[@]}"
 render all -f "$root/deploy/values/ingress.yaml" -f "$root/deploy/values/mtls.yaml" -f "$root/deploy/values/autoscaling.yaml"
 
 # Each variant switches on what it says, and only that.
 [ "$(count default Ingress)" = 0 ] && [ "$(count default Certificate)" = 0 ] && [ "$(count default HorizontalPodAutoscaler)" = 0 ] \
   || fail "default values render optional objects"
-# Default: appointments, e-invoice, id-documents, registrations and the gateway.
-# e-invoice runs one replica by default (no shared blob volume), so it has no PDB.
-[ "$(count default Deployment)" = 5 ] && [ "$(count default PodDisruptionBudget)" = 4 ] || fail "default: 5 Deployments + 4 PDBs expected"
-[ "$(count production PodDisruptionBudget)" = 5 ] || fail "production example: 5 PDBs expected"
+# Default: appointments, e-file, e-invoice, id-documents, registrations and the gateway.
+# e-invoice and e-file run one replica by default (no shared blob volume), so they have no PDB.
+[ "$(count default Deployment)" = 6 ] && [ "$(count default PodDisruptionBudget)" = 4 ] || fail "default: 6 Deployments + 4 PDBs expected"
+[ "$(count production PodDisruptionBudget)" = 6 ] || fail "production example: 6 PDBs expected"
 # More than one replica with an emptyDir for data is refused, naming the fix.
 if msg=$("$helm" template rathaus "$chart" "${kube[@]}" --set 'services.e-invoice.replicas=2' 2>&1); then
   fail "two e-invoice replicas without a shared volume were accepted"
@@ -64,25 +65,25 @@ done
   || fail "one gateway replica without a PDB must render"
 # Liveness and start-up ask for the process ("liveness"), readiness for the dependencies; each
 # container pauses before SIGTERM (k8s-validate -policy checks every workload; here the counts).
-[ "$(grep -c '^ *service: liveness$' "$out/default.yaml")" = 8 ] || fail "default: 4 services x (startup + liveness) must ask for \"liveness\""
-[ "$(grep -c '"--service","liveness"' "$out/mtls.yaml")" = 8 ] || fail "mtls: 4 services x (startup + liveness) must ask for \"liveness\""
+[ "$(grep -c '^ *service: liveness$' "$out/default.yaml")" = 10 ] || fail "default: 5 services x (startup + liveness) must ask for \"liveness\""
+[ "$(grep -c '"--service","liveness"' "$out/mtls.yaml")" = 10 ] || fail "mtls: 5 services x (startup + liveness) must ask for \"liveness\""
 [ "$(grep -c '^ *preStop:$' "$out/default.yaml")" = "$(count default Deployment)" ] || fail "default: every Deployment needs a preStop pause"
 [ "$(grep -c '^ *unhealthyPodEvictionPolicy: AlwaysAllow$' "$out/default.yaml")" = "$(count default PodDisruptionBudget)" ] \
   || fail "default: every PDB needs unhealthyPodEvictionPolicy AlwaysAllow"
 grep -q 'name: RATHAUS_EINVOICE_BLOB_DIR' "$out/default.yaml" && grep -q 'mountPath: /var/lib/rathaus/blobs' "$out/default.yaml" \
   || fail "default: e-invoice must get its blob folder"
 [ "$(count ingress Ingress)" = 1 ] || fail "ingress variant: no Ingress"
-[ "$(count mtls Certificate)" = 5 ] || fail "mtls variant: 5 Certificates expected (appointments, e-invoice, id-documents, registrations, gateway)"
+[ "$(count mtls Certificate)" = 6 ] || fail "mtls variant: 6 Certificates expected (appointments, e-file, e-invoice, id-documents, registrations, gateway)"
 grep -q 'RATHAUS_GRPC_TLS_CLIENT_CA_FILE' "$out/mtls.yaml" || fail "mtls variant: services do not require client certificates"
 grep -q 'rathaus-grpc-health' "$out/mtls.yaml" || fail "mtls variant: probes must use the TLS health client"
 grep -q '^ *grpc:$' "$out/default.yaml" || fail "default: services must have gRPC probes"
 grep -q 'path: /readyz' "$out/default.yaml" && grep -q 'path: /healthz' "$out/default.yaml" || fail "gateway probes"
-# autoscaling variant adds `e-file` as one map entry: it gets everything appointments gets.
-[ "$(count autoscaling HorizontalPodAutoscaler)" = 6 ] || fail "autoscaling variant: 6 HPAs expected"
-[ "$(count autoscaling Deployment)" = 6 ] || fail "autoscaling variant: one more service = one more Deployment"
-[ "$(count autoscaling KafkaTopic)" = 10 ] || fail "autoscaling variant: topic + DLQ per service"
-grep -q 'name: RATHAUS_E_FILE_ADDR' "$out/autoscaling.yaml" || fail "gateway does not learn the new service's address"
-grep -q 'name: rathaus-e-file$' "$out/autoscaling.yaml" || fail "no objects for the new service"
+# autoscaling variant adds `notifications` as one map entry: it gets everything appointments gets.
+[ "$(count autoscaling HorizontalPodAutoscaler)" = 7 ] || fail "autoscaling variant: 7 HPAs expected"
+[ "$(count autoscaling Deployment)" = 7 ] || fail "autoscaling variant: one more service = one more Deployment"
+[ "$(count autoscaling KafkaTopic)" = 12 ] || fail "autoscaling variant: topic + DLQ per service"
+grep -q 'name: RATHAUS_NOTIFICATIONS_ADDR' "$out/autoscaling.yaml" || fail "gateway does not learn the new service's address"
+grep -q 'name: rathaus-notifications$' "$out/autoscaling.yaml" || fail "no objects for the new service"
 if awk '/^kind: Deployment/{d=1} /^kind: /{if(!/Deployment/)d=0} d && /^  replicas:/{found=1} END{exit !found}' "$out/autoscaling.yaml"; then
   fail "autoscaling variant: Deployments must leave replicas to the HPA"
 fi
@@ -104,8 +105,8 @@ sed 's/maxUnavailable: 1$/maxUnavailable: [1]/' "$out/default.yaml" >"$out/bad3.
 ! "$bin/k8s-validate" "$out/bad3.yaml" >/dev/null 2>&1 || fail "k8s-validate accepted a wrong type"
 # Calls spread over replicas: the gateway resolves a headless Service per service (every pod an
 # address, round-robin in the gateway) instead of one ClusterIP connection pinned to one pod.
-[ "$(grep -c '^  clusterIP: None$' "$out/default.yaml")" = 4 ] || fail "default: a headless Service per gRPC service expected"
-[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 4 ] \
+[ "$(grep -c '^  clusterIP: None$' "$out/default.yaml")" = 5 ] || fail "default: a headless Service per gRPC service expected"
+[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 5 ] \
   || fail "default: the gateway must reach each service through dns:///<headless Service>"
 # The Redis URL (with its password) from a Secret is a mounted file, not an environment value.
 ! grep -q 'secretKeyRef' "$out/production.yaml" || fail "production: a secret in the environment (secretKeyRef)"
@@ -137,14 +138,15 @@ if msg=$("$helm" template rathaus "$chart" "${kube[@]}" -f "$chart/examples/valu
   fail "production example rendered without the city's catalog and routing (demo configuration)"
 fi
 grep -q 'configFiles' <<<"$msg" || fail "the refusal of the demo configuration does not say what to set: $msg"
-[ "$(count production ConfigMap)" = 2 ] || fail "production: a ConfigMap each for the catalog and the routing table"
+[ "$(count production ConfigMap)" = 3 ] || fail "production: a ConfigMap each for the catalog, the routing table and the Aktenplan"
 grep -q 'name: RATHAUS_APPOINTMENTS_CATALOG_FILE$' "$out/production.yaml" && grep -q 'name: RATHAUS_EINVOICE_ROUTING_FILE$' "$out/production.yaml" \
+  && grep -q 'name: RATHAUS_EFILE_PLAN_FILE$' "$out/production.yaml" \
   || fail "production: the services must read the mounted files"
 # Kafka over TLS with SCRAM (Strimzi's TLS listener): password and CA as mounted files.
 "$helm" template rathaus "$chart" "${kube[@]}" -f "$chart/examples/values-production.yaml" "${city_files[@]}" >"$out/kafka-tls.yaml" \
   || fail "production example with Kafka TLS + SCRAM"
 for v in RATHAUS_KAFKA_SECURITY_PROTOCOL RATHAUS_KAFKA_SASL_PASSWORD_FILE RATHAUS_KAFKA_SSL_CA_FILE; do
-  [ "$(grep -c "name: $v\$" "$out/kafka-tls.yaml")" = 4 ] || fail "production: every service needs $v (Kafka TLS + SCRAM)"
+  [ "$(grep -c "name: $v\$" "$out/kafka-tls.yaml")" = 5 ] || fail "production: every service needs $v (Kafka TLS + SCRAM)"
 done
 # The production example runs images by digest: every image reference is repository@sha256:….
 ! grep -E '^ +image: ' "$out/production.yaml" | grep -qv '@sha256:[0-9a-f]\{64\}' \

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "gateway/binding.h"
 #include "rathaus_gateway_embedded.h"
 #include "shared/crypto/crypto.h"
@@ -323,9 +324,16 @@ std::optional<Problem> Gateway::Authenticate(const Route& route, const HttpReque
                                       {"request_id", request_id}});
     return p;
   }
-  if (claims->role != route.role) {
+  bool allowed = false;
+  for (absl::string_view role : absl::StrSplit(route.role, ' ', absl::SkipEmpty())) {
+    allowed = allowed || role == claims->role;
+  }
+  if (!allowed) {
     return MakeProblem("forbidden",
-                       absl::StrCat("This route needs a token with role ", route.role, "."));
+                       absl::StrCat("This route needs a token with role ",
+                                    absl::StrJoin(absl::StrSplit(route.role, ' ', absl::SkipEmpty()),
+                                                  " or "),
+                                    "."));
   }
   *token_out = token;
   return std::nullopt;

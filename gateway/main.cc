@@ -9,6 +9,7 @@
 //   RATHAUS_E_INVOICE_ADDR              the e-invoice service's gRPC address (127.0.0.1:50052)
 //   RATHAUS_ID_DOCUMENTS_ADDR           the id-documents service's gRPC address (127.0.0.1:50053)
 //   RATHAUS_REGISTRATIONS_ADDR          the registrations service's gRPC address (127.0.0.1:50054)
+//   RATHAUS_E_FILE_ADDR                 the e-file service's gRPC address (127.0.0.1:50055)
 //   RATHAUS_GATEWAY_DESCRIPTOR_DIR      descriptor sets (*.pb) of services the gateway was not
 //                                       compiled with; each is routed when RATHAUS_<NAME>_ADDR is
 //                                       set (gateway/descriptors.h; the image: /usr/share/rathaus/descriptors)
@@ -44,6 +45,7 @@
 #include "gateway/gateway.h"
 #include "gateway/server.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
+#include "rathaus/e_file/v1/e_file.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "rathaus/registrations/v1/registrations.pb.h"
@@ -60,7 +62,7 @@ namespace platform = rathaus::platform;
 namespace log = rathaus::platform::log;
 
 // The services the gateway fronts: their generated descriptor, where to find them, and the
-// default address (the port `make up` gives them, in the order of services/).
+// default address (the port `make up` gives them: scripts/up.sh's table).
 struct Fronted {
   const google::protobuf::ServiceDescriptor* service;
   const char* address_variable;
@@ -80,6 +82,8 @@ std::vector<Fronted> FrontedServices() {
       {rathaus::registrations::v1::Registration::descriptor()->file()->FindServiceByName(
            "Registrations"),
        "RATHAUS_REGISTRATIONS_ADDR", "127.0.0.1:50054"},
+      {rathaus::e_file::v1::Vorgang::descriptor()->file()->FindServiceByName("EFile"),
+       "RATHAUS_E_FILE_ADDR", "127.0.0.1:50055"},
   };
 }
 

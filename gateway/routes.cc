@@ -67,10 +67,22 @@ absl::Status Check(const Route& r) {
   } else if (!r.auth.empty() && r.auth != "clerk") {
     return Invalid(r, absl::StrCat("unknown auth ", r.auth));
   }
-  if (r.auth == "clerk" && r.role != "clerk" && r.role != "invoice-clerk" &&
-      r.role != "integrator" && r.role != "supplier" && r.role != "registration-clerk" &&
-      r.role != "citizen") {
-    return Invalid(r, absl::StrCat("unknown clerk role ", r.role));
+  if (r.auth == "clerk") {
+    // One role, or several separated by spaces ("file-clerk archivist": either may call).
+    std::vector<std::string> roles = absl::StrSplit(r.role, ' ', absl::SkipEmpty());
+    if (roles.empty()) return Invalid(r, "auth clerk needs a role");
+    for (const std::string& role : roles) {
+      if (role != "clerk" && role != "invoice-clerk" && role != "integrator" &&
+          role != "supplier" && role != "registration-clerk" && role != "citizen" &&
+          role != "file-clerk" && role != "archivist") {
+        return Invalid(r, absl::StrCat("unknown clerk role ", role));
+      }
+    }
+  }
+  for (const std::string& p : r.dotted_params) {
+    bool found = false;
+    for (const auto& s : r.segments) found = found || (IsParam(s) && ParamName(s) == p);
+    if (!found) return Invalid(r, absl::StrCat("dotted_params names ", p, ", not a path parameter"));
   }
   if (r.raw_body) {
     const FieldDescriptor* f = r.body.empty() || r.body == "*" ? nullptr
@@ -108,11 +120,12 @@ absl::Status Check(const Route& r) {
 
 }  // namespace
 
-bool IsValidPathParameter(std::string_view value) {
-  if (value.empty() || value.size() > 64) return false;
+bool IsValidPathParameter(std::string_view value, bool dots) {
+  // A dotted value (an Aktenzeichen "20.30-1.4") never starts with a dot: no "." or "..".
+  if (value.empty() || value.size() > 64 || value.front() == '.') return false;
   for (char c : value) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
+                    c == '-' || c == '_' || (dots && c == '.');
     if (!ok) return false;
   }
   return true;
@@ -148,6 +161,7 @@ absl::StatusOr<RouteTable> RouteTable::FromServices(
       r.max_body_bytes = std::max<size_t>(r.max_body_bytes, http.max_body_bytes());
       r.role = r.auth == "clerk" && http.role().empty() ? "clerk" : http.role();
       r.problem_field = http.problem_field();
+      r.dotted_params.assign(http.dotted_params().begin(), http.dotted_params().end());
       r.anonymous_allowed = http.anonymous_allowed() && r.auth == "clerk";
       if (absl::Status s = Check(r); !s.ok()) return s;
       // Two templates that differ only in parameter names would be ambiguous too.
@@ -207,7 +221,9 @@ RouteMatch RouteTable::Match(std::string_view http_method, std::string_view path
     if (!IsParam(s)) continue;
     const std::string_view value = std::string_view(segments[i]).substr(
         0, segments[i].size() - ParamSuffix(s).size());
-    if (!IsValidPathParameter(value)) {
+    const auto& dotted = result.route->dotted_params;
+    if (!IsValidPathParameter(value, std::find(dotted.begin(), dotted.end(), ParamName(s)) !=
+                                         dotted.end())) {
       result.kind = RouteMatch::Kind::kBadPathParameter;
       result.bad_parameter = std::string(ParamName(s));
       result.path_params.clear();

@@ -42,6 +42,7 @@ struct Route {
   std::string role;                        // auth "clerk": "clerk" or "invoice-clerk"
   bool anonymous_allowed = false;         // without a token when the gateway allows it
   std::string problem_field;               // response field of type rathaus.common.v1.Problem
+  std::vector<std::string> dotted_params;  // path parameters whose values may hold dots
 };
 
 struct RouteMatch {
@@ -53,8 +54,8 @@ struct RouteMatch {
   std::string bad_parameter;   // kBadPathParameter: the template's name
 };
 
-// Path parameter values: 1..64 characters of [A-Za-z0-9_-].
-bool IsValidPathParameter(std::string_view value);
+// Path parameter values: 1..64 characters of [A-Za-z0-9_-], with `dots` also "." (not first).
+bool IsValidPathParameter(std::string_view value, bool dots = false);
 
 class RouteTable {
  public:

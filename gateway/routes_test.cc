@@ -154,6 +154,12 @@ TEST(PathParameterTest, Charset) {
   EXPECT_FALSE(IsValidPathParameter(""));
   EXPECT_FALSE(IsValidPathParameter("a/b"));
   EXPECT_FALSE(IsValidPathParameter("ä"));
+  // Dots only where a route allows them (dotted_params), and never first.
+  EXPECT_FALSE(IsValidPathParameter("20.30-1.4"));
+  EXPECT_TRUE(IsValidPathParameter("20.30-1.4", /*dots=*/true));
+  EXPECT_FALSE(IsValidPathParameter(".", true));
+  EXPECT_FALSE(IsValidPathParameter("..", true));
+  EXPECT_FALSE(IsValidPathParameter(".20.30", true));
 }
 
 }  // namespace

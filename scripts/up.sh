@@ -67,6 +67,8 @@ export RATHAUS_GATEWAY_ANONYMOUS_INVOICE_UPLOAD=${RATHAUS_GATEWAY_ANONYMOUS_INVO
 export RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION=${RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION:-on}
 # Originals of submitted e-invoices (content-addressed, kept between runs like the Redis data).
 export RATHAUS_EINVOICE_BLOB_DIR=${RATHAUS_EINVOICE_BLOB_DIR:-$run/blobs/e-invoice}
+# The e-file's documents, likewise.
+export RATHAUS_EFILE_BLOB_DIR=${RATHAUS_EFILE_BLOB_DIR:-$run/blobs/e-file}
 dev_token="$root/$build/gateway/tools/rathaus-dev-token"
 [ -x "$dev_token" ] || dev_token="$root/$build/gateway/rathaus-dev-token"
 if [ -x "$dev_token" ]; then
@@ -88,15 +90,26 @@ if [ -x "$dev_token" ]; then
   "$dev_token" citizen "$run/clerk-jwt.key" --sub dev-citizen --days 30 > "$run/citizen.jwt"
   "$dev_token" registration-clerk "$run/clerk-jwt.key" --offices '*' --days 30 \
       > "$run/registration-clerk.jwt"
+  # The e-file: a file clerk of every department and the archivist.
+  "$dev_token" file-clerk "$run/clerk-jwt.key" --departments '*' --days 30 > "$run/file-clerk.jwt"
+  "$dev_token" archivist "$run/clerk-jwt.key" --days 30 > "$run/archivist.jwt"
+  # The key the e-file signs its audit log's tree heads with (the public half verifies them:
+  # rathaus-e-file verify --public-key .run/e-file-audit.pub ...).
+  if [ ! -s "$run/e-file-audit.key" ]; then
+    "$dev_token" keygen "$run/e-file-audit.key" "$run/e-file-audit.pub"
+  fi
+  export RATHAUS_EFILE_SIGNING_KEY_FILE="$run/e-file-audit.key"
   # The 30-day development tokens above; production keeps the default of 12h.
   export RATHAUS_JWT_MAX_LIFETIME=${RATHAUS_JWT_MAX_LIFETIME:-720h}
 fi
 umask 022
 
-# Every service gets its own gRPC port, in a fixed order so the gateway can find them, and its
-# own Prometheus metrics port (9101, 9102, ...).
-port=50051
-metrics_port=9101
+# Every service gets its own gRPC port (each service's default, as the gateway's defaults name
+# them; a service not in the table gets one from 50060 on), and its own Prometheus metrics port
+# (9101, 9102, ... in the same order).
+declare -A service_ports=([appointments]=50051 [e-invoice]=50052 [id-documents]=50053
+                          [registrations]=50054 [e-file]=50055 [notifications]=50056)
+extra_port=50060
 started=()
 for dir in "$root/$build"/services/*/; do
   [ -d "$dir" ] || continue
@@ -105,13 +118,18 @@ for dir in "$root/$build"/services/*/; do
   # A service has services/<name>/main.cc (DESIGN.md's layout); other binaries there are tools.
   [ -x "$bin" ] && [ -f "$root/services/$name/main.cc" ] || continue
   var=$(echo "$name" | tr 'a-z-' 'A-Z_')
+  if [ -n "${service_ports[$name]:-}" ]; then
+    port=${service_ports[$name]}
+  else
+    port=$extra_port
+    extra_port=$((extra_port + 1))
+  fi
+  metrics_port=$((9101 + port - 50051))
   export "RATHAUS_${var}_ADDR=127.0.0.1:$port"
   RATHAUS_GRPC_LISTEN="127.0.0.1:$port" RATHAUS_METRICS_LISTEN="127.0.0.1:$metrics_port" \
       setsid "$bin" </dev/null >"$run/logs/$name.log" 2>&1 &
   echo $! > "$run/pids/$name.pid"
   started+=("$name  gRPC 127.0.0.1:$port  metrics http://127.0.0.1:$metrics_port/metrics  log .run/logs/$name.log")
-  port=$((port + 1))
-  metrics_port=$((metrics_port + 1))
 done
 gateway="$root/$build/gateway/rathaus-gateway"
 if [ -x "$gateway" ]; then

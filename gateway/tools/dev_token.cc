@@ -19,6 +19,10 @@
 //   rathaus-dev-token citizen KEYFILE [--days N|--hours N] [--sub S] [--acr A] ...
 //       role=citizen (sub dev-citizen: the identity provider's pseudonym for the person; acr
 //       "dev", the sign-in level)
+//   rathaus-dev-token file-clerk KEYFILE [--departments a,b|*] [--days N|--hours N] [--sub S] ...
+//       role=file-clerk (e-file) with the claim departments (sub dev-file-clerk)
+//   rathaus-dev-token archivist KEYFILE [--days N|--hours N] [--sub S] ...
+//       role=archivist (e-file: every Akte, disposal, export; sub dev-archivist)
 //
 // Never use these tokens in production: whoever holds KEYFILE can mint clerk tokens.
 #include <sys/stat.h>
@@ -51,7 +55,10 @@ int Usage() {
                "       rathaus-dev-token integrator KEYFILE [--scope a,b] [--days N|--hours N] [--iss I] "
                "[--aud A] [--sub S]\n"
                "       rathaus-dev-token supplier KEYFILE [--days N|--hours N] [--iss I] [--aud A] "
-               "[--sub S]\n";
+               "[--sub S]\n"
+               "       rathaus-dev-token registration-clerk|file-clerk KEYFILE [--offices|--departments "
+               "a,b|*] [--days N|--hours N] [--sub S]\n"
+               "       rathaus-dev-token citizen|archivist KEYFILE [--days N|--hours N] [--sub S]\n";
   return 2;
 }
 
@@ -87,6 +94,7 @@ int Clerk(const std::string& role, const std::string& key_file,
   const bool integrator = role == "integrator";
   const bool supplier = role == "supplier";
   const bool citizen = role == "citizen";
+  const bool archivist = role == "archivist";
   const std::string scope_flag = counter ? "--offices" : integrator ? "--scope" : "--departments";
   std::string offices = integrator ? "id-documents:status" : "*", iss = "rathaus",
               aud = "rathaus-gateway",
@@ -95,6 +103,8 @@ int Clerk(const std::string& role, const std::string& key_file,
                     : integrator                  ? "dev-integrator"
                     : supplier                    ? "dev-supplier"
                     : citizen                     ? "dev-citizen"
+                    : archivist                   ? "dev-archivist"
+                    : role == "file-clerk"        ? "dev-file-clerk"
                                                   : "dev-invoice-clerk";
   int64_t lifetime_seconds = 12 * 3600;
   std::string acr = "dev";  // citizen: the sign-in level (OpenID Connect acr)
@@ -139,6 +149,7 @@ int Clerk(const std::string& role, const std::string& key_file,
   const std::string scope_claim =
       supplier     ? std::string("\"supplier\":true")
       : citizen    ? absl::StrCat("\"acr\":", JsonString(acr))
+      : archivist  ? std::string("\"archivist\":true")
       : integrator ? absl::StrCat("\"scope\":", JsonString(absl::StrJoin(office_list, " ")))
                  : absl::StrCat("\"", counter ? "offices" : "departments", "\":[",
                                 absl::StrJoin(quoted, ","), "]");
@@ -162,7 +173,8 @@ int main(int argc, char** argv) {
   if (args.size() == 3 && args[0] == "keygen") return Keygen(args[1], args[2]);
   if (args.size() >= 2 &&
       (args[0] == "clerk" || args[0] == "invoice-clerk" || args[0] == "integrator" ||
-       args[0] == "supplier" || args[0] == "registration-clerk" || args[0] == "citizen")) {
+       args[0] == "supplier" || args[0] == "registration-clerk" || args[0] == "citizen" ||
+       args[0] == "file-clerk" || args[0] == "archivist")) {
     return Clerk(args[0], args[1], std::vector<std::string>(args.begin() + 2, args.end()));
   }
   return Usage();

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "shared/log/log.h"
 
@@ -118,7 +119,12 @@ absl::StatusOr<Caller> CallerAuth::RequireToken(std::string_view token,
     return absl::UnauthenticatedError(
         absl::StrCat("the bearer token is not valid: ", claims.status().message()));
   }
-  if (claims->role != role) {
+  bool allowed = false;
+  for (absl::string_view r : absl::StrSplit(absl::string_view(role.data(), role.size()), ' ',
+                                            absl::SkipEmpty())) {
+    allowed = allowed || r == claims->role;
+  }
+  if (!allowed) {
     return absl::PermissionDeniedError(absl::StrCat("this call needs the role ", std::string(role)));
   }
   Caller caller;
@@ -128,6 +134,7 @@ absl::StatusOr<Caller> CallerAuth::RequireToken(std::string_view token,
   caller.scope = claims->role == "clerk" || claims->role == "registration-clerk"
                      ? claims->offices
                  : claims->role == "integrator" ? claims->scopes
+                 : claims->role == "archivist"  ? std::vector<std::string>{"*"}
                                                 : claims->departments;
   return caller;
 }

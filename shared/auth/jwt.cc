@@ -230,8 +230,9 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   if (role == nullptr || !role->has_string_value() ||
       (role->string_value() != "clerk" && role->string_value() != "invoice-clerk" &&
        role->string_value() != "integrator" && role->string_value() != "supplier" &&
-       role->string_value() != "registration-clerk" && role->string_value() != "citizen")) {
-    return Unauthenticated("not a clerk, integrator, supplier or citizen token");
+       role->string_value() != "registration-clerk" && role->string_value() != "citizen" &&
+       role->string_value() != "file-clerk" && role->string_value() != "archivist")) {
+    return Unauthenticated("not a clerk, integrator, supplier, citizen or e-file token");
   }
   const Value* sub = Claim(*claims, "sub");
   if (sub == nullptr || !sub->has_string_value() || sub->string_value().empty()) {
@@ -250,6 +251,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   // (signed in at the city's identity provider; `sub` is the provider's pseudonym for the
   // person, which the services use to bind a case to whoever submitted it).
   if (out.role == "supplier" || out.role == "citizen") return out;
+  // The archivist of the e-file sees every Akte: no scope claim.
+  if (out.role == "archivist") return out;
   if (out.role == "integrator") {
     // A back-office system (Fachverfahren): OAuth 2.0 scopes (RFC 8693 section 4.2: one string,
     // space-separated), e.g. "id-documents:status".
@@ -261,7 +264,8 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
     if (out.scopes.empty()) return Unauthenticated("token has no scope");
     return out;
   }
-  // Counter clerks and registration clerks are limited to offices, invoice clerks to departments.
+  // Counter clerks and registration clerks are limited to offices, invoice clerks and file clerks
+  // (e-file) to departments.
   const bool counter = out.role == "clerk" || out.role == "registration-clerk";
   const std::string scope_name = counter ? "offices" : "departments";
   std::vector<std::string>& scope = counter ? out.offices : out.departments;

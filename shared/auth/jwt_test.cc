@@ -127,13 +127,36 @@ TEST_F(JwtTest, WrongIssuer) {
 TEST_F(JwtTest, MissingOrWrongRole) {
   auto admin = SignJwt(ec_->private_pem, Claims(3600, "\"rathaus-gateway\"", "rathaus", "\"admin\""));
   EXPECT_EQ(Verifier(*ec_).Verify(*admin, kNow).status().message(),
-            "not a clerk, integrator, supplier or citizen token");
+            "not a clerk, integrator, supplier, citizen or e-file token");
   const int64_t now = absl::ToUnixSeconds(kNow);
   auto none = SignJwt(ec_->private_pem,
                       absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"s\","
                                    "\"offices\":[\"*\"],\"exp\":", now + 60, "}"));
   EXPECT_EQ(Verifier(*ec_).Verify(*none, kNow).status().message(),
-            "not a clerk, integrator, supplier or citizen token");
+            "not a clerk, integrator, supplier, citizen or e-file token");
+}
+
+// The e-file (issue 17): a file clerk is limited to departments; the archivist sees every Akte.
+TEST_F(JwtTest, FileClerkAndArchivistTokens) {
+  const int64_t now = absl::ToUnixSeconds(kNow);
+  auto clerk = SignJwt(ec_->private_pem,
+                       absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"f\","
+                                    "\"role\":\"file-clerk\",\"departments\":[\"tiefbauamt\"],\"exp\":",
+                                    now + 60, "}"));
+  auto c = Verifier(*ec_).Verify(*clerk, kNow);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->role, "file-clerk");
+  EXPECT_EQ(c->departments, std::vector<std::string>{"tiefbauamt"});
+  auto bare = SignJwt(ec_->private_pem,
+                      absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"f\","
+                                   "\"role\":\"file-clerk\",\"exp\":", now + 60, "}"));
+  EXPECT_EQ(Verifier(*ec_).Verify(*bare, kNow).status().message(), "token has no departments");
+  auto archivist = SignJwt(ec_->private_pem,
+                           absl::StrCat("{\"iss\":\"rathaus\",\"aud\":\"rathaus-gateway\",\"sub\":\"a\","
+                                        "\"role\":\"archivist\",\"exp\":", now + 60, "}"));
+  auto a = Verifier(*ec_).Verify(*archivist, kNow);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->role, "archivist");
 }
 
 // Registrations (issue 16): a citizen is their subject (the identity provider's pseudonym); a

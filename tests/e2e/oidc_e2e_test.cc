@@ -43,7 +43,11 @@ std::string KeyId(const std::string& token) {
 
 class OidcE2eTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // Keycloak and the system start in the first case's SetUp, not in SetUpTestSuite: a failure
+  // there would mark every case "skipped", which ctest counts as not run instead of failed.
+  void SetUp() override {
+    if (sys != nullptr) return;
+    ASSERT_EQ(keycloak_dir, nullptr) << "Keycloak or the system did not start (see the first case)";
     keycloak_dir = new std::string(absl::StrCat("/tmp/", UniqueName("keycloak")));
     const int rc = std::system(absl::StrCat(SourceDir(), "/scripts/keycloak.sh start ", *keycloak_dir).c_str());
     ASSERT_EQ(rc, 0) << "Keycloak did not start";

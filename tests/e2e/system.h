@@ -1,5 +1,5 @@
-// The real system for end-to-end tests: the appointments, e-invoice, id-documents and
-// registrations services and a gateway in front of them, as child processes on free loopback
+// The real system for end-to-end tests: the appointments, e-invoice, id-documents,
+// registrations and e-file services and a gateway in front of them, as child processes on free loopback
 // ports, on the Redis and Kafka of the ctest fixture `servers`; and a small HTTP client for them.
 //
 //   System system;                                   // starts everything, waits for /readyz
@@ -119,6 +119,7 @@ inline std::string IdDocumentsBinary() {
 inline std::string RegistrationsBinary() {
   return BinaryDir() + "/../services/registrations/rathaus-registrations";
 }
+inline std::string EFileBinary() { return BinaryDir() + "/../services/e-file/rathaus-e-file"; }
 inline std::string InvoiceServiceBinary() {
   return BinaryDir() + "/../services/e-invoice/rathaus-e-invoice";
 }
@@ -174,6 +175,23 @@ class System {
             {"RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD", "on"},
             {"RATHAUS_REGISTRATIONS_CITIZEN_ACR", "dev,eidas-hoch"},
             {"RATHAUS_LOG_LEVEL", "warn"}}));
+    RunTool(absl::StrCat(DevTokenBinary(), " keygen /tmp/", prefix, "-audit.pem /tmp/", prefix,
+                         "-audit.pub"));
+    audit_pub_ = absl::StrCat("/tmp/", prefix, "-audit.pub");
+    efile_blob_dir_ = absl::StrCat("/tmp/", prefix, "-efile-blobs");
+    efile_port_ = FreePort();
+    efile_ = std::make_unique<Child>(
+        EFileBinary(), std::vector<std::string>{},
+        WithExtra({
+            {"RATHAUS_REDIS_URL", servers.redis_url},
+            {"RATHAUS_KAFKA_BROKERS", servers.kafka_brokers},
+            {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", efile_port_)},
+            {"RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_},
+            {"RATHAUS_EFILE_BLOB_DIR", efile_blob_dir_},
+            {"RATHAUS_EFILE_SIGNING_KEY_FILE", absl::StrCat("/tmp/", prefix, "-audit.pem")},
+            {"RATHAUS_EFILE_INTEGRATE_INTERVAL", "50ms"},
+            {"RATHAUS_EFILE_TREE_HEAD_INTERVAL", "1s"},
+            {"RATHAUS_LOG_LEVEL", "warn"}}));
     gateway_metrics_port_ = FreePort();
     port_ = StartGateway({{"RATHAUS_RATE_LIMIT_BOOKING", "off"},
                           {"RATHAUS_RATE_LIMIT_LOOKUP", "off"},
@@ -213,6 +231,7 @@ class System {
     env.emplace("RATHAUS_E_INVOICE_ADDR", absl::StrCat("127.0.0.1:", invoice_grpc_port_));
     env.emplace("RATHAUS_ID_DOCUMENTS_ADDR", absl::StrCat("127.0.0.1:", id_documents_port_));
     env.emplace("RATHAUS_REGISTRATIONS_ADDR", absl::StrCat("127.0.0.1:", registrations_port_));
+    env.emplace("RATHAUS_E_FILE_ADDR", absl::StrCat("127.0.0.1:", efile_port_));
     env.emplace("RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE", clerk_pub_);
     env.emplace("RATHAUS_GATEWAY_REDIS_PREFIX", UniqueName("gw") + ":");
     env.emplace("RATHAUS_GATEWAY_IO_THREADS", "2");
@@ -234,7 +253,8 @@ class System {
     EXPECT_TRUE(ready) << "gateway: " << (*child)->Stderr() << "\nservice: " << service_->Stderr()
                        << "\ne-invoice: " << invoices_->Stderr()
                        << "\nid-documents: " << id_documents_->Stderr()
-                       << "\nregistrations: " << registrations_->Stderr();
+                       << "\nregistrations: " << registrations_->Stderr()
+                       << "\ne-file: " << efile_->Stderr();
     return port;
   }
 
@@ -258,7 +278,16 @@ class System {
     return RunTool(absl::StrCat(DevTokenBinary(), " invoice-clerk ", clerk_key_, " --departments '",
                                 departments, "' --sub ", sub));
   }
-  ~System() { std::system(absl::StrCat("rm -rf '", blob_dir_, "'").c_str()); }
+  std::string FileClerkToken(const std::string& departments, const std::string& sub) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " file-clerk ", clerk_key_, " --departments '",
+                                departments, "' --sub ", sub));
+  }
+  std::string ArchivistToken(const std::string& sub) {
+    return RunTool(absl::StrCat(DevTokenBinary(), " archivist ", clerk_key_, " --sub ", sub));
+  }
+  ~System() {
+    std::system(absl::StrCat("rm -rf '", blob_dir_, "' '", efile_blob_dir_, "'").c_str());
+  }
 
   // `base` with the suite's extra settings where `base` has none.
   std::map<std::string, std::string> WithExtra(std::map<std::string, std::string> base) const {
@@ -275,6 +304,10 @@ class System {
   std::string id_documents_addr() const { return absl::StrCat("127.0.0.1:", id_documents_port_); }
   std::string registrations_addr() const { return absl::StrCat("127.0.0.1:", registrations_port_); }
   const std::string& data_keys_file() const { return data_keys_; }
+  std::string efile_stderr() const { return efile_->Stderr(); }
+  std::string efile_addr() const { return absl::StrCat("127.0.0.1:", efile_port_); }
+  const std::string& audit_public_key() const { return audit_pub_; }  // e-file's, PEM file
+  const std::string& efile_blob_dir() const { return efile_blob_dir_; }
 
  private:
   std::map<std::string, std::string> extra_;
@@ -287,10 +320,13 @@ class System {
   int registrations_port_ = 0;
   int port_ = 0;
   std::string blob_dir_;
+  std::string audit_pub_, efile_blob_dir_;
+  int efile_port_ = 0;
   std::unique_ptr<Child> service_;
   std::unique_ptr<Child> invoices_;
   std::unique_ptr<Child> id_documents_;
   std::unique_ptr<Child> registrations_;
+  std::unique_ptr<Child> efile_;
   std::unique_ptr<Child> gateway_;
 };
 

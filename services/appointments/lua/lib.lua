@@ -17,11 +17,6 @@ local OUTBOX = ARGV[2]
 -- Reservations are kept this long after they ended, to tell "expired" from "unknown".
 local TOMBSTONE_MS = 86400000
 
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
 -- RFC 3339 UTC from epoch milliseconds (days-to-civil after H. Hinnant).
 local function rfc3339(ms)
   local s = math.floor(ms / 1000)

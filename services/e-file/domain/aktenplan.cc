@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -43,6 +44,11 @@ const AktenplanItem* Aktenplan::Find(std::string_view number) const {
     if (i.number == number) return &i;
   }
   return nullptr;
+}
+
+bool AktenplanItem::Closes(std::string_view type) const {
+  return std::find(closing_event_types.begin(), closing_event_types.end(), type) !=
+         closing_event_types.end();
 }
 
 const AktenplanItem* Aktenplan::ForEvent(std::string_view type) const {
@@ -104,6 +110,32 @@ absl::StatusOr<Aktenplan> ParseAktenplan(std::string_view json) {
       }
       item.event_types.push_back(t);
     }
+    for (const std::string& t : p.closing_event_types()) {
+      if (std::find(item.event_types.begin(), item.event_types.end(), t) ==
+          item.event_types.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at, ".closingEventTypes: ", t, " is not among the item's eventTypes"));
+      }
+      item.closing_event_types.push_back(t);
+    }
+    if (p.record().empty() || p.record() == "case") {
+      item.day_statistics = false;
+    } else if (p.record() == "day-statistics") {
+      item.day_statistics = true;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".record: \"case\" or \"day-statistics\""));
+    }
+    item.akte_by = p.akte_by();
+    item.department_field = p.department_field();
+    if (!p.access_class().empty()) {
+      if (p.access_class() != "intern" && p.access_class() != "personenbezogen") {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at, ".accessClass: \"intern\" or \"personenbezogen\""));
+      }
+      item.access_class = p.access_class();
+    }
+    if (!p.subject().empty()) item.subject = p.subject();
     plan.items.push_back(std::move(item));
   }
   return plan;

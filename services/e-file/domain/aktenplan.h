@@ -31,6 +31,13 @@ struct AktenplanItem {
   int retention_years = 0;
   Disposal disposal = Disposal::kDestroy;
   std::vector<std::string> event_types;
+  std::vector<std::string> closing_event_types;
+  bool day_statistics = false;  // record "day-statistics"
+  std::string akte_by;
+  std::string department_field;
+  std::string access_class = "intern";
+  std::string subject = "{source}";
+  bool Closes(std::string_view type) const;
 };
 
 struct Aktenplan {

@@ -22,11 +22,6 @@
 local P = ARGV[1]
 local OUTBOX = ARGV[2]
 
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
 local function case_key(id) return P .. 'case:' .. id end
 
 local function index_move(office, id, old_status, new_status, score)

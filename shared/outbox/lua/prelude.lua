@@ -10,6 +10,12 @@ local function outbox_append(stream, argv, i)
     'payload', argv[i + 7])
 end
 
+-- Redis's clock in milliseconds (scripts replicate their effects, so TIME is allowed).
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
 -- A consumer's script: `if inbox_seen(KEYS[i]) then return 0 end` first, then every check, then
 -- the writes, and `inbox_claim(KEYS[i], ttl)` last. Redis keeps what a script wrote before it
 -- failed, so a claim written first would make the retry of a script that failed half-way skip

@@ -1,0 +1,47 @@
+// The audit log's background work in every e-file replica: integrates new entries into the
+// Merkle tree (Store::Integrate) every RATHAUS_EFILE_INTEGRATE_INTERVAL, and signs a tree head
+// whenever the tree grew and at least every RATHAUS_EFILE_TREE_HEAD_INTERVAL (default 1m), so a
+// head is never older than that even when nothing happens.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/time/time.h"
+#include "store.h"
+
+namespace rathaus::efile {
+
+class AuditJob {
+ public:
+  AuditJob(Store& store, std::string signing_key_pem, absl::Duration integrate_interval,
+           absl::Duration head_interval)
+      : store_(store),
+        key_(std::move(signing_key_pem)),
+        integrate_interval_(integrate_interval),
+        head_interval_(head_interval) {}
+  ~AuditJob() { Stop(); }
+
+  void Start();
+  void Stop();
+  // One round: integrate everything sequenced, sign when due. Exposed for tests.
+  absl::Status RunOnce(absl::Time now);
+
+ private:
+  void Loop();
+
+  Store& store_;
+  std::string key_;
+  absl::Duration integrate_interval_;
+  absl::Duration head_interval_;
+  uint64_t signed_size_ = UINT64_MAX;
+  absl::Time signed_at_ = absl::InfinitePast();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace rathaus::efile

@@ -1,0 +1,262 @@
+// The e-file store and the auto-filing against real Redis: events become Vorgänge and documents
+// with Aktenzeichen that are never reused, a redelivered event files nothing twice, a closing
+// event sets the disposal date, statistics items count without personal data, and the audit log
+// integrates into a Merkle tree whose heads and proofs verify (also after a second store, as a
+// second replica, integrated at the same time).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "domain/merkle.h"
+#include "domain/tree_head.h"
+#include "filer.h"
+#include "rathaus/appointments/v1/events.pb.h"
+#include "rathaus/e_invoice/v1/events.pb.h"
+#include "rathaus_efile_domain_embedded.h"
+#include "shared/crypto/crypto.h"
+#include "store.h"
+#include "tests/harness/harness.h"
+
+namespace rathaus::efile {
+namespace {
+
+using rathaus::testing::SharedServers;
+using rathaus::testing::UniqueName;
+
+class EFileStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto options = platform::redis::Options::FromUrl(SharedServers().redis_url);
+    ASSERT_TRUE(options.ok());
+    options->command_timeout = absl::Seconds(10);
+    pool_ = std::make_unique<platform::redis::Pool>(*options);
+    prefix_ = UniqueName("efile-test") + ":";
+    outbox_ = std::make_unique<platform::outbox::Outbox>("e-file", prefix_);
+    blob_dir_ = absl::StrCat("/tmp/", UniqueName("efile-blobs"));
+    blobs_ = std::make_unique<platform::BlobStore>(blob_dir_);
+    ASSERT_TRUE(blobs_->Open().ok());
+    auto plan = ParseAktenplan(embedded::kKiel);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    plan_ = *plan;
+    store_ = std::make_unique<Store>(*pool_, *outbox_, *blobs_, plan_,
+                                     StoreOptions{.key_prefix = prefix_, .integrate_batch = 7});
+    filer_ = std::make_unique<Filer>(*store_, plan_);
+  }
+  void TearDown() override { std::filesystem::remove_all(blob_dir_); }
+
+  // Applies `payload` as the event `id` of its type with `subject`.
+  absl::Status Deliver(const google::protobuf::Message& payload, const std::string& id,
+                       const std::string& subject, absl::Time now = absl::Now()) {
+    type_ = std::string(payload.GetDescriptor()->full_name());
+    platform::EventContext ce;
+    ce.id = id;
+    ce.type = type_;
+    ce.source = "/rathaus/test";
+    ce.subject = subject;
+    ce.time = "2026-12-05T10:00:00Z";
+    ce.inbox_key = absl::StrCat(prefix_, "inbox:", id);
+    ce.inbox_ttl = "600";
+    return filer_->Apply(payload, ce, now);
+  }
+
+  std::string OutboxTypes() {
+    auto r = pool_->Command({"XRANGE", outbox_->stream_key(), "-", "+"});
+    std::string out;
+    if (!r.ok()) return out;
+    for (const auto& e : r->elements) {
+      const auto& f = e.elements[1].elements;
+      for (size_t i = 0; i + 1 < f.size(); i += 2) {
+        if (f[i].str == "type") absl::StrAppend(&out, f[i + 1].str.substr(f[i + 1].str.rfind('.') + 1), " ");
+      }
+    }
+    return out;
+  }
+
+  std::unique_ptr<platform::redis::Pool> pool_;
+  std::string prefix_, blob_dir_, type_;
+  std::unique_ptr<platform::outbox::Outbox> outbox_;
+  std::unique_ptr<platform::BlobStore> blobs_;
+  Aktenplan plan_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Filer> filer_;
+};
+
+TEST_F(EFileStoreTest, AnInvoiceBecomesAVorgangWithOneDocumentPerStep) {
+  e_invoice::v1::InvoiceReceived received;
+  received.set_invoice_id("inv-1");
+  received.set_invoice_number("RE-2026-7");
+  received.set_seller_name("Tiefbau Nord GmbH");
+  ASSERT_TRUE(Deliver(received, "e1", "inv-1").ok());
+  ASSERT_TRUE(Deliver(received, "e1", "inv-1").ok());  // redelivered: nothing again
+  e_invoice::v1::InvoiceRouted routed;
+  routed.set_invoice_id("inv-1");
+  routed.set_department("tiefbauamt");
+  ASSERT_TRUE(Deliver(routed, "e2", "inv-1").ok());
+  e_invoice::v1::InvoiceReceived other;
+  other.set_invoice_id("inv-2");
+  ASSERT_TRUE(Deliver(other, "e3", "inv-2").ok());
+
+  auto page = store_->List({.q = "inv-1", .departments = {"*"}});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->files.size(), 1u);
+  const std::string az = page->files[0].aktenzeichen();
+  auto v = store_->GetVorgang(az, true);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->item(), "20.30");
+  EXPECT_EQ(v->subject(), "E-Rechnung RE-2026-7 (Tiefbau Nord GmbH)");
+  EXPECT_EQ(v->department(), "tiefbauamt");
+  EXPECT_EQ(v->status(), "OPEN");
+  ASSERT_EQ(v->documents_size(), 2);
+  EXPECT_EQ(v->documents(0).aktenzeichen(), az + "-1");
+  EXPECT_EQ(v->documents(1).aktenzeichen(), az + "-2");
+  // One Akte per year for invoices; the second invoice is the next Vorgang of the same Akte.
+  auto second = store_->List({.q = "inv-2", .departments = {"*"}});
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->files.size(), 1u);
+  auto first_az = ParseAktenzeichen(az);
+  auto second_az = ParseAktenzeichen(second->files[0].aktenzeichen());
+  ASSERT_TRUE(first_az.ok() && second_az.ok());
+  EXPECT_EQ(second_az->akte, first_az->akte);
+  EXPECT_EQ(second_az->vorgang, first_az->vorgang + 1);
+  // Department scoping: a clerk of another department does not find it.
+  auto hidden = store_->List({.q = "inv-1", .departments = {"schulamt"}});
+  ASSERT_TRUE(hidden.ok());
+  EXPECT_EQ(hidden->files.size(), 0u);
+
+  // The document is the event, byte-exact, and reading it is audited.
+  auto doc = store_->ReadDocument(az + "-1", 0, "file-clerk:tina", absl::Now());
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(platform::crypto::Hex(platform::crypto::Sha256(doc->bytes)), v->documents(0).sha256());
+  EXPECT_TRUE(absl::StrContains(doc->bytes, "\"invoiceNumber\":\"RE-2026-7\""));
+  EXPECT_EQ(OutboxTypes(), "DocumentFiled DocumentFiled DocumentFiled ");
+  // Entries: 3 filings and 1 read.
+  auto sequenced = store_->SequencedSize();
+  ASSERT_TRUE(sequenced.ok());
+  EXPECT_EQ(*sequenced, 4u);
+  auto last = store_->Entry(3);
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(absl::StrContains(last->entry, "\"action\":\"READ\"")) << last->entry;
+  EXPECT_TRUE(absl::StrContains(last->entry, "tina")) << last->entry;
+}
+
+TEST_F(EFileStoreTest, TheClosingEventClosesWithTheDisposalDateOfThePlan) {
+  e_invoice::v1::InvoiceReceived received;
+  received.set_invoice_id("inv-9");
+  ASSERT_TRUE(Deliver(received, "c1", "inv-9").ok());
+  e_invoice::v1::InvoiceReleasedForPayment released;
+  released.set_invoice_id("inv-9");
+  released.set_department("tiefbauamt");
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  // Closed on 31 December 2026 at 23:30 in Kiel (22:30 UTC): retention counts from the end of 2026.
+  const absl::Time closing = absl::FromCivil(absl::CivilSecond(2026, 12, 31, 23, 30, 0), berlin);
+  ASSERT_TRUE(Deliver(released, "c2", "inv-9", closing).ok());
+  auto page = store_->List({.q = "inv-9", .departments = {"*"}});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->files.size(), 1u);
+  EXPECT_EQ(page->files[0].status(), "CLOSED");
+  EXPECT_EQ(page->files[0].disposal_date(), "2037-01-01");
+  EXPECT_EQ(page->files[0].disposal(), "V");
+  EXPECT_EQ(OutboxTypes(), "DocumentFiled DocumentFiled VorgangClosed ");
+}
+
+TEST_F(EFileStoreTest, BookingsAreCountedPerOfficeAndDayNotFiled) {
+  appointments::v1::AppointmentBooked booked;
+  booked.set_code("SECRETCD");
+  booked.set_office("kiel-mitte");
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  // 00:30 in Kiel is still the 7th in UTC's 23:30 of the 6th: the office's day counts.
+  const absl::Time start = absl::FromCivil(absl::CivilSecond(2026, 12, 7, 0, 30, 0), berlin);
+  booked.mutable_start()->set_seconds(absl::ToUnixSeconds(start));
+  ASSERT_TRUE(Deliver(booked, "b1", "SECRETCD").ok());
+  booked.set_code("OTHERCOD");
+  ASSERT_TRUE(Deliver(booked, "b2", "OTHERCOD").ok());
+  appointments::v1::AppointmentCancelled cancelled;
+  cancelled.set_code("OTHERCOD");
+  cancelled.set_office("kiel-mitte");
+  *cancelled.mutable_start() = booked.start();
+  ASSERT_TRUE(Deliver(cancelled, "b3", "OTHERCOD").ok());
+  auto page = store_->List({.q = "kiel-mitte/2026-12-07", .departments = {"kiel-mitte"}});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->files.size(), 1u);
+  auto v = store_->GetVorgang(page->files[0].aktenzeichen(), true);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->item(), "10.40");
+  EXPECT_EQ(v->subject(), "Tagesstatistik kiel-mitte 2026-12-07");
+  EXPECT_EQ(v->statistics().at("AppointmentBooked"), 2);
+  EXPECT_EQ(v->statistics().at("AppointmentCancelled"), 1);
+  EXPECT_EQ(v->document_count(), 0);
+  // No booking code anywhere under the prefix.
+  auto keys = pool_->Command({"KEYS", prefix_ + "*"});
+  ASSERT_TRUE(keys.ok());
+  for (const auto& k : keys->elements) {
+    EXPECT_FALSE(absl::StrContains(k.str, "SECRETCD")) << k.str;
+    auto dump = pool_->Command({"DUMP", k.str});
+    ASSERT_TRUE(dump.ok());
+    EXPECT_FALSE(absl::StrContains(dump->str, "SECRETCD")) << k.str;
+  }
+}
+
+TEST_F(EFileStoreTest, TheAuditLogIntegratesAndItsProofsVerify) {
+  e_invoice::v1::InvoiceReceived received;
+  for (int i = 0; i < 40; ++i) {
+    received.set_invoice_id(absl::StrCat("audit-", i));
+    ASSERT_TRUE(Deliver(received, absl::StrCat("a", i), absl::StrCat("audit-", i)).ok());
+  }
+  // Two replicas integrate at the same time: the same tree, the size moves forward once.
+  Store replica(*pool_, *outbox_, *blobs_, plan_, StoreOptions{.key_prefix = prefix_, .integrate_batch = 5});
+  std::thread other([&] {
+    for (int k = 0; k < 20; ++k) ASSERT_TRUE(replica.Integrate().ok());
+  });
+  for (int k = 0; k < 20; ++k) ASSERT_TRUE(store_->Integrate().ok());
+  other.join();
+  for (;;) {
+    auto n = store_->Integrate();
+    ASSERT_TRUE(n.ok());
+    if (*n == 0) break;
+  }
+  auto size = store_->IntegratedSize();
+  ASSERT_TRUE(size.ok());
+  ASSERT_EQ(*size, 40u);
+  // The tree from the entries themselves, in memory, has the same head.
+  merkle::MemoryNodes memory;
+  merkle::Tree reference(memory);
+  for (uint64_t i = 0; i < 40; ++i) {
+    auto e = store_->Entry(i);
+    ASSERT_TRUE(e.ok());
+    reference.Append(merkle::LeafHash(e->entry));
+  }
+  auto root = store_->Root(40);
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(*root, *reference.Root(40));
+  auto root13 = store_->Root(13);
+  ASSERT_TRUE(root13.ok());
+  EXPECT_EQ(*root13, *reference.Root(13));
+  for (uint64_t i : {0u, 12u, 31u, 39u}) {
+    auto proof = store_->InclusionProof(i, 40);
+    ASSERT_TRUE(proof.ok());
+    auto e = store_->Entry(i);
+    EXPECT_TRUE(merkle::VerifyInclusion(i, 40, merkle::LeafHash(e->entry), *proof, *root)) << i;
+    auto index = store_->IndexOfLeaf(merkle::LeafHash(e->entry));
+    ASSERT_TRUE(index.ok());
+    EXPECT_EQ(*index, i);
+  }
+  auto consistency = store_->ConsistencyProof(13, 40);
+  ASSERT_TRUE(consistency.ok());
+  EXPECT_TRUE(merkle::VerifyConsistency(13, 40, *root13, *root, *consistency));
+  EXPECT_FALSE(store_->Root(41).ok());
+  // A changed entry no longer proves.
+  auto e12 = store_->Entry(12);
+  std::string changed = e12->entry;
+  changed[2] ^= 1;
+  EXPECT_FALSE(merkle::VerifyInclusion(12, 40, merkle::LeafHash(changed), *store_->InclusionProof(12, 40),
+                                       *root));
+}
+
+}  // namespace
+}  // namespace rathaus::efile

@@ -1,0 +1,93 @@
+// rathaus-e-file: the E-Akte on the service kit (shared/service/kit.h). It consumes the other
+// services' topics and files their records under the Aktenplan (filer.h), serves the clerks'
+// search and reads and the audit log's signed heads and proofs (service.h), and integrates and
+// signs the audit log in the background (audit_job.h).
+//
+//   RATHAUS_EFILE_PLAN_FILE                   the Aktenplan (JSON, aktenplan.proto); default: the
+//                                             embedded Kiel demo plan (aktenplan/kiel.json)
+//   RATHAUS_EFILE_BLOB_DIR=/var/lib/rathaus/blobs/e-file   the documents, by SHA-256
+//   RATHAUS_EFILE_SIGNING_KEY_FILE            the audit log's signing key (PEM, EC P-256; required)
+//   RATHAUS_EFILE_INTEGRATE_INTERVAL=200ms    how often new audit entries are hashed into the tree
+//   RATHAUS_EFILE_TREE_HEAD_INTERVAL=1m       the longest time between two signed tree heads
+//   plus the kit's settings.
+#include <fstream>
+#include <sstream>
+
+#include "audit_job.h"
+#include "domain/tree_head.h"
+#include "filer.h"
+#include "rathaus_efile_domain_embedded.h"
+#include "service.h"
+#include "shared/blob/blob_store.h"
+#include "shared/service/kit.h"
+#include "store.h"
+
+namespace rathaus::efile {
+namespace {
+
+int Run() {
+  platform::GrpcServerOptions defaults;
+  defaults.listen = "127.0.0.1:50055";
+  platform::ServiceKit kit("e-file", {.key_prefix = "efile:", .grpc_defaults = defaults});
+  platform::EnvConfig& env = kit.env();
+  const std::string plan_json =
+      kit.FileOrEmbedded("RATHAUS_EFILE_PLAN_FILE", embedded::kKiel);
+  absl::StatusOr<Aktenplan> plan = ParseAktenplan(plan_json);
+  if (!plan.ok()) {
+    env.Reject("RATHAUS_EFILE_PLAN_FILE", "an Aktenplan (aktenplan.proto as JSON)",
+               std::string(plan.status().message()));
+  }
+  const std::string blob_dir = env.String("RATHAUS_EFILE_BLOB_DIR", "/var/lib/rathaus/blobs/e-file");
+  platform::BlobStore blobs(blob_dir);
+  if (absl::Status s = blobs.Open(); !s.ok()) {
+    env.Reject("RATHAUS_EFILE_BLOB_DIR", "a writable folder", std::string(s.message()));
+  }
+  const std::string key_file = env.String("RATHAUS_EFILE_SIGNING_KEY_FILE", "");
+  std::string signing_key;
+  {
+    std::ifstream in(key_file, std::ios::binary);
+    std::stringstream pem;
+    if (in) pem << in.rdbuf();
+    signing_key = pem.str();
+    // The key must sign: a head made at start proves it before the service serves.
+    if (key_file.empty() || !SignTreeHead(signing_key, 0, std::string(32, '\0'), absl::Now()).ok()) {
+      env.Reject("RATHAUS_EFILE_SIGNING_KEY_FILE",
+                 "a PEM EC P-256 private key file (rathaus-dev-token keygen writes one)",
+                 key_file.empty() ? "unset" : key_file);
+    }
+  }
+  const absl::Duration integrate_interval =
+      env.Duration("RATHAUS_EFILE_INTEGRATE_INTERVAL", absl::Milliseconds(200));
+  const absl::Duration head_interval =
+      env.Duration("RATHAUS_EFILE_TREE_HEAD_INTERVAL", absl::Minutes(1));
+  if (head_interval > absl::Minutes(1) || head_interval < absl::Seconds(1)) {
+    env.Reject("RATHAUS_EFILE_TREE_HEAD_INTERVAL", "1s to 1m (a head at least every minute)",
+               absl::FormatDuration(head_interval));
+  }
+  if (!kit.CheckConfig()) return 2;
+
+  Store store(kit.redis(), kit.outbox(), blobs, *plan);
+  EFileService service(store, kit.callers());
+  kit.AddService(&service);
+  Filer filer(store, *plan);
+  filer.Register(kit);
+  AuditJob audit(store, signing_key, integrate_interval, head_interval);
+  kit.AddJob("audit log", [&] { audit.Start(); }, [&] { audit.Stop(); });
+  kit.AddStartupFact("aktenplan", plan->name);
+  kit.AddStartupFact("items", std::to_string(plan->items.size()));
+  return kit.Run();
+}
+
+}  // namespace
+}  // namespace rathaus::efile
+
+namespace rathaus::efile {
+int RunCli(int argc, char** argv);  // cli.cc
+}
+
+int main(int argc, char** argv) {
+  if (argc == 1 || (argc == 2 && std::string_view(argv[1]) == "serve")) {
+    return rathaus::efile::Run();
+  }
+  return rathaus::efile::RunCli(argc, argv);
+}
