@@ -9,6 +9,7 @@
 //   RATHAUS_EFILE_SIGNING_KEY_FILE            the audit log's signing key (PEM, EC P-256; required)
 //   RATHAUS_EFILE_INTEGRATE_INTERVAL=200ms    how often new audit entries are hashed into the tree
 //   RATHAUS_EFILE_TREE_HEAD_INTERVAL=1m       the longest time between two signed tree heads
+//   RATHAUS_BLOB_GC_INTERVAL=1h, RATHAUS_BLOB_GC_GRACE=6h   documents no record names are removed
 //   plus the kit's settings.
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,12 @@ int Run() {
     env.Reject("RATHAUS_EFILE_TREE_HEAD_INTERVAL", "1s to 1m (a head at least every minute)",
                absl::FormatDuration(head_interval));
   }
+  platform::BlobCollector::Options gc_options{
+      .interval = env.Duration("RATHAUS_BLOB_GC_INTERVAL", absl::Hours(1)),
+      .grace = env.Duration("RATHAUS_BLOB_GC_GRACE", absl::Hours(6))};
+  if (gc_options.grace < absl::Minutes(1)) {
+    env.Reject("RATHAUS_BLOB_GC_GRACE", "at least 1m", absl::FormatDuration(gc_options.grace));
+  }
   if (!kit.CheckConfig()) return 2;
 
   Store store(kit.redis(), kit.outbox(), blobs, *plan);
@@ -72,6 +79,12 @@ int Run() {
   Filer filer(store, *plan);
   filer.Register(kit);
   AuditJob audit(store, signing_key, integrate_interval, head_interval);
+  // Blobs no document names any more (a crash between a blob's Put and its filing, a disposal
+  // that left a renewed blob) are removed after a grace.
+  platform::BlobCollector collector(blobs, gc_options, [&store] { return store.BlobsInUse(); });
+  if (gc_options.interval > absl::ZeroDuration()) {
+    kit.AddJob("blob collector", [&] { collector.Start(); }, [&] { collector.Stop(); });
+  }
   kit.AddJob("audit log", [&] { audit.Start(); }, [&] { audit.Stop(); });
   kit.AddStartupFact("aktenplan", plan->name);
   kit.AddStartupFact("items", std::to_string(plan->items.size()));

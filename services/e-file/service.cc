@@ -138,6 +138,79 @@ grpc::Status EFileService::GetDocumentContent(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status EFileService::ListDue(grpc::ServerContext* ctx, const v1::ListDueRequest* req,
+                                   v1::ListFilesResponse* resp) {
+  absl::StatusOr<platform::auth::Caller> caller = callers_.Require(ctx, "archivist");
+  if (!caller.ok()) return Answer(ctx, caller.status());
+  absl::TimeZone berlin;
+  if (!absl::LoadTimeZone("Europe/Berlin", &berlin)) berlin = absl::UTCTimeZone();
+  absl::CivilDay until = absl::ToCivilDay(absl::Now(), berlin);
+  if (!req->until().empty()) {
+    auto d = platform::text::ParseDate(req->until(), "until");
+    if (!d.ok()) return Answer(ctx, d.status());
+    until = *d;
+  }
+  auto page = platform::ParsePage(req->page_size(), req->page_token());
+  if (!page.ok()) return Answer(ctx, page.status());
+  auto due = store_.ListDue(until, page->offset, page->size);
+  if (!due.ok()) return Answer(ctx, due.status());
+  for (v1::Vorgang& v : due->files) *resp->add_files() = std::move(v);
+  resp->set_next_page_token(due->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status EFileService::Hold(grpc::ServerContext* ctx, const v1::HoldFileRequest* req,
+                                bool hold, v1::Vorgang* resp) {
+  platform::auth::Caller caller;
+  auto v = Visible(ctx, req->aktenzeichen(), /*with_documents=*/false, &caller);
+  if (!v.ok()) return Answer(ctx, v.status());
+  std::string reason;
+  if (hold) {
+    auto checked = platform::text::CheckMessage(req->reason(), "reason", 500);
+    if (!checked.ok()) return Answer(ctx, checked.status());
+    reason = *std::move(checked);
+  } else if (!req->reason().empty()) {
+    return Answer(ctx, platform::InvalidField("reason", "only a hold takes a reason"));
+  }
+  absl::Status s = store_.SetHold(req->aktenzeichen(), hold, reason,
+                                  absl::StrCat(caller.role, ":", caller.subject), absl::Now());
+  if (!s.ok()) return Answer(ctx, s);
+  platform::log::Info(hold ? "legal hold set" : "legal hold released",
+                      {{"aktenzeichen", req->aktenzeichen()}, {"role", caller.role}});
+  auto after = store_.GetVorgang(req->aktenzeichen(), /*with_documents=*/true);
+  if (!after.ok()) return Answer(ctx, after.status());
+  *resp = *std::move(after);
+  return grpc::Status::OK;
+}
+
+grpc::Status EFileService::HoldFile(grpc::ServerContext* ctx, const v1::HoldFileRequest* req,
+                                    v1::Vorgang* resp) {
+  return Hold(ctx, req, /*hold=*/true, resp);
+}
+
+grpc::Status EFileService::ReleaseHold(grpc::ServerContext* ctx, const v1::HoldFileRequest* req,
+                                       v1::Vorgang* resp) {
+  return Hold(ctx, req, /*hold=*/false, resp);
+}
+
+grpc::Status EFileService::DisposeFile(grpc::ServerContext* ctx,
+                                       const v1::DisposeFileRequest* req, v1::Vorgang* resp) {
+  absl::StatusOr<platform::auth::Caller> caller = callers_.Require(ctx, "archivist");
+  if (!caller.ok()) return Answer(ctx, caller.status());
+  if (!req->decision().empty() && req->decision() != "destroy" && req->decision() != "archive") {
+    return Answer(ctx, platform::InvalidField("decision", "\"destroy\" or \"archive\""));
+  }
+  auto v = store_.GetVorgang(req->aktenzeichen(), /*with_documents=*/false);
+  if (!v.ok()) return Answer(ctx, v.status());
+  absl::Status s = store_.Dispose(req->aktenzeichen(), req->decision(),
+                                  absl::StrCat(caller->role, ":", caller->subject), absl::Now());
+  if (!s.ok()) return Answer(ctx, s);
+  auto after = store_.GetVorgang(req->aktenzeichen(), /*with_documents=*/true);
+  if (!after.ok()) return Answer(ctx, after.status());
+  *resp = *std::move(after);
+  return grpc::Status::OK;
+}
+
 grpc::Status EFileService::GetTreeHead(grpc::ServerContext* ctx, const v1::GetTreeHeadRequest*,
                                        v1::SignedTreeHead* resp) {
   auto sth = store_.LatestTreeHead();

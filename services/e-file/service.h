@@ -21,6 +21,14 @@ class EFileService final : public v1::EFile::Service {
                        v1::Vorgang* resp) override;
   grpc::Status GetDocumentContent(grpc::ServerContext* ctx, const v1::GetDocumentRequest* req,
                                   common::v1::File* resp) override;
+  grpc::Status ListDue(grpc::ServerContext* ctx, const v1::ListDueRequest* req,
+                       v1::ListFilesResponse* resp) override;
+  grpc::Status HoldFile(grpc::ServerContext* ctx, const v1::HoldFileRequest* req,
+                        v1::Vorgang* resp) override;
+  grpc::Status ReleaseHold(grpc::ServerContext* ctx, const v1::HoldFileRequest* req,
+                           v1::Vorgang* resp) override;
+  grpc::Status DisposeFile(grpc::ServerContext* ctx, const v1::DisposeFileRequest* req,
+                           v1::Vorgang* resp) override;
   grpc::Status GetTreeHead(grpc::ServerContext* ctx, const v1::GetTreeHeadRequest* req,
                            v1::SignedTreeHead* resp) override;
   grpc::Status GetInclusionProof(grpc::ServerContext* ctx, const v1::GetInclusionProofRequest* req,
@@ -36,6 +44,9 @@ class EFileService final : public v1::EFile::Service {
   // an unknown one: the answer does not tell that it exists).
   absl::StatusOr<v1::Vorgang> Visible(grpc::ServerContext* ctx, const std::string& az,
                                       bool with_documents, platform::auth::Caller* caller);
+
+  grpc::Status Hold(grpc::ServerContext* ctx, const v1::HoldFileRequest* req, bool hold,
+                    v1::Vorgang* resp);
 
   Store& store_;
   const platform::auth::CallerAuth& callers_;

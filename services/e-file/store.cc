@@ -28,6 +28,8 @@ redis::Script Load(std::string name, std::string_view body) {
 }
 const redis::Script& FileScript() { static const redis::Script s = Load("efile_file", lua::kFile); return s; }
 const redis::Script& ReadScript() { static const redis::Script s = Load("efile_read", lua::kRead); return s; }
+const redis::Script& HoldScript() { static const redis::Script s = Load("efile_hold", lua::kHold); return s; }
+const redis::Script& DisposeScript() { static const redis::Script s = Load("efile_dispose", lua::kDispose); return s; }
 const redis::Script& IntegrateScript() { static const redis::Script s = Load("efile_integrate", lua::kIntegrate); return s; }
 
 int64_t Int(const std::string& s) {
@@ -182,6 +184,7 @@ v1::Vorgang Store::ToVorgang(std::string_view az, std::map<std::string, std::str
   v.set_disposal_date(f["ddate"]);
   v.set_disposal(f["disposal"]);
   v.set_legal_hold(f["hold"] == "1");
+  v.set_legal_hold_reason(f["holdreason"]);
   v.set_document_count(static_cast<int32_t>(Int(f["docs"])));
   for (const auto& [k, value] : f) {
     if (absl::StartsWith(k, "stat:")) (*v.mutable_statistics())[k.substr(5)] = Int(value);
@@ -345,6 +348,108 @@ absl::StatusOr<DocumentBytes> Store::ReadDocument(std::string_view aktenzeichen,
                            {options_.key_prefix, outbox_.stream_key(), Rfc3339(now),
                             std::string(aktenzeichen), out.document.sha256(), std::string(actor)});
   if (!logged.ok()) return logged.status();  // no read without its audit entry
+  return out;
+}
+
+absl::StatusOr<Store::Page> Store::ListDue(absl::CivilDay until, int offset, int page_size) {
+  const std::string max = absl::StrCat(until.year() * 10000 + until.month() * 100 + until.day());
+  Page page;
+  int scanned = offset;
+  // Held Vorgänge stay in the due set (released, they are due again): skip them here.
+  while (static_cast<int>(page.files.size()) < page_size) {
+    auto r = pool_.Command({"ZRANGEBYSCORE", Key("due"), "-inf", max, "LIMIT",
+                            absl::StrCat(scanned), absl::StrCat(page_size)});
+    if (!r.ok()) return r.status();
+    if (r->elements.empty()) return page;
+    std::vector<std::vector<std::string>> commands;
+    for (const Reply& m : r->elements) commands.push_back({"HGETALL", Key("v:" + m.str)});
+    auto rows = pool_.Pipeline(commands);
+    if (!rows.ok()) return rows.status();
+    for (size_t i = 0; i < r->elements.size(); ++i) {
+      ++scanned;
+      if (!(*rows)[i].ok()) return (*rows)[i].status();
+      std::map<std::string, std::string> f = ToMap(*(*rows)[i]);
+      if (f.empty() || f["hold"] == "1" || f["status"] != "CLOSED") continue;
+      page.files.push_back(ToVorgang(r->elements[i].str, std::move(f)));
+      if (static_cast<int>(page.files.size()) == page_size) break;
+    }
+    if (static_cast<int>(r->elements.size()) < page_size) return page;
+  }
+  page.next_page_token = absl::StrCat(scanned);
+  return page;
+}
+
+absl::Status Store::SetHold(std::string_view aktenzeichen, bool hold, std::string_view reason,
+                            std::string_view actor, absl::Time now) {
+  auto r = pool_.Eval(HoldScript(), {},
+                      {options_.key_prefix, outbox_.stream_key(), Rfc3339(now),
+                       std::string(aktenzeichen), hold ? "1" : "0", std::string(reason),
+                       std::string(actor)});
+  if (!r.ok()) return r.status();
+  if (r->is_array() && r->elements.size() == 2) {
+    const std::string& problem = r->elements[1].str;
+    if (problem == "not-found") {
+      return absl::NotFoundError(absl::StrCat("no Vorgang ", A(aktenzeichen)));
+    }
+    return platform::WithProblem(
+        absl::FailedPreconditionError(absl::StrCat("Vorgang ", A(aktenzeichen), ": ", problem)),
+        problem);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::Dispose(std::string_view aktenzeichen, std::string_view decision,
+                            std::string_view actor, absl::Time now) {
+  const absl::CivilDay today = absl::ToCivilDay(now, berlin_);
+  auto r = pool_.Eval(DisposeScript(), {},
+                      {options_.key_prefix, outbox_.stream_key(), Rfc3339(now),
+                       std::string(aktenzeichen),
+                       absl::StrCat(today.year() * 10000 + today.month() * 100 + today.day()),
+                       std::string(decision), std::string(actor), platform::crypto::NewUuid()});
+  if (!r.ok()) return r.status();
+  if (!r->is_array() || r->elements.empty()) return Unexpected("efile_dispose", *r);
+  if (r->elements[0].str == "err") {
+    const std::string problem = r->elements.size() > 1 ? r->elements[1].str : "failed-precondition";
+    static const std::map<std::string, std::string> kWhy = {
+        {"vorgang-open", "is still open: its source case has not ended"},
+        {"vorgang-disposed", "was disposed of already"},
+        {"legal-hold", "is under a legal hold: release it first"},
+        {"retention-not-over", "has not reached its disposal date"},
+        {"decision-required",
+         "belongs to an item with Aussonderungsart B: decide \"destroy\" or \"archive\""},
+        {"export-required",
+         "goes to the archive: create its export package first (not built yet, issue 17)"},
+    };
+    if (problem == "not-found") {
+      return absl::NotFoundError(absl::StrCat("no Vorgang ", A(aktenzeichen)));
+    }
+    auto why = kWhy.find(problem);
+    return platform::WithProblem(
+        absl::FailedPreconditionError(absl::StrCat(
+            "Vorgang ", A(aktenzeichen), " ",
+            why == kWhy.end() ? problem : why->second)),
+        problem);
+  }
+  // The content goes now; a blob that a new filing renewed in the last minutes stays for the
+  // collector (another document with the same bytes may be about to name it).
+  for (size_t i = 1; i < r->elements.size(); ++i) {
+    auto removed = blobs_.Remove(r->elements[i].str, now - absl::Minutes(10));
+    if (!removed.ok()) {
+      platform::log::Error("disposed document's blob not removed; the collector will",
+                           {{"aktenzeichen", std::string(aktenzeichen)},
+                            {"error", removed.status().ToString()}});
+    }
+  }
+  platform::log::Info("Vorgang disposed", {{"aktenzeichen", std::string(aktenzeichen)},
+                                           {"blobs_removed", static_cast<int64_t>(r->elements.size() - 1)}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::flat_hash_set<std::string>> Store::BlobsInUse() {
+  auto r = pool_.Command({"SMEMBERS", Key("blobs")});
+  if (!r.ok()) return r.status();
+  absl::flat_hash_set<std::string> out;
+  for (const Reply& e : r->elements) out.insert(e.str);
   return out;
 }
 

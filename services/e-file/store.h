@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/civil_time.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "domain/aktenplan.h"
@@ -113,6 +115,20 @@ class Store {
   // against the filed SHA-256; the read is appended to the audit log as done by `actor`.
   absl::StatusOr<DocumentBytes> ReadDocument(std::string_view aktenzeichen, int version,
                                              std::string_view actor, absl::Time now);
+
+  // --- retention
+  // Closed Vorgänge due on or before `until`, not held, by disposal date (offset pages).
+  absl::StatusOr<Page> ListDue(absl::CivilDay until, int offset, int page_size);
+  // Sets (hold) or releases a legal hold; FAILED_PRECONDITION vorgang-disposed.
+  absl::Status SetHold(std::string_view aktenzeichen, bool hold, std::string_view reason,
+                       std::string_view actor, absl::Time now);
+  // Disposes of a closed Vorgang whose date has come (lua/dispose.lua), then deletes the blobs
+  // no other document names. FAILED_PRECONDITION with the problem (vorgang-open, legal-hold,
+  // retention-not-over, decision-required, export-required, vorgang-disposed).
+  absl::Status Dispose(std::string_view aktenzeichen, std::string_view decision,
+                       std::string_view actor, absl::Time now);
+  // Every blob a document names (the blob collector's list).
+  absl::StatusOr<absl::flat_hash_set<std::string>> BlobsInUse();
 
   // --- audit log
   // Hashes up to options.integrate_batch new entries into the tree; how many.

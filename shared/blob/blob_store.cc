@@ -175,6 +175,37 @@ absl::StatusOr<BlobStore::Collection> BlobStore::Collect(
   return result;
 }
 
+absl::StatusOr<bool> BlobStore::Remove(std::string_view sha256, absl::Time renewed_after) const {
+  if (!IsSha256Hex(sha256)) {
+    return absl::InvalidArgumentError("a blob name is 64 lower-case hex characters");
+  }
+  const std::string path = PathOf(sha256);
+  const std::string aside = absl::StrCat(root_, "/", std::string(sha256.substr(0, 2)), "/.trash-",
+                                         std::string(sha256), "-",
+                                         crypto::Hex(crypto::RandomBytes(6)));
+  if (rename(path.c_str(), aside.c_str()) != 0) {
+    if (errno == ENOENT) return false;
+    return Errno("cannot move aside", path);
+  }
+  // As in Collect: a Put that found the blob before it moved renewed its time.
+  struct stat st {};
+  if (stat(aside.c_str(), &st) == 0 && absl::TimeFromTimespec(st.st_mtim) >= renewed_after) {
+    if (link(aside.c_str(), path.c_str()) != 0 && errno != EEXIST) {
+      return Errno("cannot put back", path);
+    }
+    unlink(aside.c_str());
+    return false;
+  }
+  if (unlink(aside.c_str()) != 0) return Errno("cannot remove", aside);
+  const std::string dir = absl::StrCat(root_, "/", std::string(sha256.substr(0, 2)));
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  return true;
+}
+
 BlobCollector::BlobCollector(const BlobStore& blobs, Options options, InUse in_use)
     : blobs_(blobs), options_(options), in_use_(std::move(in_use)) {}
 

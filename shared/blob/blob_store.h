@@ -51,6 +51,11 @@ class BlobStore {
   // hash to its name; INVALID_ARGUMENT for a name that is not 64 lower-case hex characters.
   absl::StatusOr<std::string> Get(std::string_view sha256) const;
 
+  // Deletes the blob now (a disposal: its content must go), unless a Put renewed it at or after
+  // `renewed_after` (a record is about to name it again; the collector takes it later if not).
+  // True when removed, false when renewed or absent.
+  absl::StatusOr<bool> Remove(std::string_view sha256, absl::Time renewed_after) const;
+
   const std::string& root() const { return root_; }
 
   struct Collection {

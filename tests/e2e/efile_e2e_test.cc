@@ -284,6 +284,31 @@ TEST_F(EFileE2eTest, InvoiceIsFiledStepByStepAndTheAuditLogVerifies) {
   EXPECT_TRUE(absl::StrContains(out, "the document was changed")) << out;
   std::ofstream(blob, std::ios::binary | std::ios::trunc) << bytes;  // repaired
   EXPECT_EQ(Get("/api/v1/documents/" + received.aktenzeichen() + "/content", archivist).status, 200);
+
+  // Retention through the gateway: not due before 2037, a hold with its reason, the due list is
+  // the archivist's.
+  const std::string file = "/api/v1/files/" + v.aktenzeichen();
+  const std::map<std::string, std::string> as_archivist = Bearer(archivist);
+  Answer early = Post(file + "/dispose", "{}", as_archivist);
+  EXPECT_EQ(early.status, 409) << early.body;
+  EXPECT_TRUE(absl::StrContains(early.body, "urn:rathaus:problem:retention-not-over")) << early.body;
+  EXPECT_EQ(Post(file + "/dispose", "{}", Bearer(tiefbau)).status, 403);  // file clerks don't
+  EXPECT_EQ(Post(file + "/dispose", R"({"decision":"burn"})", as_archivist).status, 400);
+  EXPECT_EQ(Post(file + "/hold", R"({"reason":""})", Bearer(tiefbau)).status, 400);
+  Answer held = Post(file + "/hold", R"({"reason":"Prüfung durch das Rechnungsprüfungsamt"})",
+                     Bearer(tiefbau));
+  ASSERT_EQ(held.status, 200) << held.body;
+  EXPECT_TRUE(Parse<v1::Vorgang>(held).legal_hold());
+  EXPECT_EQ(Parse<v1::Vorgang>(held).legal_hold_reason(), "Prüfung durch das Rechnungsprüfungsamt");
+  Answer released = Post(file + "/release-hold", "{}", as_archivist);
+  ASSERT_EQ(released.status, 200) << released.body;
+  EXPECT_FALSE(Parse<v1::Vorgang>(released).legal_hold());
+  Answer due = Get("/api/v1/retention/due?until=2037-01-01", archivist);
+  ASSERT_EQ(due.status, 200) << due.body;
+  EXPECT_TRUE(absl::StrContains(due.body, v.aktenzeichen()));
+  EXPECT_FALSE(absl::StrContains(Get("/api/v1/retention/due?until=2036-12-31", archivist).body,
+                                 v.aktenzeichen()));
+  EXPECT_EQ(Get("/api/v1/retention/due", tiefbau).status, 403);
 }
 
 TEST_F(EFileE2eTest, BookingsAreCountedPerOfficeAndDayWithoutTheirCodes) {

@@ -16,6 +16,8 @@
 #include "filer.h"
 #include "rathaus/appointments/v1/events.pb.h"
 #include "rathaus/e_invoice/v1/events.pb.h"
+#include "rathaus/registrations/v1/events.pb.h"
+#include "shared/status/problem.h"
 #include "rathaus_efile_domain_embedded.h"
 #include "shared/crypto/crypto.h"
 #include "store.h"
@@ -256,6 +258,114 @@ TEST_F(EFileStoreTest, TheAuditLogIntegratesAndItsProofsVerify) {
   changed[2] ^= 1;
   EXPECT_FALSE(merkle::VerifyInclusion(12, 40, merkle::LeafHash(changed), *store_->InclusionProof(12, 40),
                                        *root));
+}
+
+TEST_F(EFileStoreTest, RetentionHoldAndDisposalLeaveNoContentBehind) {
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  auto at = [&](int y, int m, int d) { return absl::FromCivil(absl::CivilSecond(y, m, d, 12, 0, 0), berlin); };
+  e_invoice::v1::InvoiceReceived received;
+  received.set_invoice_id("inv-r1");
+  received.set_seller_name("Erika Mustermann Hausmeisterdienste");  // a sole trader: a person
+  ASSERT_TRUE(Deliver(received, "r1", "inv-r1", at(2026, 6, 1)).ok());
+  e_invoice::v1::InvoiceReleasedForPayment released;
+  released.set_invoice_id("inv-r1");
+  released.set_seller_name("Erika Mustermann Hausmeisterdienste");
+  ASSERT_TRUE(Deliver(released, "r2", "inv-r1", at(2026, 6, 2)).ok());
+  auto page = store_->List({.q = "inv-r1", .departments = {"*"}});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->files.size(), 1u);
+  const std::string az = page->files[0].aktenzeichen();
+  auto before = store_->GetVorgang(az, true);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->disposal_date(), "2037-01-01");
+  ASSERT_EQ(before->documents_size(), 2);
+
+  auto due = [&](absl::CivilDay until) {
+    auto p = store_->ListDue(until, 0, 200);
+    EXPECT_TRUE(p.ok()) << p.status();
+    bool found = false;
+    for (const auto& v : p->files) found = found || v.aktenzeichen() == az;
+    return found;
+  };
+  EXPECT_FALSE(due(absl::CivilDay(2036, 12, 31)));
+  EXPECT_TRUE(due(absl::CivilDay(2037, 1, 1)));
+  absl::Status early = store_->Dispose(az, "", "archivist:a", at(2036, 12, 31));
+  EXPECT_EQ(platform::ProblemOf(early), "retention-not-over") << early;
+
+  // A legal hold keeps it off the due list and blocks disposal until it is released.
+  ASSERT_TRUE(store_->SetHold(az, true, "Klage vor dem VG Schleswig", "archivist:a", at(2036, 1, 1)).ok());
+  EXPECT_FALSE(due(absl::CivilDay(2037, 1, 1)));
+  absl::Status held = store_->Dispose(az, "", "archivist:a", at(2037, 1, 2));
+  EXPECT_EQ(platform::ProblemOf(held), "legal-hold") << held;
+  ASSERT_TRUE(store_->SetHold(az, false, "", "archivist:a", at(2037, 1, 2)).ok());
+  EXPECT_TRUE(due(absl::CivilDay(2037, 1, 2)));
+
+  // V: the content and the personal data go; the audit log keeps its hashes.
+  ASSERT_TRUE(store_->Dispose(az, "", "archivist:a", at(2037, 1, 2)).ok());
+  auto after = store_->GetVorgang(az, true);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status(), "DISPOSED");
+  EXPECT_EQ(after->subject(), "");
+  EXPECT_EQ(after->source_id(), "");
+  for (const auto& d : after->documents()) {
+    EXPECT_TRUE(d.disposed());
+    EXPECT_FALSE(std::filesystem::exists(absl::StrCat(blob_dir_, "/", d.sha256().substr(0, 2), "/", d.sha256())))
+        << d.aktenzeichen();
+  }
+  auto read = store_->ReadDocument(az + "-1", 0, "archivist:a", at(2037, 1, 2));
+  EXPECT_EQ(platform::ProblemOf(read.status()), "document-disposed") << read.status();
+  EXPECT_FALSE(due(absl::CivilDay(2040, 1, 1)));
+  EXPECT_EQ(platform::ProblemOf(store_->Dispose(az, "", "archivist:a", at(2037, 1, 3))), "vorgang-disposed");
+  // Nothing of the person is left in the e-file's Redis but the outbox stream of events already
+  // taken by the relay (here no relay runs): every other key is clean.
+  auto keys = pool_->Command({"KEYS", prefix_ + "*"});
+  ASSERT_TRUE(keys.ok());
+  for (const auto& k : keys->elements) {
+    if (k.str == outbox_->stream_key()) continue;
+    auto dump = pool_->Command({"DUMP", k.str});
+    ASSERT_TRUE(dump.ok());
+    EXPECT_FALSE(absl::StrContains(dump->str, "Mustermann")) << k.str;
+  }
+  auto entries = store_->SequencedSize();
+  ASSERT_TRUE(entries.ok());
+  auto last = store_->Entry(*entries - 1);
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(absl::StrContains(last->entry, "\"action\":\"DISPOSED\"")) << last->entry;
+}
+
+TEST_F(EFileStoreTest, AppraisalNeedsTheArchivistsDecision) {
+  registrations::v1::RegistrationSubmitted submitted;
+  submitted.set_registration_id("reg-b1");
+  submitted.set_office("kiel-mitte");
+  const absl::Time june = absl::FromUnixSeconds(1780000000);  // 2026-05-28
+  ASSERT_TRUE(Deliver(submitted, "g1", "reg-b1", june).ok());
+  registrations::v1::RegistrationAccepted accepted;
+  accepted.set_registration_id("reg-b1");
+  accepted.set_office("kiel-mitte");
+  ASSERT_TRUE(Deliver(accepted, "g2", "reg-b1", june).ok());
+  auto page = store_->List({.q = "reg-b1", .departments = {"kiel-mitte"}});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->files.size(), 1u);
+  const std::string az = page->files[0].aktenzeichen();
+  EXPECT_EQ(page->files[0].item(), "32.10");
+  EXPECT_EQ(page->files[0].disposal(), "B");
+  EXPECT_EQ(page->files[0].disposal_date(), "2032-01-01");
+  const absl::Time later = absl::FromUnixSeconds(1988000000);  // 2032-12-30
+  EXPECT_EQ(platform::ProblemOf(store_->Dispose(az, "", "archivist:a", later)), "decision-required");
+  EXPECT_EQ(platform::ProblemOf(store_->Dispose(az, "archive", "archivist:a", later)), "export-required");
+  ASSERT_TRUE(store_->Dispose(az, "destroy", "archivist:a", later).ok());
+  auto v = store_->GetVorgang(az, false);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->status(), "DISPOSED");
+  // An open Vorgang cannot be disposed of.
+  submitted.set_registration_id("reg-b2");
+  ASSERT_TRUE(Deliver(submitted, "g3", "reg-b2", june).ok());
+  auto open = store_->List({.q = "reg-b2", .departments = {"*"}});
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->files.size(), 1u);
+  EXPECT_EQ(platform::ProblemOf(store_->Dispose(open->files[0].aktenzeichen(), "destroy", "a", later)),
+            "vorgang-open");
 }
 
 }  // namespace

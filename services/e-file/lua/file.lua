@@ -60,6 +60,7 @@ for k = 0, n - 1 do
     redis.call('HSET', dkey, 'ver', v, 'sha:' .. v, sha, 'size:' .. v, size,
                'filed:' .. v, tostring(now), 'event:' .. v, ARGV[i + 5])
     redis.call('INCR', P .. 'blobref:' .. sha)
+    redis.call('SADD', P .. 'blobs', sha)
     local daz = az .. '-' .. num
     audit(time, 'FILED', daz, sha, ARGV[16])
     emit(ARGV[i + 6], time, az, 'DocumentFiled',

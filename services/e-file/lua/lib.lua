@@ -8,12 +8,15 @@
 --   P v:<az>                   hash     a Vorgang: item, akte, subject, service, source, dept,
 --                                       access, status (OPEN, CLOSED, DISPOSED, EXPORTED),
 --                                       opened/closed (ms), ddate (YYYY-MM-DD), disposal (A/B/V),
---                                       hold (0/1), docs (count), stat:<type> (statistics items)
+--                                       hold (0/1), holdreason, docs (count), stat:<type>
+--                                       (statistics items), closetime/disposedtime (RFC 3339)
 --   P d:<az>-<n>               hash     a document: title, kind, media, ver (newest version),
 --                                       sha:<v>, size:<v>, filed:<v> (ms), event:<v>, disposed
 --   P dt:<az>                  hash     title -> document number (a title filed again: version)
 --   P list / P list:<item>     zset     Vorgänge by opening time (ms)
 --   P blobref:<sha>            counter  documents naming a blob (disposal deletes at 0)
+--   P blobs                    set      every blob a document names (the blob collector's list)
+--   P due                      zset     closed Vorgänge by disposal date (YYYYMMDD)
 --   P audit:entries            list     the audit log's entries, in order (the leaves)
 -- ARGV[2] is the outbox stream.
 local P = ARGV[1]
