@@ -1,6 +1,7 @@
 // rathaus-e-file's command line (issue 17; without arguments, or with `serve`, the binary is the
 // service): verify, the offline check of the audit log's proofs against a signed tree head and
-// the service's public key.
+// the service's public key; verify-export, the check of an export package's files against the
+// SHA-256 its index (abgabe.xml) names.
 //
 //   rathaus-e-file verify --public-key KEY.pem --tree-head STH.json --inclusion PROOF.json --entry FILE
 //       the entry (its exact bytes in FILE) is in the log that the signed head describes
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "domain/abgabe.h"
 #include "domain/tree_head.h"
 #include "shared/crypto/crypto.h"
 
@@ -33,7 +35,8 @@ int Usage() {
   std::cerr << "usage: rathaus-e-file verify --public-key KEY.pem --tree-head STH.json "
                "--inclusion PROOF.json --entry FILE [--document DOC]\n"
                "       rathaus-e-file verify --public-key KEY.pem --tree-head OLD.json "
-               "--tree-head NEW.json --consistency PROOF.json\n";
+               "--tree-head NEW.json --consistency PROOF.json\n"
+               "       rathaus-e-file verify-export PACKAGE.zip\n";
   return 2;
 }
 
@@ -160,6 +163,21 @@ int Verify(const std::vector<std::string>& args) {
 namespace rathaus::efile {
 int RunCli(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 2 && args[0] == "verify-export") {
+    std::string zip;
+    if (!Read(args[1], &zip)) {
+      std::cout << "FAILED: cannot read " << args[1] << "\n";
+      return 1;
+    }
+    auto check = rathaus::efile::VerifyAbgabe(zip);
+    if (!check.ok()) {
+      std::cout << "FAILED: " << check.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "OK: " << check->files << " files with the SHA-256 abgabe.xml names ("
+              << check->vorgaenge << " Vorgänge, " << check->documents << " documents)\n";
+    return 0;
+  }
   if (args.empty() || args[0] != "verify") return Usage();
   return Verify(std::vector<std::string>(args.begin() + 1, args.end()));
 }

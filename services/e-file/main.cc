@@ -9,6 +9,8 @@
 //   RATHAUS_EFILE_SIGNING_KEY_FILE            the audit log's signing key (PEM, EC P-256; required)
 //   RATHAUS_EFILE_INTEGRATE_INTERVAL=200ms    how often new audit entries are hashed into the tree
 //   RATHAUS_EFILE_TREE_HEAD_INTERVAL=1m       the longest time between two signed tree heads
+//   RATHAUS_EFILE_AUTHORITY="Landeshauptstadt Kiel"   the sender named in export packages
+//   RATHAUS_EFILE_EXPORT_MAX_BYTES=512MiB     the most document bytes one export package holds
 //   RATHAUS_BLOB_GC_INTERVAL=1h, RATHAUS_BLOB_GC_GRACE=6h   documents no record names are removed
 //   plus the kit's settings.
 #include <fstream>
@@ -61,6 +63,10 @@ int Run() {
       env.Duration("RATHAUS_EFILE_INTEGRATE_INTERVAL", absl::Milliseconds(200));
   const absl::Duration head_interval =
       env.Duration("RATHAUS_EFILE_TREE_HEAD_INTERVAL", absl::Minutes(1));
+  EFileService::Options service_options;
+  service_options.authority = env.String("RATHAUS_EFILE_AUTHORITY", "Landeshauptstadt Kiel");
+  service_options.export_max_bytes =
+      env.Int("RATHAUS_EFILE_EXPORT_MAX_BYTES", 512ll << 20, 1 << 20, 3ll << 30);
   if (head_interval > absl::Minutes(1) || head_interval < absl::Seconds(1)) {
     env.Reject("RATHAUS_EFILE_TREE_HEAD_INTERVAL", "1s to 1m (a head at least every minute)",
                absl::FormatDuration(head_interval));
@@ -74,7 +80,7 @@ int Run() {
   if (!kit.CheckConfig()) return 2;
 
   Store store(kit.redis(), kit.outbox(), blobs, *plan);
-  EFileService service(store, kit.callers());
+  EFileService service(store, kit.callers(), service_options);
   kit.AddService(&service);
   Filer filer(store, *plan);
   filer.Register(kit);

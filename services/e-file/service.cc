@@ -211,6 +211,51 @@ grpc::Status EFileService::DisposeFile(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status EFileService::CreateExport(grpc::ServerContext* ctx,
+                                        const v1::CreateExportRequest* req, v1::Export* resp) {
+  absl::StatusOr<platform::auth::Caller> caller = callers_.Require(ctx, "archivist");
+  if (!caller.ok()) return Answer(ctx, caller.status());
+  if (req->files().empty() || req->files_size() > 1000) {
+    return Answer(ctx, platform::InvalidField("files", "1 to 1000 Aktenzeichen of closed Vorgänge"));
+  }
+  std::vector<std::string> files;
+  for (const std::string& az : req->files()) {
+    auto parsed = ParseAktenzeichen(az);
+    if (!parsed.ok() || parsed->dokument != 0) {
+      return Answer(ctx, platform::InvalidField(
+                             "files", absl::StrCat(az, " is not a Vorgang's Aktenzeichen ({item}-{Akte}.{Vorgang})")));
+    }
+    if (std::find(files.begin(), files.end(), az) != files.end()) {
+      return Answer(ctx, platform::InvalidField("files", absl::StrCat(az, " is named twice")));
+    }
+    files.push_back(az);
+  }
+  auto exported = store_.CreateExport(files, options_.authority,
+                                      absl::StrCat(caller->role, ":", caller->subject),
+                                      options_.export_max_bytes, absl::Now());
+  if (!exported.ok()) return Answer(ctx, exported.status());
+  platform::log::Info("export package created", {{"export", exported->id()},
+                                                 {"vorgaenge", exported->files_size()},
+                                                 {"bytes", exported->size_bytes()}});
+  *resp = *std::move(exported);
+  return grpc::Status::OK;
+}
+
+grpc::Status EFileService::GetExport(grpc::ServerContext* ctx, const v1::GetExportRequest* req,
+                                     common::v1::File* resp) {
+  absl::StatusOr<platform::auth::Caller> caller = callers_.Require(ctx, "archivist");
+  if (!caller.ok()) return Answer(ctx, caller.status());
+  if (!platform::text::IsUuid(req->id())) {
+    return Answer(ctx, platform::InvalidField("id", "an export id (UUID)"));
+  }
+  auto zip = store_.ExportZip(req->id());
+  if (!zip.ok()) return Answer(ctx, zip.status());
+  resp->set_content_type("application/zip");
+  resp->set_filename(absl::StrCat("abgabe-", req->id(), ".zip"));
+  resp->set_content(*std::move(zip));
+  return grpc::Status::OK;
+}
+
 grpc::Status EFileService::GetTreeHead(grpc::ServerContext* ctx, const v1::GetTreeHeadRequest*,
                                        v1::SignedTreeHead* resp) {
   auto sth = store_.LatestTreeHead();

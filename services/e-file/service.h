@@ -12,8 +12,12 @@ namespace rathaus::efile {
 
 class EFileService final : public v1::EFile::Service {
  public:
-  EFileService(Store& store, const platform::auth::CallerAuth& callers)
-      : store_(store), callers_(callers) {}
+  struct Options {
+    std::string authority = "Landeshauptstadt Kiel";  // RATHAUS_EFILE_AUTHORITY
+    int64_t export_max_bytes = 512ll << 20;           // RATHAUS_EFILE_EXPORT_MAX_BYTES
+  };
+  EFileService(Store& store, const platform::auth::CallerAuth& callers, Options options)
+      : store_(store), callers_(callers), options_(std::move(options)) {}
 
   grpc::Status ListFiles(grpc::ServerContext* ctx, const v1::ListFilesRequest* req,
                          v1::ListFilesResponse* resp) override;
@@ -29,6 +33,10 @@ class EFileService final : public v1::EFile::Service {
                            v1::Vorgang* resp) override;
   grpc::Status DisposeFile(grpc::ServerContext* ctx, const v1::DisposeFileRequest* req,
                            v1::Vorgang* resp) override;
+  grpc::Status CreateExport(grpc::ServerContext* ctx, const v1::CreateExportRequest* req,
+                            v1::Export* resp) override;
+  grpc::Status GetExport(grpc::ServerContext* ctx, const v1::GetExportRequest* req,
+                         common::v1::File* resp) override;
   grpc::Status GetTreeHead(grpc::ServerContext* ctx, const v1::GetTreeHeadRequest* req,
                            v1::SignedTreeHead* resp) override;
   grpc::Status GetInclusionProof(grpc::ServerContext* ctx, const v1::GetInclusionProofRequest* req,
@@ -50,6 +58,7 @@ class EFileService final : public v1::EFile::Service {
 
   Store& store_;
   const platform::auth::CallerAuth& callers_;
+  Options options_;
 };
 
 }  // namespace rathaus::efile

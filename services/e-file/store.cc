@@ -30,6 +30,7 @@ const redis::Script& FileScript() { static const redis::Script s = Load("efile_f
 const redis::Script& ReadScript() { static const redis::Script s = Load("efile_read", lua::kRead); return s; }
 const redis::Script& HoldScript() { static const redis::Script s = Load("efile_hold", lua::kHold); return s; }
 const redis::Script& DisposeScript() { static const redis::Script s = Load("efile_dispose", lua::kDispose); return s; }
+const redis::Script& ExportScript() { static const redis::Script s = Load("efile_export", lua::kExport); return s; }
 const redis::Script& IntegrateScript() { static const redis::Script s = Load("efile_integrate", lua::kIntegrate); return s; }
 
 int64_t Int(const std::string& s) {
@@ -185,6 +186,7 @@ v1::Vorgang Store::ToVorgang(std::string_view az, std::map<std::string, std::str
   v.set_disposal(f["disposal"]);
   v.set_legal_hold(f["hold"] == "1");
   v.set_legal_hold_reason(f["holdreason"]);
+  v.set_export_id(f["exported"]);
   v.set_document_count(static_cast<int32_t>(Int(f["docs"])));
   for (const auto& [k, value] : f) {
     if (absl::StartsWith(k, "stat:")) (*v.mutable_statistics())[k.substr(5)] = Int(value);
@@ -418,7 +420,7 @@ absl::Status Store::Dispose(std::string_view aktenzeichen, std::string_view deci
         {"decision-required",
          "belongs to an item with Aussonderungsart B: decide \"destroy\" or \"archive\""},
         {"export-required",
-         "goes to the archive: create its export package first (not built yet, issue 17)"},
+         "goes to the archive: create its export package first (POST /api/v1/exports)"},
     };
     if (problem == "not-found") {
       return absl::NotFoundError(absl::StrCat("no Vorgang ", A(aktenzeichen)));
@@ -443,6 +445,91 @@ absl::Status Store::Dispose(std::string_view aktenzeichen, std::string_view deci
   platform::log::Info("Vorgang disposed", {{"aktenzeichen", std::string(aktenzeichen)},
                                            {"blobs_removed", static_cast<int64_t>(r->elements.size() - 1)}});
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Export> Store::CreateExport(const std::vector<std::string>& aktenzeichen,
+                                               std::string_view authority,
+                                               std::string_view actor, int64_t max_bytes,
+                                               absl::Time now) {
+  Abgabe abgabe{.id = platform::crypto::NewUuid(), .created = now,
+                .authority = std::string(authority)};
+  int64_t bytes = 0;
+  int documents = 0;
+  for (const std::string& az : aktenzeichen) {
+    auto v = GetVorgang(az, /*with_documents=*/true);
+    if (!v.ok()) return v.status();
+    if (v->status() != "CLOSED") {
+      const std::string problem = v->status() == "OPEN" ? "vorgang-open" : "vorgang-disposed";
+      return platform::WithProblem(
+          absl::FailedPreconditionError(absl::StrCat(
+              "Vorgang ", az, problem == "vorgang-open" ? " is still open: only closed Vorgänge go to the archive"
+                                                         : " was disposed of")),
+          problem);
+    }
+    AbgabeVorgang out;
+    out.aktenzeichen = v->aktenzeichen();
+    out.item = v->item();
+    out.item_title = v->item_title();
+    out.akte = v->akte();
+    out.akte_title = v->akte_title();
+    out.subject = v->subject();
+    out.source_service = v->source_service();
+    out.source_id = v->source_id();
+    out.department = v->department();
+    out.access_class = v->access_class();
+    out.opened_at = v->opened_at();
+    out.closed_at = v->closed_at();
+    out.disposal_date = v->disposal_date();
+    out.disposal = v->disposal();
+    for (const v1::Document& d : v->documents()) {
+      auto content = blobs_.Get(d.sha256());
+      if (!content.ok()) return content.status();  // DATA_LOSS: changed bytes never go out
+      bytes += static_cast<int64_t>(content->size());
+      if (bytes > max_bytes) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "the package would hold more than ", max_bytes,
+            " bytes of documents (RATHAUS_EFILE_EXPORT_MAX_BYTES): export fewer Vorgänge at once"));
+      }
+      out.documents.push_back({.aktenzeichen = d.aktenzeichen(), .title = d.title(),
+                               .kind = d.kind(), .media_type = d.media_type(),
+                               .filed_at = d.filed_at(), .sha256 = d.sha256(),
+                               .version = d.version(), .bytes = *std::move(content)});
+      ++documents;
+    }
+    abgabe.vorgaenge.push_back(std::move(out));
+  }
+  absl::StatusOr<std::string> zip = BuildAbgabe(abgabe);
+  if (!zip.ok()) return zip.status();
+  absl::StatusOr<std::string> sha = blobs_.Put(*zip);
+  if (!sha.ok()) return sha.status();
+  std::vector<std::string> argv = {options_.key_prefix, outbox_.stream_key(), Rfc3339(now),
+                                   abgabe.id, *sha, absl::StrCat(zip->size()), std::string(actor),
+                                   platform::crypto::NewUuid(),
+                                   absl::StrCat(aktenzeichen.size())};
+  argv.insert(argv.end(), aktenzeichen.begin(), aktenzeichen.end());
+  auto r = pool_.Eval(ExportScript(), {}, std::move(argv));
+  if (!r.ok()) return r.status();
+  if (r->is_array() && r->elements.size() == 3) {
+    return platform::WithProblem(
+        absl::FailedPreconditionError(absl::StrCat("Vorgang ", r->elements[2].str,
+                                                   " changed while the package was built")),
+        r->elements[1].str);
+  }
+  v1::Export out;
+  out.set_id(abgabe.id);
+  out.set_sha256(*sha);
+  out.set_size_bytes(static_cast<int64_t>(zip->size()));
+  out.set_created_at(Rfc3339(now));
+  for (const std::string& az : aktenzeichen) out.add_files(az);
+  out.set_documents(documents);
+  return out;
+}
+
+absl::StatusOr<std::string> Store::ExportZip(std::string_view id) {
+  auto r = pool_.Command({"HGET", Key(absl::StrCat("export:", A(id))), "sha"});
+  if (!r.ok()) return r.status();
+  if (r->is_nil()) return absl::NotFoundError(absl::StrCat("no export ", A(id)));
+  return blobs_.Get(r->str);
 }
 
 absl::StatusOr<absl::flat_hash_set<std::string>> Store::BlobsInUse() {

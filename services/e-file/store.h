@@ -25,6 +25,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "domain/abgabe.h"
 #include "domain/aktenplan.h"
 #include "domain/merkle.h"
 #include "rathaus/e_file/v1/audit.pb.h"
@@ -127,6 +128,14 @@ class Store {
   // retention-not-over, decision-required, export-required, vorgang-disposed).
   absl::Status Dispose(std::string_view aktenzeichen, std::string_view decision,
                        std::string_view actor, absl::Time now);
+  // Builds the export package of closed Vorgänge (domain/abgabe.h), stores its zip in the blob
+  // store and marks them exported (lua/export.lua). FAILED_PRECONDITION vorgang-open /
+  // vorgang-disposed naming the Vorgang; RESOURCE_EXHAUSTED above `max_bytes` of documents.
+  absl::StatusOr<v1::Export> CreateExport(const std::vector<std::string>& aktenzeichen,
+                                          std::string_view authority, std::string_view actor,
+                                          int64_t max_bytes, absl::Time now);
+  // The package's zip; NOT_FOUND for an unknown id.
+  absl::StatusOr<std::string> ExportZip(std::string_view id);
   // Every blob a document names (the blob collector's list).
   absl::StatusOr<absl::flat_hash_set<std::string>> BlobsInUse();
 

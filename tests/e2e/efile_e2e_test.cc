@@ -309,6 +309,30 @@ TEST_F(EFileE2eTest, InvoiceIsFiledStepByStepAndTheAuditLogVerifies) {
   EXPECT_FALSE(absl::StrContains(Get("/api/v1/retention/due?until=2036-12-31", archivist).body,
                                  v.aktenzeichen()));
   EXPECT_EQ(Get("/api/v1/retention/due", tiefbau).status, 403);
+
+  // The archivist's export package: downloaded byte-exact, its files check out offline, one
+  // changed byte does not.
+  EXPECT_EQ(Post("/api/v1/exports", absl::StrCat(R"({"files":[")", v.aktenzeichen(), R"("]})"),
+                 Bearer(tiefbau)).status,
+            403);
+  EXPECT_EQ(Post("/api/v1/exports", R"({"files":[]})", as_archivist).status, 400);
+  Answer created = Post("/api/v1/exports", absl::StrCat(R"({"files":[")", v.aktenzeichen(), R"("]})"),
+                        as_archivist);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto package = Parse<v1::Export>(created);
+  EXPECT_EQ(package.documents(), 5);
+  Answer zip = Get("/api/v1/exports/" + package.id() + ".zip", archivist);
+  ASSERT_EQ(zip.status, 200);
+  EXPECT_EQ(zip.Header("content-type"), "application/zip");
+  EXPECT_EQ(platform::crypto::Hex(platform::crypto::Sha256(zip.body)), package.sha256());
+  EXPECT_EQ(RunCommand(absl::StrCat(EFileCli(), " verify-export ", WriteTemp("abgabe.zip", zip.body)), &out), 0)
+      << out;
+  EXPECT_TRUE(absl::StartsWith(out, "OK: ")) << out;
+  std::string damaged_zip = zip.body;
+  damaged_zip[damaged_zip.find("InvoiceRouted")] = 'X';
+  EXPECT_EQ(RunCommand(absl::StrCat(EFileCli(), " verify-export ", WriteTemp("abgabe.zip", damaged_zip)), &out), 1)
+      << out;
+  EXPECT_EQ(Parse<v1::Vorgang>(Get(file, archivist)).export_id(), package.id());
 }
 
 TEST_F(EFileE2eTest, BookingsAreCountedPerOfficeAndDayWithoutTheirCodes) {

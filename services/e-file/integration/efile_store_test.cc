@@ -368,5 +368,66 @@ TEST_F(EFileStoreTest, AppraisalNeedsTheArchivistsDecision) {
             "vorgang-open");
 }
 
+TEST_F(EFileStoreTest, ArchiveItemsGoToTheArchiveAsAnExportPackageFirst) {
+  // The Kiel plan destroys invoices (V); a city that archives them (A) says so in its plan.
+  auto plan = ParseAktenplan(R"({"name":"Archiv-Test","items":[{"number":"20.30","title":"Rechnungen",
+      "retentionYears":0,"disposal":"A","departmentField":"department",
+      "eventTypes":["rathaus.e_invoice.v1.InvoiceReceived","rathaus.e_invoice.v1.InvoiceReleasedForPayment"],
+      "closingEventTypes":["rathaus.e_invoice.v1.InvoiceReleasedForPayment"]}]})");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  plan_ = *plan;
+  store_ = std::make_unique<Store>(*pool_, *outbox_, *blobs_, plan_, StoreOptions{.key_prefix = prefix_});
+  filer_ = std::make_unique<Filer>(*store_, plan_);
+  e_invoice::v1::InvoiceReceived received;
+  received.set_invoice_id("inv-a1");
+  received.set_invoice_number("RE-A-1");
+  ASSERT_TRUE(Deliver(received, "x1", "inv-a1").ok());
+  auto open = store_->List({.q = "inv-a1", .departments = {"*"}});
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->files.size(), 1u);
+  const std::string az = open->files[0].aktenzeichen();
+  EXPECT_EQ(platform::ProblemOf(store_->CreateExport({az}, "Stadt", "archivist:a", 1 << 20, absl::Now()).status()),
+            "vorgang-open");
+  e_invoice::v1::InvoiceReleasedForPayment released;
+  released.set_invoice_id("inv-a1");
+  ASSERT_TRUE(Deliver(released, "x2", "inv-a1").ok());
+  const absl::Time next_year = absl::Now() + absl::Hours(24 * 400);
+  EXPECT_EQ(platform::ProblemOf(store_->Dispose(az, "", "archivist:a", next_year)), "export-required");
+  EXPECT_EQ(store_->CreateExport({az}, "Stadt", "archivist:a", 10, absl::Now()).status().code(),
+            absl::StatusCode::kResourceExhausted);
+
+  auto exported = store_->CreateExport({az}, "Landeshauptstadt Kiel", "archivist:a", 1 << 20, absl::Now());
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  EXPECT_EQ(exported->documents(), 2);
+  auto zip = store_->ExportZip(exported->id());
+  ASSERT_TRUE(zip.ok());
+  EXPECT_EQ(platform::crypto::Hex(platform::crypto::Sha256(*zip)), exported->sha256());
+  auto check = VerifyAbgabe(*zip);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(check->vorgaenge, 1);
+  EXPECT_EQ(check->documents, 2);
+  // The documents in the package are the filed bytes.
+  auto v = store_->GetVorgang(az, true);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->export_id(), exported->id());
+  auto entries = ReadStoredZip(*zip);
+  ASSERT_TRUE(entries.ok());
+  int matched = 0;
+  for (const auto& d : v->documents()) {
+    for (const ZipEntry& e : *entries) {
+      if (e.name == absl::StrCat("vorgaenge/", az, "/dokumente/", d.aktenzeichen(), "/inhalt.json")) {
+        EXPECT_EQ(platform::crypto::Hex(platform::crypto::Sha256(e.data)), d.sha256());
+        ++matched;
+      }
+    }
+  }
+  EXPECT_EQ(matched, 2);
+  // Now the content may go; the package stays.
+  ASSERT_TRUE(store_->Dispose(az, "", "archivist:a", next_year).ok());
+  EXPECT_TRUE(store_->ExportZip(exported->id()).ok());
+  EXPECT_EQ(store_->ExportZip("0b5c2a9e-5f7e-4d4a-9b1e-2f0c8d7a6e51").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace rathaus::efile

@@ -2,12 +2,13 @@
 -- (YYYYMMDD, Europe/Berlin), [6] decision for B ("", "destroy", "archive"), [7] actor, [8] the
 -- VorgangDisposed event id. Destroying marks every document disposed, drops the blobs no other
 -- document names (returned, for the caller to delete), and removes the Vorgang's subject and
--- source id; the audit log keeps its entries (hashes, not content).
+-- source id; the audit log keeps its entries (hashes, not content). A and B-archive need the
+-- Vorgang's export package first.
 -- Returns {'ok', sha...} or {'err', problem}.
 local az = ARGV[4]
 local vkey = P .. 'v:' .. az
 local v = redis.call('HMGET', vkey, 'status', 'hold', 'ddate', 'disposal', 'docs', 'service',
-                     'source')
+                     'source', 'exported')
 if not v[1] then return {'err', 'not-found'} end
 if v[1] == 'OPEN' then return {'err', 'vorgang-open'} end
 if v[1] == 'DISPOSED' then return {'err', 'vorgang-disposed'} end
@@ -16,11 +17,13 @@ if tonumber((string.gsub(v[3] or '99999999', '-', ''))) > tonumber(ARGV[5]) then
   return {'err', 'retention-not-over'}
 end
 local kind = v[4]
+-- A (and B decided "archive") go to the archive: only once their export package exists, then
+-- the content is deleted here as for V (the archive holds it).
 if kind == 'B' then
   if ARGV[6] == '' then return {'err', 'decision-required'} end
-  if ARGV[6] == 'archive' then return {'err', 'export-required'} end
+  if ARGV[6] == 'archive' and not v[8] then return {'err', 'export-required'} end
 elseif kind == 'A' then
-  return {'err', 'export-required'}
+  if not v[8] then return {'err', 'export-required'} end
 end
 local out = {'ok'}
 local docs = tonumber(v[5] or '0')
