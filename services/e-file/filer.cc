@@ -5,6 +5,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -120,6 +121,7 @@ std::string Filer::TopicOf(std::string_view type) {
 
 void Filer::Register(platform::ServiceKit& kit) {
   (void)kKnownEvents;
+  std::set<std::string> topics;
   for (const AktenplanItem& item : plan_.items) {
     for (const std::string& type : item.event_types) {
       const Descriptor* d =
@@ -130,25 +132,73 @@ void Filer::Register(platform::ServiceKit& kit) {
                             {{"type", type}, {"item", item.number}});
         continue;
       }
-      const Message* prototype =
-          google::protobuf::MessageFactory::generated_factory()->GetPrototype(d);
-      kit.ConsumeType(topic, type,
-                      [this, prototype](const platform::kafka::Event& e, const platform::EventContext& ce) {
-                        std::unique_ptr<Message> payload(prototype->New());
-                        if (!payload->ParseFromString(e.value)) {
-                          return absl::InvalidArgumentError(
-                              absl::StrCat("undecodable payload for ", A(ce.type)));
-                        }
-                        return Apply(*payload, ce, absl::Now());
-                      });
+      topics.insert(topic);
     }
   }
+  kit.ConsumeBatch(std::vector<std::string>(topics.begin(), topics.end()),
+                   [this](const std::vector<platform::kafka::Event>& events,
+                          const std::vector<platform::EventContext>& contexts) {
+                     return ApplyBatch(events, contexts, absl::Now());
+                   });
+}
+
+std::vector<absl::Status> Filer::ApplyBatch(const std::vector<platform::kafka::Event>& events,
+                                            const std::vector<platform::EventContext>& contexts,
+                                            absl::Time now) {
+  std::vector<absl::Status> out(events.size());
+  std::vector<Filing> filings;
+  std::vector<size_t> owner;  // filings[k] belongs to events[owner[k]]
+  filings.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    const platform::EventContext& ce = contexts[i];
+    if (ce.id.empty()) {
+      out[i] = absl::InvalidArgumentError("event without ce_id");
+      continue;
+    }
+    const Descriptor* d =
+        google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(std::string(ce.type));
+    if (d == nullptr || plan_.ForEvent(ce.type) == nullptr) continue;  // not filed: skipped
+    std::unique_ptr<Message> payload(
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(d)->New());
+    if (!payload->ParseFromString(events[i].value)) {
+      out[i] = absl::InvalidArgumentError(absl::StrCat("undecodable payload for ", A(ce.type)));
+      continue;
+    }
+    auto filing = Build(*payload, ce, now);
+    if (!filing.ok()) {
+      out[i] = filing.status();
+      continue;
+    }
+    if (!filing->has_value()) continue;
+    filings.push_back(**std::move(filing));
+    owner.push_back(i);
+  }
+  if (filings.empty()) return out;
+  std::vector<Store::Incoming> batch;
+  for (size_t k = 0; k < filings.size(); ++k) {
+    batch.push_back({&filings[k], contexts[owner[k]].inbox_key, contexts[owner[k]].inbox_ttl});
+  }
+  auto results = store_.FileMany(batch, now);
+  for (size_t k = 0; k < results.size(); ++k) {
+    if (!results[k].ok()) out[owner[k]] = results[k].status();
+  }
+  return out;
 }
 
 absl::Status Filer::Apply(const Message& payload, const platform::EventContext& ce,
                           absl::Time now) {
+  auto filing = Build(payload, ce, now);
+  if (!filing.ok()) return filing.status();
+  if (!filing->has_value()) return absl::OkStatus();  // not filed by this plan
+  absl::StatusOr<FileResult> r = store_.File(**filing, ce.inbox_key, ce.inbox_ttl, now);
+  return r.ok() ? absl::OkStatus() : r.status();
+}
+
+absl::StatusOr<std::optional<Filing>> Filer::Build(const Message& payload,
+                                                   const platform::EventContext& ce,
+                                                   absl::Time now) {
   const AktenplanItem* item = plan_.ForEvent(ce.type);
-  if (item == nullptr) return absl::OkStatus();  // not filed by this plan
+  if (item == nullptr) return std::optional<Filing>();
   Filing filing;
   filing.item = item;
   filing.service = ServiceOf(ce.type);
@@ -194,12 +244,7 @@ absl::Status Filer::Apply(const Message& payload, const platform::EventContext& 
     doc.source_event_id = std::string(ce.id);
     filing.documents.push_back(std::move(doc));
   }
-  absl::StatusOr<FileResult> r = store_.File(filing, ce.inbox_key, ce.inbox_ttl, now);
-  if (!r.ok()) return r.status();
-  if (r->applied) {
-    platform::log::Debug("filed", {{"type", std::string(ce.type)}, {"vorgang", r->vorgang}});
-  }
-  return absl::OkStatus();
+  return std::optional<Filing>(std::move(filing));
 }
 
 }  // namespace rathaus::efile

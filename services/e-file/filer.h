@@ -6,7 +6,9 @@
 // type closes the Vorgang. Events of types no item names are skipped.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <google/protobuf/message.h>
@@ -22,13 +24,21 @@ class Filer {
  public:
   Filer(Store& store, const Aktenplan& plan);
 
-  // Registers a handler for every event type the plan names, on its service's topic
-  // (rathaus.e_invoice.v1.X -> rathaus.e-invoice.v1).
+  // Consumes the topics of every service whose event types the plan names (rathaus.e_invoice.v1.X
+  // -> rathaus.e-invoice.v1), in batches (ServiceKit::ConsumeBatch, Store::FileMany).
   void Register(platform::ServiceKit& kit);
 
-  // What the handler does (exposed for tests): `payload` of ce.type.
+  // One event (exposed for tests): `payload` of ce.type.
   absl::Status Apply(const google::protobuf::Message& payload, const platform::EventContext& ce,
                      absl::Time now);
+  // A batch of consumed records: one status per record.
+  std::vector<absl::Status> ApplyBatch(const std::vector<platform::kafka::Event>& events,
+                                       const std::vector<platform::EventContext>& contexts,
+                                       absl::Time now);
+
+  // What an event becomes: nullopt when the plan files no such type.
+  absl::StatusOr<std::optional<Filing>> Build(const google::protobuf::Message& payload,
+                                              const platform::EventContext& ce, absl::Time now);
 
   // The topic of an event type's service ("" for a type outside rathaus.<service>.v1).
   static std::string TopicOf(std::string_view type);

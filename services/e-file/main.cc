@@ -31,7 +31,10 @@ namespace {
 int Run() {
   platform::GrpcServerOptions defaults;
   defaults.listen = "127.0.0.1:50055";
-  platform::ServiceKit kit("e-file", {.key_prefix = "efile:", .grpc_defaults = defaults});
+  // Records in batches of up to 500: their documents' blobs take two file-system syncs per batch
+  // and their scripts one round trip (Store::FileMany).
+  platform::ServiceKit kit("e-file", {.key_prefix = "efile:", .grpc_defaults = defaults,
+                                      .consumer_max_batch = 500});
   platform::EnvConfig& env = kit.env();
   const std::string plan_json =
       kit.FileOrEmbedded("RATHAUS_EFILE_PLAN_FILE", embedded::kKiel);

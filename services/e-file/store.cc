@@ -121,9 +121,8 @@ std::string Store::Key(std::string_view suffix) const {
   return absl::StrCat(options_.key_prefix, A(suffix));
 }
 
-absl::StatusOr<FileResult> Store::File(const Filing& filing, std::string_view inbox_key,
-                                       std::string_view inbox_ttl, absl::Time now) {
-  if (filing.item == nullptr) return absl::InvalidArgumentError("a filing needs its item");
+std::vector<std::string> Store::FileArgs(const Filing& filing, const std::vector<std::string>& shas,
+                                        std::string_view inbox_ttl, absl::Time now) const {
   std::vector<std::string> argv = {options_.key_prefix,
                                    outbox_.stream_key(),
                                    std::string(inbox_ttl),
@@ -145,24 +144,74 @@ absl::StatusOr<FileResult> Store::File(const Filing& filing, std::string_view in
     const absl::CivilDay closed = absl::ToCivilDay(now, berlin_);
     argv[12] = absl::FormatCivilTime(DisposalDate(*filing.item, closed));
   }
+  for (size_t i = 0; i < filing.documents.size(); ++i) {
+    const DocumentToFile& d = filing.documents[i];
+    argv.insert(argv.end(), {d.title, d.kind, d.media_type, shas[i], absl::StrCat(d.bytes.size()),
+                             d.source_event_id, platform::crypto::NewUuid()});
+  }
+  argv.push_back(platform::crypto::NewUuid());
+  return argv;
+}
+
+absl::StatusOr<FileResult> Store::FileReply(const Reply& r) {
+  FileResult out;
+  if (r.type == Reply::Type::kInteger) return out;  // applied before
+  if (!r.is_array() || r.elements.size() != 3) return Unexpected("efile_file", r);
+  out.applied = true;
+  out.vorgang = r.elements[0].str;
+  out.documents_added = static_cast<int>(r.elements[1].integer);
+  out.versions_added = static_cast<int>(r.elements[2].integer);
+  return out;
+}
+
+absl::StatusOr<FileResult> Store::File(const Filing& filing, std::string_view inbox_key,
+                                       std::string_view inbox_ttl, absl::Time now) {
+  if (filing.item == nullptr) return absl::InvalidArgumentError("a filing needs its item");
+  std::vector<std::string> shas;
   for (const DocumentToFile& d : filing.documents) {
     // The bytes are on disk before any record names them.
     absl::StatusOr<std::string> sha = blobs_.Put(d.bytes);
     if (!sha.ok()) return sha.status();
-    argv.insert(argv.end(), {d.title, d.kind, d.media_type, *sha, absl::StrCat(d.bytes.size()),
-                             d.source_event_id, platform::crypto::NewUuid()});
+    shas.push_back(*std::move(sha));
   }
-  argv.push_back(platform::crypto::NewUuid());
   absl::StatusOr<Reply> r =
-      pool_.Eval(FileScript(), {std::string(inbox_key)}, std::move(argv));
+      pool_.Eval(FileScript(), {std::string(inbox_key)}, FileArgs(filing, shas, inbox_ttl, now));
   if (!r.ok()) return r.status();
-  FileResult out;
-  if (r->type == Reply::Type::kInteger) return out;  // applied before
-  if (!r->is_array() || r->elements.size() != 3) return Unexpected("efile_file", *r);
-  out.applied = true;
-  out.vorgang = r->elements[0].str;
-  out.documents_added = static_cast<int>(r->elements[1].integer);
-  out.versions_added = static_cast<int>(r->elements[2].integer);
+  return FileReply(*r);
+}
+
+std::vector<absl::StatusOr<FileResult>> Store::FileMany(const std::vector<Incoming>& batch,
+                                                        absl::Time now) {
+  std::vector<absl::StatusOr<FileResult>> out(batch.size(), absl::StatusOr<FileResult>(FileResult{}));
+  std::vector<std::string_view> bytes;
+  for (const Incoming& in : batch) {
+    for (const DocumentToFile& d : in.filing->documents) bytes.push_back(d.bytes);
+  }
+  auto shas = blobs_.PutMany(bytes);
+  if (!shas.ok()) {
+    for (auto& o : out) o = shas.status();
+    return out;
+  }
+  std::vector<platform::redis::ScriptCall> calls;
+  size_t next = 0;
+  for (const Incoming& in : batch) {
+    std::vector<std::string> mine(shas->begin() + static_cast<long>(next),
+                                  shas->begin() + static_cast<long>(next + in.filing->documents.size()));
+    next += in.filing->documents.size();
+    calls.push_back({{std::string(in.inbox_key)}, FileArgs(*in.filing, mine, in.inbox_ttl, now)});
+  }
+  auto replies = pool_.EvalMany(FileScript(), calls);
+  if (!replies.ok()) {
+    for (auto& o : out) o = replies.status();
+    return out;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!(*replies)[i].ok()) {
+      out[i] = (*replies)[i].status();
+    } else {
+      out[i] = FileReply(*(*replies)[i]);
+    }
+  }
   return out;
 }
 

@@ -96,6 +96,16 @@ class Store {
   absl::StatusOr<FileResult> File(const Filing& filing, std::string_view inbox_key,
                                   std::string_view inbox_ttl, absl::Time now);
 
+  // Many filings in one go (a consumed batch): the documents' blobs with two file-system syncs
+  // in all (BlobStore::PutMany), the scripts pipelined in one round trip. One result per filing.
+  struct Incoming {
+    const Filing* filing = nullptr;
+    std::string_view inbox_key;
+    std::string_view inbox_ttl;
+  };
+  std::vector<absl::StatusOr<FileResult>> FileMany(const std::vector<Incoming>& batch,
+                                                   absl::Time now);
+
   // A Vorgang with (or without) its documents; NOT_FOUND for an unknown one.
   absl::StatusOr<v1::Vorgang> GetVorgang(std::string_view aktenzeichen, bool with_documents);
 
@@ -159,6 +169,10 @@ class Store {
 
  private:
   class Nodes;
+  // lua/file.lua's arguments for `filing` whose documents are stored under `shas`.
+  std::vector<std::string> FileArgs(const Filing& filing, const std::vector<std::string>& shas,
+                                    std::string_view inbox_ttl, absl::Time now) const;
+  static absl::StatusOr<FileResult> FileReply(const platform::redis::Reply& reply);
   std::string Key(std::string_view suffix) const;
   v1::Vorgang ToVorgang(std::string_view az, std::map<std::string, std::string> f) const;
 

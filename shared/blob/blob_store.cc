@@ -175,6 +175,78 @@ absl::StatusOr<BlobStore::Collection> BlobStore::Collect(
   return result;
 }
 
+absl::StatusOr<std::vector<std::string>> BlobStore::PutMany(
+    const std::vector<std::string_view>& items) const {
+  std::vector<std::string> names;
+  std::vector<std::pair<std::string, std::string>> renames;  // tmp -> final
+  auto cleanup = [&] {
+    for (const auto& [tmp, unused] : renames) unlink(tmp.c_str());
+  };
+  for (std::string_view bytes : items) {
+    const std::string sha = crypto::Hex(crypto::Sha256(bytes));
+    names.push_back(sha);
+    const std::string path = PathOf(sha);
+    bool pending = false;
+    for (const auto& r : renames) pending = pending || r.second == path;
+    if (pending) continue;
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == bytes.size() &&
+        utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0) {
+      continue;  // there already (as in Put)
+    }
+    const std::string dir = absl::StrCat(root_, "/", sha.substr(0, 2));
+    if (absl::Status s = MakeDir(dir); !s.ok()) {
+      cleanup();
+      return s;
+    }
+    const std::string tmp = absl::StrCat(dir, "/.tmp-", sha, "-", crypto::Hex(crypto::RandomBytes(6)));
+    const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) {
+      cleanup();
+      return Errno("cannot create", tmp);
+    }
+    renames.emplace_back(tmp, path);
+    size_t written = 0;
+    while (written < bytes.size()) {
+      const ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        absl::Status s = Errno("cannot write", tmp);
+        close(fd);
+        cleanup();
+        return s;
+      }
+      written += static_cast<size_t>(n);
+    }
+    close(fd);
+  }
+  if (renames.empty()) return names;
+  const int root = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) {
+    cleanup();
+    return Errno("cannot open", root_);
+  }
+  // The data first, then the names: a name never points at bytes that are not on disk.
+  if (syncfs(root) != 0) {
+    absl::Status s = Errno("cannot sync", root_);
+    close(root);
+    cleanup();
+    return s;
+  }
+  for (const auto& [tmp, path] : renames) {
+    if (rename(tmp.c_str(), path.c_str()) != 0) {
+      absl::Status s = Errno("cannot rename into", path);
+      close(root);
+      cleanup();
+      return s;
+    }
+  }
+  const int rc = syncfs(root);
+  close(root);
+  if (rc != 0) return Errno("cannot sync", root_);
+  return names;
+}
+
 absl::StatusOr<bool> BlobStore::Remove(std::string_view sha256, absl::Time renewed_after) const {
   if (!IsSha256Hex(sha256)) {
     return absl::InvalidArgumentError("a blob name is 64 lower-case hex characters");

@@ -258,6 +258,28 @@ void ServiceKit::ConsumeType(const std::string& topic, std::string type, Handler
   handlers_[topic][std::move(type)] = std::move(handler);
 }
 
+void ServiceKit::ConsumeBatch(const std::vector<std::string>& topics, BatchHandler handler) {
+  for (const std::string& t : topics) handlers_[t];  // subscribed and created like the others
+  batch_handler_ = std::move(handler);
+}
+
+EventContext ServiceKit::ContextOf(const kafka::Event& event) {
+  EventContext ce;
+  ce.id = event.id();
+  ce.type = event.type();
+  ce.source = HeaderOr(event, "ce_source");
+  ce.subject = HeaderOr(event, "ce_subject");
+  ce.time = HeaderOr(event, "ce_time");
+  ce.traceparent = HeaderOr(event, "traceparent");
+  ce.topic = event.topic;
+  ce.partition = event.partition;
+  ce.offset = event.offset;
+  ce.inbox_key = inbox_.Key(ce.id);
+  ce.inbox_ttl = inbox_.TtlSeconds();
+  ce.redis = &redis();
+  return ce;
+}
+
 void ServiceKit::DescribeMetrics() {
   metrics_.Describe("rathaus_outbox_depth", "gauge", "Outbox entries not yet confirmed by Kafka.");
   metrics_.Describe("rathaus_outbox_oldest_age_seconds", "gauge",
@@ -376,20 +398,8 @@ absl::Status ServiceKit::Dispatch(const kafka::Event& event) {
                {{"topic", event.topic}, {"partition", event.partition}, {"offset", event.offset}});
     return absl::OkStatus();
   }
-  EventContext ce;
-  ce.id = event.id();
-  ce.type = type;
-  ce.source = HeaderOr(event, "ce_source");
-  ce.subject = HeaderOr(event, "ce_subject");
-  ce.time = HeaderOr(event, "ce_time");
-  ce.traceparent = HeaderOr(event, "traceparent");
-  ce.topic = event.topic;
-  ce.partition = event.partition;
-  ce.offset = event.offset;
-  if (ce.id.empty()) return absl::InvalidArgumentError("event without ce_id");
-  ce.inbox_key = inbox_.Key(ce.id);
-  ce.inbox_ttl = inbox_.TtlSeconds();
-  ce.redis = &redis();
+  if (event.id().empty()) return absl::InvalidArgumentError("event without ce_id");
+  const EventContext ce = ContextOf(event);
   absl::Status s = (*handler)(event, ce);
   if (s.ok()) metrics_.Increment("rathaus_events_applied_total", {{"type", std::string(type)}});
   return s;
@@ -445,8 +455,26 @@ int ServiceKit::Run() {
       metrics_.Increment("rathaus_events_dead_lettered_total", {{"type", type}});
       metrics_.Increment("rathaus_dlq_writes_total", {{"topic", e.topic + ".dlq"}});
     };
-    consumer_ = std::make_unique<kafka::Consumer>(
-        co, producer_.get(), [this](const kafka::Event& e) { return Dispatch(e); });
+    if (batch_handler_) {
+      co.max_batch = std::max(1, options_.consumer_max_batch);
+      consumer_ = std::make_unique<kafka::Consumer>(
+          co, producer_.get(), [this](const std::vector<kafka::Event>& events) {
+            std::vector<EventContext> contexts;
+            contexts.reserve(events.size());
+            for (const kafka::Event& e : events) contexts.push_back(ContextOf(e));
+            std::vector<absl::Status> out = batch_handler_(events, contexts);
+            for (size_t i = 0; i < out.size() && i < events.size(); ++i) {
+              if (out[i].ok()) {
+                metrics_.Increment("rathaus_events_applied_total",
+                                   {{"type", std::string(events[i].type())}});
+              }
+            }
+            return out;
+          });
+    } else {
+      consumer_ = std::make_unique<kafka::Consumer>(
+          co, producer_.get(), [this](const kafka::Event& e) { return Dispatch(e); });
+    }
   }
 
   GrpcServer server(name_, server_options_);

@@ -147,6 +147,14 @@ class ServiceKit {
   }
   void ConsumeType(const std::string& topic, std::string type, Handler handler);
 
+  // Instead of per-type handlers: every record of `topics`, up to options.consumer_max_batch
+  // already fetched at once, with their contexts; one status per record (kafka::Consumer's
+  // batch rules: a failed record is retried alone after the others). For services whose work
+  // per record is cheap next to a round trip or an fsync (the e-file's filing).
+  using BatchHandler = std::function<std::vector<absl::Status>(
+      const std::vector<kafka::Event>&, const std::vector<EventContext>&)>;
+  void ConsumeBatch(const std::vector<std::string>& topics, BatchHandler handler);
+
   // Starts everything, waits for SIGTERM/SIGINT, stops everything; the process's exit code.
   int Run();
 
@@ -199,6 +207,8 @@ class ServiceKit {
   std::vector<Job> jobs_;
   std::vector<std::pair<std::string, std::string>> facts_;
   std::map<std::string, std::map<std::string, Handler>> handlers_;  // topic -> type -> handler
+  BatchHandler batch_handler_;  // ConsumeBatch: all records of handlers_' topics
+  EventContext ContextOf(const kafka::Event& event);
 
   // Declared in the order they are built, so they are destroyed consumers first, then the
   // relay, then the producer that both use.
