@@ -14,7 +14,8 @@ for main in "$root"/services/*/main.cc; do
   name=$(basename "$(dirname "$main")")
   grep -q "command: \[\"rathaus-$name\"\]" "$root/docker-compose.yml" || fail "docker-compose.yml does not run rathaus-$name"
   grep -q "RATHAUS_$(tr 'a-z-' 'A-Z_' <<<"$name")_ADDR: $name:" "$root/docker-compose.yml" || fail "compose gateway lacks RATHAUS_..._ADDR for $name"
-  awk '/^services:/{s=1;next} /^[a-z]/{s=0} s' <<<"$values" | grep -q "^  $name:" || fail "helm values have no services.$name"
+  # grep without -q reads to the end: an early exit would kill awk with SIGPIPE (pipefail).
+  awk '/^services:/{s=1;next} /^[a-z]/{s=0} s' <<<"$values" | grep "^  $name:" >/dev/null || fail "helm values have no services.$name"
   n=$((n + 1))
 done
 grep -q 'command: \["rathaus-gateway"\]' "$root/docker-compose.yml" || fail "compose has no gateway"

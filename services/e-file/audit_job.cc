@@ -22,6 +22,12 @@ void AuditJob::Stop() {
 }
 
 absl::Status AuditJob::RunOnce(absl::Time now) {
+  if (close_days_ && now - days_checked_ >= absl::Minutes(1)) {
+    absl::StatusOr<int> closed = store_.CloseDays(now);
+    if (!closed.ok()) return closed.status();
+    days_checked_ = now;
+    if (*closed > 0) platform::log::Info("day statistics filed", {{"vorgaenge", *closed}});
+  }
   for (;;) {
     absl::StatusOr<int64_t> n = store_.Integrate();
     if (!n.ok()) return n.status();

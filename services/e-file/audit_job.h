@@ -1,4 +1,4 @@
-// The audit log's background work in every e-file replica: integrates new entries into the
+// The e-file's background work in every replica (besides the day statistics' closing, below): integrates new entries into the
 // Merkle tree (Store::Integrate) every RATHAUS_EFILE_INTEGRATE_INTERVAL, and signs a tree head
 // whenever the tree grew and at least every RATHAUS_EFILE_TREE_HEAD_INTERVAL (default 1m), so a
 // head is never older than that even when nothing happens.
@@ -22,6 +22,9 @@ class AuditJob {
         key_(std::move(signing_key_pem)),
         integrate_interval_(integrate_interval),
         head_interval_(head_interval) {}
+  // Also closes the day-statistics Vorgänge whose day is over (Store::CloseDays), once a
+  // minute (every replica; the filing is idempotent).
+  void set_close_days(bool on) { close_days_ = on; }
   ~AuditJob() { Stop(); }
 
   void Start();
@@ -38,6 +41,8 @@ class AuditJob {
   absl::Duration head_interval_;
   uint64_t signed_size_ = UINT64_MAX;
   absl::Time signed_at_ = absl::InfinitePast();
+  bool close_days_ = true;
+  absl::Time days_checked_ = absl::InfinitePast();
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -402,6 +402,56 @@ absl::StatusOr<DocumentBytes> Store::ReadDocument(std::string_view aktenzeichen,
   return out;
 }
 
+absl::StatusOr<int> Store::CloseDays(absl::Time now) {
+  const absl::CivilDay today = absl::ToCivilDay(now, berlin_);
+  const int64_t today_num = today.year() * 10000 + today.month() * 100 + today.day();
+  auto r = pool_.Command({"ZRANGEBYSCORE", Key("days"), "-inf", absl::StrCat("(", today_num),
+                          "LIMIT", "0", "200"});
+  if (!r.ok()) return r.status();
+  int closed = 0;
+  for (const Reply& m : r->elements) {
+    auto v = GetVorgang(m.str, /*with_documents=*/false);
+    if (!v.ok()) return v.status();
+    const AktenplanItem* item = plan_.Find(v->item());
+    if (item == nullptr) continue;
+    const std::string& source = v->source_id();  // "<office>/<YYYY-MM-DD>"
+    const std::string office = source.substr(0, source.rfind('/'));
+    const std::string day = source.substr(source.rfind('/') + 1);
+    // The day's statistics: compact JSON, counts by event type (sorted: the same counts give
+    // the same bytes).
+    std::map<std::string, int64_t> counts(v->statistics().begin(), v->statistics().end());
+    std::string doc = "{\"office\":";
+    platform::log::AppendJsonString(&doc, office);
+    absl::StrAppend(&doc, ",\"day\":\"", day, "\",\"counts\":{");
+    bool first = true;
+    for (const auto& [type, n] : counts) {
+      if (!first) doc += ",";
+      first = false;
+      platform::log::AppendJsonString(&doc, type);
+      absl::StrAppend(&doc, ":", n);
+    }
+    doc += "}}\n";
+    Filing filing;
+    filing.service = v->source_service();
+    filing.source_id = source;
+    filing.item = item;
+    filing.akte_group = office;
+    filing.akte_title = office;
+    filing.subject = v->subject();
+    filing.close = true;
+    filing.actor = "e-file:day-over";
+    filing.documents.push_back({.title = absl::StrCat("Tagesstatistik ", day), .kind = "statistics",
+                                .media_type = "application/json", .bytes = doc,
+                                .source_event_id = ""});
+    auto filed = File(filing, "", "", now);
+    if (!filed.ok()) return filed.status();
+    auto removed = pool_.Command({"ZREM", Key("days"), m.str});
+    if (!removed.ok()) return removed.status();
+    ++closed;
+  }
+  return closed;
+}
+
 absl::StatusOr<Store::Page> Store::ListDue(absl::CivilDay until, int offset, int page_size) {
   const std::string max = absl::StrCat(until.year() * 10000 + until.month() * 100 + until.day());
   Page page;

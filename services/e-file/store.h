@@ -127,6 +127,11 @@ class Store {
   absl::StatusOr<DocumentBytes> ReadDocument(std::string_view aktenzeichen, int version,
                                              std::string_view actor, absl::Time now);
 
+  // Files the statistics document of every day-statistics Vorgang whose day is over (before
+  // `now`'s day in Europe/Berlin) and closes it; how many. Idempotent: a repeated run files the
+  // same bytes again, which adds nothing.
+  absl::StatusOr<int> CloseDays(absl::Time now);
+
   // --- retention
   // Closed Vorgänge due on or before `until`, not held, by disposal date (offset pages).
   absl::StatusOr<Page> ListDue(absl::CivilDay until, int offset, int page_size);

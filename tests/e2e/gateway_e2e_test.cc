@@ -1186,6 +1186,23 @@ TEST_F(GatewayE2eTest, IdDocumentFromApplicationToHandover) {
   Answer done = Post("/api/v1/id-documents/status-lookup", lookup);
   EXPECT_TRUE(absl::StrContains(done.body, "\"status\":\"AUSGEHAENDIGT\"")) << done.body;
   EXPECT_FALSE(absl::StrContains(done.body, code)) << "no pickup code once handed over: " << done.body;
+
+  // The e-file has the application's Vorgang in 32.20 (Pass- und Ausweiswesen), its status
+  // history as documents, closed by the handover; a file clerk of the office sees it.
+  const std::map<std::string, std::string> file_clerk = {
+      {"Authorization", "Bearer " + sys->FileClerkToken("kiel-mitte", "fritz")}};
+  Answer filed;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        filed = Get("/api/v1/files?q=" + id, file_clerk);
+        return absl::StrContains(filed.body, "\"status\":\"CLOSED\"");
+      },
+      absl::Seconds(60)))
+      << filed.body;
+  EXPECT_TRUE(absl::StrContains(filed.body, "\"item\":\"32.20\"")) << filed.body;
+  EXPECT_TRUE(absl::StrContains(filed.body, "\"accessClass\":\"personenbezogen\"")) << filed.body;
+  EXPECT_FALSE(absl::StrContains(filed.body, serial)) << "the serial number never reaches the e-file";
+  EXPECT_FALSE(absl::StrContains(filed.body, upper));
 }
 
 

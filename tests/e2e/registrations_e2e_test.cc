@@ -174,6 +174,21 @@ TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
   ASSERT_EQ(reg.persons_size(), 2);
   EXPECT_FALSE(reg.rueckmeldung_due().empty()) << "from Hamburg: §33 Rückmeldung";
 
+  // The e-file files the case in 32.10 (Meldewesen) from its events, closed by the acceptance,
+  // Aussonderungsart B; its documents name no person.
+  const std::map<std::string, std::string> file_clerk = Bearer(sys->FileClerkToken("kiel-mitte", "fritz"));
+  Answer filed;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        filed = Send(sys->port(), http::verb::get, "/api/v1/files?q=" + reg.id(), "", file_clerk);
+        return absl::StrContains(filed.body, "\"status\":\"CLOSED\"");
+      },
+      absl::Seconds(60)))
+      << filed.body;
+  EXPECT_TRUE(absl::StrContains(filed.body, "\"item\":\"32.10\"")) << filed.body;
+  EXPECT_TRUE(absl::StrContains(filed.body, "\"disposal\":\"B\"")) << filed.body;
+  EXPECT_FALSE(absl::StrContains(filed.body, family)) << filed.body;
+
   // One Meldebestätigung per person, exactly the §24(2) fields; the code verifies its hash.
   for (int n = 1; n <= 2; ++n) {
     Answer pdf = Get(absl::StrCat(path, "/certificates/", n, ".pdf"), citizen);

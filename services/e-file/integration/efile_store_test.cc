@@ -193,6 +193,26 @@ TEST_F(EFileStoreTest, BookingsAreCountedPerOfficeAndDayNotFiled) {
   EXPECT_EQ(v->statistics().at("AppointmentBooked"), 2);
   EXPECT_EQ(v->statistics().at("AppointmentCancelled"), 1);
   EXPECT_EQ(v->document_count(), 0);
+  // When the day is over, its statistics document is filed and the Vorgang closes (2 years).
+  auto none = store_->CloseDays(absl::FromCivil(absl::CivilSecond(2026, 12, 7, 23, 59, 0), berlin));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0);
+  auto closed = store_->CloseDays(absl::FromCivil(absl::CivilSecond(2026, 12, 8, 0, 1, 0), berlin));
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(*closed, 1);
+  auto day = store_->GetVorgang(page->files[0].aktenzeichen(), true);
+  ASSERT_TRUE(day.ok());
+  EXPECT_EQ(day->status(), "CLOSED");
+  EXPECT_EQ(day->disposal_date(), "2029-01-01");
+  ASSERT_EQ(day->documents_size(), 1);
+  EXPECT_EQ(day->documents(0).kind(), "statistics");
+  auto doc = store_->ReadDocument(day->documents(0).aktenzeichen(), 0, "archivist:a", absl::Now());
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(doc->bytes, "{\"office\":\"kiel-mitte\",\"day\":\"2026-12-07\",\"counts\":"
+                        "{\"AppointmentBooked\":2,\"AppointmentCancelled\":1}}\n");
+  auto again = store_->CloseDays(absl::FromCivil(absl::CivilSecond(2026, 12, 9, 0, 1, 0), berlin));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
   // No booking code anywhere under the prefix.
   auto keys = pool_->Command({"KEYS", prefix_ + "*"});
   ASSERT_TRUE(keys.ok());

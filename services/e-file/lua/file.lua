@@ -36,7 +36,14 @@ if not az then
 end
 local vkey = P .. 'v:' .. az
 if ARGV[10] ~= '' then redis.call('HSET', vkey, 'dept', ARGV[10]) end
-if ARGV[15] ~= '' then redis.call('HINCRBY', vkey, 'stat:' .. ARGV[15], 1) end
+if ARGV[15] ~= '' then
+  redis.call('HINCRBY', vkey, 'stat:' .. ARGV[15], 1)
+  -- A day's statistics Vorgang waits in P days until its day is over (Store::CloseDays).
+  if redis.call('HGET', vkey, 'status') == 'OPEN' then
+    local y, m, d = string.match(ARGV[5], '(%d%d%d%d)%-(%d%d)%-(%d%d)$')
+    if y then redis.call('ZADD', P .. 'days', 'NX', tonumber(y .. m .. d), az) end
+  end
+end
 local added, versions = 0, 0
 local n = tonumber(ARGV[17])
 for k = 0, n - 1 do

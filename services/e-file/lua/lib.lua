@@ -17,6 +17,7 @@
 --   P blobref:<sha>            counter  documents naming a blob (disposal deletes at 0)
 --   P blobs                    set      every blob a document names (the blob collector's list)
 --   P due                      zset     closed Vorgänge by disposal date (YYYYMMDD)
+--   P days                     zset     open day-statistics Vorgänge by their day (YYYYMMDD)
 --   P export:<id>              hash     an export package: sha (its zip in the blob store), size,
 --                                       created, count, by (Vorgang field exported = the id)
 --   P audit:entries            list     the audit log's entries, in order (the leaves)
