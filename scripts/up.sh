@@ -99,6 +99,10 @@ if [ -x "$dev_token" ]; then
     "$dev_token" keygen "$run/e-file-audit.key" "$run/e-file-audit.pub"
   fi
   export RATHAUS_EFILE_SIGNING_KEY_FILE="$run/e-file-audit.key"
+  # The e-file's own credential for reading invoice originals and reports (fetch by reference).
+  "$dev_token" integrator "$run/clerk-jwt.key" --scope invoices:read --sub e-file --days 30 \
+      > "$run/e-file-service.jwt"
+  export RATHAUS_EFILE_SERVICE_TOKEN_FILE="$run/e-file-service.jwt"
   # The 30-day development tokens above; production keeps the default of 12h.
   export RATHAUS_JWT_MAX_LIFETIME=${RATHAUS_JWT_MAX_LIFETIME:-720h}
 fi
@@ -111,6 +115,10 @@ declare -A service_ports=([appointments]=50051 [e-invoice]=50052 [id-documents]=
                           [registrations]=50054 [e-file]=50055 [notifications]=50056)
 extra_port=50060
 started=()
+# Every address is known before the first service starts (the e-file reads e-invoice's).
+for name in "${!service_ports[@]}"; do
+  export "RATHAUS_$(echo "$name" | tr 'a-z-' 'A-Z_')_ADDR=127.0.0.1:${service_ports[$name]}"
+done
 for dir in "$root/$build"/services/*/; do
   [ -d "$dir" ] || continue
   name=$(basename "$dir")

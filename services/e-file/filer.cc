@@ -236,6 +236,12 @@ absl::StatusOr<std::optional<Filing>> Filer::Build(const Message& payload,
     filing.subject = Subject(item->subject, payload, {{"source", filing.source_id}});
     filing.department = item->department_field.empty() ? "" : StringField(payload, item->department_field);
     filing.close = item->Closes(ce.type);
+    // The original XML and its report are fetched by reference (fetcher.h): the event names
+    // the original's SHA-256, which the fetched bytes must have.
+    if (ce.type == "rathaus.e_invoice.v1.InvoiceReceived") {
+      const std::string sha = StringField(payload, "sha256");
+      if (!sha.empty()) filing.fetch = absl::StrCat("e-invoice|", filing.source_id, "|", sha);
+    }
     DocumentToFile doc;
     doc.title = absl::StrCat(short_type, " ", A(ce.time.empty() ? ce.id : ce.time));
     doc.kind = "event";

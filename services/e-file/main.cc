@@ -9,6 +9,11 @@
 //   RATHAUS_EFILE_SIGNING_KEY_FILE            the audit log's signing key (PEM, EC P-256; required)
 //   RATHAUS_EFILE_INTEGRATE_INTERVAL=200ms    how often new audit entries are hashed into the tree
 //   RATHAUS_EFILE_TREE_HEAD_INTERVAL=1m       the longest time between two signed tree heads
+//   RATHAUS_E_INVOICE_ADDR                    e-invoice's gRPC address: invoice originals and their
+//                                             reports are fetched from there by reference (unset:
+//                                             not fetched; the references wait)
+//   RATHAUS_EFILE_SERVICE_TOKEN_FILE          the e-file's bearer token for it (role integrator,
+//                                             scope invoices:read), read at every call
 //   RATHAUS_EFILE_AUTHORITY="Landeshauptstadt Kiel"   the sender named in export packages
 //   RATHAUS_EFILE_EXPORT_MAX_BYTES=512MiB     the most document bytes one export package holds
 //   RATHAUS_BLOB_GC_INTERVAL=1h, RATHAUS_BLOB_GC_GRACE=6h   documents no record names are removed
@@ -18,6 +23,7 @@
 
 #include "audit_job.h"
 #include "domain/tree_head.h"
+#include "fetcher.h"
 #include "filer.h"
 #include "rathaus_efile_domain_embedded.h"
 #include "service.h"
@@ -80,6 +86,14 @@ int Run() {
   if (gc_options.grace < absl::Minutes(1)) {
     env.Reject("RATHAUS_BLOB_GC_GRACE", "at least 1m", absl::FormatDuration(gc_options.grace));
   }
+  Fetcher::Options fetch_options;
+  fetch_options.einvoice_addr = env.String("RATHAUS_E_INVOICE_ADDR", "");
+  fetch_options.token_file = env.String("RATHAUS_EFILE_SERVICE_TOKEN_FILE", "");
+  if (!fetch_options.einvoice_addr.empty() && fetch_options.token_file.empty()) {
+    env.Reject("RATHAUS_EFILE_SERVICE_TOKEN_FILE",
+               "a bearer token file (role integrator, scope invoices:read) with RATHAUS_E_INVOICE_ADDR",
+               "unset");
+  }
   if (!kit.CheckConfig()) return 2;
 
   Store store(kit.redis(), kit.outbox(), blobs, *plan);
@@ -95,6 +109,13 @@ int Run() {
     kit.AddJob("blob collector", [&] { collector.Start(); }, [&] { collector.Stop(); });
   }
   kit.AddJob("audit log", [&] { audit.Start(); }, [&] { audit.Stop(); });
+  Fetcher fetcher(store, fetch_options);
+  if (fetch_options.einvoice_addr.empty()) {
+    platform::log::Warn("RATHAUS_E_INVOICE_ADDR unset: invoice originals and reports are not "
+                        "fetched (their references wait in the queue)", {});
+  } else {
+    kit.AddJob("fetch by reference", [&] { fetcher.Start(); }, [&] { fetcher.Stop(); });
+  }
   kit.AddStartupFact("aktenplan", plan->name);
   kit.AddStartupFact("items", std::to_string(plan->items.size()));
   return kit.Run();

@@ -150,6 +150,7 @@ std::vector<std::string> Store::FileArgs(const Filing& filing, const std::vector
                              d.source_event_id, platform::crypto::NewUuid()});
   }
   argv.push_back(platform::crypto::NewUuid());
+  argv.push_back(filing.fetch);
   return argv;
 }
 
@@ -629,6 +630,34 @@ absl::StatusOr<std::string> Store::ExportZip(std::string_view id) {
   if (!r.ok()) return r.status();
   if (r->is_nil()) return absl::NotFoundError(absl::StrCat("no export ", A(id)));
   return blobs_.Get(r->str);
+}
+
+absl::StatusOr<std::vector<std::string>> Store::DueFetches(absl::Time now, int limit) {
+  auto r = pool_.Command({"ZRANGEBYSCORE", Key("fetch"), "-inf", absl::StrCat(absl::ToUnixMillis(now)),
+                          "LIMIT", "0", absl::StrCat(limit)});
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out;
+  for (const Reply& e : r->elements) out.push_back(e.str);
+  return out;
+}
+
+absl::Status Store::FetchDone(const std::string& reference) {
+  auto r = pool_.Pipeline({{"ZREM", Key("fetch"), reference}, {"HDEL", Key("fetch:tries"), reference}});
+  return r.ok() ? absl::OkStatus() : r.status();
+}
+
+absl::Status Store::FetchLater(const std::string& reference, absl::Time now, bool permanent) {
+  auto tries = pool_.Command({"HINCRBY", Key("fetch:tries"), reference, "1"});
+  if (!tries.ok()) return tries.status();
+  absl::Duration pause = absl::Hours(1);
+  if (!permanent) {
+    pause = absl::Seconds(5);
+    for (int64_t k = 1; k < tries->integer && pause < absl::Hours(1); ++k) pause *= 2;
+    pause = std::min(pause, absl::Hours(1));
+  }
+  auto r = pool_.Command({"ZADD", Key("fetch"), "XX", absl::StrCat(absl::ToUnixMillis(now + pause)),
+                          reference});
+  return r.ok() ? absl::OkStatus() : r.status();
 }
 
 absl::StatusOr<absl::flat_hash_set<std::string>> Store::BlobsInUse() {

@@ -64,6 +64,7 @@ struct Filing {
   std::string statistic;   // a type to count ("" none)
   bool close = false;      // the source's case ended
   std::string actor;       // who files: the source event ("rathaus.x.v1.Type#<ce_id>")
+  std::string fetch;       // a document to fetch by reference (fetcher.h): "e-invoice|<id>|<sha>"
   std::vector<DocumentToFile> documents;
 };
 
@@ -151,6 +152,11 @@ class Store {
                                           int64_t max_bytes, absl::Time now);
   // The package's zip; NOT_FOUND for an unknown id.
   absl::StatusOr<std::string> ExportZip(std::string_view id);
+  // References whose fetch is due (fetcher.h), at most `limit`.
+  absl::StatusOr<std::vector<std::string>> DueFetches(absl::Time now, int limit);
+  absl::Status FetchDone(const std::string& reference);
+  // The next attempt: 5 s doubling to 1 h (`permanent`: 1 h at once).
+  absl::Status FetchLater(const std::string& reference, absl::Time now, bool permanent);
   // Every blob a document names (the blob collector's list).
   absl::StatusOr<absl::flat_hash_set<std::string>> BlobsInUse();
 

@@ -349,7 +349,20 @@ absl::StatusOr<EInvoiceService::Clerk> EInvoiceService::ClerkOf(grpc::ServerCont
 }
 
 absl::StatusOr<StoredInvoice> EInvoiceService::Visible(grpc::ServerContext* ctx,
-                                                       const std::string& id) {
+                                                       const std::string& id, bool archive_read) {
+  // The e-file reads originals and reports to file them (issue 17): a service token of role
+  // integrator with the scope invoices:read, every department, read only.
+  if (archive_read) {
+    auto caller = callers_.Require(ctx, "invoice-clerk integrator");
+    if (!caller.ok()) return caller.status();
+    if (caller->role == "integrator") {
+      if (!caller->MayAccess("invoices:read")) {
+        return absl::PermissionDeniedError("this call needs the scope invoices:read");
+      }
+      if (id.empty()) return InvalidField("id", "the invoice id is required");
+      return store_.Get(id);
+    }
+  }
   auto clerk = ClerkOf(ctx);
   if (!clerk.ok()) return clerk.status();
   if (id.empty()) return InvalidField("id", "the invoice id is required");
@@ -372,7 +385,7 @@ grpc::Status EInvoiceService::GetInvoice(grpc::ServerContext* ctx, const v1::Get
 grpc::Status EInvoiceService::GetInvoiceReport(grpc::ServerContext* ctx,
                                                const v1::GetInvoiceRequest* req,
                                                v1::ValidationReport* resp) {
-  auto stored = Visible(ctx, req->id());
+  auto stored = Visible(ctx, req->id(), /*archive_read=*/true);
   if (!stored.ok()) return Answer(ctx, stored.status());
   if (!resp->ParseFromString(stored->Field("report"))) {
     return Answer(ctx, absl::DataLossError(absl::StrCat("invoice ", req->id(), ": bad report")));
@@ -383,7 +396,7 @@ grpc::Status EInvoiceService::GetInvoiceReport(grpc::ServerContext* ctx,
 grpc::Status EInvoiceService::GetInvoiceOriginal(grpc::ServerContext* ctx,
                                                  const v1::GetInvoiceRequest* req,
                                                  common::v1::File* resp) {
-  auto stored = Visible(ctx, req->id());
+  auto stored = Visible(ctx, req->id(), /*archive_read=*/true);
   if (!stored.ok()) return Answer(ctx, stored.status());
   auto bytes = blobs_.Get(stored->Field("sha256"));
   if (!bytes.ok()) return Answer(ctx, absl::DataLossError(bytes.status().ToString()));

@@ -86,7 +86,10 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
                         const std::string& traceparent, e_invoice::v1::SubmitInvoiceResponse* resp);
   absl::StatusOr<Clerk> ClerkOf(grpc::ServerContext* ctx) const;
   // The invoice if the clerk may see it; NOT_FOUND alike for unknown and other departments'.
-  absl::StatusOr<StoredInvoice> Visible(grpc::ServerContext* ctx, const std::string& id);
+  // The invoice if the caller may read it; archive_read: the e-file's service token (integrator,
+  // scope invoices:read) may read it too.
+  absl::StatusOr<StoredInvoice> Visible(grpc::ServerContext* ctx, const std::string& id,
+                                        bool archive_read = false);
   absl::Status Step(grpc::ServerContext* ctx, const std::string& id, Action action,
                     const std::string& department, const std::string& reason,
                     e_invoice::v1::Invoice* resp);

@@ -133,11 +133,12 @@ TEST_F(EFileE2eTest, InvoiceIsFiledStepByStepAndTheAuditLogVerifies) {
   ASSERT_EQ(Post(path + "/arithmetic-approval", "", Bearer(bernd)).status, 200);
   ASSERT_EQ(Post(path + "/release", "", Bearer(bernd)).status, 200);
 
-  // Received, routed, two approvals, released: five documents; the release closes the Vorgang.
+  // Received, routed, two approvals, released: five event documents; the release closes the
+  // Vorgang. The original XML and the validation report are fetched by reference: seven.
   const v1::Vorgang v = WaitForVorgang(sub.id(), archivist, [](const v1::Vorgang& v) {
-    return v.document_count() == 5 && v.status() == "CLOSED";
+    return v.document_count() == 7 && v.status() == "CLOSED";
   });
-  ASSERT_EQ(v.documents_size(), 5);
+  ASSERT_EQ(v.documents_size(), 7);
   EXPECT_EQ(v.item(), "20.30");
   EXPECT_TRUE(absl::StartsWith(v.aktenzeichen(), "20.30-")) << v.aktenzeichen();
   EXPECT_EQ(v.source_service(), "e-invoice");
@@ -151,7 +152,23 @@ TEST_F(EFileE2eTest, InvoiceIsFiledStepByStepAndTheAuditLogVerifies) {
   const int64_t year = absl::ToCivilYear(absl::Now(), berlin).year();
   EXPECT_EQ(v.disposal_date(), absl::StrCat(year + 11, "-01-01"));
   EXPECT_EQ(v.documents(0).title().substr(0, 15), "InvoiceReceived");
-  EXPECT_EQ(v.documents(4).title().substr(0, 25), "InvoiceReleasedForPayment");
+  int events = 0;
+  for (const v1::Document& d : v.documents()) {
+    if (d.kind() == "event") ++events;
+    if (d.kind() == "original") {
+      // Byte-identical to what the supplier sent.
+      EXPECT_EQ(d.sha256(), platform::crypto::Hex(platform::crypto::Sha256(xml)));
+      EXPECT_EQ(d.media_type(), "application/xml");
+      Answer original = Get("/api/v1/documents/" + d.aktenzeichen() + "/content", archivist);
+      ASSERT_EQ(original.status, 200);
+      EXPECT_EQ(original.body, xml);
+    }
+    if (d.kind() == "report") {
+      Answer report = Get("/api/v1/documents/" + d.aktenzeichen() + "/content", archivist);
+      EXPECT_TRUE(absl::StrContains(report.body, "\"verdict\": \"accept\"")) << report.body;
+    }
+  }
+  EXPECT_EQ(events, 5);
 
   // The document is byte-exact: its bytes hash to the filed SHA-256, and it is the event.
   const v1::Document& received = v.documents(0);
@@ -320,7 +337,7 @@ TEST_F(EFileE2eTest, InvoiceIsFiledStepByStepAndTheAuditLogVerifies) {
                         as_archivist);
   ASSERT_EQ(created.status, 201) << created.body;
   const auto package = Parse<v1::Export>(created);
-  EXPECT_EQ(package.documents(), 5);
+  EXPECT_EQ(package.documents(), 7);
   Answer zip = Get("/api/v1/exports/" + package.id() + ".zip", archivist);
   ASSERT_EQ(zip.status, 200);
   EXPECT_EQ(zip.Header("content-type"), "application/zip");

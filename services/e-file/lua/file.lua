@@ -8,7 +8,7 @@
 -- "" or the disposal date YYYY-MM-DD, [14] disposal (A/B/V), [15] statistics type ("" none),
 -- [16] actor, [17] document count n, then per document 7 fields: title, kind, media type,
 -- sha256, size, source event id, event id (of its DocumentFiled), then [18+7n] the
--- VorgangClosed event id.
+-- VorgangClosed event id, [19+7n] a reference to fetch ("" none; P fetch, fetcher.h).
 -- Returns {Vorgang az, documents added, versions added}; 0 for an event applied before.
 if KEYS[1] ~= '' and inbox_seen(KEYS[1]) then return 0 end
 local now = now_ms()
@@ -84,5 +84,8 @@ if ARGV[13] ~= '' and redis.call('HGET', vkey, 'status') == 'OPEN' then
   emit(ARGV[18 + n * 7], time, az, 'VorgangClosed',
        pb_string(1, az) .. pb_string(2, time) .. pb_string(3, ARGV[13]) .. pb_string(4, ARGV[14]))
 end
+-- A document to fetch by reference (fetcher.h), queued with the filing that names it.
+local fetch = ARGV[19 + n * 7]
+if fetch and fetch ~= '' then redis.call('ZADD', P .. 'fetch', 'NX', now, fetch) end
 if KEYS[1] ~= '' then inbox_claim(KEYS[1], ARGV[3]) end
 return {az, added, versions}

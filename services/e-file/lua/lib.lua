@@ -18,6 +18,8 @@
 --   P blobs                    set      every blob a document names (the blob collector's list)
 --   P due                      zset     closed Vorgänge by disposal date (YYYYMMDD)
 --   P days                     zset     open day-statistics Vorgänge by their day (YYYYMMDD)
+--   P fetch                    zset     documents to fetch by reference, by next attempt (ms);
+--                                       P fetch:tries  hash  reference -> failed attempts
 --   P export:<id>              hash     an export package: sha (its zip in the blob store), size,
 --                                       created, count, by (Vorgang field exported = the id)
 --   P audit:entries            list     the audit log's entries, in order (the leaves)

@@ -1,0 +1,145 @@
+#include "fetcher.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "shared/crypto/crypto.h"
+#include "shared/log/log.h"
+
+namespace rathaus::efile {
+
+Fetcher::Fetcher(Store& store, Options options) : store_(store), options_(std::move(options)) {
+  if (!options_.einvoice_addr.empty()) {
+    einvoice_ = e_invoice::v1::EInvoice::NewStub(
+        grpc::CreateChannel(options_.einvoice_addr, grpc::InsecureChannelCredentials()));
+  }
+}
+
+void Fetcher::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable() || einvoice_ == nullptr) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Fetcher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status Fetcher::FetchInvoice(const std::string& invoice_id, const std::string& sha256,
+                                   absl::Time now) {
+  std::ifstream in(options_.token_file);
+  std::stringstream token;
+  if (in) token << in.rdbuf();
+  const std::string bearer(absl::StripAsciiWhitespace(token.str()));
+  if (bearer.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no service token in ", options_.token_file, " (RATHAUS_EFILE_SERVICE_TOKEN_FILE)"));
+  }
+  e_invoice::v1::GetInvoiceRequest req;
+  req.set_id(invoice_id);
+  common::v1::File original;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + bearer);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::Status s = einvoice_->GetInvoiceOriginal(&ctx, req, &original);
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          absl::StrCat("e-invoice original: ", s.error_message()));
+    }
+  }
+  e_invoice::v1::ValidationReport report;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + bearer);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::Status s = einvoice_->GetInvoiceReport(&ctx, req, &report);
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          absl::StrCat("e-invoice report: ", s.error_message()));
+    }
+  }
+  const std::string actual = platform::crypto::Hex(platform::crypto::Sha256(original.content()));
+  if (actual != sha256) {
+    return absl::DataLossError(absl::StrCat("the original of invoice ", invoice_id, " has the SHA-256 ",
+                                            actual, ", its InvoiceReceived event named ", sha256));
+  }
+  std::string report_json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(report, &report_json, options);
+  const AktenplanItem* item = store_.plan().ForEvent("rathaus.e_invoice.v1.InvoiceReceived");
+  if (item == nullptr) return absl::OkStatus();  // this plan files no invoices
+  Filing filing;
+  filing.service = "e-invoice";
+  filing.source_id = invoice_id;
+  filing.item = item;
+  filing.akte_group = absl::StrCat(absl::ToCivilYear(now, absl::UTCTimeZone()).year());
+  filing.akte_title = filing.akte_group;
+  filing.subject = absl::StrCat("E-Rechnung ", invoice_id);
+  filing.actor = "e-file:fetch";
+  filing.documents.push_back({.title = "Rechnung (Original)", .kind = "original",
+                              .media_type = "application/xml", .bytes = original.content(),
+                              .source_event_id = ""});
+  filing.documents.push_back({.title = "Prüfbericht", .kind = "report",
+                              .media_type = "application/json", .bytes = report_json,
+                              .source_event_id = ""});
+  auto filed = store_.File(filing, "", "", now);
+  return filed.ok() ? absl::OkStatus() : filed.status();
+}
+
+absl::StatusOr<int> Fetcher::RunOnce(absl::Time now) {
+  if (einvoice_ == nullptr) return 0;
+  auto due = store_.DueFetches(now, 20);
+  if (!due.ok()) return due.status();
+  int filed = 0;
+  for (const std::string& ref : *due) {
+    // "e-invoice|<invoice id>|<sha256>"
+    const std::vector<std::string> parts = absl::StrSplit(ref, '|');
+    absl::Status s = parts.size() == 3 && parts[0] == "e-invoice"
+                         ? FetchInvoice(parts[1], parts[2], now)
+                         : absl::InvalidArgumentError(absl::StrCat("unknown reference ", ref));
+    if (s.ok()) {
+      if (auto done = store_.FetchDone(ref); !done.ok()) return done;
+      ++filed;
+      continue;
+    }
+    // A mismatch or an unknown reference will not get better by waiting: logged, left queued
+    // for an operator (with the longest pause), never filed wrong.
+    const bool permanent = absl::IsDataLoss(s) || absl::IsInvalidArgument(s);
+    if (permanent) {
+      platform::log::Error("document by reference not filed", {{"reference", ref}, {"error", s.ToString()}});
+    } else {
+      platform::log::Warn("document by reference not fetched yet; trying again",
+                          {{"reference", ref}, {"error", s.ToString()}});
+    }
+    if (auto later = store_.FetchLater(ref, now, permanent); !later.ok()) return later;
+  }
+  return filed;
+}
+
+void Fetcher::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    absl::StatusOr<int> n = RunOnce(absl::Now());
+    if (!n.ok()) platform::log::Warn("fetching by reference failed", {{"error", n.status().ToString()}});
+    lock.lock();
+    if (n.ok() && *n > 0) continue;  // more may be due
+    cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop_; });
+  }
+}
+
+}  // namespace rathaus::efile

@@ -1,0 +1,55 @@
+// Documents that events cannot carry are fetched by reference (issue 17): an InvoiceReceived
+// names its invoice and the original's SHA-256; the filing script queues the reference (P fetch,
+// a zset by the time of the next attempt), and this job reads the original XML and the
+// validation report from e-invoice over gRPC with the e-file's service credential (a bearer
+// token of role integrator with the scope invoices:read, read from RATHAUS_EFILE_SERVICE_TOKEN_FILE
+// at every call so that a token agent can renew it) and files them in the invoice's Vorgang.
+// The original must have the SHA-256 the event named (else it is not filed and the mismatch is
+// logged as an error); e-file never gets write access to e-invoice's data. Failures wait with a
+// growing pause (5 s doubling to 1 h) and stay queued.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "rathaus/e_invoice/v1/e_invoice.grpc.pb.h"
+#include "store.h"
+
+namespace rathaus::efile {
+
+class Fetcher {
+ public:
+  struct Options {
+    std::string einvoice_addr;  // RATHAUS_E_INVOICE_ADDR
+    std::string token_file;     // RATHAUS_EFILE_SERVICE_TOKEN_FILE
+  };
+  Fetcher(Store& store, Options options);
+  ~Fetcher() { Stop(); }
+
+  void Start();
+  void Stop();
+  // Fetches and files what is due; how many references were filed. Exposed for tests.
+  absl::StatusOr<int> RunOnce(absl::Time now);
+
+ private:
+  void Loop();
+  absl::Status FetchInvoice(const std::string& invoice_id, const std::string& sha256,
+                            absl::Time now);
+
+  Store& store_;
+  Options options_;
+  std::unique_ptr<e_invoice::v1::EInvoice::Stub> einvoice_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace rathaus::efile
