@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_file/v1/e_file.pb.h"
+#include "rathaus/e_invoice/v1/e_invoice.grpc.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "shared/crypto/crypto.h"
 #include "tests/e2e/system.h"
@@ -391,6 +392,47 @@ TEST_F(EFileE2eTest, BookingsAreCountedPerOfficeAndDayWithoutTheirCodes) {
   EXPECT_FALSE(absl::StrContains(all.body, booking.code()));
   EXPECT_FALSE(absl::StrContains(Get("/api/v1/files/" + v.aktenzeichen(), archivist).body,
                                  booking.code()));
+}
+
+// e-invoice lets the e-file's credential (integrator, scope invoices:read) read originals and
+// reports, and nothing else; an integrator without the scope reads nothing.
+TEST_F(EFileE2eTest, TheEFilesCredentialReadsInvoicesOnly) {
+  Answer submitted = Post("/api/v1/invoices?filename=re.xml", KielInvoice(UniqueName("RE")),
+                          {{"Content-Type", "application/xml"}});
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const auto sub = Parse<rathaus::e_invoice::v1::SubmitInvoiceResponse>(submitted);
+  auto stub = rathaus::e_invoice::v1::EInvoice::NewStub(
+      grpc::CreateChannel(sys->invoices_addr(), grpc::InsecureChannelCredentials()));
+  auto call = [&](const std::string& token, auto method) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    return method(&ctx);
+  };
+  rathaus::e_invoice::v1::GetInvoiceRequest req;
+  req.set_id(sub.id());
+  const std::string reader = sys->IntegratorToken("invoices:read");
+  const std::string other = sys->IntegratorToken("id-documents:status");
+  rathaus::common::v1::File file;
+  rathaus::e_invoice::v1::ValidationReport report;
+  rathaus::e_invoice::v1::Invoice invoice;
+  EXPECT_EQ(call(reader, [&](grpc::ClientContext* c) { return stub->GetInvoiceOriginal(c, req, &file); })
+                .error_code(),
+            grpc::StatusCode::OK);
+  EXPECT_FALSE(file.content().empty());
+  EXPECT_EQ(call(reader, [&](grpc::ClientContext* c) { return stub->GetInvoiceReport(c, req, &report); })
+                .error_code(),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(call(other, [&](grpc::ClientContext* c) { return stub->GetInvoiceOriginal(c, req, &file); })
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call(reader, [&](grpc::ClientContext* c) { return stub->GetInvoice(c, req, &invoice); })
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  rathaus::e_invoice::v1::InvoiceActionRequest action;
+  action.set_id(sub.id());
+  EXPECT_EQ(call(reader, [&](grpc::ClientContext* c) { return stub->ApproveFactually(c, action, &invoice); })
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace
