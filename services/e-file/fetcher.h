@@ -29,6 +29,10 @@ class Fetcher {
   struct Options {
     std::string einvoice_addr;  // RATHAUS_E_INVOICE_ADDR
     std::string token_file;     // RATHAUS_EFILE_SERVICE_TOKEN_FILE
+    // With mTLS (the chart's mtls variant): the service's own certificate and key as the client
+    // certificate (its usages include client auth) and the CA that signed e-invoice's; PEM
+    // contents, empty: plaintext.
+    std::string tls_cert_pem, tls_key_pem, tls_ca_pem;
   };
   Fetcher(Store& store, Options options);
   ~Fetcher() { Stop(); }
