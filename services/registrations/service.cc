@@ -420,6 +420,23 @@ grpc::Status RegistrationsService::GetRegistration(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status RegistrationsService::ListMyRegistrations(grpc::ServerContext* ctx,
+                                                       const v1::ListMyRegistrationsRequest* req,
+                                                       v1::ListMyRegistrationsResponse* resp) {
+  auto citizen = callers_.Require(ctx, "citizen");
+  if (!citizen.ok()) return ToGrpcStatus(ctx, citizen.status());
+  auto page = platform::ParsePage(req->page_size(), req->page_token(), 20, 100);
+  if (!page.ok()) return ToGrpcStatus(ctx, page.status());
+  int64_t total = 0;
+  auto cases = store_.ListOwn(store_.OwnerOf(citizen->subject), page->offset, page->size, &total);
+  if (!cases.ok()) return ToGrpcStatus(ctx, cases.status());
+  for (const CaseRecord& r : *cases) ToProto(r, Viewer::kCitizen, resp->add_registrations());
+  if (page->offset + page->size < total) {
+    resp->set_next_page_token(absl::StrCat(page->offset + page->size));
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status RegistrationsService::AnswerRegistration(grpc::ServerContext* ctx,
                                                       const v1::AnswerRegistrationRequest* req,
                                                       v1::Registration* resp) {

@@ -64,6 +64,9 @@ class RegistrationsService final : public v1::Registrations::Service {
                                  v1::VerifyCertificateResponse* resp) override;
   grpc::Status ListExports(grpc::ServerContext* ctx, const v1::ListExportsRequest* req,
                            v1::ListExportsResponse* resp) override;
+  grpc::Status ListMyRegistrations(grpc::ServerContext* ctx,
+                                   const v1::ListMyRegistrationsRequest* req,
+                                   v1::ListMyRegistrationsResponse* resp) override;
   grpc::Status ListOfficeRegistrations(grpc::ServerContext* ctx,
                                        const v1::ListOfficeRegistrationsRequest* req,
                                        v1::ListOfficeRegistrationsResponse* resp) override;

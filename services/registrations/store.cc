@@ -273,6 +273,25 @@ absl::StatusOr<std::vector<CaseRecord>> Store::List(const std::string& office,
   return out;
 }
 
+absl::StatusOr<std::vector<CaseRecord>> Store::ListOwn(const std::string& owner, int offset,
+                                                       int count, int64_t* total) {
+  const std::string index = absl::StrCat(options_.key_prefix, "owner:", owner);
+  auto n = pool_.Command({"ZCARD", index});
+  if (!n.ok()) return n.status();
+  *total = n->integer;
+  auto ids = pool_.Command(
+      {"ZREVRANGE", index, absl::StrCat(offset), absl::StrCat(offset + count - 1)});
+  if (!ids.ok()) return ids.status();
+  std::vector<CaseRecord> out;
+  for (const auto& e : ids->elements) {
+    auto r = Get(e.str, /*strict=*/false);
+    if (absl::IsNotFound(r.status())) continue;  // purged meanwhile
+    if (!r.ok()) return r.status();
+    out.push_back(*std::move(r));
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> Store::Certificate(const std::string& id, int person) {
   const std::string suffix = absl::StrCat(person);
   auto reply = pool_.Command({"GET", absl::StrCat(options_.key_prefix, "pdf:", id, ":", suffix)});

@@ -137,6 +137,9 @@ class Store {
   absl::StatusOr<std::vector<CaseRecord>> List(const std::string& office,
                                                const std::string& status, int offset, int count,
                                                int64_t* total);
+  // The cases of one citizen (OwnerOf), newest submission first.
+  absl::StatusOr<std::vector<CaseRecord>> ListOwn(const std::string& owner, int offset, int count,
+                                                  int64_t* total);
   // The PDF of person `person` (1-based) of an accepted case; NOT_FOUND otherwise.
   absl::StatusOr<std::string> Certificate(const std::string& id, int person);
   // The Rückmeldungen after the cursor `after` (empty: from the oldest), at most `count`;

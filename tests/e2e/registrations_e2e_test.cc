@@ -117,6 +117,15 @@ TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
   EXPECT_EQ(other.status, 404) << other.body;
   EXPECT_EQ(Send(sys->port(), http::verb::get, path).status, 401);
   EXPECT_EQ(Get(path, sys->ClerkToken("kiel-mitte")).status, 403) << "a counter clerk is no citizen";
+  // The status page's list: the citizen's own case, and nothing of it for the neighbour.
+  Answer own_list = Get("/api/v1/registrations?pageSize=5", citizen);
+  ASSERT_EQ(own_list.status, 200) << own_list.body;
+  EXPECT_TRUE(absl::StrContains(own_list.body, reg.id())) << own_list.body;
+  EXPECT_TRUE(absl::StrContains(own_list.body, family)) << "the citizen sees their own persons";
+  Answer theirs = Get("/api/v1/registrations", sys->CitizenToken(UniqueName("neighbour")));
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  EXPECT_FALSE(absl::StrContains(theirs.body, reg.id())) << theirs.body;
+  EXPECT_EQ(Get("/api/v1/registrations?pageSize=500", citizen).status, 400);
   // A sign-in below the required level (RATHAUS_REGISTRATIONS_CITIZEN_ACR) is refused.
   const std::string weak = RunTool(absl::StrCat(DevTokenBinary(), " citizen ", sys->clerk_key(),
                                                 " --acr substantiell"));

@@ -36,15 +36,17 @@ class RegistrationsStoreTest : public ::testing::Test {
     store_ = std::make_unique<Store>(*pool_, *outbox_, options_);
   }
 
-  CaseRecord Submit(const std::string& office = "kiel-mitte") {
+  CaseRecord Submit(const std::string& office = "kiel-mitte",
+                    const std::string& citizen = "citizen-1",
+                    absl::Time submitted = absl::Now()) {
     CaseRecord r;
     r.id = platform::crypto::NewUuid();
     r.type = "ANMELDUNG";
     r.office = office;
-    r.owner = store_->OwnerOf("citizen-1");
+    r.owner = store_->OwnerOf(citizen);
     r.move = "2026-12-01";
     r.due = "2026-12-15";
-    r.submitted = absl::Now();
+    r.submitted = submitted;
     r.confirmation = "LANDLORD";
     r.data = "form";
     v1::RegistrationSubmitted event;
@@ -134,6 +136,44 @@ TEST_F(RegistrationsStoreTest, AnUnreadableCaseDoesNotHideTheQueue) {
       EXPECT_EQ(r.data, "");
     }
   }
+}
+
+// The status page: a citizen's own cases, newest first, none of another citizen's; a case gone
+// by retention leaves the list.
+TEST_F(RegistrationsStoreTest, ACitizenListsTheirOwnCasesNewestFirst) {
+  const std::string erika = UniqueName("erika"), max = UniqueName("max");
+  const absl::Time t0 = absl::Now();
+  const CaseRecord first = Submit("kiel-mitte", erika, t0 - absl::Seconds(2));
+  const CaseRecord other = Submit("kiel-mitte", max, t0 - absl::Seconds(1));
+  const CaseRecord second = Submit("kiel-suchsdorf", erika, t0);
+  int64_t total = 0;
+  auto own = store_->ListOwn(store_->OwnerOf(erika), 0, 20, &total);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(total, 2);
+  ASSERT_EQ(own->size(), 2u);
+  EXPECT_EQ((*own)[0].id, second.id);
+  EXPECT_EQ((*own)[1].id, first.id);
+  auto page2 = store_->ListOwn(store_->OwnerOf(erika), 1, 1, &total);
+  ASSERT_TRUE(page2.ok());
+  ASSERT_EQ(page2->size(), 1u);
+  EXPECT_EQ((*page2)[0].id, first.id);
+  auto theirs = store_->ListOwn(store_->OwnerOf(max), 0, 20, &total);
+  ASSERT_TRUE(theirs.ok());
+  ASSERT_EQ(theirs->size(), 1u);
+  EXPECT_EQ((*theirs)[0].id, other.id);
+
+  ASSERT_TRUE(store_->Apply(first.id, Claim("anna")).ok());
+  ASSERT_TRUE(store_->Apply(first.id, Accept("anna", "Q7M3K9XP2W",
+                                             {{absl::StrCat("purge|", first.id),
+                                               absl::Now() + absl::Milliseconds(100)}}))
+                  .ok());
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(Timers(), 1);
+  own = store_->ListOwn(store_->OwnerOf(erika), 0, 20, &total);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(total, 1) << "the purged case left the citizen's index";
+  ASSERT_EQ(own->size(), 1u);
+  EXPECT_EQ((*own)[0].id, second.id);
 }
 
 TEST_F(RegistrationsStoreTest, RetentionDeletesTheCaseAndKeepsTheCertificateCheck) {

@@ -8,6 +8,7 @@
 --                               data, info, answer, reason (sealed), rueck (date), persons,
 --                               certs ("code1,code2,...")
 --   P idx:<office>:<status> / P idx:<office>:*   zset  ids by submission time (ms): the queue
+--   P owner:<owner>       zset  one citizen's case ids by submission time (ms): their status page
 --   P cert:<code>         hash  a Meldebestätigung: id, n (person), sha (hex), at (ms), office
 --   P pdf:<id>:<n>        string  the PDF (sealed)
 --   P exports             stream  the Rückmeldungen for the Fachverfahren: id, ags (the previous

@@ -9,6 +9,9 @@ local fields = {}
 for k = 7, 6 + f do fields[#fields + 1] = ARGV[k] end
 redis.call('HSET', case_key(id), unpack(fields))
 index_move(office, id, nil, 'SUBMITTED', at)
+for k = 1, #fields - 1, 2 do
+  if fields[k] == 'owner' then redis.call('ZADD', P .. 'owner:' .. fields[k + 1], at, id) end
+end
 append_events(ARGV, 7 + f, 1)
 command_record(id, ARGV[5])
 return {'ok'}

@@ -9,8 +9,9 @@ for _, member in ipairs(due) do
   local kind, id = string.match(member, '^([^|]+)|(.+)$')
   local key = case_key(id)
   if kind == 'purge' then
-    local r = redis.call('HMGET', key, 'status', 'office', 'type', 'certs')
+    local r = redis.call('HMGET', key, 'status', 'office', 'type', 'certs', 'owner')
     if r[1] then
+      if r[5] then redis.call('ZREM', P .. 'owner:' .. r[5], id) end
       redis.call('ZREM', P .. 'idx:' .. r[2] .. ':' .. r[1], id)
       redis.call('ZREM', P .. 'idx:' .. r[2] .. ':*', id)
       redis.call('ZREM', P .. 'rueckoverdue', id)
