@@ -1,5 +1,9 @@
 #include "gateway/gateway.h"
 
+#include <variant>
+
+#include "gateway/web_session.h"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -183,6 +187,7 @@ struct Gateway::Exchange {
   bool idempotency_claimed = false;
   uint64_t cache_generation = 0;  // of the micro-cache when a cacheable GET missed it
   bool cache_leader = false;      // this exchange's call answers the others waiting for it
+  bool session_checked = false;   // the session cookie was turned into the bearer token
 };
 
 Gateway::Gateway(GatewayOptions options, RouteTable routes, Upstreams upstreams,
@@ -245,6 +250,13 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
       r.body = std::string(embedded::kOpenapi);
     }
     return Reply(ex, std::move(r));
+  }
+  if (ex->path.starts_with("/auth/")) {
+    ex->route_label = ex->path == "/auth/login" || ex->path == "/auth/callback" ||
+                              ex->path == "/auth/session" || ex->path == "/auth/logout"
+                          ? ex->path
+                          : "/auth/*";
+    return blocking_.Post([this, ex] { HandleSignIn(ex); });
   }
   const bool is_head = ex->request.method == "HEAD";
   if (options_.web && (is_get || is_head) && !ex->path.starts_with("/api/")) {
@@ -358,7 +370,13 @@ void Gateway::Admit(const HttpRequest& head, std::function<void(std::optional<Pr
   if (auto p = UnmatchedProblem(match)) return done(std::move(p));
   const Route& route = *match.route;
   std::string token;
-  if (auto p = Authenticate(route, head, "", &token)) return done(std::move(p));
+  const bool session = route.auth == "clerk" && options_.sign_in &&
+                       head.Header("authorization") == nullptr &&
+                       options_.sign_in->HasSessionCookie(head);
+  // A session cookie is checked in Handle (it needs Redis); the rate limit still counts first.
+  if (!session) {
+    if (auto p = Authenticate(route, head, "", &token)) return done(std::move(p));
+  }
   if (route.rate_limit.empty()) return done(std::nullopt);
   blocking_.Post([this, &route, ip = ResolveClientIp(head), done = std::move(done)] {
     done(CheckRateLimit(route, ip));
@@ -374,6 +392,18 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
   ex->route_label = route.path;
   if (route.cacheable && FromCache(ex)) return;
 
+  if (route.auth == "clerk" && options_.sign_in && !ex->session_checked &&
+      req.Header("authorization") == nullptr && options_.sign_in->HasSessionCookie(req)) {
+    // A signed-in citizen's page: the session's access token acts, checked below like any other.
+    ex->session_checked = true;
+    return blocking_.Post([this, ex] {
+      const bool unsafe = ex->request.method != "GET" && ex->request.method != "HEAD";
+      auto authorized = options_.sign_in->Authorize(ex->request, unsafe);
+      if (auto* p = std::get_if<Problem>(&authorized)) return ReplyProblem(ex, std::move(*p));
+      ex->request.headers["authorization"] = absl::StrCat("Bearer ", std::get<std::string>(authorized));
+      Dispatch(ex);
+    });
+  }
   std::string token;
   if (auto p = Authenticate(route, req, ex->request_id, &token)) {
     return ReplyProblem(ex, std::move(*p));
@@ -457,6 +487,55 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
     return blocking_.Post([this, ex] { RunBlockingSteps(ex); });
   }
   CallUpstream(std::move(ex));
+}
+
+void Gateway::HandleSignIn(std::shared_ptr<Exchange> ex) {
+  const std::string& method = ex->request.method;
+  const std::string& path = ex->path;
+  const bool post_route = path == "/auth/logout";
+  if (ex->route_label == "/auth/*") {
+    return ReplyProblem(ex, MakeProblem("route-not-found", "No route matches this path."));
+  }
+  if (method != (post_route ? "POST" : "GET")) {
+    Problem p = MakeProblem("method-not-allowed", absl::StrCat("Only ", post_route ? "POST" : "GET",
+                                                               " is allowed here."));
+    p.headers.emplace_back("Allow", post_route ? "POST" : "GET");
+    return ReplyProblem(ex, std::move(p));
+  }
+  if (!options_.sign_in) {
+    if (path == "/auth/session") {
+      return Reply(ex, HttpResponse{200, "application/json",
+                                    "{\"signedIn\":false,\"available\":false}",
+                                    {{"Cache-Control", "no-store"}}});
+    }
+    return ReplyProblem(ex, MakeProblem("sign-in-unavailable",
+                                        "Sign-in is not configured on this server."));
+  }
+  if (path == "/auth/login" || path == "/auth/callback") {
+    // Each start of a flow keeps a record in Redis for minutes: limited per client.
+    if (options_.rate_limits.contains("signin")) {
+      const RateDecision d = limiter_.Check("signin", ex->request.client_ip);
+      if (!d.allowed) {
+        Problem p = d.unavailable ? MakeProblem("rate-limit-unavailable",
+                                                "The rate limit cannot be checked right now; retry shortly.")
+                                  : MakeProblem("rate-limited", "Too many requests from this client; slow down.");
+        if (!d.unavailable) metrics_->RecordRateLimited("signin");
+        p.headers = {{"Retry-After", absl::StrCat(d.retry_after_seconds)}};
+        return ReplyProblem(ex, std::move(p));
+      }
+    }
+  }
+  HttpResponse r;
+  if (path == "/auth/login") {
+    r = options_.sign_in->Login(ex->request, ex->query);
+  } else if (path == "/auth/callback") {
+    r = options_.sign_in->Callback(ex->request, ex->query);
+  } else if (path == "/auth/session") {
+    r = options_.sign_in->Session(ex->request);
+  } else {
+    r = options_.sign_in->Logout(ex->request);
+  }
+  Reply(ex, std::move(r));
 }
 
 void Gateway::RunBlockingSteps(std::shared_ptr<Exchange> ex) {

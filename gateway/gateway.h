@@ -62,6 +62,8 @@ struct HttpResponse {
 
 using Respond = std::function<void(HttpResponse)>;
 
+class WebSignIn;  // web_session.h
+
 // The gRPC upstream of each fronted service, by the service's full protobuf name.
 using Upstreams = std::map<std::string, Upstream*>;
 
@@ -90,6 +92,9 @@ struct GatewayOptions {
   absl::Duration cache_ttl = absl::Seconds(1);
   // The citizen web pages (RATHAUS_WEB_ROOT), answered for GET/HEAD outside /api/; unset: 404.
   std::shared_ptr<const StaticFiles> web;
+  // The pages' sign-in (web_session.h): /auth/* and API requests with its session cookie.
+  // Unset: /auth/session says {"available": false}, the other /auth/ routes answer 503.
+  std::shared_ptr<WebSignIn> sign_in;
 };
 
 class Gateway {
@@ -137,6 +142,8 @@ class Gateway {
   // The rate limit's answer as a problem (429 or, failing closed, 503); nullopt: allowed.
   std::optional<Problem> CheckRateLimit(const Route& route, const std::string& client_ip);
   void RunBlockingSteps(std::shared_ptr<Exchange> ex);
+  // /auth/* (on the work queue: Redis and the provider block).
+  void HandleSignIn(std::shared_ptr<Exchange> ex);
   void CallUpstream(std::shared_ptr<Exchange> ex);
   void OnUpstream(std::shared_ptr<Exchange> ex, UpstreamResult result);
   void Reply(const std::shared_ptr<Exchange>& ex, HttpResponse response);

@@ -31,6 +31,12 @@
 //                                       records are keyed with; the same on every replica
 //   RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE   PEM public key (RSA or EC P-256) for clerk tokens
 //   RATHAUS_CLERK_JWT_ISSUER / _AUDIENCE  expected iss / aud (rathaus / rathaus-gateway)
+//   RATHAUS_GATEWAY_OIDC_CLIENT_ID      the citizen pages' sign-in (web_session.h): the gateway's
+//                                       client id at RATHAUS_OIDC_ISSUER; unset: no sign-in
+//   RATHAUS_GATEWAY_OIDC_CLIENT_SECRET_FILE  its client secret (client_secret_basic)
+//   RATHAUS_GATEWAY_PUBLIC_URL          the pages' origin as citizens reach it (https://…; http only
+//                                       on loopback); the redirect URI is <it>/auth/callback
+//   RATHAUS_RATE_LIMIT_SIGNIN           sign-ins begun per client (default 30/1m)
 #include <signal.h>
 
 #include <cstdio>
@@ -39,11 +45,13 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gateway/descriptors.h"
 #include "gateway/gateway.h"
 #include "gateway/server.h"
+#include "gateway/web_session.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_file/v1/e_file.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
@@ -202,6 +210,35 @@ int main() {
       env.Reject("RATHAUS_WEB_ROOT", "a folder with the built pages (gateway/web/build.sh)", root);
     }
   }
+  // The pages' sign-in (web_session.h): on when a client id is set.
+  std::optional<gw::WebSignInOptions> sign_in;
+  if (const std::string client = env.String("RATHAUS_GATEWAY_OIDC_CLIENT_ID", ""); !client.empty()) {
+    gw::WebSignInOptions o;
+    o.client_id = client;
+    o.issuer = env.String("RATHAUS_OIDC_ISSUER", "");
+    o.client_secret = env.SecretFile("RATHAUS_GATEWAY_OIDC_CLIENT_SECRET_FILE", true);
+    o.public_url = env.String("RATHAUS_GATEWAY_PUBLIC_URL", "");
+    o.redis_prefix = options.redis_prefix;
+    if (o.issuer.empty()) {
+      env.Reject("RATHAUS_OIDC_ISSUER", "the provider's issuer URL when RATHAUS_GATEWAY_OIDC_CLIENT_ID is set", "");
+    }
+    const bool loopback_http = absl::StartsWith(o.public_url, "http://127.0.0.1:") ||
+                               absl::StartsWith(o.public_url, "http://localhost:");
+    if (!absl::StartsWith(o.public_url, "https://") && !loopback_http) {
+      env.Reject("RATHAUS_GATEWAY_PUBLIC_URL",
+                 "the pages' origin as citizens reach it, https://… (http only on loopback)", o.public_url);
+    }
+    if (!options.rate_limits.contains("signin")) {
+      const std::string text = env.String("RATHAUS_RATE_LIMIT_SIGNIN", "30/1m");
+      auto spec = gw::ParseRateSpec(text);
+      if (spec.ok()) {
+        options.rate_limits["signin"] = *spec;
+      } else {
+        env.Reject("RATHAUS_RATE_LIMIT_SIGNIN", "N/duration (e.g. 30/1m) or off", text);
+      }
+    }
+    sign_in = std::move(o);
+  }
   // TLS to the services: their CA; with a client certificate and key, mTLS.
   std::optional<gw::Upstream::Tls> upstream_tls;
   const std::string tls_ca = env.SecretFile("RATHAUS_GATEWAY_TLS_CA_FILE", false);
@@ -228,6 +265,14 @@ int main() {
   }
 
   platform::redis::Pool redis(platform_config.redis);
+  if (sign_in) {
+    if (!options.clerk_verifier) {
+      std::fprintf(stderr, "config: RATHAUS_GATEWAY_OIDC_CLIENT_ID needs RATHAUS_OIDC_ISSUER\n");
+      return 2;
+    }
+    options.sign_in = std::make_shared<gw::WebSignIn>(*sign_in, &redis, *options.clerk_verifier);
+    log::Info("citizen sign-in on", {{"client", sign_in->client_id}, {"public_url", sign_in->public_url}});
+  }
   std::vector<std::unique_ptr<gw::Upstream>> upstreams;
   gw::Upstreams by_service;
   for (size_t i = 0; i < fronted.size(); ++i) {

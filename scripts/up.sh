@@ -142,6 +142,15 @@ done
 gateway="$root/$build/gateway/rathaus-gateway"
 if [ -x "$gateway" ]; then
   [ -f "$root/gateway/web/dist/index.html" ] && export RATHAUS_WEB_ROOT="$root/gateway/web/dist"
+  if [ -n "${RATHAUS_OIDC_ISSUER:-}" ]; then
+    # The citizen pages' sign-in (the gateway as a confidential client of Keycloak, realm client
+    # rathaus-web; its development secret is in the realm file).
+    printf '%s' dev-only-web-secret > "$run/web-client.secret"
+    chmod 600 "$run/web-client.secret"
+    export RATHAUS_GATEWAY_OIDC_CLIENT_ID=rathaus-web \
+        RATHAUS_GATEWAY_OIDC_CLIENT_SECRET_FILE="$run/web-client.secret" \
+        RATHAUS_GATEWAY_PUBLIC_URL="http://${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080}"
+  fi
   # Metrics on their own port, never on the public one.
   gateway_metrics=${RATHAUS_GATEWAY_METRICS_LISTEN:-127.0.0.1:9100}
   RATHAUS_HTTP_LISTEN=${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080} \

@@ -13,6 +13,7 @@
 
 #include <mutex>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "shared/crypto/crypto.h"
@@ -200,7 +201,12 @@ const VerificationKey* KeySet::Find(std::string_view kid) const {
   return nullptr;
 }
 
-absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeout) {
+namespace {
+
+// One request with libcurl: GET, or POST of `form_body` when set.
+absl::StatusOr<HttpAnswer> Perform(const std::string& url, const std::string* form_body,
+                                   const std::string& basic_user, const std::string& basic_password,
+                                   absl::Duration timeout) {
   if (!absl::StartsWith(url, "https://") && !IsLoopbackHttp(url)) {
     return absl::InvalidArgumentError(absl::StrCat("not an https URL: ", url));
   }
@@ -208,22 +214,73 @@ absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeo
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  std::string body;
+  HttpAnswer answer;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(timeout)));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "rathaus");
+  struct curl_slist* headers = nullptr;
+  std::string credentials;
+  if (form_body != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form_body->c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(form_body->size()));
+    headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+    headers = curl_slist_append(headers, "Accept: application/json");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  }
+  if (!basic_user.empty()) {
+    credentials = absl::StrCat(FormEncode(basic_user), ":", FormEncode(basic_password));
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(curl, CURLOPT_USERPWD, credentials.c_str());
+  }
   const CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
   curl_easy_cleanup(curl);
+  curl_slist_free_all(headers);
   if (rc != CURLE_OK) return absl::UnavailableError(absl::StrCat(url, ": ", curl_easy_strerror(rc)));
-  if (status != 200) return absl::UnavailableError(absl::StrCat(url, ": HTTP ", status));
-  return body;
+  return answer;
+}
+
+}  // namespace
+
+std::string FormEncode(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";  // upper case (RFC 3986 §2.1)
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeout) {
+  auto answer = Perform(url, nullptr, "", "", timeout);
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) return absl::UnavailableError(absl::StrCat(url, ": HTTP ", answer->status));
+  return std::move(answer->body);
+}
+
+absl::StatusOr<HttpAnswer> HttpPostForm(const std::string& url,
+                                        const std::vector<std::pair<std::string, std::string>>& form,
+                                        const std::string& basic_user,
+                                        const std::string& basic_password, absl::Duration timeout) {
+  std::string body;
+  for (const auto& [name, value] : form) {
+    if (!body.empty()) body.push_back('&');
+    absl::StrAppend(&body, FormEncode(name), "=", FormEncode(value));
+  }
+  return Perform(url, &body, basic_user, basic_password, timeout);
 }
 
 absl::StatusOr<std::unique_ptr<JwksSource>> JwksSource::Start(Options options) {

@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -80,6 +82,21 @@ absl::StatusOr<std::string> JwsAlgorithmFor(EVP_PKEY* key);
 
 // GET over HTTPS (http only to loopback, for development and tests), with a timeout; the body.
 absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeout);
+
+// POST of an application/x-www-form-urlencoded body (an OAuth token endpoint, RFC 6749 §3.2),
+// with HTTP Basic client authentication when `basic_user` is set (both parts form-encoded first,
+// RFC 6749 §2.3.1). Same URL rules as HttpGet. Any HTTP status comes back with its body (a token
+// endpoint answers errors as 400 JSON); transport failures are UNAVAILABLE.
+struct HttpAnswer {
+  long status = 0;
+  std::string body;
+};
+absl::StatusOr<HttpAnswer> HttpPostForm(const std::string& url,
+                                        const std::vector<std::pair<std::string, std::string>>& form,
+                                        const std::string& basic_user,
+                                        const std::string& basic_password, absl::Duration timeout);
+// application/x-www-form-urlencoded encoding of one value (RFC 3986 unreserved kept, space %20).
+std::string FormEncode(std::string_view value);
 
 // The provider's keys and, beside them, a fixed set (the development key of `make up`, whose
 // tokens name another issuer): a token's kid finds its key in either.

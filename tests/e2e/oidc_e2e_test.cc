@@ -57,7 +57,11 @@ class OidcE2eTest : public ::testing::Test {
       if (absl::StartsWith(line, "RATHAUS_OIDC_ISSUER=")) issuer = new std::string(line.substr(20));
     }
     ASSERT_NE(issuer, nullptr);
-    sys = new System({{"RATHAUS_OIDC_ISSUER", *issuer}});
+    // The citizen pages' sign-in: the gateway as the realm's confidential client rathaus-web.
+    const std::string secret = WriteTemp("web-client.secret", "dev-only-web-secret");
+    sys = new System({{"RATHAUS_OIDC_ISSUER", *issuer},
+                      {"RATHAUS_GATEWAY_OIDC_CLIENT_ID", "rathaus-web"},
+                      {"RATHAUS_GATEWAY_OIDC_CLIENT_SECRET_FILE", secret}});
   }
   static void TearDownTestSuite() {
     delete sys;
@@ -81,6 +85,33 @@ class OidcE2eTest : public ::testing::Test {
     return Send(sys->port(), http::verb::get, target, "", h);
   }
 };
+
+// "name=value" of a Set-Cookie (empty when absent) and whether it carries `attribute`.
+std::string CookiePair(const Answer& a, const std::string& name) {
+  for (const std::string& c : a.set_cookies) {
+    if (absl::StartsWith(c, name + "=")) return c.substr(0, c.find(';'));
+  }
+  return "";
+}
+bool CookieHas(const Answer& a, const std::string& name, const std::string& attribute) {
+  for (const std::string& c : a.set_cookies) {
+    if (absl::StartsWith(c, name + "=")) return absl::StrContains(c, "; " + attribute);
+  }
+  return false;
+}
+
+// Signs `user` in at the provider's login form (curl with a cookie jar of the provider's own,
+// as a browser would); returns the URL the provider sends the browser back to.
+std::string SignInAtProvider(const std::string& authorization_url, const std::string& user,
+                             const std::string& password, const std::string& jar) {
+  const std::string form = RunTool(absl::StrCat(
+      "curl -s -c ", jar, " -b ", jar, " '", authorization_url,
+      "' | grep -o 'action=\"[^\"]*\"' | head -1 | sed 's/^action=\"//; s/\"$//; s/&amp;/\\&/g'"));
+  EXPECT_TRUE(absl::StartsWith(form, "http://127.0.0.1:")) << "the provider's login form: " << form;
+  return RunTool(absl::StrCat("curl -s -o /dev/null -w '%{redirect_url}' -c ", jar, " -b ", jar,
+                              " --data-urlencode username=", user, " --data-urlencode password=",
+                              password, " '", absl::StripTrailingAsciiWhitespace(form), "'"));
+}
 
 TEST_F(OidcE2eTest, ProviderTokensWorkEverywhereAndKeysRotateWithoutARestart) {
   const std::string bookings = "/api/v1/offices/kiel-mitte/bookings?date=2030-01-02";
@@ -136,6 +167,106 @@ TEST_F(OidcE2eTest, ProviderTokensWorkEverywhereAndKeysRotateWithoutARestart) {
   EXPECT_EQ(with_new_key.status, 200) << with_new_key.body;
   Answer with_old_key = Get(bookings, Bearer(clerk));
   EXPECT_EQ(with_old_key.status, 200) << "tokens of the old key until they expire: " << with_old_key.body;
+}
+
+}  // namespace
+}  // namespace rathaus::testing
+
+namespace rathaus::testing {
+namespace {
+
+// The citizen pages' sign-in (gateway/web_session.h) against the real provider: the flow is bound
+// to the browser that began it and used once; the session cookie is HttpOnly and SameSite=Strict;
+// API calls act with the session's token (the service checks it itself); a change needs the CSRF
+// token; Redis holds no token in clear; sign-out ends the session here and at the provider.
+TEST_F(OidcE2eTest, CitizenPagesSignInThroughTheGatewayAsABackendForFrontend) {
+  Answer login = Get("/auth/login?return=/meldung", {});
+  ASSERT_EQ(login.status, 302) << login.body;
+  const std::string to_provider = login.Header("location");
+  EXPECT_TRUE(absl::StartsWith(to_provider, *issuer + "/protocol/openid-connect/auth?")) << to_provider;
+  for (const char* part : {"response_type=code", "client_id=rathaus-web", "code_challenge_method=S256",
+                           "&nonce=", "&state=", "scope=openid"}) {
+    EXPECT_TRUE(absl::StrContains(to_provider, part)) << part << " in " << to_provider;
+  }
+  const std::string state_cookie = CookiePair(login, "rathaus-signin");
+  ASSERT_FALSE(state_cookie.empty());
+  EXPECT_TRUE(CookieHas(login, "rathaus-signin", "HttpOnly"));
+  EXPECT_TRUE(CookieHas(login, "rathaus-signin", "SameSite=Lax"));
+
+  const std::string jar = WriteTemp("provider-cookies", "");
+  const std::string back = SignInAtProvider(to_provider, "erika", "dev-only-erika", jar);
+  const std::string prefix = absl::StrCat("http://127.0.0.1:", sys->port(), "/auth/callback?");
+  ASSERT_TRUE(absl::StartsWith(back, prefix)) << back;
+  const std::string callback = back.substr(back.find("/auth/callback"));
+
+  // Another browser (without the state cookie, or with another one) cannot finish this sign-in.
+  Answer stranger = Get(callback, {});
+  EXPECT_EQ(stranger.status, 302);
+  EXPECT_EQ(stranger.Header("location"), "/meldung/status#anmeldung=fehlgeschlagen");
+  EXPECT_EQ(CookiePair(stranger, "rathaus-session"), "");
+  Answer planted = Get(callback, {{"Cookie", "rathaus-signin=" + std::string(43, 'A')}});
+  EXPECT_EQ(CookiePair(planted, "rathaus-session"), "");
+
+  Answer done = Get(callback, {{"Cookie", state_cookie}});
+  ASSERT_EQ(done.status, 302) << done.body;
+  EXPECT_EQ(done.Header("location"), "/meldung");
+  const std::string session = CookiePair(done, "rathaus-session");
+  ASSERT_FALSE(session.empty()) << "no session cookie";
+  EXPECT_TRUE(CookieHas(done, "rathaus-session", "HttpOnly"));
+  EXPECT_TRUE(CookieHas(done, "rathaus-session", "SameSite=Strict"));
+  EXPECT_TRUE(CookieHas(done, "rathaus-session", "Path=/"));
+  // The same callback again (a replayed URL): the flow was used up.
+  Answer replay = Get(callback, {{"Cookie", state_cookie}});
+  EXPECT_EQ(CookiePair(replay, "rathaus-session"), "");
+
+  const std::map<std::string, std::string> cookie = {{"Cookie", session}};
+  Answer who = Get("/auth/session", cookie);
+  ASSERT_EQ(who.status, 200) << who.body;
+  EXPECT_EQ(who.Header("cache-control"), "no-store");
+  EXPECT_TRUE(absl::StrContains(who.body, R"("signedIn":true)")) << who.body;
+  EXPECT_TRUE(absl::StrContains(who.body, R"("role":"citizen")")) << who.body;
+  EXPECT_FALSE(absl::StrContains(who.body, "eyJ")) << "no token reaches the browser: " << who.body;
+  const size_t at = who.body.find(R"("csrfToken":")");
+  ASSERT_NE(at, std::string::npos) << who.body;
+  const std::string csrf = who.body.substr(at + 13, 43);
+
+  // The session acts as the citizen: the service verified the forwarded token itself.
+  Answer listed = Get("/api/v1/registrations", cookie);
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  // A change needs the CSRF token (a page of another site could send the cookie otherwise).
+  const std::string body = R"({"type":"ANMELDUNG"})";
+  Answer no_csrf = Send(sys->port(), http::verb::post, "/api/v1/registrations", body, cookie);
+  EXPECT_EQ(no_csrf.status, 403) << no_csrf.body;
+  EXPECT_TRUE(absl::StrContains(no_csrf.body, "csrf-token-invalid")) << no_csrf.body;
+  auto wrong = cookie;
+  wrong["X-CSRF-Token"] = std::string(43, 'x');
+  EXPECT_EQ(Send(sys->port(), http::verb::post, "/api/v1/registrations", body, wrong).status, 403);
+  auto with_csrf = cookie;
+  with_csrf["X-CSRF-Token"] = csrf;
+  Answer submitted = Send(sys->port(), http::verb::post, "/api/v1/registrations", body, with_csrf);
+  // Erika signed in with a password, not with an eID: the service (not the gateway) says so.
+  EXPECT_EQ(submitted.status, 403) << submitted.body;
+  EXPECT_TRUE(absl::StrContains(submitted.body, "sign-in-level-too-low")) << submitted.body;
+  // A made-up session id is no session.
+  Answer forged = Get("/api/v1/registrations", {{"Cookie", "rathaus-session=" + std::string(43, 'B')}});
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  EXPECT_TRUE(absl::StrContains(forged.body, "session-expired")) << forged.body;
+
+  // Redis holds the session sealed: no JWT in clear under the gateway's keys.
+  const std::string dump = RunTool(absl::StrCat(
+      "redis-cli -u ", SharedServers().redis_url, " --scan --pattern '*session:*' | while read k; do "
+      "redis-cli -u ", SharedServers().redis_url, " GET \"$k\"; done"));
+  EXPECT_FALSE(dump.empty()) << "no session record found";
+  EXPECT_FALSE(absl::StrContains(dump, "eyJ")) << "a token in clear in Redis";
+
+  // Sign-out: needs the CSRF token; ends the session here and gives the provider's logout.
+  EXPECT_EQ(Send(sys->port(), http::verb::post, "/auth/logout", "", cookie).status, 403);
+  Answer out = Send(sys->port(), http::verb::post, "/auth/logout", "", with_csrf);
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_TRUE(absl::StrContains(out.body, *issuer + "/protocol/openid-connect/logout?")) << out.body;
+  EXPECT_EQ(Get("/api/v1/registrations", cookie).status, 401);
+  EXPECT_TRUE(absl::StrContains(Get("/auth/session", cookie).body, R"("signedIn":false)"));
+  std::remove(jar.c_str());
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ namespace net = boost::asio;
 struct Answer {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
+  std::vector<std::string> set_cookies;         // every Set-Cookie, in order
   std::string body;
   std::string Header(const std::string& name) const {
     auto it = headers.find(name);
@@ -76,6 +77,7 @@ inline Answer Send(int port, http::verb verb, const std::string& target, const s
       std::string name(f.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(c));
       answer.headers[name] = std::string(f.value());
+      if (name == "set-cookie") answer.set_cookies.emplace_back(f.value());
     }
     answer.body = res.body();
     beast::error_code ec;
@@ -233,6 +235,7 @@ class System {
     for (const auto& [k, v] : extra_) env.emplace(k, v);
     env.emplace("RATHAUS_REDIS_URL", SharedServers().redis_url);
     env.emplace("RATHAUS_HTTP_LISTEN", absl::StrCat("127.0.0.1:", port));
+    env.emplace("RATHAUS_GATEWAY_PUBLIC_URL", absl::StrCat("http://127.0.0.1:", port));
     env.emplace("RATHAUS_APPOINTMENTS_ADDR", absl::StrCat("127.0.0.1:", grpc_port_));
     env.emplace("RATHAUS_E_INVOICE_ADDR", absl::StrCat("127.0.0.1:", invoice_grpc_port_));
     env.emplace("RATHAUS_ID_DOCUMENTS_ADDR", absl::StrCat("127.0.0.1:", id_documents_port_));
