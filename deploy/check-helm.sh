@@ -142,6 +142,16 @@ grep -q 'trustedProxies' <<<"$msg" || fail "the refusal of an Ingress without tr
 for v in ingress production; do
   grep -q 'nginx.ingress.kubernetes.io/proxy-body-size: 21m' "$out/$v.yaml" || fail "$v: the Ingress must allow 20 MiB invoice bodies"
 done
+# The citizen pages' sign-in: on in the production example (client id, public URL from the
+# Ingress host, the client secret as a file), off by default, refused without a provider.
+grep -A1 'name: RATHAUS_GATEWAY_OIDC_CLIENT_ID$' "$out/production.yaml" | grep -q 'value: "rathaus-web"' \
+  && grep -A1 'name: RATHAUS_GATEWAY_PUBLIC_URL$' "$out/production.yaml" | grep -q 'value: "https://' \
+  && grep -q 'name: RATHAUS_GATEWAY_OIDC_CLIENT_SECRET_FILE$' "$out/production.yaml" \
+  || fail "production: the gateway's sign-in (client id, public URL, secret file)"
+! grep -q 'RATHAUS_GATEWAY_OIDC_CLIENT_ID' "$out/all.yaml" || fail "default values: sign-in must be off"
+if "$helm" template rathaus "$chart" "${kube[@]}" --set gateway.signIn.clientId=rathaus-web >/dev/null 2>&1; then
+  fail "gateway.signIn.clientId without oidc.issuer rendered"
+fi
 # Production configuration is the city's: without its files the production example is refused,
 # with them each service mounts its ConfigMap and names the file.
 if msg=$("$helm" template rathaus "$chart" "${kube[@]}" -f "$chart/examples/values-production.yaml" 2>&1); then

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Browser tests of the citizen pages against the REAL system: starts rathaus-appointments,
-# rathaus-id-documents and rathaus-gateway (serving gateway/web/dist from RATHAUS_WEB_ROOT) on
+# Browser tests of the citizen pages against the REAL system: starts Keycloak (the realm
+# deploy/keycloak/rathaus-realm.json; citizens sign in through the gateway, web_session.h),
+# rathaus-appointments, rathaus-id-documents, rathaus-registrations and rathaus-gateway (serving
+# gateway/web/dist from RATHAUS_WEB_ROOT) on
 # free loopback ports, on the Redis and Kafka of the ctest fixture `servers`
 # ($RATHAUS_TEST_SERVERS_DIR/servers.env) or, without it, on servers of its own
 # (scripts/servers.sh); waits for /readyz, runs the Playwright + axe-core tests (booking.test.mjs,
 # ausweis.test.mjs; Debian's /usr/bin/chromium, headless) and stops everything. A clerk key pair
 # of its own (rathaus-dev-token keygen) signs the clerk and integrator tokens the tests need
-# (RATHAUS_E2E_CLERK_TOKEN, RATHAUS_E2E_INTEGRATOR_TOKEN).
+# (RATHAUS_E2E_CLERK_TOKEN, RATHAUS_E2E_INTEGRATOR_TOKEN, RATHAUS_E2E_REGISTRATION_CLERK_TOKEN);
+# RATHAUS_E2E_OIDC_URL is Keycloak's base URL.
 #
 #   tests/browser/run.sh [BUILD_DIR]        # default: build/
 #
@@ -54,6 +57,7 @@ cleanup() {
   done
   cp "$work"/*.log "$artifacts"/ 2>/dev/null || true
   [ -n "$own_servers" ] && "$root/scripts/servers.sh" stop "$own_servers" >/dev/null 2>&1 || true
+  [ -f "$work/keycloak/keycloak.env" ] && { "$root/scripts/keycloak.sh" stop "$work/keycloak" >/dev/null 2>&1 || true; }
   rm -rf "$work"
   exit $rc
 }
@@ -95,7 +99,11 @@ dev_token="$build/gateway/rathaus-dev-token"
 "$dev_token" keygen "$work/clerk.pem" "$work/clerk.pub" >/dev/null
 RATHAUS_E2E_CLERK_TOKEN=$("$dev_token" clerk "$work/clerk.pem" --offices kiel-mitte)
 RATHAUS_E2E_INTEGRATOR_TOKEN=$("$dev_token" integrator "$work/clerk.pem" --scope id-documents:status)
-export RATHAUS_E2E_CLERK_TOKEN RATHAUS_E2E_INTEGRATOR_TOKEN
+RATHAUS_E2E_REGISTRATION_CLERK_TOKEN=$("$dev_token" registration-clerk "$work/clerk.pem" --offices kiel-mitte --sub clerk-rita)
+export RATHAUS_E2E_CLERK_TOKEN RATHAUS_E2E_INTEGRATOR_TOKEN RATHAUS_E2E_REGISTRATION_CLERK_TOKEN
+# Keycloak, in the background while the services start (it takes the longest).
+"$root/scripts/keycloak.sh" start "$work/keycloak" > "$work/keycloak-start.log" 2>&1 &
+keycloak_pid=$!
 # The services run with RATHAUS_ENV=development: one Kafka broker (topic replication 1).
 grpc_port=$(free_port)
 idd_port=$(free_port)
@@ -121,9 +129,30 @@ env RATHAUS_REDIS_URL="$redis_url" RATHAUS_KAFKA_BROKERS="$RATHAUS_KAFKA_BROKERS
 pids+=($!)
 wait_port 127.0.0.1 "$idd_port" "${pids[-1]}" id-documents
 
+if ! wait "$keycloak_pid"; then
+  log "Keycloak did not start; its log:"; cat "$work/keycloak-start.log" "$work/keycloak/keycloak.log" >&2 2>/dev/null; exit 1
+fi
+# shellcheck disable=SC1091
+. "$work/keycloak/keycloak.env"
+export RATHAUS_E2E_OIDC_URL=$KEYCLOAK_URL
+
+reg_port=$(free_port)
+env RATHAUS_REDIS_URL="$redis_url" RATHAUS_KAFKA_BROKERS="$RATHAUS_KAFKA_BROKERS" \
+    RATHAUS_GRPC_LISTEN="127.0.0.1:$reg_port" \
+    RATHAUS_DATA_KEYS_FILE="$work/data-keys" \
+    RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$work/clerk.pub" RATHAUS_OIDC_ISSUER="$RATHAUS_OIDC_ISSUER" \
+    RATHAUS_PUBLIC_URL="http://127.0.0.1:$http_port" \
+    RATHAUS_ENV=development \
+    "$build/services/registrations/rathaus-registrations" > "$work/registrations.log" 2>&1 &
+pids+=($!)
+wait_port 127.0.0.1 "$reg_port" "${pids[-1]}" registrations
+
+printf '%s' dev-only-web-secret > "$work/web-client.secret"
 env RATHAUS_HTTP_LISTEN="127.0.0.1:$http_port" RATHAUS_APPOINTMENTS_ADDR="127.0.0.1:$grpc_port" \
-    RATHAUS_ID_DOCUMENTS_ADDR="127.0.0.1:$idd_port" \
-    RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$work/clerk.pub" \
+    RATHAUS_ID_DOCUMENTS_ADDR="127.0.0.1:$idd_port" RATHAUS_REGISTRATIONS_ADDR="127.0.0.1:$reg_port" \
+    RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$work/clerk.pub" RATHAUS_OIDC_ISSUER="$RATHAUS_OIDC_ISSUER" \
+    RATHAUS_GATEWAY_OIDC_CLIENT_ID=rathaus-web RATHAUS_GATEWAY_OIDC_CLIENT_SECRET_FILE="$work/web-client.secret" \
+    RATHAUS_GATEWAY_PUBLIC_URL="http://127.0.0.1:$http_port" \
     RATHAUS_REDIS_URL="$redis_url" RATHAUS_WEB_ROOT="$web_root" \
     RATHAUS_RATE_LIMIT_BOOKING=off RATHAUS_GATEWAY_REDIS_PREFIX=gw-browser: \
     "$build/gateway/rathaus-gateway" > "$work/gateway.log" 2>&1 &
