@@ -152,7 +152,7 @@ env RATHAUS_HTTP_LISTEN="127.0.0.1:$http_port" RATHAUS_APPOINTMENTS_ADDR="127.0.
     RATHAUS_ID_DOCUMENTS_ADDR="127.0.0.1:$idd_port" RATHAUS_REGISTRATIONS_ADDR="127.0.0.1:$reg_port" \
     RATHAUS_CLERK_JWT_PUBLIC_KEY_FILE="$work/clerk.pub" RATHAUS_OIDC_ISSUER="$RATHAUS_OIDC_ISSUER" \
     RATHAUS_GATEWAY_OIDC_CLIENT_ID=rathaus-web RATHAUS_GATEWAY_OIDC_CLIENT_SECRET_FILE="$work/web-client.secret" \
-    RATHAUS_GATEWAY_PUBLIC_URL="http://127.0.0.1:$http_port" \
+    RATHAUS_GATEWAY_PUBLIC_URL="http://127.0.0.1:$http_port" RATHAUS_ENV=development \
     RATHAUS_REDIS_URL="$redis_url" RATHAUS_WEB_ROOT="$web_root" \
     RATHAUS_RATE_LIMIT_BOOKING=off RATHAUS_GATEWAY_REDIS_PREFIX=gw-browser: \
     "$build/gateway/rathaus-gateway" > "$work/gateway.log" 2>&1 &
