@@ -51,6 +51,7 @@ constexpr std::array kKinds = {
     Kind{"direct-delivery-not-allowed", 422, "Home delivery not possible"},
     Kind{"proxy-not-allowed", 422, "Pickup by this person not possible"},
     Kind{"pickup-code-invalid", 422, "Pickup code invalid"},
+    Kind{"registration-code-invalid", 422, "Registration code invalid"},
     Kind{"bmg-17-1-not-moved-in", 422, "Not moved in yet (§17(1) BMG)"},
     Kind{"bmg-17-2-too-early", 422, "Abmeldung too early (§17(2) BMG)"},
     Kind{"bmg-17-3-minors", 422, "Minors are registered with an adult (§17(3) BMG)"},

@@ -16,6 +16,7 @@
 #include "services/appointments/expirer.h"
 #include "services/appointments/service.h"
 #include "rathaus/id_documents/v1/events.pb.h"
+#include "rathaus/registrations/v1/events.pb.h"
 #include "services/appointments/store.h"
 #include "shared/service/kit.h"
 
@@ -79,6 +80,20 @@ int Run() {
         if (handed.pickup_code().empty()) return absl::OkStatus();  // never ready for pickup
         return store.ApplyPickupHandedOver(handed.pickup_code(), ce.inbox_key, ce.inbox_ttl,
                                            ce.traceparent);
+      });
+  // A rejected online registration (registrations): its code books one counter visit at the
+  // office, and the booking names the case for the clerk.
+  namespace reg = ::rathaus::registrations::v1;
+  kit.Consume<reg::RegistrationRejected>(
+      "rathaus.registrations.v1",
+      [&store](const reg::RegistrationRejected& rejected, const platform::EventContext& ce) {
+        if (rejected.counter_code().empty()) return absl::OkStatus();  // before codes existed
+        if (rejected.booking_office().empty() || rejected.registration_id().empty()) {
+          return absl::InvalidArgumentError("RegistrationRejected without office or case id");
+        }
+        return store.ApplyRegistrationRejected(rejected.counter_code(), rejected.booking_office(),
+                                               rejected.registration_id(), ce.inbox_key,
+                                               ce.inbox_ttl);
       });
   kit.AddJob("expirer", [&] { expirer.Start(); }, [&] { expirer.Stop(); });
   kit.AddStartupFact("offices", std::to_string(catalog->offices.size()));

@@ -219,13 +219,37 @@ absl::StatusOr<std::string> AppointmentsService::PickupCodeFor(const Placement& 
   return code;
 }
 
+absl::Status AppointmentsService::UseEntitlement(Placement* placement,
+                                                const std::string& pickup_code,
+                                                const std::string& registration_code) const {
+  auto pickup = PickupCodeFor(*placement, pickup_code);
+  if (!pickup.ok()) return pickup.status();
+  const std::string given(absl::StripAsciiWhitespace(registration_code));
+  if (given.empty()) {
+    placement->pickup_code = *pickup;
+    placement->code_kind = pickup->empty() ? "" : "document";
+    return absl::OkStatus();
+  }
+  if (!pickup->empty()) {
+    return platform::InvalidField("registrationCode", "a visit with a pickup code takes no registration code");
+  }
+  std::string code;
+  if (!NormalizeBookingCode(given, &code)) {
+    return platform::InvalidField("registrationCode", "a registration code has 8 letters and digits");
+  }
+  placement->pickup_code = code;
+  placement->code_kind = "registration";
+  return absl::OkStatus();
+}
+
 grpc::Status AppointmentsService::Reserve(grpc::ServerContext* ctx, const v1::ReserveRequest* req,
                                           v1::Reservation* resp) {
   auto placement = Place(req->office(), req->services(), req->start());
   if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
-  auto pickup = PickupCodeFor(*placement, req->pickup_code());
-  if (!pickup.ok()) return ToGrpcStatus(ctx, pickup.status());
-  placement->pickup_code = *pickup;
+  if (absl::Status s = UseEntitlement(&*placement, req->pickup_code(), req->registration_code());
+      !s.ok()) {
+    return ToGrpcStatus(ctx, s);
+  }
   auto command = CommandOf(ctx, "Reserve", "", *req);
   if (!command.ok()) return ToGrpcStatus(ctx, command.status());
   auto r = store_.Reserve(*placement, Traceparent(ctx), *command);
@@ -277,9 +301,10 @@ grpc::Status AppointmentsService::Book(grpc::ServerContext* ctx, const v1::BookR
                                        v1::Booking* resp) {
   auto placement = Place(req->office(), req->services(), req->start());
   if (!placement.ok()) return ToGrpcStatus(ctx, placement.status());
-  auto pickup = PickupCodeFor(*placement, req->pickup_code());
-  if (!pickup.ok()) return ToGrpcStatus(ctx, pickup.status());
-  placement->pickup_code = *pickup;
+  if (absl::Status s = UseEntitlement(&*placement, req->pickup_code(), req->registration_code());
+      !s.ok()) {
+    return ToGrpcStatus(ctx, s);
+  }
   auto contact = CheckContact(req->name(), req->email(), req->phone());
   if (!contact.ok()) return ToGrpcStatus(ctx, contact.status());
   auto command = CommandOf(ctx, "Book", "", *req);
@@ -491,6 +516,7 @@ void AppointmentsService::ToProto(const BookingRecord& b, bool with_token, v1::B
   out->set_phone(b.contact.phone);
   out->set_reschedule_count(b.reschedule_count);
   out->set_created_at(FormatLocal(b.created_at, tz));
+  out->set_registration_id(b.registration_id);
 }
 
 }  // namespace rathaus::appointments

@@ -83,6 +83,11 @@ class AppointmentsService final : public v1::Appointments::Service {
   // none is needed. FAILED_PRECONDITION "pickup-code-invalid" when it is missing or malformed.
   absl::StatusOr<std::string> PickupCodeFor(const Placement& placement,
                                             const std::string& given) const;
+  // The entitlement a visit uses: the pickup code it needs, or else the code of a rejected
+  // registration when one is given (INVALID_ARGUMENT "registrationCode" for a malformed one or
+  // one beside a pickup code). Sets placement->pickup_code and ->code_kind.
+  absl::Status UseEntitlement(Placement* placement, const std::string& pickup_code,
+                              const std::string& registration_code) const;
   absl::StatusOr<Contact> CheckContact(const std::string& name, const std::string& email,
                                        const std::string& phone) const;
   grpc::Status ClerkStatus(grpc::ServerContext* ctx, const std::string& code,

@@ -50,6 +50,7 @@ const redis::Script& CancelScript() { static const redis::Script s = Load("appt_
 const redis::Script& SetStatusScript() { static const redis::Script s = Load("appt_set_status", lua::kSetStatus); return s; }
 const redis::Script& ExpireScript() { static const redis::Script s = Load("appt_expire", lua::kExpire); return s; }
 const redis::Script& PickupReadyScript() { static const redis::Script s = Load("appt_pickup_ready", lua::kPickupReady); return s; }
+const redis::Script& RegistrationRejectedScript() { static const redis::Script s = Load("appt_registration_rejected", lua::kRegistrationRejected); return s; }
 const redis::Script& PickupDoneScript() { static const redis::Script s = Load("appt_pickup_done", lua::kPickupDone); return s; }
 
 // How long an unused pickup entitlement is kept: documents not collected go back after months.
@@ -94,6 +95,15 @@ absl::Status PickupCodeInvalid() {
       absl::FailedPreconditionError(
           "the pickup code is unknown, for another office or has a booking already"),
       "pickup-code-invalid");
+}
+absl::Status RegistrationCodeInvalid() {
+  return platform::WithProblem(
+      absl::FailedPreconditionError(
+          "the registration code is unknown, for another office or has a booking already"),
+      "registration-code-invalid");
+}
+absl::Status EntitlementInvalid(const Placement& p) {
+  return p.code_kind == "registration" ? RegistrationCodeInvalid() : PickupCodeInvalid();
 }
 absl::Status BookingNotFound() { return absl::NotFoundError("booking not found"); }
 absl::Status WrongStatus(const std::string& status) {
@@ -186,6 +196,7 @@ absl::StatusOr<BookingRecord> Store::ParseBooking(const std::string& code,
   b.reschedule_count = static_cast<int>(Int(f["rc"]));
   b.created_at = absl::FromUnixMillis(Int(f["created"]));
   b.reservation_id = f["reservation"];
+  b.registration_id = f["regcase"];
   return b;
 }
 
@@ -257,6 +268,7 @@ absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(code, expired, traceparent), &argv);
     argv.push_back(code);
     argv.push_back(p.pickup_code);
+    argv.push_back(p.code_kind);
     auto reply = Run(ReserveScript(), std::move(argv), command);
     if (!reply.ok()) return reply.status();
     if (auto replay = ReplayOf(*reply)) {
@@ -266,7 +278,7 @@ absl::StatusOr<ReservationRecord> Store::Reserve(const Placement& p, std::string
     const std::string& tag = Tag(*reply);
     if (tag == "code-collision") continue;
     if (tag == "taken") return SlotTaken();
-    if (tag == "pickup-code") return PickupCodeInvalid();
+    if (tag == "pickup-code") return EntitlementInvalid(p);
     if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ReserveScript(), *reply);
     r.code = code;
     r.expires_at = absl::FromUnixMillis(reply->elements[1].integer);
@@ -362,7 +374,10 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
     }
     if (tag == "expired") return ReservationExpired();
     if (tag == "quota") return QuotaReached();
-    if (tag == "pickup-code") return PickupCodeInvalid();
+    if (tag == "pickup-code") {
+      auto kind = pool_.Command({"HGET", absl::StrCat(options_.key_prefix, "pickup:", f["pickup"]), "kind"});
+      return kind.ok() && kind->str == "registration" ? RegistrationCodeInvalid() : PickupCodeInvalid();
+    }
     if (tag == "unknown") return ReservationNotFound();
     if (tag == "confirmed") {
       return platform::WithProblem(absl::AlreadyExistsError("the reservation is already confirmed"),
@@ -370,6 +385,10 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
     }
     if (tag != "ok" || reply->elements.size() != 2) return Unexpected(ConfirmScript(), *reply);
     b.created_at = absl::FromUnixMillis(reply->elements[1].integer);
+    if (!f["pickup"].empty()) {
+      auto regcase = pool_.Command({"HGET", absl::StrCat(options_.key_prefix, "bk:", b.code), "regcase"});
+      if (regcase.ok() && !regcase->is_nil()) b.registration_id = regcase->str;
+    }
     return b;
   }
   return absl::InternalError("no free booking code after 5 attempts");
@@ -398,6 +417,7 @@ absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& con
         absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
     argv.push_back(p.pickup_code);
+    argv.push_back(p.code_kind);
     auto reply = Run(BookScript(), std::move(argv), command);
     if (!reply.ok()) return reply.status();
     if (auto replay = ReplayOf(*reply)) {
@@ -408,9 +428,13 @@ absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& con
     if (tag == "code-collision") continue;
     if (tag == "taken") return SlotTaken();
     if (tag == "quota") return QuotaReached();
-    if (tag == "pickup-code") return PickupCodeInvalid();
+    if (tag == "pickup-code") return EntitlementInvalid(p);
     if (tag != "ok" || reply->elements.size() != 2) return Unexpected(BookScript(), *reply);
     b.created_at = absl::FromUnixMillis(reply->elements[1].integer);
+    if (p.code_kind == "registration") {
+      auto regcase = pool_.Command({"HGET", absl::StrCat(options_.key_prefix, "bk:", b.code), "regcase"});
+      if (regcase.ok() && !regcase->is_nil()) b.registration_id = regcase->str;
+    }
     return b;
   }
   return absl::InternalError("no free booking code after 5 attempts");
@@ -568,6 +592,18 @@ absl::Status Store::ApplyPickupReady(const std::string& code, const std::string&
                                    absl::StrCat(absl::ToInt64Milliseconds(kPickupEntitlementLifetime)),
                                    inbox_ttl};
   auto reply = pool_.Eval(PickupReadyScript(), {inbox_key}, argv);
+  return reply.ok() ? absl::OkStatus() : reply.status();
+}
+
+absl::Status Store::ApplyRegistrationRejected(const std::string& code, const std::string& office,
+                                              const std::string& registration_id,
+                                              const std::string& inbox_key,
+                                              const std::string& inbox_ttl) {
+  std::vector<std::string> argv = {options_.key_prefix, outbox_.stream_key(), code, office,
+                                   registration_id,
+                                   absl::StrCat(absl::ToInt64Milliseconds(kPickupEntitlementLifetime)),
+                                   inbox_ttl};
+  auto reply = pool_.Eval(RegistrationRejectedScript(), {inbox_key}, argv);
   return reply.ok() ? absl::OkStatus() : reply.status();
 }
 

@@ -60,8 +60,10 @@ struct Placement {
   absl::Time start;
   absl::Time end;
   std::vector<VisitItem> items;
-  // For a service that needs one (ausweis-abholen): the entitlement this visit uses.
+  // For a service that needs one (ausweis-abholen), or a rejected registration's code: the
+  // entitlement this visit uses, and its kind ("document" or "registration").
   std::string pickup_code;
+  std::string code_kind;
 };
 
 struct Contact {
@@ -94,6 +96,7 @@ struct BookingRecord {
   int reschedule_count = 0;
   absl::Time created_at;
   std::string reservation_id;
+  std::string registration_id;  // booked with a rejected registration's code
 };
 
 class Store {
@@ -155,6 +158,11 @@ class Store {
   absl::Status ApplyPickupReady(const std::string& code, const std::string& office,
                                 const std::string& application, const std::string& inbox_key,
                                 const std::string& inbox_ttl);
+  // Consumed from registrations: a rejected case's code lets its holder book a counter visit
+  // at `office` once; the booking names the case.
+  absl::Status ApplyRegistrationRejected(const std::string& code, const std::string& office,
+                                         const std::string& registration_id,
+                                         const std::string& inbox_key, const std::string& inbox_ttl);
   absl::Status ApplyPickupHandedOver(const std::string& code, const std::string& inbox_key,
                                      const std::string& inbox_ttl, std::string_view traceparent);
 

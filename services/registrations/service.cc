@@ -76,10 +76,11 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<int32_t>(ns % 1000000000));
 }
 
-// 10 characters without look-alikes (no 0/O, 1/I/L, U/V): about 2^48 codes.
-std::string NewCode() {
+// `length` characters without look-alikes (no 0/O, 1/I/L, U/V): 10 give about 2^48 codes. The
+// alphabet is appointments' booking-code alphabet (its entitlement codes have 8).
+std::string NewCode(size_t length = 10) {
   static constexpr std::string_view kAlphabet = "23456789ABCDEFGHJKMNPQRSTWXYZ";
-  const std::string random = platform::crypto::RandomBytes(10);
+  const std::string random = platform::crypto::RandomBytes(length);
   std::string code;
   for (unsigned char c : random) code.push_back(kAlphabet[c % kAlphabet.size()]);
   return code;
@@ -114,9 +115,12 @@ std::string RegistrationsService::Format(absl::Time t) const {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", t, options_.time_zone);
 }
 
-std::string RegistrationsService::BookingLink(const std::string& office) const {
+std::string RegistrationsService::BookingLink(const std::string& office,
+                                              const std::string& counter_code) const {
+  // The code rides in the fragment, which browsers never send to a server.
   return absl::StrCat(options_.public_url, "/termin?office=", office,
-                      "&service=", options_.booking_service, ":1");
+                      "&service=", options_.booking_service, ":1",
+                      counter_code.empty() ? "" : "#vorsprache=", counter_code);
 }
 
 void RegistrationsService::ToProto(const CaseRecord& r, Viewer viewer,
@@ -138,7 +142,10 @@ void RegistrationsService::ToProto(const CaseRecord& r, Viewer viewer,
   out->set_information_request(r.info_request);
   out->set_answer(r.answer);
   out->set_rejection_reason(r.rejection_reason);
-  if (r.status == "REJECTED") out->set_booking_link(BookingLink(r.office));
+  if (r.status == "REJECTED") {
+    out->set_booking_link(BookingLink(r.office, r.counter_code));
+    out->set_counter_code(r.counter_code);
+  }
   out->set_confirmation(r.confirmation);
   out->set_code_letter_sent(r.letter_sent);
   out->set_code_confirmed(r.code_confirmed);
@@ -670,12 +677,14 @@ grpc::Status RegistrationsService::RejectRegistration(grpc::ServerContext* ctx,
   SetTimestamp(options_.now(), event.mutable_rejected_at());
   event.set_booking_office(c->office);
   event.set_booking_service(options_.booking_service);
+  const std::string counter_code = NewCode(8);
+  event.set_counter_code(counter_code);
   Change change;
   change.mode = Change::Mode::kClerk;
   change.actor = clerk.subject;
   change.allowed = kOpen;
   change.new_status = "REJECTED";
-  change.fields = {{"reason", *message}, {"codeh", ""}};
+  change.fields = {{"reason", *message}, {"codeh", ""}, {"counter", counter_code}};
   change.timers.emplace_back(absl::StrCat("purge|", c->id), options_.now() + options_.retention);
   change.events.push_back(store_.outbox().NewEvent(c->id, event, Traceparent(ctx)));
   return ClerkStep(ctx, "rejected", req, clerk, std::move(change), resp);

@@ -99,7 +99,7 @@ class RegistrationsService final : public v1::Registrations::Service {
   absl::StatusOr<Change> AcceptChange(const CaseRecord& c, const std::string& traceparent) const;
   void ToProto(const CaseRecord& r, Viewer viewer, v1::Registration* out) const;
   std::string Format(absl::Time t) const;
-  std::string BookingLink(const std::string& office) const;
+  std::string BookingLink(const std::string& office, const std::string& counter_code) const;
 
   Store& store_;
   const platform::auth::CallerAuth& callers_;

@@ -137,6 +137,7 @@ absl::StatusOr<CaseRecord> Store::Get(const std::string& id, bool strict) {
   r.letter_sent = f["letter"] == "1";
   r.code_confirmed = f["confirmed"] == "1";
   r.rueckmeldung_due = f["rueck"];
+  r.counter_code = f["counter"];
   r.first_approval = f["approved1"];
   if (!f["certs"].empty()) r.certificate_codes = absl::StrSplit(f["certs"], ',');
   for (auto [name, out] : {std::pair{"data", &r.data}, std::pair{"info", &r.info_request},

@@ -53,6 +53,7 @@ struct CaseRecord {
   std::string info_request;   // opened
   std::string answer;
   std::string rejection_reason;
+  std::string counter_code;   // rejected: the code for the counter appointment
   std::string rueckmeldung_due;
   std::string first_approval;  // four eyes: the clerk who approved first
   std::vector<std::string> certificate_codes;  // per person, once accepted

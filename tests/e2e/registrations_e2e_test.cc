@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/registrations/v1/events.pb.h"
 #include "rathaus/registrations/v1/registrations.pb.h"
 #include "shared/crypto/crypto.h"
@@ -352,13 +353,71 @@ TEST_F(RegistrationsE2eTest, CodeLetterThenRejectionWithBookingLink) {
   ASSERT_EQ(rejected.status, 200) << rejected.body;
   const auto r = Parse<v1::Registration>(rejected);
   EXPECT_EQ(r.status(), "REJECTED");
+  const std::string counter = r.counter_code();
+  ASSERT_EQ(counter.size(), 8u) << rejected.body;
+  // The code rides in the link's fragment (never sent to a server).
   EXPECT_EQ(r.booking_link(),
-            "https://kiel.example/termin?office=kiel-mitte&service=wohnsitz-anmelden:1");
+            "https://kiel.example/termin?office=kiel-mitte&service=wohnsitz-anmelden:1#vorsprache=" +
+                counter);
+  EXPECT_EQ(Parse<v1::Registration>(Get(path, citizen)).counter_code(), counter);
   EXPECT_EQ(Post(path + "/accept", "{}", clerk).status, 409);
   // The booking link's service exists in the appointments catalog.
   Answer services = Send(sys->port(), http::verb::get, "/api/v1/services");
   ASSERT_EQ(services.status, 200);
   EXPECT_TRUE(absl::StrContains(services.body, "\"wohnsitz-anmelden\"")) << services.body;
+
+  // appointments consumed RegistrationRejected: the code books one counter visit at the office,
+  // and the clerk's day list names the case.
+  namespace appt = ::rathaus::appointments::v1;
+  Answer availability = Send(sys->port(), http::verb::get,
+                             "/api/v1/availability?office=kiel-mitte&service=wohnsitz-anmelden");
+  ASSERT_EQ(availability.status, 200) << availability.body;
+  const auto slots = Parse<appt::GetAvailabilityResponse>(availability);
+  ASSERT_GT(slots.slots_size(), 6);
+  auto book = [&](const std::string& office, const std::string& service, int slot,
+                  const std::string& field, const std::string& code) {
+    return Send(sys->port(), http::verb::post, "/api/v1/bookings",
+                absl::StrCat(R"({"office":")", office, R"(","services":[{"id":")", service,
+                             R"(","quantity":1}],"start":")", slots.slots(slot).start(),
+                             R"(","name":"Ayşe Öztürk","email":")", UniqueName("visit"),
+                             R"(@example.org",")", field, R"(":")", code, R"("})"));
+  };
+  Answer booked;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        booked = book("kiel-mitte", "wohnsitz-anmelden", 2, "registrationCode", counter);
+        return booked.status == 201;
+      },
+      absl::Seconds(30)))
+      << booked.status << " " << booked.body;
+  const auto visit = Parse<appt::Booking>(booked);
+  EXPECT_EQ(visit.registration_id(), reg.id());
+  Answer twice = book("kiel-mitte", "wohnsitz-anmelden", 4, "registrationCode", counter);
+  EXPECT_EQ(twice.status, 422) << "one visit per code: " << twice.body;
+  EXPECT_TRUE(absl::StrContains(twice.body, "registration-code-invalid")) << twice.body;
+  Answer made_up = book("kiel-mitte", "wohnsitz-anmelden", 5, "registrationCode", "ABCDEFGH");
+  EXPECT_EQ(made_up.status, 422) << made_up.body;
+  Answer malformed = book("kiel-mitte", "wohnsitz-anmelden", 5, "registrationCode", "abc");
+  EXPECT_EQ(malformed.status, 400) << malformed.body;
+  EXPECT_TRUE(absl::StrContains(malformed.body, "registrationCode")) << malformed.body;
+  // The registration's code is no pickup code.
+  Answer as_pickup = book("kiel-mitte", "ausweis-abholen", 5, "pickupCode", counter);
+  EXPECT_EQ(as_pickup.status, 422) << as_pickup.body;
+  EXPECT_TRUE(absl::StrContains(as_pickup.body, "pickup-code-invalid")) << as_pickup.body;
+  // The counter clerk sees the case beside the visit.
+  Answer day = Send(sys->port(), http::verb::get,
+                    absl::StrCat("/api/v1/offices/kiel-mitte/bookings?date=",
+                                 visit.start().substr(0, 10)),
+                    "", {{"Authorization", "Bearer " + sys->ClerkToken("kiel-mitte")}});
+  ASSERT_EQ(day.status, 200) << day.body;
+  EXPECT_TRUE(absl::StrContains(day.body, absl::StrCat(R"("registrationId":")", reg.id(), "\"")))
+      << day.body;
+  // Cancelled, the code books again.
+  Answer cancelled = Send(sys->port(), http::verb::delete_, "/api/v1/bookings/" + visit.code(), "",
+                          {{"X-Booking-Token", visit.token()}});
+  EXPECT_EQ(cancelled.status, 204) << cancelled.body;
+  Answer again = book("kiel-mitte", "wohnsitz-anmelden", 6, "registrationCode", counter);
+  EXPECT_EQ(again.status, 201) << again.body;
 }
 
 // §51/§52: a person with a block never shows in what the household sees online — not in the

@@ -2,7 +2,7 @@
 -- ARGV[3] office, [4] date, [5] first bucket, [6] buckets, [7] counters, [8] code,
 -- [9] quota e-mail ('' = whitelisted), [10] quota limit, [11] start ms, [12] end ms,
 -- [13] services, [14] name, [15] email, [16] phone, [17] retention ms,
--- [18..25] AppointmentBooked, [26] pickup code ('' when the service needs none).
+-- [18..25] AppointmentBooked, [26] pickup or registration code ('' when none), [27] its kind.
 -- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
 -- (prelude), {'ok', created_ms}, {'taken'}, {'quota'}, {'pickup-code'} or {'code-collision'}.
 local again = command_replay()
@@ -18,7 +18,7 @@ end
 if not quota_allows(ARGV[9], tonumber(ARGV[10]), now) then return {'quota'} end
 local cap = cap_key(office, date)
 if not buckets_free(cap, first, n, counters) then return {'taken'} end
-if not pickup_usable(ARGV[26], office) then return {'pickup-code'} end
+if not pickup_usable(ARGV[26], office, ARGV[27]) then return {'pickup-code'} end
 take_buckets(cap, first, n)
 write_booking(code, {office = office, date = date, first = first, n = n, start = ARGV[11],
                      ['end'] = ARGV[12], services = ARGV[13], name = ARGV[14], email = ARGV[15],

@@ -7,9 +7,12 @@
 --   P bk:<code>              hash  a booking
 --   P day:<office>:<date>    set   booking codes of the office day (clerks)
 --   P quota:<e-mail>         zset  active booking codes of a normalised e-mail by end (ms)
---   P pickup:<code>          hash  a pickup entitlement (id-documents' DocumentReadyForPickup):
---                                  office, application, booking ('' while unused), status
---                                  (open | handed-over), at (ms it arrived)
+--   P pickup:<code>          hash  an entitlement to book: kind (absent = "document": a pickup,
+--                                  id-documents' DocumentReadyForPickup; "registration": a
+--                                  rejected online registration, RegistrationRejected), office,
+--                                  application (the document's application or the case id),
+--                                  booking ('' while unused), status (open | handed-over), at
+--                                  (ms it arrived)
 -- ARGV[2] is the outbox stream. Keys are derived here from ids because a purge touches the
 -- holds it finds; rathaus runs one Redis per service (DESIGN.md), not a cluster.
 local P = ARGV[1]
@@ -148,10 +151,12 @@ local function write_booking(code, f, now, retention_ms)
   end
 end
 
--- True when `pickup` ('' = none needed) is an open entitlement of `office` without a booking.
-local function pickup_usable(pickup, office)
+-- True when `pickup` ('' = none needed) is an open entitlement of `office` without a booking,
+-- of `kind` when given (a registration's code does not open a pickup, nor the other way round).
+local function pickup_usable(pickup, office, kind)
   if pickup == '' then return true end
-  local e = redis.call('HMGET', P .. 'pickup:' .. pickup, 'office', 'booking', 'status')
+  local e = redis.call('HMGET', P .. 'pickup:' .. pickup, 'office', 'booking', 'status', 'kind')
+  if kind and kind ~= '' and (e[4] or 'document') ~= kind then return false end
   return e[1] == office and e[3] == 'open' and (not e[2] or e[2] == '')
 end
 
@@ -160,6 +165,8 @@ local function pickup_bind(pickup, code)
   if pickup == nil or pickup == '' then return end
   redis.call('HSET', P .. 'pickup:' .. pickup, 'booking', code)
   redis.call('HSET', P .. 'bk:' .. code, 'pickup', pickup)
+  local e = redis.call('HMGET', P .. 'pickup:' .. pickup, 'kind', 'application')
+  if e[1] == 'registration' then redis.call('HSET', P .. 'bk:' .. code, 'regcase', e[2]) end
 end
 
 -- Frees entitlement `pickup` of a booking that ended without the document (cancel, no-show).

@@ -2,8 +2,8 @@
 -- ARGV[3] office, [4] date, [5] first bucket, [6] buckets, [7] counters, [8] hold ms,
 -- [9] reservation id, [10] start ms, [11] end ms, [12] services,
 -- [13..20] AppointmentReserved event (payload without expires_at),
--- [21..28] ReservationExpired event, sent if the hold runs out, [30] the pickup code ('' when
--- the service needs none), [29] the booking code the
+-- [21..28] ReservationExpired event, sent if the hold runs out, [30] the pickup or registration
+-- code ('' when none), [31] its kind, [29] the booking code the
 -- reservation will have (its events and the booking's share it as their Kafka key, so they stay
 -- in order; P code:<code> keeps it from other bookings while the reservation may be confirmed).
 -- A held reservation has no TTL: its record stays until a purge announces its expiry (however
@@ -22,7 +22,7 @@ local now = now_ms()
 purge(office, date, now)
 local cap = cap_key(office, date)
 if not buckets_free(cap, first, n, counters) then return {'taken'} end
-if not pickup_usable(ARGV[30], office) then return {'pickup-code'} end
+if not pickup_usable(ARGV[30], office, ARGV[31]) then return {'pickup-code'} end
 local expires = now + tonumber(ARGV[8])
 take_buckets(cap, first, n)
 local rk = P .. 'res:' .. ARGV[9]

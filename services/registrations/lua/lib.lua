@@ -6,7 +6,8 @@
 --                               confirmation, letter (0/1: a code letter was sent), codeh (keyed
 --                               hash of the letter's code), codetries, confirmed (0/1),
 --                               data, info, answer, reason (sealed), rueck (date), persons,
---                               certs ("code1,code2,...")
+--                               certs ("code1,code2,..."), counter (rejected: the code for
+--                               the counter appointment, RegistrationRejected.counter_code)
 --   P idx:<office>:<status> / P idx:<office>:*   zset  ids by submission time (ms): the queue
 --   P owner:<owner>       zset  one citizen's case ids by submission time (ms): their status page
 --   P cert:<code>         hash  a Meldebestätigung: id, n (person), sha (hex), at (ms), office
