@@ -1,11 +1,8 @@
 #include "gateway/gateway.h"
 
-#include <variant>
-
-#include "gateway/web_session.h"
-
 #include <algorithm>
 #include <cstdlib>
+#include <variant>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
@@ -19,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gateway/binding.h"
+#include "gateway/web_session.h"
 #include "rathaus_gateway_embedded.h"
 #include "shared/crypto/crypto.h"
 #include "shared/log/log.h"
