@@ -106,8 +106,8 @@ sed 's/maxUnavailable: 1$/maxUnavailable: [1]/' "$out/default.yaml" >"$out/bad3.
 # Calls spread over replicas: the gateway resolves a headless Service per service (every pod an
 # address, round-robin in the gateway) instead of one ClusterIP connection pinned to one pod.
 [ "$(grep -c '^  clusterIP: None$' "$out/default.yaml")" = 5 ] || fail "default: a headless Service per gRPC service expected"
-[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 6 ] \
-  || fail "default: the gateway must reach each service (5) and the e-file e-invoice through dns:///<headless Service>"
+[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 7 ] \
+  || fail "default: the gateway must reach each service (5) and the e-file e-invoice and registrations through dns:///<headless Service>"
 # The e-file reads invoice originals from e-invoice (values reads: [e-invoice]): its address, and
 # the NetworkPolicies let exactly that path through (e-file egress, e-invoice ingress).
 [ "$(grep -c 'value: "dns:///rathaus-e-invoice-headless.rathaus.svc:50051"' "$out/default.yaml")" = 2 ] \
@@ -118,6 +118,13 @@ policy "$out/default.yaml" rathaus-e-invoice | grep 'app.kubernetes.io/component
   || fail "default: e-invoice's NetworkPolicy does not let the e-file in"
 policy "$out/default.yaml" rathaus-e-file | grep -A6 'egress:' | grep 'app.kubernetes.io/component: e-invoice' >/dev/null \
   || fail "default: the e-file's NetworkPolicy does not let it out to e-invoice"
+# And the Meldebestätigungen from registrations (reads: [e-invoice, registrations]).
+[ "$(grep -c 'value: "dns:///rathaus-registrations-headless.rathaus.svc:50051"' "$out/default.yaml")" = 2 ] \
+  || fail "default: the e-file must get RATHAUS_REGISTRATIONS_ADDR"
+policy "$out/default.yaml" rathaus-registrations | grep 'app.kubernetes.io/component: e-file' >/dev/null \
+  || fail "default: registrations' NetworkPolicy does not let the e-file in"
+policy "$out/default.yaml" rathaus-e-file | grep -A20 'egress:' | grep 'app.kubernetes.io/component: registrations' >/dev/null \
+  || fail "default: the e-file's NetworkPolicy does not let it out to registrations"
 # The Redis URL (with its password) from a Secret is a mounted file, not an environment value.
 ! grep -q 'secretKeyRef' "$out/production.yaml" || fail "production: a secret in the environment (secretKeyRef)"
 [ "$(grep -c 'name: RATHAUS_REDIS_URL_FILE$' "$out/production.yaml")" = "$(count production Deployment)" ] \

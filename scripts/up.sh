@@ -100,7 +100,7 @@ if [ -x "$dev_token" ]; then
   fi
   export RATHAUS_EFILE_SIGNING_KEY_FILE="$run/e-file-audit.key"
   # The e-file's own credential for reading invoice originals and reports (fetch by reference).
-  "$dev_token" integrator "$run/clerk-jwt.key" --scope invoices:read --sub e-file --days 30 \
+  "$dev_token" integrator "$run/clerk-jwt.key" --scope invoices:read,registrations:read --sub e-file --days 30 \
       > "$run/e-file-service.jwt"
   export RATHAUS_EFILE_SERVICE_TOKEN_FILE="$run/e-file-service.jwt"
   # The 30-day development tokens above; production keeps the default of 12h.

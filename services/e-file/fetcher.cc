@@ -15,23 +15,27 @@
 namespace rathaus::efile {
 
 Fetcher::Fetcher(Store& store, Options options) : store_(store), options_(std::move(options)) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options_.tls_ca_pem.empty()) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = options_.tls_ca_pem;
+    tls.pem_cert_chain = options_.tls_cert_pem;
+    tls.pem_private_key = options_.tls_key_pem;
+    credentials = grpc::SslCredentials(tls);
+  }
   if (!options_.einvoice_addr.empty()) {
-    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-    if (!options_.tls_ca_pem.empty()) {
-      grpc::SslCredentialsOptions tls;
-      tls.pem_root_certs = options_.tls_ca_pem;
-      tls.pem_cert_chain = options_.tls_cert_pem;
-      tls.pem_private_key = options_.tls_key_pem;
-      credentials = grpc::SslCredentials(tls);
-    }
     einvoice_ = e_invoice::v1::EInvoice::NewStub(
         grpc::CreateChannel(options_.einvoice_addr, credentials));
+  }
+  if (!options_.registrations_addr.empty()) {
+    registrations_ = registrations::v1::Registrations::NewStub(
+        grpc::CreateChannel(options_.registrations_addr, credentials));
   }
 }
 
 void Fetcher::Start() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable() || einvoice_ == nullptr) return;
+  if (thread_.joinable() || (einvoice_ == nullptr && registrations_ == nullptr)) return;
   stop_ = false;
   thread_ = std::thread([this] { Loop(); });
 }
@@ -45,16 +49,69 @@ void Fetcher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-absl::Status Fetcher::FetchInvoice(const std::string& invoice_id, const std::string& sha256,
-                                   absl::Time now) {
+absl::StatusOr<std::string> Fetcher::Token() const {
   std::ifstream in(options_.token_file);
   std::stringstream token;
   if (in) token << in.rdbuf();
-  const std::string bearer(absl::StripAsciiWhitespace(token.str()));
+  std::string bearer(absl::StripAsciiWhitespace(token.str()));
   if (bearer.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("no service token in ", options_.token_file, " (RATHAUS_EFILE_SERVICE_TOKEN_FILE)"));
   }
+  return bearer;
+}
+
+absl::Status Fetcher::FetchCertificates(const std::string& case_id, const std::string& office,
+                                        const std::string& shas, absl::Time now) {
+  if (registrations_ == nullptr) {
+    return absl::UnavailableError("RATHAUS_REGISTRATIONS_ADDR is unset: certificates wait");
+  }
+  auto bearer = Token();
+  if (!bearer.ok()) return bearer.status();
+  const AktenplanItem* item = store_.plan().ForEvent("rathaus.registrations.v1.RegistrationAccepted");
+  if (item == nullptr) return absl::OkStatus();  // this plan files no registrations
+  Filing filing;
+  filing.service = "registrations";
+  filing.source_id = case_id;
+  filing.item = item;
+  filing.akte_group = office;
+  filing.akte_title = office;
+  filing.subject = absl::StrCat("Meldefall ", case_id);
+  filing.actor = "e-file:fetch";
+  const std::vector<std::string> expected = absl::StrSplit(shas, ',', absl::SkipEmpty());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    registrations::v1::GetCertificateRequest req;
+    req.set_id(case_id);
+    req.set_person(absl::StrCat(i + 1));
+    common::v1::File pdf;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + *bearer);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::Status s = registrations_->GetCertificateForClerk(&ctx, req, &pdf);
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          absl::StrCat("registrations certificate ", i + 1, ": ", s.error_message()));
+    }
+    const std::string actual = platform::crypto::Hex(platform::crypto::Sha256(pdf.content()));
+    if (actual != expected[i]) {
+      return absl::DataLossError(absl::StrCat("certificate ", i + 1, " of registration ", case_id,
+                                              " has the SHA-256 ", actual,
+                                              ", its RegistrationAccepted event named ", expected[i]));
+    }
+    filing.documents.push_back({.title = absl::StrCat("Meldebestätigung Person ", i + 1),
+                                .kind = "certificate", .media_type = "application/pdf",
+                                .bytes = pdf.content(), .source_event_id = ""});
+  }
+  auto filed = store_.File(filing, "", "", now);
+  return filed.ok() ? absl::OkStatus() : filed.status();
+}
+
+absl::Status Fetcher::FetchInvoice(const std::string& invoice_id, const std::string& sha256,
+                                   absl::Time now) {
+  if (einvoice_ == nullptr) return absl::UnavailableError("RATHAUS_E_INVOICE_ADDR is unset: invoices wait");
+  auto token = Token();
+  if (!token.ok()) return token.status();
+  const std::string& bearer = *token;
   e_invoice::v1::GetInvoiceRequest req;
   req.set_id(invoice_id);
   common::v1::File original;
@@ -109,16 +166,19 @@ absl::Status Fetcher::FetchInvoice(const std::string& invoice_id, const std::str
 }
 
 absl::StatusOr<int> Fetcher::RunOnce(absl::Time now) {
-  if (einvoice_ == nullptr) return 0;
+  if (einvoice_ == nullptr && registrations_ == nullptr) return 0;
   auto due = store_.DueFetches(now, 20);
   if (!due.ok()) return due.status();
   int filed = 0;
   for (const std::string& ref : *due) {
-    // "e-invoice|<invoice id>|<sha256>"
+    // "e-invoice|<invoice id>|<sha256>" or "registrations|<case id>|<office>|<sha256>,…"
     const std::vector<std::string> parts = absl::StrSplit(ref, '|');
-    absl::Status s = parts.size() == 3 && parts[0] == "e-invoice"
-                         ? FetchInvoice(parts[1], parts[2], now)
-                         : absl::InvalidArgumentError(absl::StrCat("unknown reference ", ref));
+    absl::Status s =
+        parts.size() == 3 && parts[0] == "e-invoice"
+            ? FetchInvoice(parts[1], parts[2], now)
+        : parts.size() == 4 && parts[0] == "registrations"
+            ? FetchCertificates(parts[1], parts[2], parts[3], now)
+            : absl::InvalidArgumentError(absl::StrCat("unknown reference ", ref));
     if (s.ok()) {
       if (auto done = store_.FetchDone(ref); !done.ok()) return done;
       ++filed;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "rathaus/appointments/v1/events.pb.h"
@@ -241,6 +242,23 @@ absl::StatusOr<std::optional<Filing>> Filer::Build(const Message& payload,
     if (ce.type == "rathaus.e_invoice.v1.InvoiceReceived") {
       const std::string sha = StringField(payload, "sha256");
       if (!sha.empty()) filing.fetch = absl::StrCat("e-invoice|", filing.source_id, "|", sha);
+    }
+    // The Meldebestätigungen of an accepted registration likewise, each checked against the
+    // SHA-256 the event names.
+    if (ce.type == "rathaus.registrations.v1.RegistrationAccepted") {
+      const auto* field = payload.GetDescriptor()->FindFieldByName("certificate_sha256");
+      std::vector<std::string> shas;
+      if (field != nullptr && field->is_repeated() &&
+          field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+        const auto* reflection = payload.GetReflection();
+        for (int i = 0; i < reflection->FieldSize(payload, field); ++i) {
+          shas.push_back(reflection->GetRepeatedString(payload, field, i));
+        }
+      }
+      if (!shas.empty()) {
+        filing.fetch = absl::StrCat("registrations|", filing.source_id, "|", filing.akte_group, "|",
+                                    absl::StrJoin(shas, ","));
+      }
     }
     DocumentToFile doc;
     doc.title = absl::StrCat(short_type, " ", A(ce.time.empty() ? ce.id : ce.time));

@@ -12,8 +12,11 @@
 //   RATHAUS_E_INVOICE_ADDR                    e-invoice's gRPC address: invoice originals and their
 //                                             reports are fetched from there by reference (unset:
 //                                             not fetched; the references wait)
-//   RATHAUS_EFILE_SERVICE_TOKEN_FILE          the e-file's bearer token for it (role integrator,
-//                                             scope invoices:read), read at every call
+//   RATHAUS_REGISTRATIONS_ADDR                registrations' gRPC address: the Meldebestätigungen
+//                                             of accepted cases are fetched from there
+//   RATHAUS_EFILE_SERVICE_TOKEN_FILE          the e-file's bearer token for both (role integrator,
+//                                             scopes invoices:read registrations:read), read at
+//                                             every call
 //   RATHAUS_EFILE_AUTHORITY="Landeshauptstadt Kiel"   the sender named in export packages
 //   RATHAUS_EFILE_EXPORT_MAX_BYTES=512MiB     the most document bytes one export package holds
 //   RATHAUS_BLOB_GC_INTERVAL=1h, RATHAUS_BLOB_GC_GRACE=6h   documents no record names are removed
@@ -89,10 +92,13 @@ int Run() {
   }
   Fetcher::Options fetch_options;
   fetch_options.einvoice_addr = env.String("RATHAUS_E_INVOICE_ADDR", "");
+  fetch_options.registrations_addr = env.String("RATHAUS_REGISTRATIONS_ADDR", "");
   fetch_options.token_file = env.String("RATHAUS_EFILE_SERVICE_TOKEN_FILE", "");
-  if (!fetch_options.einvoice_addr.empty() && fetch_options.token_file.empty()) {
+  if ((!fetch_options.einvoice_addr.empty() || !fetch_options.registrations_addr.empty()) &&
+      fetch_options.token_file.empty()) {
     env.Reject("RATHAUS_EFILE_SERVICE_TOKEN_FILE",
-               "a bearer token file (role integrator, scope invoices:read) with RATHAUS_E_INVOICE_ADDR",
+               "a bearer token file (role integrator, scopes invoices:read registrations:read) with "
+               "RATHAUS_E_INVOICE_ADDR or RATHAUS_REGISTRATIONS_ADDR",
                "unset");
   }
   if (!kit.CheckConfig()) return 2;
@@ -131,7 +137,12 @@ int Run() {
   if (fetch_options.einvoice_addr.empty()) {
     platform::log::Warn("RATHAUS_E_INVOICE_ADDR unset: invoice originals and reports are not "
                         "fetched (their references wait in the queue)", {});
-  } else {
+  }
+  if (fetch_options.registrations_addr.empty()) {
+    platform::log::Warn("RATHAUS_REGISTRATIONS_ADDR unset: Meldebestätigungen are not fetched "
+                        "(their references wait in the queue)", {});
+  }
+  if (!fetch_options.einvoice_addr.empty() || !fetch_options.registrations_addr.empty()) {
     kit.AddJob("fetch by reference", [&] { fetcher.Start(); }, [&] { fetcher.Stop(); });
   }
   kit.AddStartupFact("aktenplan", plan->name);

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/registrations/v1/events.pb.h"
+#include "rathaus/registrations/v1/registrations.grpc.pb.h"
 #include "rathaus/registrations/v1/registrations.pb.h"
 #include "shared/crypto/crypto.h"
 #include "shared/kafka/consumer.h"
@@ -225,6 +228,52 @@ TEST_F(RegistrationsE2eTest, FromSubmissionToVerifiedCertificate) {
     EXPECT_TRUE(v.issued());
     EXPECT_EQ(v.sha256(), platform::crypto::Hex(platform::crypto::Sha256(pdf.body)));
     EXPECT_EQ(v.office(), "kiel-mitte");
+  }
+  // The e-file fetched both Meldebestätigungen by reference (the event names only their SHA-256)
+  // and filed exactly these bytes in the case's Vorgang.
+  std::string az;
+  {
+    const size_t at = filed.body.find("\"aktenzeichen\":\"");
+    ASSERT_NE(at, std::string::npos) << filed.body;
+    az = filed.body.substr(at + 16, filed.body.find('"', at + 16) - at - 16);
+  }
+  Answer vorgang;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        vorgang = Send(sys->port(), http::verb::get, "/api/v1/files/" + az, "", file_clerk);
+        return absl::StrContains(vorgang.body, "Meldebestätigung Person 2");
+      },
+      absl::Seconds(30)))
+      << vorgang.body;
+  for (int n = 1; n <= 2; ++n) {
+    const std::string sha = platform::crypto::Hex(
+        platform::crypto::Sha256(Get(absl::StrCat(path, "/certificates/", n, ".pdf"), citizen).body));
+    EXPECT_TRUE(absl::StrContains(vorgang.body, sha)) << "certificate " << n << ": " << vorgang.body;
+  }
+  // That credential (integrator, registrations:read) reads certificates over gRPC and nothing
+  // else; an integrator without the scope reads none; over HTTP the route stays the clerks'.
+  {
+    auto stub = v1::Registrations::NewStub(
+        grpc::CreateChannel(sys->registrations_addr(), grpc::InsecureChannelCredentials()));
+    auto certificate = [&](const std::string& token) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + token);
+      v1::GetCertificateRequest req;
+      req.set_id(reg.id());
+      req.set_person("1");
+      rathaus::common::v1::File file;
+      return stub->GetCertificateForClerk(&ctx, req, &file).error_code();
+    };
+    const std::string reader = sys->IntegratorToken("registrations:read");
+    EXPECT_EQ(certificate(reader), grpc::StatusCode::OK);
+    EXPECT_EQ(certificate(sys->IntegratorToken("invoices:read")), grpc::StatusCode::PERMISSION_DENIED);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + reader);
+    v1::GetRegistrationRequest get;
+    get.set_id(reg.id());
+    v1::Registration read;
+    EXPECT_EQ(stub->GetRegistration(&ctx, get, &read).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(Get(path + "/office-certificates/1.pdf", reader).status, 403);
   }
   EXPECT_EQ(Get(path + "/certificates/3.pdf", citizen).status, 404);
   EXPECT_EQ(Get(path + "/certificates/1.pdf", sys->CitizenToken(UniqueName("n"))).status, 404);

@@ -181,10 +181,11 @@ class System {
                          "-audit.pub"));
     audit_pub_ = absl::StrCat("/tmp/", prefix, "-audit.pub");
     efile_blob_dir_ = absl::StrCat("/tmp/", prefix, "-efile-blobs");
-    // The e-file's service token for reading invoice originals and reports (fetch by reference).
+    // The e-file's service token for reading invoice originals and reports and the
+    // Meldebestätigungen (fetch by reference).
     const std::string efile_token = WriteTemp(
         "efile-token", RunTool(absl::StrCat(DevTokenBinary(), " integrator ", clerk_key_,
-                                            " --scope invoices:read --sub e-file")));
+                                            " --scope invoices:read,registrations:read --sub e-file")));
     efile_port_ = FreePort();
     efile_ = std::make_unique<Child>(
         EFileBinary(), std::vector<std::string>{},
@@ -198,6 +199,7 @@ class System {
             {"RATHAUS_EFILE_INTEGRATE_INTERVAL", "50ms"},
             {"RATHAUS_EFILE_TREE_HEAD_INTERVAL", "1s"},
             {"RATHAUS_E_INVOICE_ADDR", absl::StrCat("127.0.0.1:", invoice_grpc_port_)},
+            {"RATHAUS_REGISTRATIONS_ADDR", absl::StrCat("127.0.0.1:", registrations_port_)},
             {"RATHAUS_EFILE_SERVICE_TOKEN_FILE", efile_token},
             {"RATHAUS_LOG_LEVEL", "warn"}}));
     gateway_metrics_port_ = FreePort();
