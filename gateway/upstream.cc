@@ -3,15 +3,13 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/credentials.h>
-#include <grpcpp/security/tls_certificate_provider.h>
-#include <grpcpp/security/tls_certificate_verifier.h>
-#include <grpcpp/security/tls_credentials_options.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "shared/grpc/client.h"
 
 namespace rathaus::gateway {
 namespace {
@@ -79,30 +77,11 @@ struct InFlight {
 
 namespace {
 std::shared_ptr<grpc::ChannelCredentials> Credentials(const std::optional<Upstream::Tls>& tls) {
-  if (!tls) return grpc::InsecureChannelCredentials();
-  if (!tls->ca_file.empty()) {
-    // Watched files: a renewed client certificate or CA is used for new connections without a
-    // restart. The server's name is checked against its certificate after the handshake.
-    const unsigned interval = static_cast<unsigned>(
-        std::max<int64_t>(1, absl::ToInt64Seconds(tls->reload_interval)));
-    auto provider = tls->cert_file.empty()
-        ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(tls->ca_file, interval)
-        : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-              tls->key_file, tls->cert_file, tls->ca_file, interval);
-    grpc::experimental::TlsChannelCredentialsOptions options;
-    options.set_certificate_provider(provider);
-    options.watch_root_certs();
-    if (!tls->cert_file.empty()) options.watch_identity_key_cert_pairs();
-    options.set_verify_server_certs(true);
-    options.set_certificate_verifier(
-        std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
-    return grpc::experimental::TlsCredentials(options);
-  }
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = tls->ca_pem;
-  options.pem_cert_chain = tls->cert_pem;
-  options.pem_private_key = tls->key_pem;
-  return grpc::SslCredentials(options);
+  if (!tls) return platform::ClientCredentials(std::nullopt);
+  return platform::ClientCredentials(platform::ClientTls{
+      .ca_pem = tls->ca_pem, .cert_pem = tls->cert_pem, .key_pem = tls->key_pem,
+      .ca_file = tls->ca_file, .cert_file = tls->cert_file, .key_file = tls->key_file,
+      .reload_interval = tls->reload_interval});
 }
 
 // Invoices travel up to 20 MiB (plus framing); answers such as an invoice's original as well.

@@ -15,14 +15,8 @@
 namespace rathaus::efile {
 
 Fetcher::Fetcher(Store& store, Options options) : store_(store), options_(std::move(options)) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (!options_.tls_ca_pem.empty()) {
-    grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = options_.tls_ca_pem;
-    tls.pem_cert_chain = options_.tls_cert_pem;
-    tls.pem_private_key = options_.tls_key_pem;
-    credentials = grpc::SslCredentials(tls);
-  }
+  const std::shared_ptr<grpc::ChannelCredentials> credentials =
+      platform::ClientCredentials(options_.tls);
   if (!options_.einvoice_addr.empty()) {
     einvoice_ = e_invoice::v1::EInvoice::NewStub(
         grpc::CreateChannel(options_.einvoice_addr, credentials));

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "absl/time/time.h"
 #include "rathaus/e_invoice/v1/e_invoice.grpc.pb.h"
 #include "rathaus/registrations/v1/registrations.grpc.pb.h"
+#include "shared/grpc/client.h"
 #include "store.h"
 
 namespace rathaus::efile {
@@ -34,9 +36,9 @@ class Fetcher {
     std::string registrations_addr;   // RATHAUS_REGISTRATIONS_ADDR
     std::string token_file;     // RATHAUS_EFILE_SERVICE_TOKEN_FILE
     // With mTLS (the chart's mtls variant): the service's own certificate and key as the client
-    // certificate (its usages include client auth) and the CA that signed e-invoice's; PEM
-    // contents, empty: plaintext.
-    std::string tls_cert_pem, tls_key_pem, tls_ca_pem;
+    // certificate (its usages include client auth) and the CA that signed the others' — the
+    // files, watched, so a renewed certificate is used without a restart. nullopt: plaintext.
+    std::optional<platform::ClientTls> tls;
   };
   Fetcher(Store& store, Options options);
   ~Fetcher() { Stop(); }

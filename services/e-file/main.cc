@@ -103,22 +103,8 @@ int Run() {
   }
   if (!kit.CheckConfig()) return 2;
   // The service's own TLS files (RATHAUS_GRPC_TLS_*, read by the kit) also make the fetcher's
-  // client certificate: e-invoice requires one under mTLS. (Renewed certificates are picked up
-  // at the next start; the server side reloads them itself.)
-  {
-    auto read = [](const char* variable) {
-      const char* path = std::getenv(variable);
-      std::stringstream pem;
-      if (path != nullptr && *path != '\0') {
-        std::ifstream in(path, std::ios::binary);
-        pem << in.rdbuf();
-      }
-      return pem.str();
-    };
-    fetch_options.tls_ca_pem = read("RATHAUS_GRPC_TLS_CLIENT_CA_FILE");
-    fetch_options.tls_cert_pem = read("RATHAUS_GRPC_TLS_CERT_FILE");
-    fetch_options.tls_key_pem = read("RATHAUS_GRPC_TLS_KEY_FILE");
-  }
+  // client certificate (e-invoice and registrations require one under mTLS), watched for renewal.
+  fetch_options.tls = platform::ClientTlsFromServiceEnv();
 
   Store store(kit.redis(), kit.outbox(), blobs, *plan);
   EFileService service(store, kit.callers(), service_options);
