@@ -6,17 +6,23 @@
 //   3. Filing: --events InvoiceReceived events produced to Kafka first, then the real
 //      rathaus-e-file started; the time from its start until every event has its Vorgang
 //      (read from Redis), so the number is events filed per second by one process.
+//   4. Inclusion proofs through the gateway (HTTP, gRPC, the service, Redis): with the filed
+//      log still served, a rathaus-gateway in front and wrk (2 threads, 64 connections,
+//      --proof-http-seconds) asking for random leaves of the signed tree.
 // Needs RATHAUS_REDIS_URL and RATHAUS_KAFKA_BROKERS (scripts/bench-efile.sh starts servers).
 #include <signal.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "domain/merkle.h"
 #include "rathaus/e_invoice/v1/events.pb.h"
@@ -62,10 +68,51 @@ void AppendCost(uint64_t n) {
               path / 1000.0, Seconds(p0, p1) * 1e6 / 1000);
 }
 
+// 4. A gateway in front of the running e-file; wrk asks for inclusion proofs of random leaves.
+void ProofsThroughGateway(int efile_port, int64_t seconds) {
+  const int http_port = rathaus::testing::FreePort();
+  rathaus::testing::Child gateway(
+      rathaus::testing::BinaryDir() + "/../gateway/rathaus-gateway", {},
+      {{"RATHAUS_REDIS_URL", std::getenv("RATHAUS_REDIS_URL")},
+       {"RATHAUS_HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port)},
+       {"RATHAUS_E_FILE_ADDR", absl::StrCat("127.0.0.1:", efile_port)},
+       {"RATHAUS_GATEWAY_PROFILE", "bench"},  // no rate limit for loopback
+       {"RATHAUS_LOG_LEVEL", "warn"}});
+  const std::string base = absl::StrCat("http://127.0.0.1:", http_port);
+  // The newest signed head (signed every second here) names the tree size to ask within.
+  int64_t leaves = 0;
+  for (int i = 0; i < 100 && leaves <= 0; ++i) {
+    const std::string head = rathaus::testing::RunTool(
+        absl::StrCat("curl -s ", base, "/api/v1/audit/tree-head"));
+    const size_t at = head.find("\"treeSize\":\"");
+    if (at != std::string::npos) (void)absl::SimpleAtoi(head.substr(at + 12, head.find('"', at + 12) - at - 12), &leaves);
+    if (leaves <= 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (leaves <= 0) {
+    std::printf("4. inclusion proofs through the gateway: no signed tree head (not measured)\n");
+    return;
+  }
+  const std::string bench_dir = absl::StrCat(RATHAUS_SOURCE_DIR, "/bench");
+  const std::string result = rathaus::testing::RunTool(absl::StrCat(
+      "BENCH_DIR=", bench_dir, "/http PROOF_LEAVES=", leaves, " SCENARIO=proofs wrk -t2 -c64 -d",
+      seconds, "s -s ", bench_dir, "/efile/proof.lua ", base, " 2>&1 | grep '^RESULT'"));
+  // RESULT <scenario> <requests> <req/s> <p50 ms> <p99 ms> <max ms> <statuses> errors=<n>
+  const std::vector<std::string> f = absl::StrSplit(absl::StripTrailingAsciiWhitespace(result), ' ');
+  if (f.size() < 9) {
+    std::printf("4. inclusion proofs through the gateway: wrk gave no result (%s)\n", result.c_str());
+    return;
+  }
+  std::printf("4. inclusion proofs through the gateway (HTTP -> gRPC -> e-file -> Redis; wrk 2 "
+              "threads, 64 connections, %llds, random leaves of a signed tree of %lld): %s proofs/s, "
+              "p50 %s ms, p99 %s ms, statuses %s %s\n",
+              static_cast<long long>(seconds), static_cast<long long>(leaves), f[3].c_str(),
+              f[4].c_str(), f[5].c_str(), f[7].c_str(), f[8].c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t events = 50000, proof_log = 100000, proof_seconds = 5;
+  int64_t events = 50000, proof_log = 100000, proof_seconds = 5, proof_http_seconds = 10;
   for (int i = 1; i + 1 < argc; i += 2) {
     int64_t v = 0;
     if (!absl::SimpleAtoi(argv[i + 1], &v)) return 2;
@@ -73,6 +120,7 @@ int main(int argc, char** argv) {
     if (flag == "--events") events = v;
     else if (flag == "--proof-log") proof_log = v;
     else if (flag == "--proof-seconds") proof_seconds = v;
+    else if (flag == "--proof-http-seconds") proof_http_seconds = v;
     else return 2;
   }
   platform::EnvConfig env;
@@ -185,11 +233,13 @@ int main(int argc, char** argv) {
       return r.ok() ? r->integer : int64_t{-1};
     };
     const auto t0 = Clock::now();
+    const int grpc_port = rathaus::testing::FreePort();
     rathaus::testing::Child service(
         rathaus::testing::BinaryDir() + "/../services/e-file/rathaus-e-file", {},
         {{"RATHAUS_REDIS_URL", absl::StrCat("redis://", config.redis.host, ":", config.redis.port)},
          {"RATHAUS_KAFKA_BROKERS", config.kafka_brokers},
-         {"RATHAUS_GRPC_LISTEN", "127.0.0.1:0"},
+         {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", grpc_port)},
+         {"RATHAUS_EFILE_TREE_HEAD_INTERVAL", "1s"},
          {"RATHAUS_EFILE_BLOB_DIR", "/tmp/" + run + "-blobs"},
          {"RATHAUS_EFILE_SIGNING_KEY_FILE", key + ".pem"},
          {"RATHAUS_ENV", "development"},
@@ -205,6 +255,7 @@ int main(int argc, char** argv) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    if (filed >= events && proof_http_seconds > 0) ProofsThroughGateway(grpc_port, proof_http_seconds);
     service.Kill(SIGTERM);
     service.Wait(absl::Seconds(30));
     std::system(absl::StrCat("rm -rf /tmp/", run, "-blobs ", key, ".pem ", key, ".pub").c_str());

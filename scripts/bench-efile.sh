@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The e-file part of `make bench` (issue 17): the audit log's append cost at 10^4 and 10^6
 # entries, inclusion proofs per second from the Redis-backed tree, and events filed per second by
-# one rathaus-e-file (events produced first, then the service started). Starts its own Redis and
-# Kafka in a temporary folder.
+# one rathaus-e-file (events produced first, then the service started), and inclusion proofs
+# through a rathaus-gateway in front of it (wrk). Starts its own Redis and Kafka in a temporary
+# folder.
 #
 #   scripts/bench-efile.sh [BUILD_DIR]      EFILE_EVENTS=50000 EFILE_PROOF_LOG=100000
+#                                           EFILE_PROOF_HTTP_SECONDS=10
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
@@ -18,4 +20,4 @@ echo "machine: $machine; Redis, Kafka and the e-file on this machine"
 "$root/scripts/servers.sh" start "$dir" >/dev/null
 set -a; . "$dir/servers.env"; set +a
 "$root/$build/bench/rathaus-bench-efile" --events "${EFILE_EVENTS:-50000}" \
-    --proof-log "${EFILE_PROOF_LOG:-100000}"
+    --proof-log "${EFILE_PROOF_LOG:-100000}" --proof-http-seconds "${EFILE_PROOF_HTTP_SECONDS:-10}"
