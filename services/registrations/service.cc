@@ -430,7 +430,7 @@ grpc::Status RegistrationsService::GetRegistration(grpc::ServerContext* ctx,
 grpc::Status RegistrationsService::ListMyRegistrations(grpc::ServerContext* ctx,
                                                        const v1::ListMyRegistrationsRequest* req,
                                                        v1::ListMyRegistrationsResponse* resp) {
-  auto citizen = callers_.Require(ctx, "citizen");
+  auto citizen = Citizen(ctx);  // the sign-in level too, as for a single case
   if (!citizen.ok()) return ToGrpcStatus(ctx, citizen.status());
   auto page = platform::ParsePage(req->page_size(), req->page_token(), 20, 100);
   if (!page.ok()) return ToGrpcStatus(ctx, page.status());

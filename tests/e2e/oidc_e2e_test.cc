@@ -230,9 +230,14 @@ TEST_F(OidcE2eTest, CitizenPagesSignInThroughTheGatewayAsABackendForFrontend) {
   ASSERT_NE(at, std::string::npos) << who.body;
   const std::string csrf = who.body.substr(at + 13, 43);
 
-  // The session acts as the citizen: the service verified the forwarded token itself.
+  // The session acts as the citizen: the service verified the forwarded token itself, and
+  // Erika signed in with a password, not with an eID (RATHAUS_REGISTRATIONS_CITIZEN_ACR): her
+  // cases are not listed either.
   Answer listed = Get("/api/v1/registrations", cookie);
-  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.status, 403) << listed.body;
+  EXPECT_TRUE(absl::StrContains(listed.body, "sign-in-level-too-low")) << listed.body;
+  Answer offices = Get("/api/v1/offices", cookie);
+  EXPECT_EQ(offices.status, 200) << offices.body;
   // A change needs the CSRF token (a page of another site could send the cookie otherwise).
   const std::string body = R"({"type":"ANMELDUNG"})";
   Answer no_csrf = Send(sys->port(), http::verb::post, "/api/v1/registrations", body, cookie);
