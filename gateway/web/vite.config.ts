@@ -20,6 +20,7 @@ export default defineConfig({
     host: '127.0.0.1',
     proxy: {
       '/api': process.env.RATHAUS_DEV_API ?? 'http://127.0.0.1:8080',
+      '/auth': process.env.RATHAUS_DEV_API ?? 'http://127.0.0.1:8080', // the sign-in (BFF)
     },
   },
 });

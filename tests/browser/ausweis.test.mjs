@@ -8,10 +8,9 @@
 // axe-core (same setup as booking.test.mjs) on every page state, German and English.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { axeChecker, launchChromium } from './lib.mjs';
 
 const BASE = process.env.RATHAUS_E2E_BASE_URL;
 if (!BASE) throw new Error('RATHAUS_E2E_BASE_URL is not set (tests/browser/run.sh sets it)');
@@ -28,7 +27,6 @@ const stamp = Date.now().toString(36).toUpperCase().slice(-8).padStart(8, '0').r
 const SERIAL_READY = `L${stamp}`;
 const SERIAL_IN_PROGRESS = `K${stamp}`;
 mkdirSync(ARTIFACTS, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const axeReport = [];
 const skip = !CLERK_TOKEN || !INTEGRATOR_TOKEN
   ? 'RATHAUS_E2E_CLERK_TOKEN / RATHAUS_E2E_INTEGRATOR_TOKEN not set (tests/browser/run.sh sets them)'
@@ -66,12 +64,7 @@ before(async () => {
   if (skip) return;
   await application(SERIAL_READY, ['TRANSMITTED', 'IN_PRODUCTION', 'SHIPPED_TO_OFFICE', 'ARRIVED', 'READY_FOR_PICKUP']);
   await application(SERIAL_IN_PROGRESS, ['TRANSMITTED']);
-  browser = await chromium.launch({
-    executablePath: process.env.RATHAUS_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -111,19 +104,7 @@ async function newPage(t, { width = 1024, height = 900, ...opts } = {}) {
   return page;
 }
 
-/** axe-core in the page (evaluate is not subject to the page's CSP); fails on serious/critical. */
-async function checkPage(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }));
-  const counts = {};
-  for (const v of result.violations) counts[v.impact] = (counts[v.impact] ?? 0) + 1;
-  axeReport.push({ page: name, counts, ids: result.violations.map((v) => `${v.id}(${v.impact})`), violations: result.violations });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `axe on ${name}`);
-}
+const checkPage = axeChecker(axeReport, ARTIFACTS);
 
 async function lookUp(page, serial, birth) {
   await page.getByLabel('Seriennummer').fill(serial);

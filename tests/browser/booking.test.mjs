@@ -6,9 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { axeChecker, launchChromium } from './lib.mjs';
 
 const BASE = process.env.RATHAUS_E2E_BASE_URL;
 if (!BASE) throw new Error('RATHAUS_E2E_BASE_URL is not set (tests/browser/run.sh sets it)');
@@ -17,18 +16,11 @@ const HOLD_SECONDS = Number(process.env.RATHAUS_E2E_HOLD_SECONDS ?? '15');
 const OFFICE = 'kiel-mitte';
 const SERVICE = 'personalausweis-beantragen';
 mkdirSync(ARTIFACTS, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const axeReport = [];
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.RATHAUS_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    // playwright-core gives every launch a fresh temporary --user-data-dir of its own.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -57,19 +49,7 @@ async function newPage(t, { width = 1024, height = 900, ...opts } = {}) {
   return page;
 }
 
-/** axe-core in the page (evaluate is not subject to the page's CSP); fails on serious/critical. */
-async function checkPage(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }));
-  const counts = {};
-  for (const v of result.violations) counts[v.impact] = (counts[v.impact] ?? 0) + 1;
-  axeReport.push({ page: name, counts, ids: result.violations.map((v) => `${v.id}(${v.impact})`), violations: result.violations });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `axe on ${name}`);
-}
+const checkPage = axeChecker(axeReport, ARTIFACTS);
 
 async function api(method, path, body, token) {
   const headers = { Accept: 'application/json' };

@@ -6,7 +6,8 @@
 # free loopback ports, on the Redis and Kafka of the ctest fixture `servers`
 # ($RATHAUS_TEST_SERVERS_DIR/servers.env) or, without it, on servers of its own
 # (scripts/servers.sh); waits for /readyz, runs the Playwright + axe-core tests (booking.test.mjs,
-# ausweis.test.mjs; Debian's /usr/bin/chromium, headless) and stops everything. A clerk key pair
+# ausweis.test.mjs, registration.test.mjs; shared parts in lib.mjs; Debian's /usr/bin/chromium,
+# headless) and stops everything. A clerk key pair
 # of its own (rathaus-dev-token keygen) signs the clerk and integrator tokens the tests need
 # (RATHAUS_E2E_CLERK_TOKEN, RATHAUS_E2E_INTEGRATOR_TOKEN, RATHAUS_E2E_REGISTRATION_CLERK_TOKEN);
 # RATHAUS_E2E_OIDC_URL is Keycloak's base URL.
@@ -42,7 +43,7 @@ mkdir -p "$artifacts"
 export RATHAUS_E2E_ARTIFACTS=$artifacts RATHAUS_E2E_HOLD_SECONDS=$hold_seconds
 
 if [ -n "${RATHAUS_E2E_BASE_URL:-}" ]; then
-  cd "$here" && exec node --test --test-concurrency=1 booking.test.mjs ausweis.test.mjs
+  cd "$here" && exec node --test --test-concurrency=1 booking.test.mjs ausweis.test.mjs registration.test.mjs
 fi
 
 work=$(mktemp -d)
@@ -181,4 +182,4 @@ if ! curl -s -D - -o /dev/null "$base/" | grep -qi '^content-type: text/html'; t
 fi
 
 cd "$here"
-RATHAUS_E2E_BASE_URL=$base node --test --test-concurrency=1 booking.test.mjs ausweis.test.mjs
+RATHAUS_E2E_BASE_URL=$base node --test --test-concurrency=1 booking.test.mjs ausweis.test.mjs registration.test.mjs

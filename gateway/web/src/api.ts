@@ -4,6 +4,8 @@ export interface Address {
   street?: string;
   postalCode?: string;
   city?: string;
+  municipalityKey?: string; // Amtlicher Gemeindeschlüssel (registrations)
+  country?: string; // ISO 3166-1 alpha-2 (registrations); empty or DE for Germany
 }
 export interface Office {
   id: string;
@@ -60,6 +62,64 @@ export interface DocumentStatus {
   estimatedFrom?: string; // YYYY-MM-DD
   estimatedTo?: string;
 }
+/** SubmitRegistrationRequest (proto/rathaus/registrations/v1): only what applies is sent; the
+ * gateway refuses unknown fields, and a `landlord` object counts as one of the §19 ways. */
+export interface PersonInput {
+  familyName: string;
+  givenNames: string;
+  doctoralDegree?: string;
+  birthDate: string; // YYYY-MM-DD
+  nationalities: string[]; // ISO 3166-1 alpha-2
+  dwelling?: string; // HAUPTWOHNUNG | NEBENWOHNUNG
+  otherHauptwohnungen?: number;
+  idDocumentSerials?: string[];
+}
+export interface RegistrationRequest {
+  type: string; // ANMELDUNG, UMMELDUNG, ABMELDUNG, NEBENWOHNUNG (HAUPTWOHNUNG: not offered here)
+  office: string;
+  moveDate: string;
+  stayUntil?: string;
+  registeredInGermany?: boolean;
+  newAddress: Address;
+  previousAddress?: Address;
+  persons: PersonInput[];
+  landlord?: { name: string; address: Address; ownerName?: string; moveInDate: string };
+  landlordCode?: string;
+  codeLetter?: boolean;
+  language: string;
+}
+/** A person of a case as the citizen sees it (persons with a §51/§52 block never show). */
+export interface RegistrationPerson {
+  number: number; // the {person} of the certificate's URL
+  familyName?: string;
+  givenNames?: string;
+  doctoralDegree?: string;
+  birthDate?: string;
+  dwelling?: string;
+  certificateCode?: string; // once accepted
+}
+/** The Registration message; the gateway prints every field ('' and false mean absent). */
+export interface Registration {
+  id: string;
+  type: string;
+  status: string; // SUBMITTED, INFORMATION_REQUESTED, CODE_LETTER_SENT, ACCEPTED, REJECTED
+  office: string;
+  moveDate?: string;
+  dueDate?: string;
+  overdue?: boolean;
+  submittedAt?: string;
+  updatedAt?: string;
+  informationRequest?: string;
+  answer?: string;
+  rejectionReason?: string;
+  bookingLink?: string; // rejected: /termin?office=…&service=…#vorsprache=<counterCode>
+  counterCode?: string; // rejected: books one counter visit tied to this case
+  confirmation?: string; // LANDLORD, LANDLORD_CODE, CODE_LETTER, '' (Abmeldung)
+  codeLetterSent?: boolean;
+  codeConfirmed?: boolean;
+  persons?: RegistrationPerson[];
+  newAddressCity?: string;
+}
 export interface Problem {
   type?: string;
   title?: string;
@@ -88,8 +148,9 @@ async function request<T>(
   path: string,
   body?: unknown,
   token?: string,
+  extra: Record<string, string> = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers['X-Booking-Token'] = token;
   let res: Response;
@@ -134,9 +195,16 @@ export const api = {
       'GET',
       `/api/v1/availability?office=${encodeURIComponent(office)}&${servicesQuery(services)}&from=${from}&to=${to}`,
     ),
-  // pickupCode: needed for the pickup of an ID document (service ausweis-abholen).
-  reserve: (office: string, services: ServiceQuantity[], start: string, pickupCode?: string) =>
-    request<Reservation>('POST', '/api/v1/reservations', { office, services, start, ...(pickupCode ? { pickupCode } : {}) }),
+  // pickupCode: needed for the pickup of an ID document (service ausweis-abholen);
+  // registrationCode: ties a counter visit to a rejected online registration (optional).
+  reserve: (office: string, services: ServiceQuantity[], start: string, pickupCode?: string, registrationCode?: string) =>
+    request<Reservation>('POST', '/api/v1/reservations', {
+      office,
+      services,
+      start,
+      ...(pickupCode ? { pickupCode } : {}),
+      ...(registrationCode ? { registrationCode } : {}),
+    }),
   release: (id: string) => request<void>('DELETE', `/api/v1/reservations/${encodeURIComponent(id)}`),
   confirm: (id: string, data: { name: string; email: string; phone?: string }) =>
     request<Booking>('POST', `/api/v1/reservations/${encodeURIComponent(id)}/confirm`, data),
@@ -151,7 +219,34 @@ export const api = {
   // Serial and birth date only in the POST body: never in a URL.
   documentStatus: (serial: string, birthDate: string) =>
     request<DocumentStatus>('POST', '/api/v1/id-documents/status-lookup', { serial, birthDate }),
+  // Registrations: the session cookie goes along (same origin); every POST carries the
+  // session's CSRF token. The ID document serials travel only in the submit's body.
+  submitRegistration: (body: RegistrationRequest, csrf: string, idempotencyKey: string) =>
+    request<Registration>('POST', '/api/v1/registrations', body, undefined, {
+      'X-CSRF-Token': csrf,
+      'Idempotency-Key': idempotencyKey,
+    }),
+  myRegistrations: (pageToken?: string) =>
+    request<{ registrations?: Registration[]; nextPageToken?: string }>(
+      'GET',
+      `/api/v1/registrations?pageSize=20${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ''}`,
+    ),
+  answerRegistration: (id: string, message: string, csrf: string) =>
+    request<Registration>('POST', `/api/v1/registrations/${encodeURIComponent(id)}/answer`, { message }, undefined, {
+      'X-CSRF-Token': csrf,
+    }),
+  confirmRegistrationCode: (id: string, code: string, csrf: string) =>
+    request<Registration>('POST', `/api/v1/registrations/${encodeURIComponent(id)}/confirm-code`, { code }, undefined, {
+      'X-CSRF-Token': csrf,
+    }),
 };
+
+/** A person's Meldebestätigung: a plain link, the session cookie goes with it. */
+export const certificateUrl = (id: string, person: number): string =>
+  `/api/v1/registrations/${encodeURIComponent(id)}/certificates/${person}.pdf`;
+/** Where anyone checks a Meldebestätigung's code (the JSON answer of VerifyCertificate). */
+export const certificateCheckUrl = (code: string): string =>
+  `${location.origin}/api/v1/registrations/certificates/${encodeURIComponent(code)}`;
 
 // The catalog is read once per page load (offices, and services per office).
 let officesCache: Promise<Office[]> | null = null;

@@ -50,8 +50,8 @@ export function runLeave(): void {
   for (const fn of fns) fn();
 }
 
-/** The KERN step indicator of the booking flow (1..4). */
-export function steps(current: 1 | 2 | 3 | 4, labels: string[], label: string, currentText: string): HTMLElement {
+/** The KERN step indicator of a flow (current: 1..labels.length). */
+export function steps(current: number, labels: string[], label: string, currentText: string): HTMLElement {
   return h(
     'nav',
     { 'aria-label': label },

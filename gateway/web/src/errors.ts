@@ -12,6 +12,7 @@ export function errorMessage(err: unknown): string {
     case 400:
     case 422:
       if (err.kind === 'pickup-code-invalid') return t('errPickupCode');
+      if (err.kind === 'registration-code-invalid') return t('errRegistrationCode');
       return t('errInvalid');
     case 404:
       return t('errNotFound');

@@ -31,6 +31,17 @@ export function formatDay(isoDate: string): string {
   }).format(new Date(`${isoDate}T12:00:00Z`));
 }
 
+/** A civil date "YYYY-MM-DD" with the year: "17. Mai 1990". */
+export function formatDate(isoDate: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(isoDate)) return isoDate;
+  return new Intl.DateTimeFormat(locale(), {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(`${isoDate}T12:00:00Z`));
+}
+
 export function formatShortDay(isoDate: string): string {
   return new Intl.DateTimeFormat(locale(), {
     day: 'numeric',

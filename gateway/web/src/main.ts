@@ -1,4 +1,5 @@
-// The citizen booking pages: a small router over six views. No framework (see vite.config.ts).
+// The citizen pages: a small router over the booking views, the ID document lookup and the
+// online registration of a move. No framework (see vite.config.ts).
 import './styles.css';
 import { h, runLeave } from './dom';
 import { lang, setLang, t, type Key } from './i18n';
@@ -8,6 +9,8 @@ import { renderForm } from './pages/form';
 import { renderConfirmation } from './pages/confirmation';
 import { renderManage } from './pages/manage';
 import { renderIdDocument } from './pages/id-document';
+import { renderRegistration } from './pages/registration';
+import { renderRegistrationStatus } from './pages/registration-status';
 
 export interface PageContext {
   main: HTMLElement;
@@ -24,6 +27,8 @@ const routes: Record<string, Render> = {
   '/bestaetigung': renderConfirmation,
   '/verwalten': renderManage,
   '/ausweis': renderIdDocument,
+  '/meldung': renderRegistration,
+  '/meldung/status': renderRegistrationStatus,
 };
 
 function chrome(): void {

@@ -1,6 +1,7 @@
 // What a page hands to the next one. Only in sessionStorage (this tab), never in the URL:
 // the reservation while the form is open, the fresh booking for the confirmation page, the
-// pickup code of a finished ID document for the booking of its pickup.
+// pickup code of a finished ID document for the booking of its pickup, the counter code of a
+// rejected online registration for the booking of its counter visit.
 import type { Booking, Reservation, ServiceQuantity } from './api';
 
 export interface Selection {
@@ -51,6 +52,18 @@ export function pickupCodeFor(s: Selection): string | undefined {
   if (!s.services.some((x) => x.id === PICKUP_SERVICE)) return undefined;
   const p = pickup.get();
   return p && p.office === s.office ? p.code : undefined;
+}
+/** The counter code of a rejected online registration (the fragment #vorsprache= of the status
+ * page's booking link), kept for the booking of the counter visit at that office. */
+export const counter = {
+  get: () => read<Pickup>('rathaus.counter'),
+  set: (v: Pickup | null) => write('rathaus.counter', v),
+};
+/** The stored counter code when `s` books at its office (never beside a pickup code). */
+export function registrationCodeFor(s: Selection): string | undefined {
+  if (s.services.some((x) => x.id === PICKUP_SERVICE)) return undefined;
+  const c = counter.get();
+  return c && c.office === s.office ? c.code : undefined;
 }
 export const lastBooking = {
   get: () => read<Booking>('rathaus.booking'),

@@ -3,7 +3,7 @@ import { api, ApiError, loadOffices, loadServices } from '../api';
 import { h } from '../dom';
 import { alertBox, errorAlert } from '../errors';
 import { t } from '../i18n';
-import { held, PICKUP_SERVICE, pickupCodeFor, selectionFromQuery, selectionToQuery } from '../store';
+import { counter, held, PICKUP_SERVICE, pickupCodeFor, registrationCodeFor, selectionFromQuery, selectionToQuery } from '../store';
 import type { PageContext } from '../main';
 import { flowSteps } from './common';
 import { slotPicker } from './slots';
@@ -46,6 +46,27 @@ export async function renderCalendar(ctx: PageContext): Promise<void> {
         : alertBox('info', t('idBook'), [h('p', { class: 'kern-body' }, t('pickupNoCode')), lookupLink()], { id: 'pickup-note' }),
     );
   }
+  // A rejected online registration's counter code rides in the fragment of the status page's
+  // link (#vorsprache=…): kept in the session store for this office, out of the address bar.
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get('vorsprache');
+  if (fromLink !== null) {
+    const code = fromLink.trim().toUpperCase();
+    if (/^[2-9A-HJKMNP-TW-Z]{8}$/.test(code)) counter.set({ office: selection.office, code });
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+  }
+  let registrationCode = pickupCode ? undefined : registrationCodeFor(selection);
+  const counterNote = h('div', { id: 'counter-note', class: 'stack-s' });
+  const withoutCode = h('button', { class: 'kern-btn kern-btn--tertiary', type: 'button', id: 'counter-drop' },
+    h('span', { class: 'kern-label' }, t('counterDrop')));
+  withoutCode.addEventListener('click', () => {
+    counter.set(null);
+    registrationCode = undefined;
+    counterNote.remove();
+  });
+  if (registrationCode) {
+    counterNote.append(h('p', { class: 'kern-body' }, t('counterWithCode')));
+    main.append(counterNote);
+  }
   const status = h('div', { role: 'status', class: 'kern-body' });
   const picker = slotPicker({
     office: selection.office,
@@ -62,14 +83,16 @@ export async function renderCalendar(ctx: PageContext): Promise<void> {
           held.set(null);
           void api.release(old.reservation.reservationId).catch(() => undefined);
         }
-        const reservation = await api.reserve(selection.office, selection.services, slot.start, pickupCode);
+        const reservation = await api.reserve(selection.office, selection.services, slot.start, pickupCode, registrationCode);
         held.set({ reservation, selection });
         ctx.navigate('/angaben');
       } catch (err) {
         status.textContent = '';
         button.disabled = false;
         if (err instanceof ApiError && err.kind === 'pickup-code-invalid') picker.showError(err, lookupLink());
-        else picker.showError(err);
+        else if (err instanceof ApiError && err.kind === 'registration-code-invalid' && registrationCode) {
+          picker.showError(err, h('div', {}, withoutCode));
+        } else picker.showError(err);
       }
     },
   });

@@ -4,7 +4,7 @@ import { announce, h, onLeave } from '../dom';
 import { alertBox, errorAlert, errorMessage } from '../errors';
 import { t } from '../i18n';
 import { formatAddress, formatCountdown, formatDateTime } from '../format';
-import { held, lastBooking, pickup, PICKUP_SERVICE, selectionToQuery } from '../store';
+import { counter, held, lastBooking, pickup, PICKUP_SERVICE, registrationCodeFor, selectionToQuery } from '../store';
 import type { PageContext } from '../main';
 import { errorSummary, flowSteps, textField } from './common';
 
@@ -144,8 +144,9 @@ export async function renderForm(ctx: PageContext): Promise<void> {
       });
       window.clearInterval(timer);
       held.set(null);
-      // The pickup code is used up by this booking (one booking per code).
+      // The pickup code is used up by this booking (one booking per code), as is a counter code.
       if (selection.services.some((s) => s.id === PICKUP_SERVICE)) pickup.set(null);
+      if (registrationCodeFor(selection)) counter.set(null);
       lastBooking.set(booking);
       ctx.navigate('/bestaetigung');
     } catch (err) {

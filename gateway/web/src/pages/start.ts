@@ -18,6 +18,10 @@ export async function renderStart(ctx: PageContext): Promise<void> {
     h('p', { class: 'kern-body' }, t('startIntro')),
     h('p', { class: 'kern-body', id: 'id-document-link' }, `${t('idLink')} `,
       h('a', { class: 'kern-link', href: '/ausweis', 'data-nav': true }, t('idLinkText'))),
+    h('p', { class: 'kern-body', id: 'registration-link' }, `${t('regLink')} `,
+      h('a', { class: 'kern-link', href: '/meldung', 'data-nav': true }, t('regLinkText')),
+      h('br'), `${t('regStatusLink')} `,
+      h('a', { class: 'kern-link', href: '/meldung/status', 'data-nav': true }, t('regStatusLinkText'))),
   );
   const status = loading();
   main.append(status);
