@@ -149,6 +149,20 @@ absl::StatusOr<JwtVerifier> JwtVerifier::FromPublicKeyPem(std::string_view pem, 
   return JwtVerifier(std::make_shared<StaticKeySource>(std::move(*keys)), std::move(policy));
 }
 
+bool JwtVerifier::SignatureCache::Seen(const std::string& digest,
+                                      const std::shared_ptr<EVP_PKEY>& key) {
+  std::lock_guard lock(mu_);
+  auto it = verified_.find(digest);
+  // The same key object: the cache holds a reference, so its address is never reused meanwhile.
+  return it != verified_.end() && it->second == key;
+}
+
+void JwtVerifier::SignatureCache::Add(std::string digest, std::shared_ptr<EVP_PKEY> key) {
+  std::lock_guard lock(mu_);
+  if (verified_.size() >= kMaxEntries) verified_.clear();
+  verified_[std::move(digest)] = std::move(key);
+}
+
 absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Time now) const {
   if (token.size() > 8192) return Unauthenticated("token too long");
   std::vector<absl::string_view> parts =
@@ -182,13 +196,17 @@ absl::StatusOr<ClerkClaims> JwtVerifier::Verify(std::string_view token, absl::Ti
   }
   if (Claim(*header, "crit") != nullptr) return Unauthenticated("unsupported critical header");
 
-  const std::string_view signed_part(token.data(), parts[0].size() + 1 + parts[1].size());
-  std::string sig = *signature;
-  if (key->algorithm == "ES256") {
-    if (sig.size() != 2 * kEs256PartBytes) return Unauthenticated("bad signature");
-    sig = RawEcdsaToDer(sig);
+  const std::string digest = crypto::Sha256(token);
+  if (!cache_->Seen(digest, key->key)) {
+    const std::string_view signed_part(token.data(), parts[0].size() + 1 + parts[1].size());
+    std::string sig = *signature;
+    if (key->algorithm == "ES256") {
+      if (sig.size() != 2 * kEs256PartBytes) return Unauthenticated("bad signature");
+      sig = RawEcdsaToDer(sig);
+    }
+    if (!VerifySha256(key->key.get(), signed_part, sig)) return Unauthenticated("bad signature");
+    cache_->Add(digest, key->key);
   }
-  if (!VerifySha256(key->key.get(), signed_part, sig)) return Unauthenticated("bad signature");
 
   auto claims = ParseJsonObject(*payload_json);
   if (!claims.ok()) return claims.status();

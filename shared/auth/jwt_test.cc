@@ -254,3 +254,54 @@ TEST_F(JwtTest, ScopeIdsAreComparedExactly) {
 
 }  // namespace
 }  // namespace rathaus::platform::auth
+
+namespace rathaus::platform::auth {
+namespace {
+
+// A key source whose set the test replaces (a provider rotating its keys).
+class SwappableKeys final : public KeySource {
+ public:
+  explicit SwappableKeys(KeySet keys) { Set(std::move(keys)); }
+  void Set(KeySet keys) {
+    std::lock_guard lock(mu_);
+    keys_ = std::make_shared<const KeySet>(std::move(keys));
+  }
+  std::shared_ptr<const KeySet> Current() const override {
+    std::lock_guard lock(mu_);
+    return keys_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const KeySet> keys_;
+};
+
+// The signature cache skips only the signature check, and only for the very token and key that
+// passed it: everything else is checked every time.
+TEST_F(JwtTest, AVerifiedSignatureIsRememberedOnlyForItsTokenAndKey) {
+  auto a = KeySet::FromPem(ec_->public_pem);
+  auto b = KeySet::FromPem(ec_other_->public_pem);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto keys = std::make_shared<SwappableKeys>(*a);
+  const JwtVerifier verifier = JwtVerifier::FromKeySource(keys, JwtPolicy{});
+  const std::string token = *SignJwt(ec_->private_pem, Claims());
+  ASSERT_TRUE(verifier.Verify(token, kNow).ok());
+  ASSERT_TRUE(verifier.Verify(token, kNow).ok()) << "the second time from the cache";
+  // A copy of the verifier shares the cache and still checks the claims: expired is expired.
+  const JwtVerifier copy = verifier;
+  EXPECT_EQ(copy.Verify(token, kNow + absl::Hours(2)).status().message(), "token expired");
+  // One changed signature byte is another token: verified, and refused.
+  std::string forged = token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(verifier.Verify(forged, kNow).status().message(), "bad signature");
+  // The provider replaces the key (same kid, other key material): the remembered signature no
+  // longer counts, and the token fails against the new key.
+  keys->Set(*b);
+  EXPECT_EQ(verifier.Verify(token, kNow).status().message(), "bad signature");
+  // And back: verified again.
+  keys->Set(*a);
+  EXPECT_TRUE(verifier.Verify(token, kNow).ok());
+}
+
+}  // namespace
+}  // namespace rathaus::platform::auth

@@ -76,7 +76,7 @@ after(async () => {
 /** A page that fails on CSP violations, page errors, requests to other origins, and on the
  * serial number or birth date in any URL, in localStorage or in the console. */
 async function newPage(t, { width = 1024, height = 900, ...opts } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: 'de-DE', ...opts });
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'de-DE', reducedMotion: 'reduce', ...opts });
   const page = await context.newPage();
   const problems = [];
   const secret = (text) => [SERIAL_READY, SERIAL_IN_PROGRESS, BIRTH, WRONG_BIRTH].some((s) => text.includes(s));

@@ -31,7 +31,7 @@ after(async () => {
 
 /** A page that fails on CSP violations, page errors and requests to other origins. */
 async function newPage(t, { width = 1024, height = 900, ...opts } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, locale: 'de-DE', ...opts });
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, locale: 'de-DE', reducedMotion: 'reduce', ...opts });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (m) => {
