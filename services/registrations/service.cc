@@ -149,6 +149,7 @@ void RegistrationsService::ToProto(const CaseRecord& r, Viewer viewer,
   out->set_confirmation(r.confirmation);
   out->set_code_letter_sent(r.letter_sent);
   out->set_code_confirmed(r.code_confirmed);
+  out->set_code_letter_void(r.code_letter_void);
   out->set_rueckmeldung_due(r.rueckmeldung_due);
   v1::SubmitRegistrationRequest data;
   if (data.ParseFromString(r.data)) {

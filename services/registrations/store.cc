@@ -136,6 +136,7 @@ absl::StatusOr<CaseRecord> Store::Get(const std::string& id, bool strict) {
   r.confirmation = f["confirmation"];
   r.letter_sent = f["letter"] == "1";
   r.code_confirmed = f["confirmed"] == "1";
+  r.code_letter_void = r.status == "CODE_LETTER_SENT" && !r.code_confirmed && f["codeh"].empty();
   r.rueckmeldung_due = f["rueck"];
   r.counter_code = f["counter"];
   r.first_approval = f["approved1"];

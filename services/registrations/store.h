@@ -54,6 +54,7 @@ struct CaseRecord {
   std::string answer;
   std::string rejection_reason;
   std::string counter_code;   // rejected: the code for the counter appointment
+  bool code_letter_void = false;  // the letter's code was typed wrong too often
   std::string rueckmeldung_due;
   std::string first_approval;  // four eyes: the clerk who approved first
   std::vector<std::string> certificate_codes;  // per person, once accepted

@@ -469,6 +469,30 @@ TEST_F(RegistrationsE2eTest, CodeLetterThenRejectionWithBookingLink) {
   EXPECT_EQ(again.status, 201) << again.body;
 }
 
+// Five wrong codes void the letter: the citizen's answer says so (the status page shows it
+// instead of the form), and the right code no longer helps.
+TEST_F(RegistrationsE2eTest, FiveWrongCodesVoidTheLetterAndTheAnswerSaysSo) {
+  const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
+  Answer submitted =
+      Post("/api/v1/registrations", Anmeldung("Wrobel", R"("codeLetter":true)"), citizen);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const std::string path = "/api/v1/registrations/" + Parse<v1::Registration>(submitted).id();
+  const std::string clerk = sys->RegistrationClerkToken("*", "emil");
+  ASSERT_EQ(Post(path + "/claim", "{}", clerk).status, 200);
+  Answer sent = Post(path + "/send-code-letter", "{}", clerk);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string code = Parse<v1::Registration>(sent).letter_code();
+  EXPECT_FALSE(Parse<v1::Registration>(Get(path, citizen)).code_letter_void());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Post(path + "/confirm-code", R"({"code":"ABCDEFGH23"})", citizen).status, 422);
+  }
+  const auto after = Parse<v1::Registration>(Get(path, citizen));
+  EXPECT_TRUE(after.code_letter_void());
+  EXPECT_FALSE(after.code_confirmed());
+  Answer late = Post(path + "/confirm-code", absl::StrCat(R"({"code":")", code, R"("})"), citizen);
+  EXPECT_NE(late.status, 200) << "a void letter's code: " << late.body;
+}
+
 // §51/§52: a person with a block never shows in what the household sees online — not in the
 // answers, not as a gap in the numbering, not as a certificate, not in the events' counts — while
 // the clerk sees the person and the block.

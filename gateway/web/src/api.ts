@@ -117,6 +117,7 @@ export interface Registration {
   confirmation?: string; // LANDLORD, LANDLORD_CODE, CODE_LETTER, '' (Abmeldung)
   codeLetterSent?: boolean;
   codeConfirmed?: boolean;
+  codeLetterVoid?: boolean;
   persons?: RegistrationPerson[];
   newAddressCity?: string;
 }

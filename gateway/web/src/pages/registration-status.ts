@@ -123,7 +123,8 @@ function caseView(reg: Registration, offices: Office[], reload: () => void, note
       section.append(answerForm(reg, base, replace, reload));
       break;
     case 'CODE_LETTER_SENT':
-      if (!reg.codeConfirmed) section.append(codeForm(reg, base, replace, reload));
+      if (reg.codeLetterVoid) section.append(alertBox('warning', t('errorTitle'), t('regCodeVoid')));
+      else if (!reg.codeConfirmed) section.append(codeForm(reg, base, replace, reload));
       break;
     case 'ACCEPTED':
       section.append(certificates(reg, base));
