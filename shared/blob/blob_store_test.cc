@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -44,6 +45,36 @@ TEST_F(BlobStoreTest, PutThenGetByHash) {
   auto again = blobs.Put("abc");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *sha);
+}
+
+// A batch (written by two threads once it has 16 new blobs or more): one name per item in order,
+// the same bytes twice written once, a blob already there kept, no temporary file left behind.
+TEST_F(BlobStoreTest, PutManyNamesEveryItemInOrderAndLeavesNoTemporaryFiles) {
+  BlobStore blobs(dir_ + "/many");
+  ASSERT_TRUE(blobs.Open().ok());
+  ASSERT_TRUE(blobs.Put("already here").ok());
+  std::vector<std::string> contents;
+  for (int i = 0; i < 40; ++i) contents.push_back(absl::StrCat("document ", i, std::string(i * 37, 'x')));
+  contents.push_back("document 7" + std::string(7 * 37, 'x'));  // = item 7
+  contents.push_back("already here");
+  std::vector<std::string_view> items(contents.begin(), contents.end());
+  auto names = blobs.PutMany(items);
+  ASSERT_TRUE(names.ok()) << names.status();
+  ASSERT_EQ(names->size(), contents.size());
+  for (size_t i = 0; i < contents.size(); ++i) {
+    auto back = blobs.Get((*names)[i]);
+    ASSERT_TRUE(back.ok()) << i << ": " << back.status();
+    EXPECT_EQ(*back, contents[i]) << i;
+  }
+  EXPECT_EQ((*names)[40], (*names)[7]);
+  const std::string leftovers =
+      absl::StrCat("find '", dir_, "/many' -name '.tmp-*' | wc -l");
+  FILE* p = popen(leftovers.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[32] = {};
+  ASSERT_NE(fgets(buf, sizeof buf, p), nullptr);
+  pclose(p);
+  EXPECT_EQ(std::string(buf), "0\n") << "temporary files left";
 }
 
 TEST_F(BlobStoreTest, BinaryAndEmptyContent) {
