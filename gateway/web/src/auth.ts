@@ -7,6 +7,7 @@
 //   location.href = loginUrl('/meldung');  // the provider's login, then back to /meldung
 //   await logout(s);                       // POST /auth/logout, then the provider's logout
 import { ApiError } from './api';
+import { lang } from './i18n';
 
 export interface Session {
   signedIn: boolean;
@@ -65,9 +66,10 @@ export function sessionEnded(): void {
   cached = null;
 }
 
-/** The return path goes as it is: one of two fixed paths, nothing to encode. */
+/** The return path goes as it is: one of two fixed paths, nothing to encode. In English the
+ * provider's login page is asked for in English too (German is its default). */
 export function loginUrl(back: ReturnPath): string {
-  return `/auth/login?return=${back}`;
+  return `/auth/login?return=${back}${lang === 'en' ? '&lang=en' : ''}`;
 }
 
 /** Ends the session at the gateway, then goes to the provider's logout (a full-page navigation). */
