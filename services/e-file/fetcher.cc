@@ -43,6 +43,17 @@ void Fetcher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+absl::Status Fetcher::Call(const std::string& bearer, const std::string& what,
+                           const std::function<grpc::Status(grpc::ClientContext*)>& call) const {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + bearer);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  const grpc::Status s = call(&ctx);
+  if (s.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      absl::StrCat(what, ": ", s.error_message()));
+}
+
 absl::StatusOr<std::string> Fetcher::Token() const {
   std::ifstream in(options_.token_file);
   std::stringstream token;
@@ -78,13 +89,12 @@ absl::Status Fetcher::FetchCertificates(const std::string& case_id, const std::s
     req.set_id(case_id);
     req.set_person(absl::StrCat(i + 1));
     common::v1::File pdf;
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + *bearer);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::Status s = registrations_->GetCertificateForClerk(&ctx, req, &pdf);
-    if (!s.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                          absl::StrCat("registrations certificate ", i + 1, ": ", s.error_message()));
+    if (absl::Status s = Call(*bearer, absl::StrCat("registrations certificate ", i + 1),
+                              [&](grpc::ClientContext* ctx) {
+                                return registrations_->GetCertificateForClerk(ctx, req, &pdf);
+                              });
+        !s.ok()) {
+      return s;
     }
     const std::string actual = platform::crypto::Hex(platform::crypto::Sha256(pdf.content()));
     if (actual != expected[i]) {
@@ -109,26 +119,18 @@ absl::Status Fetcher::FetchInvoice(const std::string& invoice_id, const std::str
   e_invoice::v1::GetInvoiceRequest req;
   req.set_id(invoice_id);
   common::v1::File original;
-  {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + bearer);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::Status s = einvoice_->GetInvoiceOriginal(&ctx, req, &original);
-    if (!s.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                          absl::StrCat("e-invoice original: ", s.error_message()));
-    }
+  if (absl::Status s = Call(bearer, "e-invoice original", [&](grpc::ClientContext* ctx) {
+        return einvoice_->GetInvoiceOriginal(ctx, req, &original);
+      });
+      !s.ok()) {
+    return s;
   }
   e_invoice::v1::ValidationReport report;
-  {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + bearer);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::Status s = einvoice_->GetInvoiceReport(&ctx, req, &report);
-    if (!s.ok()) {
-      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                          absl::StrCat("e-invoice report: ", s.error_message()));
-    }
+  if (absl::Status s = Call(bearer, "e-invoice report", [&](grpc::ClientContext* ctx) {
+        return einvoice_->GetInvoiceReport(ctx, req, &report);
+      });
+      !s.ok()) {
+    return s;
   }
   const std::string actual = platform::crypto::Hex(platform::crypto::Sha256(original.content()));
   if (actual != sha256) {

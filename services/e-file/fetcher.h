@@ -12,6 +12,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,6 +58,9 @@ class Fetcher {
                                  const std::string& shas, absl::Time now);
   // The service token (RATHAUS_EFILE_SERVICE_TOKEN_FILE), read now.
   absl::StatusOr<std::string> Token() const;
+  // One call with the token and a 30 s deadline; a failure as a status naming `what`.
+  absl::Status Call(const std::string& bearer, const std::string& what,
+                    const std::function<grpc::Status(grpc::ClientContext*)>& call) const;
 
   Store& store_;
   Options options_;

@@ -255,15 +255,13 @@ absl::StatusOr<CaseRecord> Store::ConfirmCode(const std::string& id, const std::
   return Unexpected(ConfirmScript(), *reply);
 }
 
-absl::StatusOr<std::vector<CaseRecord>> Store::List(const std::string& office,
-                                                    const std::string& status, int offset,
-                                                    int count, int64_t* total) {
-  const std::string index =
-      absl::StrCat(options_.key_prefix, "idx:", office, ":", status.empty() ? "*" : status);
+absl::StatusOr<std::vector<CaseRecord>> Store::ListIndex(const std::string& index, bool newest_first,
+                                                         int offset, int count, int64_t* total) {
   auto n = pool_.Command({"ZCARD", index});
   if (!n.ok()) return n.status();
   *total = n->integer;
-  auto ids = pool_.Command({"ZRANGE", index, absl::StrCat(offset), absl::StrCat(offset + count - 1)});
+  auto ids = pool_.Command({newest_first ? "ZREVRANGE" : "ZRANGE", index, absl::StrCat(offset),
+                            absl::StrCat(offset + count - 1)});
   if (!ids.ok()) return ids.status();
   std::vector<CaseRecord> out;
   for (const auto& e : ids->elements) {
@@ -275,23 +273,18 @@ absl::StatusOr<std::vector<CaseRecord>> Store::List(const std::string& office,
   return out;
 }
 
+absl::StatusOr<std::vector<CaseRecord>> Store::List(const std::string& office,
+                                                    const std::string& status, int offset,
+                                                    int count, int64_t* total) {
+  return ListIndex(
+      absl::StrCat(options_.key_prefix, "idx:", office, ":", status.empty() ? "*" : status),
+      /*newest_first=*/false, offset, count, total);
+}
+
 absl::StatusOr<std::vector<CaseRecord>> Store::ListOwn(const std::string& owner, int offset,
                                                        int count, int64_t* total) {
-  const std::string index = absl::StrCat(options_.key_prefix, "owner:", owner);
-  auto n = pool_.Command({"ZCARD", index});
-  if (!n.ok()) return n.status();
-  *total = n->integer;
-  auto ids = pool_.Command(
-      {"ZREVRANGE", index, absl::StrCat(offset), absl::StrCat(offset + count - 1)});
-  if (!ids.ok()) return ids.status();
-  std::vector<CaseRecord> out;
-  for (const auto& e : ids->elements) {
-    auto r = Get(e.str, /*strict=*/false);
-    if (absl::IsNotFound(r.status())) continue;  // purged meanwhile
-    if (!r.ok()) return r.status();
-    out.push_back(*std::move(r));
-  }
-  return out;
+  return ListIndex(absl::StrCat(options_.key_prefix, "owner:", owner), /*newest_first=*/true,
+                   offset, count, total);
 }
 
 absl::StatusOr<std::string> Store::Certificate(const std::string& id, int person) {

@@ -170,6 +170,9 @@ class Store {
                                              std::vector<std::string> argv,
                                              const CommandKey& command = {});
   std::string Context(const std::string& id, std::string_view field) const;
+  // The cases an index (a zset of ids by submission time) names, one page; *total its size.
+  absl::StatusOr<std::vector<CaseRecord>> ListIndex(const std::string& index, bool newest_first,
+                                                    int offset, int count, int64_t* total);
 
   platform::redis::Pool& pool_;
   const platform::outbox::Outbox& outbox_;
