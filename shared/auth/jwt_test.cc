@@ -290,9 +290,12 @@ TEST_F(JwtTest, AVerifiedSignatureIsRememberedOnlyForItsTokenAndKey) {
   // A copy of the verifier shares the cache and still checks the claims: expired is expired.
   const JwtVerifier copy = verifier;
   EXPECT_EQ(copy.Verify(token, kNow + absl::Hours(2)).status().message(), "token expired");
-  // One changed signature byte is another token: verified, and refused.
+  // One changed signature byte is another token: verified, and refused. The changed character
+  // is inside the signature, not its last one: the last of 86 base64url characters carries
+  // padding bits that must be zero, so changing it could make the token undecodable instead.
   std::string forged = token;
-  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  char& c = forged[forged.size() - 10];
+  c = c == 'A' ? 'B' : 'A';
   EXPECT_EQ(verifier.Verify(forged, kNow).status().message(), "bad signature");
   // The provider replaces the key (same kid, other key material): the remembered signature no
   // longer counts, and the token fails against the new key.
