@@ -40,8 +40,8 @@ render all -f "$root/deploy/values/ingress.yaml" -f "$root/deploy/values/mtls.ya
   || fail "default values render optional objects"
 # Default: appointments, e-file, e-invoice, id-documents, registrations and the gateway.
 # e-invoice and e-file run one replica by default (no shared blob volume), so they have no PDB.
-[ "$(count default Deployment)" = 6 ] && [ "$(count default PodDisruptionBudget)" = 4 ] || fail "default: 6 Deployments + 4 PDBs expected"
-[ "$(count production PodDisruptionBudget)" = 6 ] || fail "production example: 6 PDBs expected"
+[ "$(count default Deployment)" = 7 ] && [ "$(count default PodDisruptionBudget)" = 5 ] || fail "default: 7 Deployments + 5 PDBs expected"
+[ "$(count production PodDisruptionBudget)" = 7 ] || fail "production example: 7 PDBs expected"
 # More than one replica with an emptyDir for data is refused, naming the fix.
 if msg=$("$helm" template rathaus "$chart" "${kube[@]}" --set 'services.e-invoice.replicas=2' 2>&1); then
   fail "two e-invoice replicas without a shared volume were accepted"
@@ -65,15 +65,15 @@ done
   || fail "one gateway replica without a PDB must render"
 # Liveness and start-up ask for the process ("liveness"), readiness for the dependencies; each
 # container pauses before SIGTERM (k8s-validate -policy checks every workload; here the counts).
-[ "$(grep -c '^ *service: liveness$' "$out/default.yaml")" = 10 ] || fail "default: 5 services x (startup + liveness) must ask for \"liveness\""
-[ "$(grep -c '"--service","liveness"' "$out/mtls.yaml")" = 10 ] || fail "mtls: 5 services x (startup + liveness) must ask for \"liveness\""
+[ "$(grep -c '^ *service: liveness$' "$out/default.yaml")" = 12 ] || fail "default: 6 services x (startup + liveness) must ask for \"liveness\""
+[ "$(grep -c '"--service","liveness"' "$out/mtls.yaml")" = 12 ] || fail "mtls: 6 services x (startup + liveness) must ask for \"liveness\""
 [ "$(grep -c '^ *preStop:$' "$out/default.yaml")" = "$(count default Deployment)" ] || fail "default: every Deployment needs a preStop pause"
 [ "$(grep -c '^ *unhealthyPodEvictionPolicy: AlwaysAllow$' "$out/default.yaml")" = "$(count default PodDisruptionBudget)" ] \
   || fail "default: every PDB needs unhealthyPodEvictionPolicy AlwaysAllow"
 grep -q 'name: RATHAUS_EINVOICE_BLOB_DIR' "$out/default.yaml" && grep -q 'mountPath: /var/lib/rathaus/blobs' "$out/default.yaml" \
   || fail "default: e-invoice must get its blob folder"
 [ "$(count ingress Ingress)" = 1 ] || fail "ingress variant: no Ingress"
-[ "$(count mtls Certificate)" = 6 ] || fail "mtls variant: 6 Certificates expected (appointments, e-file, e-invoice, id-documents, registrations, gateway)"
+[ "$(count mtls Certificate)" = 7 ] || fail "mtls variant: 7 Certificates expected (appointments, e-file, e-invoice, id-documents, registrations, notifications, gateway)"
 grep -q 'RATHAUS_GRPC_TLS_CLIENT_CA_FILE' "$out/mtls.yaml" || fail "mtls variant: services do not require client certificates"
 grep -q 'rathaus-grpc-health' "$out/mtls.yaml" || fail "mtls variant: probes must use the TLS health client"
 grep -q '^ *grpc:$' "$out/default.yaml" || fail "default: services must have gRPC probes"
@@ -105,9 +105,9 @@ sed 's/maxUnavailable: 1$/maxUnavailable: [1]/' "$out/default.yaml" >"$out/bad3.
 ! "$bin/k8s-validate" "$out/bad3.yaml" >/dev/null 2>&1 || fail "k8s-validate accepted a wrong type"
 # Calls spread over replicas: the gateway resolves a headless Service per service (every pod an
 # address, round-robin in the gateway) instead of one ClusterIP connection pinned to one pod.
-[ "$(grep -c '^  clusterIP: None$' "$out/default.yaml")" = 5 ] || fail "default: a headless Service per gRPC service expected"
-[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 7 ] \
-  || fail "default: the gateway must reach each service (5) and the e-file e-invoice and registrations through dns:///<headless Service>"
+[ "$(grep -c '^  clusterIP: None$' "$out/default.yaml")" = 6 ] || fail "default: a headless Service per gRPC service expected"
+[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 9 ] \
+  || fail "default: the gateway must reach each service (6), the e-file e-invoice and registrations, and notifications appointments through dns:///<headless Service>"
 # The e-file reads invoice originals from e-invoice (values reads: [e-invoice]): its address, and
 # the NetworkPolicies let exactly that path through (e-file egress, e-invoice ingress).
 [ "$(grep -c 'value: "dns:///rathaus-e-invoice-headless.rathaus.svc:50051"' "$out/default.yaml")" = 2 ] \
@@ -125,6 +125,14 @@ policy "$out/default.yaml" rathaus-registrations | grep 'app.kubernetes.io/compo
   || fail "default: registrations' NetworkPolicy does not let the e-file in"
 policy "$out/default.yaml" rathaus-e-file | grep -A20 'egress:' | grep 'app.kubernetes.io/component: registrations' >/dev/null \
   || fail "default: the e-file's NetworkPolicy does not let it out to registrations"
+# Notifications reads addresses from appointments (reads: [appointments]) and sends through the
+# mail relay (extraEgress: port 587), and nothing else leaves it but Kafka and Redis.
+policy "$out/default.yaml" rathaus-appointments | grep 'app.kubernetes.io/component: notifications' >/dev/null \
+  || fail "default: appointments' NetworkPolicy does not let notifications in"
+policy "$out/default.yaml" rathaus-notifications | grep -A20 'egress:' | grep 'app.kubernetes.io/component: appointments' >/dev/null \
+  || fail "default: the notifications NetworkPolicy does not let it out to appointments"
+policy "$out/default.yaml" rathaus-notifications | grep -A40 'egress:' | grep 'port: 587' >/dev/null \
+  || fail "default: the notifications NetworkPolicy does not let it out to the mail relay"
 # The Redis URL (with its password) from a Secret is a mounted file, not an environment value.
 ! grep -q 'secretKeyRef' "$out/production.yaml" || fail "production: a secret in the environment (secretKeyRef)"
 [ "$(grep -c 'name: RATHAUS_REDIS_URL_FILE$' "$out/production.yaml")" = "$(count production Deployment)" ] \
@@ -173,7 +181,7 @@ grep -q 'name: RATHAUS_APPOINTMENTS_CATALOG_FILE$' "$out/production.yaml" && gre
 "$helm" template rathaus "$chart" "${kube[@]}" -f "$chart/examples/values-production.yaml" "${city_files[@]}" >"$out/kafka-tls.yaml" \
   || fail "production example with Kafka TLS + SCRAM"
 for v in RATHAUS_KAFKA_SECURITY_PROTOCOL RATHAUS_KAFKA_SASL_PASSWORD_FILE RATHAUS_KAFKA_SSL_CA_FILE; do
-  [ "$(grep -c "name: $v\$" "$out/kafka-tls.yaml")" = 5 ] || fail "production: every service needs $v (Kafka TLS + SCRAM)"
+  [ "$(grep -c "name: $v\$" "$out/kafka-tls.yaml")" = 6 ] || fail "production: every service needs $v (Kafka TLS + SCRAM)"
 done
 # The production example runs images by digest: every image reference is repository@sha256:….
 ! grep -E '^ +image: ' "$out/production.yaml" | grep -qv '@sha256:[0-9a-f]\{64\}' \

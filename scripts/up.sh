@@ -103,10 +103,29 @@ if [ -x "$dev_token" ]; then
   "$dev_token" integrator "$run/clerk-jwt.key" --scope invoices:read,registrations:read --sub e-file --days 30 \
       > "$run/e-file-service.jwt"
   export RATHAUS_EFILE_SERVICE_TOKEN_FILE="$run/e-file-service.jwt"
+  # The notifications service's credential: it reads a booking's address from appointments
+  # when it sends (GetBookingNotice, scope appointments:notify).
+  "$dev_token" integrator "$run/clerk-jwt.key" --scope appointments:notify --sub notifications \
+      --days 30 > "$run/notifications-service.jwt"
+  export RATHAUS_NOTIFY_SERVICE_TOKEN_FILE="$run/notifications-service.jwt"
   # The 30-day development tokens above; production keeps the default of 12h.
   export RATHAUS_JWT_MAX_LIFETIME=${RATHAUS_JWT_MAX_LIFETIME:-720h}
 fi
 umask 022
+
+started=()
+# The mail server of development (tests/smtp/sink.py, Debian's python3-aiosmtpd) on
+# 127.0.0.1:2525: what the notifications service sends lands in .run/mail/ as .eml files
+# (RATHAUS_SMTP_URL set: that server instead).
+if [ -z "${RATHAUS_SMTP_URL:-}" ]; then
+  mkdir -p "$run/mail"
+  setsid /usr/bin/python3 "$root/tests/smtp/sink.py" --port "${RATHAUS_UP_SMTP_PORT:-2525}" \
+      --dir "$run/mail" </dev/null >"$run/logs/smtp-sink.log" 2>&1 &
+  echo $! > "$run/pids/smtp-sink.pid"
+  export RATHAUS_SMTP_URL="smtp://127.0.0.1:${RATHAUS_UP_SMTP_PORT:-2525}"
+  started+=("mail     SMTP $RATHAUS_SMTP_URL  messages in .run/mail/*.eml")
+fi
+export RATHAUS_PUBLIC_URL=${RATHAUS_PUBLIC_URL:-http://${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080}}
 
 # Every service gets its own gRPC port (each service's default, as the gateway's defaults name
 # them; a service not in the table gets one from 50060 on), and its own Prometheus metrics port
@@ -114,7 +133,6 @@ umask 022
 declare -A service_ports=([appointments]=50051 [e-invoice]=50052 [id-documents]=50053
                           [registrations]=50054 [e-file]=50055 [notifications]=50056)
 extra_port=50060
-started=()
 # Every address is known before the first service starts (the e-file reads e-invoice's).
 for name in "${!service_ports[@]}"; do
   export "RATHAUS_$(echo "$name" | tr 'a-z-' 'A-Z_')_ADDR=127.0.0.1:${service_ports[$name]}"

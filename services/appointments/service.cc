@@ -179,14 +179,17 @@ absl::StatusOr<Placement> AppointmentsService::PlaceAt(const Office& office,
 
 absl::StatusOr<Contact> AppointmentsService::CheckContact(const std::string& name,
                                                           const std::string& email,
-                                                          const std::string& phone) const {
+                                                          const std::string& phone,
+                                                          const std::string& language) const {
   auto checked_name = CheckName(name);
   if (!checked_name.ok()) return checked_name.status();
   auto checked_email = CheckEmail(email);
   if (!checked_email.ok()) return checked_email.status();
   auto checked_phone = CheckPhone(phone);
   if (!checked_phone.ok()) return checked_phone.status();
-  return Contact{*checked_name, *checked_email, *checked_phone};
+  auto checked_language = CheckLanguage(language);
+  if (!checked_language.ok()) return checked_language.status();
+  return Contact{*checked_name, *checked_email, *checked_phone, *checked_language};
 }
 
 absl::StatusOr<CommandKey> AppointmentsService::CommandOf(
@@ -286,7 +289,7 @@ grpc::Status AppointmentsService::ConfirmReservation(grpc::ServerContext* ctx,
   if (!IsReservationId(req->reservation_id())) {
     return ToGrpcStatus(ctx, absl::NotFoundError("reservation not found"));
   }
-  auto contact = CheckContact(req->name(), req->email(), req->phone());
+  auto contact = CheckContact(req->name(), req->email(), req->phone(), req->language());
   if (!contact.ok()) return ToGrpcStatus(ctx, contact.status());
   auto command = CommandOf(ctx, "ConfirmReservation", "", *req);
   if (!command.ok()) return ToGrpcStatus(ctx, command.status());
@@ -305,7 +308,7 @@ grpc::Status AppointmentsService::Book(grpc::ServerContext* ctx, const v1::BookR
       !s.ok()) {
     return ToGrpcStatus(ctx, s);
   }
-  auto contact = CheckContact(req->name(), req->email(), req->phone());
+  auto contact = CheckContact(req->name(), req->email(), req->phone(), req->language());
   if (!contact.ok()) return ToGrpcStatus(ctx, contact.status());
   auto command = CommandOf(ctx, "Book", "", *req);
   if (!command.ok()) return ToGrpcStatus(ctx, command.status());
@@ -337,7 +340,13 @@ grpc::Status AppointmentsService::GetBooking(grpc::ServerContext* ctx,
 grpc::Status AppointmentsService::CancelBooking(grpc::ServerContext* ctx,
                                                 const v1::CancelBookingRequest* req,
                                                 google::protobuf::Empty*) {
-  auto booking = Authorized(req->code(), req->token());
+  // The booking's token, or the cancel-only token of an e-mail's link (GetBookingNotice).
+  std::string code;
+  auto booking =
+      NormalizeBookingCode(req->code(), &code) &&
+              CancelTokenMatches(token_key_, code, req->token(), absl::ToUnixSeconds(now_()))
+          ? store_.GetBooking(code)
+          : Authorized(req->code(), req->token());
   if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
   if (booking->status == "booked" && booking->start <= now_()) {
     return ToGrpcStatus(ctx, platform::WithProblem(absl::FailedPreconditionError(
@@ -384,30 +393,76 @@ grpc::Status AppointmentsService::GetBookingCalendar(grpc::ServerContext* ctx,
                                                      rathaus::common::v1::File* resp) {
   auto booking = Authorized(req->code(), req->token());
   if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
-  const Office* office = catalog_.FindOffice(booking->office);
-  if (office == nullptr) return ToGrpcStatus(ctx, absl::NotFoundError("booking not found"));
+  return ToGrpcStatus(ctx, Calendar(*booking, resp));
+}
+
+absl::Status AppointmentsService::Calendar(const BookingRecord& booking,
+                                           rathaus::common::v1::File* resp) const {
+  const Office* office = catalog_.FindOffice(booking.office);
+  if (office == nullptr) return absl::NotFoundError("booking not found");
   std::vector<std::string> names;
   std::vector<std::string> bring;
-  for (const VisitItem& item : booking->items) {
+  for (const VisitItem& item : booking.items) {
     const ::rathaus::appointments::Service* s = catalog_.FindService(item.service_id);
     const std::string name = s ? s->name : item.service_id;
     names.push_back(item.quantity > 1 ? absl::StrCat(item.quantity, " × ", name) : name);
     if (s) bring.insert(bring.end(), s->what_to_bring.begin(), s->what_to_bring.end());
   }
   CalendarEntry entry{
-      .code = booking->code, .start = booking->start, .end = booking->end,
-      .sequence = booking->reschedule_count, .cancelled = booking->status == "cancelled",
+      .code = booking.code, .start = booking.start, .end = booking.end,
+      .sequence = booking.reschedule_count, .cancelled = booking.status == "cancelled",
       .summary = absl::StrCat(office->name, ": ", absl::StrJoin(names, ", ")),
       .location = absl::StrCat(office->name, ", ", office->street, ", ", office->postal_code, " ",
                                office->city),
-      .description = absl::StrCat("Buchungscode: ", booking->code,
+      .description = absl::StrCat("Buchungscode: ", booking.code,
                                   bring.empty() ? "" : "\nBitte mitbringen: ",
                                   absl::StrJoin(bring, ", "),
                                   office->hints.empty() ? "" : "\n", office->hints),
       .stamp = now_()};
   resp->set_content_type("text/calendar; charset=utf-8");
-  resp->set_filename(absl::StrCat("termin-", booking->code, ".ics"));
+  resp->set_filename(absl::StrCat("termin-", booking.code, ".ics"));
   resp->set_content(RenderIcs(entry));
+  return absl::OkStatus();
+}
+
+grpc::Status AppointmentsService::GetBookingNotice(grpc::ServerContext* ctx,
+                                                   const v1::GetBookingNoticeRequest* req,
+                                                   v1::BookingNotice* resp) {
+  // The caller is verified before the request is looked at (a forged or missing credential
+  // learns nothing, not even whether a code is well-formed).
+  auto service = callers_.Require(ctx, "integrator");
+  if (!service.ok()) return ToGrpcStatus(ctx, service.status());
+  if (!service->MayAccess("appointments:notify")) {
+    return ToGrpcStatus(ctx,
+                        absl::PermissionDeniedError("this call needs the scope appointments:notify"));
+  }
+  std::string code;
+  if (!NormalizeBookingCode(req->code(), &code)) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("booking not found"));
+  }
+  auto booking = store_.GetBooking(code);
+  if (!booking.ok()) return ToGrpcStatus(ctx, booking.status());
+  ToProto(*booking, /*with_token=*/false, resp->mutable_booking());
+  if (const Office* office = catalog_.FindOffice(booking->office)) {
+    resp->set_office_name(office->name);
+    resp->set_office_address(
+        absl::StrCat(office->street, ", ", office->postal_code, " ", office->city));
+  }
+  for (const VisitItem& item : booking->items) {
+    const ::rathaus::appointments::Service* s = catalog_.FindService(item.service_id);
+    const std::string name = s ? s->name : item.service_id;
+    resp->add_service_names(item.quantity > 1 ? absl::StrCat(item.quantity, " × ", name) : name);
+    if (s) {
+      for (const std::string& b : s->what_to_bring) resp->add_what_to_bring(b);
+    }
+  }
+  if (absl::Status s = Calendar(*booking, resp->mutable_calendar()); !s.ok()) {
+    return ToGrpcStatus(ctx, s);
+  }
+  if (booking->status == "booked" && booking->start > now_()) {
+    resp->set_cancel_token(
+        CancelToken(token_key_, booking->code, absl::ToUnixSeconds(booking->start)));
+  }
   return grpc::Status::OK;
 }
 
@@ -517,6 +572,7 @@ void AppointmentsService::ToProto(const BookingRecord& b, bool with_token, v1::B
   out->set_reschedule_count(b.reschedule_count);
   out->set_created_at(FormatLocal(b.created_at, tz));
   out->set_registration_id(b.registration_id);
+  out->set_language(b.contact.language);
 }
 
 }  // namespace rathaus::appointments

@@ -55,6 +55,8 @@ class AppointmentsService final : public v1::Appointments::Service {
   grpc::Status RescheduleBooking(grpc::ServerContext* ctx,
                                  const v1::RescheduleBookingRequest* req,
                                  v1::Booking* resp) override;
+  grpc::Status GetBookingNotice(grpc::ServerContext* ctx, const v1::GetBookingNoticeRequest* req,
+                                v1::BookingNotice* resp) override;
   grpc::Status GetBookingCalendar(grpc::ServerContext* ctx, const v1::GetBookingRequest* req,
                                   rathaus::common::v1::File* resp) override;
   grpc::Status ListOfficeBookings(grpc::ServerContext* ctx,
@@ -89,7 +91,11 @@ class AppointmentsService final : public v1::Appointments::Service {
   absl::Status UseEntitlement(Placement* placement, const std::string& pickup_code,
                               const std::string& registration_code) const;
   absl::StatusOr<Contact> CheckContact(const std::string& name, const std::string& email,
-                                       const std::string& phone) const;
+                                       const std::string& phone,
+                                       const std::string& language) const;
+  // The booking's RFC 5545 entry (GetBookingCalendar, GetBookingNotice); NOT_FOUND when its
+  // office left the catalog.
+  absl::Status Calendar(const BookingRecord& booking, rathaus::common::v1::File* out) const;
   grpc::Status ClerkStatus(grpc::ServerContext* ctx, const std::string& code,
                            std::string_view status, const v1::ClerkBookingRequest& req,
                            v1::Booking* resp);

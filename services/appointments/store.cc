@@ -192,7 +192,8 @@ absl::StatusOr<BookingRecord> Store::ParseBooking(const std::string& code,
   if (!name.ok() || !email.ok() || !phone.ok()) {
     return absl::DataLossError(absl::StrCat("booking ", code, ": contact data does not open"));
   }
-  b.contact = {std::move(*name), std::move(*email), std::move(*phone)};
+  b.contact = {std::move(*name), std::move(*email), std::move(*phone),
+               f["lang"] == "en" ? "en" : "de"};
   b.reschedule_count = static_cast<int>(Int(f["rc"]));
   b.created_at = absl::FromUnixMillis(Int(f["created"]));
   b.reservation_id = f["reservation"];
@@ -361,6 +362,7 @@ absl::StatusOr<BookingRecord> Store::Confirm(const std::string& reservation_id,
                                      absl::StrCat(options_.quota), sealed[0], sealed[1], sealed[2],
                                      absl::StrCat(absl::ToInt64Milliseconds(options_.retention))};
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
+    argv.push_back(contact.language);
     auto reply = Run(ConfirmScript(), std::move(argv), command);
     if (!reply.ok()) return reply.status();
     if (auto replay = ReplayOf(*reply)) {
@@ -418,6 +420,7 @@ absl::StatusOr<BookingRecord> Store::Book(const Placement& p, const Contact& con
     platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(b.code, booked, traceparent), &argv);
     argv.push_back(p.pickup_code);
     argv.push_back(p.code_kind);
+    argv.push_back(contact.language);
     auto reply = Run(BookScript(), std::move(argv), command);
     if (!reply.ok()) return reply.status();
     if (auto replay = ReplayOf(*reply)) {

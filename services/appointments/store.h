@@ -70,6 +70,7 @@ struct Contact {
   std::string name;
   std::string email;
   std::string phone;
+  std::string language = "de";  // of the e-mails: "de" or "en" (not personal, kept in clear)
 };
 
 struct ReservationRecord {

@@ -6,11 +6,13 @@
 # free loopback ports, on the Redis and Kafka of the ctest fixture `servers`
 # ($RATHAUS_TEST_SERVERS_DIR/servers.env) or, without it, on servers of its own
 # (scripts/servers.sh); waits for /readyz, runs the Playwright + axe-core tests (booking.test.mjs,
-# ausweis.test.mjs, registration.test.mjs; shared parts in lib.mjs; Debian's /usr/bin/chromium,
-# headless) and stops everything. A clerk key pair
+# cancel.test.mjs, ausweis.test.mjs, registration.test.mjs; shared parts in lib.mjs; Debian's
+# /usr/bin/chromium, headless) and stops everything. A clerk key pair
 # of its own (rathaus-dev-token keygen) signs the clerk and integrator tokens the tests need
 # (RATHAUS_E2E_CLERK_TOKEN, RATHAUS_E2E_INTEGRATOR_TOKEN, RATHAUS_E2E_REGISTRATION_CLERK_TOKEN);
-# RATHAUS_E2E_OIDC_URL is Keycloak's base URL.
+# RATHAUS_E2E_OIDC_URL is Keycloak's base URL; RATHAUS_E2E_BOOKING_TOKEN_KEY_FILE is the
+# appointments service's booking-token key, with which cancel.test.mjs mints the cancel-only
+# token of an e-mail's link.
 #
 #   tests/browser/run.sh [BUILD_DIR]        # default: build/
 #
@@ -43,7 +45,7 @@ mkdir -p "$artifacts"
 export RATHAUS_E2E_ARTIFACTS=$artifacts RATHAUS_E2E_HOLD_SECONDS=$hold_seconds
 
 if [ -n "${RATHAUS_E2E_BASE_URL:-}" ]; then
-  cd "$here" && exec node --test --test-concurrency=1 booking.test.mjs ausweis.test.mjs registration.test.mjs
+  cd "$here" && exec node --test --test-concurrency=1 booking.test.mjs cancel.test.mjs ausweis.test.mjs registration.test.mjs
 fi
 
 work=$(mktemp -d)
@@ -92,6 +94,7 @@ redis_port=${redis_port%%/*}
 redis-cli -h 127.0.0.1 -p "$redis_port" -n "${RATHAUS_E2E_REDIS_DB:-9}" FLUSHDB >/dev/null
 
 head -c 32 /dev/urandom > "$work/booking-token.key"
+export RATHAUS_E2E_BOOKING_TOKEN_KEY_FILE=$work/booking-token.key
 printf 'lookup %s\nk1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
     "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$work/data-keys"
 # The clerk key pair: the services and the gateway verify with the public key; the tests get a
@@ -182,4 +185,4 @@ if ! curl -s -D - -o /dev/null "$base/" | grep -qi '^content-type: text/html'; t
 fi
 
 cd "$here"
-RATHAUS_E2E_BASE_URL=$base node --test --test-concurrency=1 booking.test.mjs ausweis.test.mjs registration.test.mjs
+RATHAUS_E2E_BASE_URL=$base node --test --test-concurrency=1 booking.test.mjs cancel.test.mjs ausweis.test.mjs registration.test.mjs

@@ -207,7 +207,7 @@ export const api = {
       ...(registrationCode ? { registrationCode } : {}),
     }),
   release: (id: string) => request<void>('DELETE', `/api/v1/reservations/${encodeURIComponent(id)}`),
-  confirm: (id: string, data: { name: string; email: string; phone?: string }) =>
+  confirm: (id: string, data: { name: string; email: string; phone?: string; language?: 'de' | 'en' }) =>
     request<Booking>('POST', `/api/v1/reservations/${encodeURIComponent(id)}/confirm`, data),
   booking: (code: string, token: string) =>
     request<Booking>('GET', `/api/v1/bookings/${encodeURIComponent(code)}`, undefined, token),

@@ -114,6 +114,24 @@ const de = {
   isCancelled: 'Dieser Termin ist abgesagt.',
   badLink:
     'Dieser Link ist unvollständig. Bitte öffnen Sie den vollständigen Link aus Ihrer Buchungsbestätigung.',
+  // one-click cancel from an e-mail (/termin/absagen)
+  cancelTitle: 'Termin absagen',
+  cancelIntro: 'Ihr Termin wird erst abgesagt, wenn Sie die Absage unten bestätigen.',
+  cancelQuestion: 'Möchten Sie diesen Termin absagen? Das kann nicht rückgängig gemacht werden.',
+  cancelling: 'Der Termin wird abgesagt …',
+  cancelDoneTitle: 'Ihr Termin ist abgesagt',
+  cancelDoneText: 'Der Termin ist wieder für andere frei. Sie müssen nichts weiter tun.',
+  cancelBookNew: 'Neuen Termin buchen',
+  cancelAlreadyTitle: 'Bereits abgesagt',
+  cancelAlready: 'Dieser Termin ist bereits abgesagt. Sie müssen nichts weiter tun.',
+  cancelBegunTitle: 'Absage nicht mehr möglich',
+  cancelBegun: 'Dieser Termin hat bereits begonnen oder ist vorbei. Er kann nicht mehr abgesagt werden.',
+  cancelInvalidTitle: 'Link ungültig oder abgelaufen',
+  cancelInvalid:
+    'Dieser Link ist ungültig oder abgelaufen. Ein Link zum Absagen gilt bis zum Beginn des Termins. Bitte prüfen Sie, ob Sie den vollständigen Link aus Ihrer E-Mail geöffnet haben. Sie können Ihren Termin auch telefonisch absagen: 0431 901-0.',
+  cancelIncompleteTitle: 'Link unvollständig',
+  cancelIncomplete:
+    'Dieser Link ist unvollständig. Bitte öffnen Sie den vollständigen Link aus Ihrer E-Mail. Manche E-Mail-Programme teilen lange Links auf mehrere Zeilen auf: Kopieren Sie dann den ganzen Link in die Adresszeile des Browsers.',
   back: 'Zurück',
   // "Ist mein Ausweis abholbereit?" (/ausweis)
   idLink: 'Ausweis oder Pass beantragt?',
@@ -543,6 +561,23 @@ const en: Record<Key, string> = {
   cancelled: 'Your appointment has been cancelled. The time is free for others again.',
   isCancelled: 'This appointment is cancelled.',
   badLink: 'This link is incomplete. Please open the full link from your booking confirmation.',
+  cancelTitle: 'Cancel your appointment',
+  cancelIntro: 'Your appointment is only cancelled when you confirm below.',
+  cancelQuestion: 'Do you want to cancel this appointment? This cannot be undone.',
+  cancelling: 'Cancelling the appointment …',
+  cancelDoneTitle: 'Your appointment is cancelled',
+  cancelDoneText: 'The time is free for others again. You do not need to do anything else.',
+  cancelBookNew: 'Book a new appointment',
+  cancelAlreadyTitle: 'Already cancelled',
+  cancelAlready: 'This appointment is already cancelled. You do not need to do anything else.',
+  cancelBegunTitle: 'Cancellation no longer possible',
+  cancelBegun: 'This appointment has already begun or is over. It can no longer be cancelled.',
+  cancelInvalidTitle: 'Link invalid or expired',
+  cancelInvalid:
+    'This link is invalid or has expired. A cancellation link is valid until the appointment begins. Please check that you opened the full link from your e-mail. You can also cancel your appointment by phone: +49 431 901-0.',
+  cancelIncompleteTitle: 'Incomplete link',
+  cancelIncomplete:
+    'This link is incomplete. Please open the full link from your e-mail. Some e-mail programs split long links over several lines: then copy the whole link into the browser’s address bar.',
   back: 'Back',
   idLink: 'Applied for an ID card or passport?',
   idLinkText: 'See here whether it is ready for pickup.',

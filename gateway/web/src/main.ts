@@ -1,5 +1,6 @@
-// The citizen pages: a small router over the booking views, the ID document lookup and the
-// online registration of a move. No framework (see vite.config.ts).
+// The citizen pages: a small router over the booking views (with the one-click cancel of an
+// e-mail's link), the ID document lookup and the online registration of a move. No framework
+// (see vite.config.ts).
 import './styles.css';
 import { h, runLeave } from './dom';
 import { lang, setLang, t, type Key } from './i18n';
@@ -8,6 +9,7 @@ import { renderCalendar } from './pages/calendar';
 import { renderForm } from './pages/form';
 import { renderConfirmation } from './pages/confirmation';
 import { renderManage } from './pages/manage';
+import { renderCancel } from './pages/cancel';
 import { renderIdDocument } from './pages/id-document';
 import { renderRegistration } from './pages/registration';
 import { renderRegistrationStatus } from './pages/registration-status';
@@ -26,6 +28,7 @@ const routes: Record<string, Render> = {
   '/angaben': renderForm,
   '/bestaetigung': renderConfirmation,
   '/verwalten': renderManage,
+  '/termin/absagen': renderCancel,
   '/ausweis': renderIdDocument,
   '/meldung': renderRegistration,
   '/meldung/status': renderRegistrationStatus,

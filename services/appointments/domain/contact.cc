@@ -134,4 +134,10 @@ absl::StatusOr<std::string> CheckPhone(std::string_view raw) {
   return phone;
 }
 
+absl::StatusOr<std::string> CheckLanguage(std::string_view language) {
+  if (language.empty() || language == "de") return std::string("de");
+  if (language == "en") return std::string("en");
+  return platform::InvalidField("language", "must be \"de\" or \"en\"");
+}
+
 }  // namespace rathaus::appointments

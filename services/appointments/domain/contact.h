@@ -27,5 +27,8 @@ absl::StatusOr<std::string> CheckName(std::string_view name);
 // Optional; digits, spaces and + - / ( ), at most 32 (field "phone").
 absl::StatusOr<std::string> CheckPhone(std::string_view phone);
 bool IsValidUtf8(std::string_view text);
+// The language of a booking's e-mails: "" -> "de"; "de" or "en", else INVALID_ARGUMENT (field
+// "language").
+absl::StatusOr<std::string> CheckLanguage(std::string_view language);
 
 }  // namespace rathaus::appointments

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "shared/crypto/crypto.h"
 
 namespace rathaus::appointments {
@@ -42,6 +44,35 @@ std::string BookingToken(std::string_view key, std::string_view code) {
 
 bool TokenMatches(std::string_view key, std::string_view code, std::string_view presented) {
   return crypto::ConstantTimeEquals(BookingToken(key, code), presented);
+}
+
+namespace {
+std::string CancelMac(std::string_view key, std::string_view code, std::string_view expires) {
+  return crypto::Base64Url(crypto::HmacSha256(
+      key, absl::StrCat("cancel\n", std::string(code), "\n", std::string(expires))));
+}
+}  // namespace
+
+std::string CancelToken(std::string_view key, std::string_view code, int64_t expires_unix) {
+  const std::string expires = absl::StrCat(expires_unix);
+  return absl::StrCat("c", expires, ".", CancelMac(key, code, expires));
+}
+
+bool CancelTokenMatches(std::string_view key, std::string_view code, std::string_view presented,
+                        int64_t now_unix) {
+  if (presented.size() < 3 || presented.size() > 80 || presented[0] != 'c') return false;
+  const size_t dot = presented.find('.');
+  if (dot == std::string_view::npos) return false;
+  const std::string_view expires = presented.substr(1, dot - 1);
+  int64_t at = 0;
+  if (expires.empty() || expires.size() > 12 ||
+      !std::all_of(expires.begin(), expires.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      !absl::SimpleAtoi(absl::string_view(expires.data(), expires.size()), &at)) {
+    return false;
+  }
+  const bool mac_ok =
+      crypto::ConstantTimeEquals(CancelMac(key, code, expires), presented.substr(dot + 1));
+  return mac_ok && now_unix < at;
 }
 
 std::string NewReservationId() { return crypto::RandomToken(16); }

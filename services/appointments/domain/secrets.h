@@ -10,6 +10,7 @@
 //   if (!TokenMatches(key, code, presented)) return NotFound(...);
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,15 @@ std::string NewBookingCode();
 bool NormalizeBookingCode(std::string_view code, std::string* out);
 std::string BookingToken(std::string_view key, std::string_view code);
 bool TokenMatches(std::string_view key, std::string_view code, std::string_view presented);
+
+// A cancel-only token for the link in an e-mail (issue 18): "c<unix seconds>.<base64url HMAC of
+// 'cancel', the code and the expiry>". It cancels the booking until `expires` (the
+// appointment's start) and does nothing else: it neither shows nor moves the booking. Like the
+// booking token it is derived, never stored.
+std::string CancelToken(std::string_view key, std::string_view code, int64_t expires_unix);
+// True when `presented` is a cancel token of `code` that has not expired at `now_unix`.
+bool CancelTokenMatches(std::string_view key, std::string_view code, std::string_view presented,
+                        int64_t now_unix);
 
 // 128 random bits, base64url (22 characters): reservation ids are bearer secrets too.
 std::string NewReservationId();

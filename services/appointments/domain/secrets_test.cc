@@ -54,6 +54,26 @@ TEST(AppointmentsSecretsTest, TokenIsHmacOfTheCode) {
   EXPECT_FALSE(TokenMatches(key, "K7M3Q9XP", ""));
 }
 
+// The e-mail's cancel link: its code only, until it expires, and never a booking token.
+TEST(AppointmentsSecretsTest, CancelTokensCancelOneBookingUntilTheyExpire) {
+  const std::string key(32, 'k');
+  const std::string token = CancelToken(key, "K7M3Q9XP", 1'800'000'000);
+  EXPECT_EQ(token.rfind("c1800000000.", 0), 0u) << token;
+  EXPECT_TRUE(CancelTokenMatches(key, "K7M3Q9XP", token, 1'799'999'999));
+  EXPECT_FALSE(CancelTokenMatches(key, "K7M3Q9XP", token, 1'800'000'000)) << "expired";
+  EXPECT_FALSE(CancelTokenMatches(key, "K7M3Q9XQ", token, 1'700'000'000)) << "another code";
+  EXPECT_FALSE(CancelTokenMatches(std::string(32, 'x'), "K7M3Q9XP", token, 1'700'000'000));
+  // A later expiry with the same MAC is refused: the expiry is signed.
+  std::string later = token;
+  later.replace(1, 10, "1900000000");
+  EXPECT_FALSE(CancelTokenMatches(key, "K7M3Q9XP", later, 1'700'000'000));
+  EXPECT_FALSE(CancelTokenMatches(key, "K7M3Q9XP", "c.", 0));
+  EXPECT_FALSE(CancelTokenMatches(key, "K7M3Q9XP", "c-5." + token.substr(12), 0));
+  // Neither kind of token passes for the other.
+  EXPECT_FALSE(TokenMatches(key, "K7M3Q9XP", token));
+  EXPECT_FALSE(CancelTokenMatches(key, "K7M3Q9XP", BookingToken(key, "K7M3Q9XP"), 0));
+}
+
 TEST(AppointmentsSecretsTest, ReservationIds) {
   const std::string id = NewReservationId();
   EXPECT_TRUE(IsReservationId(id));

@@ -2,7 +2,8 @@
 -- ARGV[3] office, [4] date, [5] first bucket, [6] buckets, [7] counters, [8] code,
 -- [9] quota e-mail ('' = whitelisted), [10] quota limit, [11] start ms, [12] end ms,
 -- [13] services, [14] name, [15] email, [16] phone, [17] retention ms,
--- [18..25] AppointmentBooked, [26] pickup or registration code ('' when none), [27] its kind.
+-- [18..25] AppointmentBooked, [26] pickup or registration code ('' when none), [27] its kind,
+-- [28] the e-mails' language.
 -- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
 -- (prelude), {'ok', created_ms}, {'taken'}, {'quota'}, {'pickup-code'} or {'code-collision'}.
 local again = command_replay()
@@ -22,7 +23,7 @@ if not pickup_usable(ARGV[26], office, ARGV[27]) then return {'pickup-code'} end
 take_buckets(cap, first, n)
 write_booking(code, {office = office, date = date, first = first, n = n, start = ARGV[11],
                      ['end'] = ARGV[12], services = ARGV[13], name = ARGV[14], email = ARGV[15],
-                     phone = ARGV[16], quota = ARGV[9], reservation = ''},
+                     phone = ARGV[16], quota = ARGV[9], reservation = '', lang = ARGV[28]},
               now, tonumber(ARGV[17]))
 pickup_bind(ARGV[26], code)
 outbox_append(OUTBOX, ARGV, 18)

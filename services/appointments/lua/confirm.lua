@@ -1,6 +1,7 @@
 -- Turns a held reservation into a booking; its buckets stay taken, now by the booking.
 -- ARGV[3] reservation id, [4] code, [5] quota e-mail ('' = whitelisted), [6] quota limit,
--- [7] name, [8] email, [9] phone, [10] retention ms, [11..18] AppointmentBooked.
+-- [7] name, [8] email, [9] phone, [10] retention ms, [11..18] AppointmentBooked, [19] the
+-- e-mails' language.
 -- Returns {'command-replay', ref, at} or {'command-mismatch'} for a repeated command
 -- (prelude), {'ok', created_ms}, {'expired'}, {'confirmed'}, {'unknown'}, {'quota'},
 -- {'pickup-code'}, {'code-collision'}.
@@ -26,7 +27,7 @@ redis.call('HSET', rk, 'status', 'confirmed', 'code', code)
 redis.call('PEXPIRE', rk, TOMBSTONE_MS)
 write_booking(code, {office = r[2], date = r[3], first = r[4], n = r[5], start = r[6],
                      ['end'] = r[7], services = r[8], name = ARGV[7], email = ARGV[8],
-                     phone = ARGV[9], quota = ARGV[5], reservation = ARGV[3]},
+                     phone = ARGV[9], quota = ARGV[5], reservation = ARGV[3], lang = ARGV[19]},
               now, tonumber(ARGV[10]))
 pickup_bind(pickup, code)
 outbox_append(OUTBOX, ARGV, 11)

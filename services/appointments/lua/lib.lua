@@ -140,7 +140,7 @@ local function write_booking(code, f, now, retention_ms)
   redis.call('HSET', bk, 'office', f.office, 'date', f.date, 'b0', f.first, 'n', f.n,
              'start', f.start, 'end', f['end'], 'services', f.services, 'status', 'booked',
              'name', f.name, 'email', f.email, 'phone', f.phone, 'rc', 0, 'created', now,
-             'quota', f.quota, 'reservation', f.reservation)
+             'quota', f.quota, 'reservation', f.reservation, 'lang', f.lang)
   redis.call('PEXPIREAT', bk, tonumber(f['end']) + retention_ms)
   local day = P .. 'day:' .. f.office .. ':' .. f.date
   redis.call('SADD', day, code)

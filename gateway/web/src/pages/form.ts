@@ -2,7 +2,7 @@
 import { api, ApiError, loadOffices, loadServices } from '../api';
 import { announce, h, onLeave } from '../dom';
 import { alertBox, errorAlert, errorMessage } from '../errors';
-import { t } from '../i18n';
+import { lang, t } from '../i18n';
 import { formatAddress, formatCountdown, formatDateTime } from '../format';
 import { counter, held, lastBooking, pickup, PICKUP_SERVICE, registrationCodeFor, selectionToQuery } from '../store';
 import type { PageContext } from '../main';
@@ -141,6 +141,8 @@ export async function renderForm(ctx: PageContext): Promise<void> {
         name: nameValue,
         email: emailValue,
         ...(phoneValue ? { phone: phoneValue } : {}),
+        // The e-mails about the booking come in the language it was made in.
+        language: lang,
       });
       window.clearInterval(timer);
       held.set(null);

@@ -1,0 +1,233 @@
+#include "domain/templates.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "domain/mail.h"
+
+namespace rathaus::notifications {
+namespace {
+
+constexpr const char* kWeekdaysDe[] = {"Montag", "Dienstag", "Mittwoch", "Donnerstag",
+                                       "Freitag", "Samstag", "Sonntag"};
+constexpr const char* kWeekdaysEn[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday"};
+constexpr const char* kMonthsDe[] = {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli",
+                                     "August", "September", "Oktober", "November", "Dezember"};
+constexpr const char* kMonthsEn[] = {"January", "February", "March", "April", "May", "June",
+                                     "July", "August", "September", "October", "November",
+                                     "December"};
+
+int WeekdayIndex(absl::CivilDay day) {
+  switch (absl::GetWeekday(day)) {
+    case absl::Weekday::monday: return 0;
+    case absl::Weekday::tuesday: return 1;
+    case absl::Weekday::wednesday: return 2;
+    case absl::Weekday::thursday: return 3;
+    case absl::Weekday::friday: return 4;
+    case absl::Weekday::saturday: return 5;
+    case absl::Weekday::sunday: return 6;
+  }
+  return 0;
+}
+
+// The texts that differ by language; {placeholders} are filled in by Render.
+struct Texts {
+  const char* subject_booked;
+  const char* subject_rescheduled;
+  const char* subject_cancelled;
+  const char* subject_reminder;
+  const char* greeting;           // "Guten Tag {name},"
+  const char* lead_booked;
+  const char* lead_rescheduled;
+  const char* lead_cancelled;
+  const char* lead_reminder;
+  const char* when;
+  const char* where;
+  const char* services;
+  const char* code;
+  const char* bring;
+  const char* calendar;           // the attachment
+  const char* cancel;             // the cancel link's line
+  const char* rebook;             // after a cancellation
+  const char* opt_out;
+  const char* closing;
+};
+
+constexpr Texts kDe = {
+    "Terminbestätigung: {office}, {when}",
+    "Termin verschoben: {office}, jetzt {when}",
+    "Termin abgesagt: {office}, {when}",
+    "Erinnerung an Ihren Termin: {office}, {when}",
+    "Guten Tag {name},",
+    "Ihr Termin ist gebucht.",
+    "Ihr Termin wurde verschoben. Der neue Termin:",
+    "Ihr Termin wurde abgesagt.",
+    "wir erinnern Sie an Ihren Termin.",
+    "Wann",
+    "Wo",
+    "Anliegen",
+    "Buchungscode",
+    "Bitte mitbringen",
+    "Den Termin für Ihren Kalender finden Sie im Anhang.",
+    "Sie können den Termin nicht wahrnehmen? Bitte sagen Sie ihn ab, damit andere ihn "
+    "bekommen:",
+    "Einen neuen Termin buchen:",
+    "Keine Erinnerungen mehr zu diesem Termin:",
+    "Mit freundlichen Grüßen",
+};
+
+constexpr Texts kEn = {
+    "Appointment confirmed: {office}, {when}",
+    "Appointment moved: {office}, now {when}",
+    "Appointment cancelled: {office}, {when}",
+    "Reminder of your appointment: {office}, {when}",
+    "Dear {name},",
+    "your appointment is booked.",
+    "your appointment has been moved. The new appointment:",
+    "your appointment has been cancelled.",
+    "this is a reminder of your appointment.",
+    "When",
+    "Where",
+    "Services",
+    "Booking code",
+    "Please bring",
+    "The appointment for your calendar is attached.",
+    "Cannot come? Please cancel the appointment so that someone else can have it:",
+    "Book a new appointment:",
+    "No more reminders for this appointment:",
+    "Kind regards",
+};
+
+std::string Fill(std::string_view pattern, const std::vector<std::pair<std::string, std::string>>& values) {
+  std::vector<std::pair<absl::string_view, absl::string_view>> pairs;
+  for (const auto& [k, v] : values) pairs.emplace_back(k, v);
+  return absl::StrReplaceAll(absl::string_view(pattern.data(), pattern.size()), pairs);
+}
+
+// The subject's short date: "Di 8.12.2026, 09:30 Uhr" / "Tue 8 Dec 2026, 09:30".
+std::string ShortWhen(absl::Time t, absl::TimeZone tz, std::string_view language) {
+  const absl::CivilSecond c = absl::ToCivilSecond(t, tz);
+  const int wd = WeekdayIndex(absl::CivilDay(c));
+  if (language == "en") {
+    return absl::StrCat(std::string(kWeekdaysEn[wd]).substr(0, 3), " ", c.day(), " ",
+                        std::string(kMonthsEn[c.month() - 1]).substr(0, 3), " ", c.year(), ", ",
+                        absl::FormatTime("%H:%M", t, tz));
+  }
+  return absl::StrCat(std::string(kWeekdaysDe[wd]).substr(0, 2), " ", c.day(), ".", c.month(), ".",
+                      c.year(), ", ", absl::FormatTime("%H:%M", t, tz), " Uhr");
+}
+
+}  // namespace
+
+std::string_view KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kBooked: return "booked";
+    case Kind::kRescheduled: return "rescheduled";
+    case Kind::kCancelled: return "cancelled";
+    case Kind::kReminder: return "reminder";
+  }
+  return "booked";
+}
+
+bool ParseKind(std::string_view name, Kind* kind) {
+  for (Kind k : {Kind::kBooked, Kind::kRescheduled, Kind::kCancelled, Kind::kReminder}) {
+    if (KindName(k) == name) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string FormatWhen(absl::Time t, absl::TimeZone tz, std::string_view language) {
+  const absl::CivilSecond c = absl::ToCivilSecond(t, tz);
+  const int wd = WeekdayIndex(absl::CivilDay(c));
+  if (language == "en") {
+    return absl::StrCat(kWeekdaysEn[wd], ", ", c.day(), " ", kMonthsEn[c.month() - 1], " ",
+                        c.year(), ", ", absl::FormatTime("%H:%M", t, tz));
+  }
+  return absl::StrCat(kWeekdaysDe[wd], ", ", c.day(), ". ", kMonthsDe[c.month() - 1], " ",
+                      c.year(), ", ", absl::FormatTime("%H:%M", t, tz), " Uhr");
+}
+
+Rendered Render(const Facts& f) {
+  const Texts& t = f.language == "en" ? kEn : kDe;
+  const std::string when_short = ShortWhen(f.start, f.time_zone, f.language);
+  const std::vector<std::pair<std::string, std::string>> subject_values = {
+      {"{office}", f.office_name}, {"{when}", when_short}};
+  const char* subject = t.subject_booked;
+  const char* lead = t.lead_booked;
+  switch (f.kind) {
+    case Kind::kBooked: break;
+    case Kind::kRescheduled: subject = t.subject_rescheduled; lead = t.lead_rescheduled; break;
+    case Kind::kCancelled: subject = t.subject_cancelled; lead = t.lead_cancelled; break;
+    case Kind::kReminder: subject = t.subject_reminder; lead = t.lead_reminder; break;
+  }
+  Rendered r;
+  r.subject = Fill(subject, subject_values);
+  const std::string greeting = Fill(t.greeting, {{"{name}", f.name}});
+  const std::string when = absl::StrCat(FormatWhen(f.start, f.time_zone, f.language), " – ",
+                                        absl::FormatTime("%H:%M", f.end, f.time_zone),
+                                        f.language == "en" ? "" : " Uhr");
+  const bool attached = f.kind != Kind::kReminder;
+  const bool offer_cancel = f.kind != Kind::kCancelled && !f.cancel_url.empty();
+
+  // Plain text.
+  std::string& x = r.text;
+  absl::StrAppend(&x, greeting, "\n\n", lead, "\n\n");
+  absl::StrAppend(&x, t.when, ": ", when, "\n");
+  absl::StrAppend(&x, t.where, ": ", f.office_name, ", ", f.office_address, "\n");
+  if (!f.services.empty()) absl::StrAppend(&x, t.services, ": ", absl::StrJoin(f.services, ", "), "\n");
+  absl::StrAppend(&x, t.code, ": ", f.code, "\n");
+  if (f.kind != Kind::kCancelled && !f.what_to_bring.empty()) {
+    absl::StrAppend(&x, t.bring, ": ", absl::StrJoin(f.what_to_bring, ", "), "\n");
+  }
+  if (attached) absl::StrAppend(&x, "\n", t.calendar, "\n");
+  if (offer_cancel) absl::StrAppend(&x, "\n", t.cancel, "\n", f.cancel_url, "\n");
+  if (f.kind == Kind::kCancelled && !f.booking_url.empty()) {
+    absl::StrAppend(&x, "\n", t.rebook, "\n", f.booking_url, "\n");
+  }
+  if (f.kind == Kind::kReminder && !f.opt_out_url.empty()) {
+    absl::StrAppend(&x, "\n", t.opt_out, "\n", f.opt_out_url, "\n");
+  }
+  absl::StrAppend(&x, "\n", t.closing, "\n", f.office_name, "\n");
+  if (!f.footer.empty()) absl::StrAppend(&x, "\n-- \n", f.footer, "\n");
+
+  // HTML: the same, every value escaped.
+  const auto e = [](std::string_view s) { return HtmlEscape(s); };
+  const auto link = [&](const std::string& url) {
+    return absl::StrCat("<a href=\"", e(url), "\">", e(url), "</a>");
+  };
+  std::string& h = r.html;
+  absl::StrAppend(&h, "<!DOCTYPE html>\n<html lang=\"", f.language == "en" ? "en" : "de",
+                  "\"><head><meta charset=\"utf-8\"><title>", e(r.subject),
+                  "</title></head>\n<body>\n");
+  absl::StrAppend(&h, "<p>", e(greeting), "</p>\n<p>", e(lead), "</p>\n<table>\n");
+  const auto row = [&](const char* label, const std::string& value) {
+    absl::StrAppend(&h, "<tr><th scope=\"row\" align=\"left\">", e(label), "</th><td>", e(value),
+                    "</td></tr>\n");
+  };
+  row(t.when, when);
+  row(t.where, absl::StrCat(f.office_name, ", ", f.office_address));
+  if (!f.services.empty()) row(t.services, absl::StrJoin(f.services, ", "));
+  row(t.code, f.code);
+  if (f.kind != Kind::kCancelled && !f.what_to_bring.empty()) {
+    row(t.bring, absl::StrJoin(f.what_to_bring, ", "));
+  }
+  absl::StrAppend(&h, "</table>\n");
+  if (attached) absl::StrAppend(&h, "<p>", e(t.calendar), "</p>\n");
+  if (offer_cancel) absl::StrAppend(&h, "<p>", e(t.cancel), "<br>", link(f.cancel_url), "</p>\n");
+  if (f.kind == Kind::kCancelled && !f.booking_url.empty()) {
+    absl::StrAppend(&h, "<p>", e(t.rebook), "<br>", link(f.booking_url), "</p>\n");
+  }
+  if (f.kind == Kind::kReminder && !f.opt_out_url.empty()) {
+    absl::StrAppend(&h, "<p>", e(t.opt_out), "<br>", link(f.opt_out_url), "</p>\n");
+  }
+  absl::StrAppend(&h, "<p>", e(t.closing), "<br>", e(f.office_name), "</p>\n");
+  if (!f.footer.empty()) absl::StrAppend(&h, "<hr>\n<p><small>", e(f.footer), "</small></p>\n");
+  absl::StrAppend(&h, "</body></html>\n");
+  return r;
+}
+
+}  // namespace rathaus::notifications

@@ -1,0 +1,91 @@
+#include "domain/templates.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+
+namespace rathaus::notifications {
+namespace {
+
+Facts Sample(Kind kind, const std::string& language) {
+  absl::TimeZone berlin;
+  EXPECT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  return Facts{.kind = kind,
+               .language = language,
+               .name = "Erika <b>Mustermann</b>",
+               .code = "K7M3Q9XP",
+               .office_name = "Bürgerbüro Mitte",
+               .office_address = "Fleethörn 9, 24103 Kiel",
+               .services = {"Personalausweis beantragen"},
+               .what_to_bring = {"Biometrisches Passfoto"},
+               .start = absl::FromCivil(absl::CivilMinute(2026, 12, 8, 9, 30), berlin),
+               .end = absl::FromCivil(absl::CivilMinute(2026, 12, 8, 9, 45), berlin),
+               .time_zone = berlin,
+               .cancel_url = "https://kiel.example/termin/absagen#code=K7M3Q9XP&token=c1.x",
+               .booking_url = "https://kiel.example/",
+               .opt_out_url = "",
+               .footer = "Landeshauptstadt Kiel, Fleethörn 9, 24103 Kiel"};
+}
+
+TEST(TemplatesTest, SubjectsSayWhatHappenedWhereAndWhen) {
+  EXPECT_EQ(Render(Sample(Kind::kBooked, "de")).subject,
+            "Terminbestätigung: Bürgerbüro Mitte, Di 8.12.2026, 09:30 Uhr");
+  EXPECT_EQ(Render(Sample(Kind::kRescheduled, "de")).subject,
+            "Termin verschoben: Bürgerbüro Mitte, jetzt Di 8.12.2026, 09:30 Uhr");
+  EXPECT_EQ(Render(Sample(Kind::kCancelled, "de")).subject,
+            "Termin abgesagt: Bürgerbüro Mitte, Di 8.12.2026, 09:30 Uhr");
+  EXPECT_EQ(Render(Sample(Kind::kReminder, "de")).subject,
+            "Erinnerung an Ihren Termin: Bürgerbüro Mitte, Di 8.12.2026, 09:30 Uhr");
+  EXPECT_EQ(Render(Sample(Kind::kBooked, "en")).subject,
+            "Appointment confirmed: Bürgerbüro Mitte, Tue 8 Dec 2026, 09:30");
+  EXPECT_EQ(Render(Sample(Kind::kReminder, "en")).subject,
+            "Reminder of your appointment: Bürgerbüro Mitte, Tue 8 Dec 2026, 09:30");
+}
+
+TEST(TemplatesTest, TextHasTheFactsInTheBookingsLanguage) {
+  const Rendered de = Render(Sample(Kind::kBooked, "de"));
+  EXPECT_TRUE(absl::StrContains(de.text, "Guten Tag Erika <b>Mustermann</b>,"));
+  EXPECT_TRUE(absl::StrContains(de.text, "Dienstag, 8. Dezember 2026, 09:30 Uhr – 09:45 Uhr"));
+  EXPECT_TRUE(absl::StrContains(de.text, "Bürgerbüro Mitte, Fleethörn 9, 24103 Kiel"));
+  EXPECT_TRUE(absl::StrContains(de.text, "Buchungscode: K7M3Q9XP"));
+  EXPECT_TRUE(absl::StrContains(de.text, "Bitte mitbringen: Biometrisches Passfoto"));
+  EXPECT_TRUE(absl::StrContains(de.text, "termin/absagen#code=K7M3Q9XP"));
+  EXPECT_TRUE(absl::StrContains(de.text, "Landeshauptstadt Kiel"));
+  const Rendered en = Render(Sample(Kind::kBooked, "en"));
+  EXPECT_TRUE(absl::StrContains(en.text, "Dear Erika"));
+  EXPECT_TRUE(absl::StrContains(en.text, "Tuesday, 8 December 2026, 09:30 – 09:45"));
+  EXPECT_TRUE(absl::StrContains(en.text, "Booking code: K7M3Q9XP"));
+  EXPECT_FALSE(absl::StrContains(en.text, "Uhr"));
+}
+
+TEST(TemplatesTest, EveryValueIsEscapedInTheHtml) {
+  const Rendered r = Render(Sample(Kind::kBooked, "de"));
+  EXPECT_FALSE(absl::StrContains(r.html, "<b>Mustermann"));
+  EXPECT_TRUE(absl::StrContains(r.html, "Erika &lt;b&gt;Mustermann&lt;/b&gt;"));
+  EXPECT_TRUE(absl::StrContains(r.html, "code=K7M3Q9XP&amp;token=c1.x"));
+  EXPECT_TRUE(absl::StrContains(r.html, "<html lang=\"de\">"));
+  EXPECT_TRUE(absl::StrContains(Render(Sample(Kind::kBooked, "en")).html, "<html lang=\"en\">"));
+}
+
+TEST(TemplatesTest, ACancellationOffersANewBookingNotACancel) {
+  const Rendered r = Render(Sample(Kind::kCancelled, "de"));
+  EXPECT_FALSE(absl::StrContains(r.text, "absagen#"));
+  EXPECT_TRUE(absl::StrContains(r.text, "Einen neuen Termin buchen:\nhttps://kiel.example/"));
+  EXPECT_FALSE(absl::StrContains(r.text, "Bitte mitbringen"));
+  // Without a cancel token (the appointment has begun) there is no cancel link either.
+  Facts f = Sample(Kind::kReminder, "de");
+  f.cancel_url.clear();
+  EXPECT_FALSE(absl::StrContains(Render(f).text, "absagen"));
+}
+
+TEST(TemplatesTest, Kinds) {
+  Kind k;
+  for (Kind want : {Kind::kBooked, Kind::kRescheduled, Kind::kCancelled, Kind::kReminder}) {
+    ASSERT_TRUE(ParseKind(KindName(want), &k));
+    EXPECT_EQ(k, want);
+  }
+  EXPECT_FALSE(ParseKind("sms", &k));
+}
+
+}  // namespace
+}  // namespace rathaus::notifications

@@ -1,0 +1,198 @@
+#include "sender.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "domain/templates.h"
+#include "shared/log/log.h"
+
+namespace rathaus::notifications {
+namespace {
+
+namespace log = ::rathaus::platform::log;
+
+absl::Time ParseRfc3339(const std::string& text) {
+  absl::Time t = absl::InfinitePast();
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return absl::InfinitePast();
+  return t;
+}
+
+std::string DomainOf(const std::string& address) {
+  const size_t at = address.rfind('@');
+  return at == std::string::npos ? "localhost" : address.substr(at + 1);
+}
+
+}  // namespace
+
+Sender::Sender(Store& store, SenderOptions options, platform::metrics::Registry* metrics)
+    : store_(store), options_(std::move(options)), metrics_(metrics), smtp_(options_.smtp) {
+  if (!options_.appointments_addr.empty()) {
+    appointments_ = appointments::v1::Appointments::NewStub(grpc::CreateChannel(
+        options_.appointments_addr, platform::ClientCredentials(options_.tls)));
+  }
+  if (metrics_ != nullptr) {
+    metrics_->Describe("rathaus_notifications_messages_total", "counter",
+                       "Messages handled, by kind and outcome (sent, failed, skipped, retry).");
+  }
+}
+
+absl::StatusOr<std::string> Sender::Token() const {
+  std::ifstream in(options_.token_file);
+  std::stringstream token;
+  if (in) token << in.rdbuf();
+  std::string bearer(absl::StripAsciiWhitespace(token.str()));
+  if (bearer.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no service token in ", options_.token_file, " (RATHAUS_NOTIFY_SERVICE_TOKEN_FILE)"));
+  }
+  return bearer;
+}
+
+absl::StatusOr<Sender::Run> Sender::RunDue() {
+  auto claimed = store_.ClaimDue(50);
+  if (!claimed.ok()) return claimed.status();
+  Run run{.handled = 0, .next = claimed->next, .now = claimed->now};
+  for (const Job& job : claimed->jobs) {
+    const std::string outcome = Handle(job, claimed->now);
+    if (metrics_ != nullptr) {
+      metrics_->Increment("rathaus_notifications_messages_total",
+                          {{"kind", job.kind}, {"outcome", outcome}});
+    }
+    ++run.handled;
+    if (outcome == "retry") {
+      // 30 s doubling to 1 h; given up once the message is older than the store's give_up.
+      absl::Duration after = options_.retry_min;
+      for (int i = 0; i < job.attempts && after < options_.retry_max; ++i) after *= 2;
+      after = std::min(after, options_.retry_max);
+      if (claimed->now + after - job.created > store_.options().give_up) {
+        log::Error("message given up", {{"job", job.id}, {"kind", job.kind}, {"code", job.code},
+                                        {"attempts", job.attempts + 1}});
+        if (absl::Status s = store_.Finish(job, "failed"); !s.ok()) return s;
+        continue;
+      }
+      auto retried = store_.Retry(job, after);
+      if (!retried.ok()) return retried.status();
+      if (!run.next || claimed->now + after < *run.next) run.next = claimed->now + after;
+      continue;
+    }
+    if (absl::Status s = store_.Finish(job, outcome); !s.ok()) return s;
+  }
+  if (!claimed->jobs.empty()) {
+    // The ones just leased are due again only if they fail: ask the store what is next.
+    run.next = claimed->now;
+  }
+  return run;
+}
+
+std::string Sender::Handle(const Job& job, absl::Time now) {
+  Kind kind;
+  if (!ParseKind(job.kind, &kind)) {
+    log::Error("message of an unknown kind dropped", {{"job", job.id}, {"kind", job.kind}});
+    return "failed";
+  }
+  if (kind == Kind::kReminder) {
+    auto opted_out = store_.OptedOut(job.code);
+    if (!opted_out.ok()) return "retry";
+    if (*opted_out) return "skipped";
+    if (job.start <= now) return "skipped";  // too late to remind
+  }
+  if (appointments_ == nullptr) {
+    log::Warn("RATHAUS_APPOINTMENTS_ADDR is unset: messages wait", {{"job", job.id}});
+    return "retry";
+  }
+  auto bearer = Token();
+  if (!bearer.ok()) {
+    log::Error("no service token: messages wait", {{"error", std::string(bearer.status().message())}});
+    return "retry";
+  }
+  appointments::v1::GetBookingNoticeRequest req;
+  req.set_code(job.code);
+  appointments::v1::BookingNotice notice;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + *bearer);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  const grpc::Status s = appointments_->GetBookingNotice(&ctx, req, &notice);
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) return "skipped";  // gone (retention)
+  if (!s.ok()) {
+    log::Warn("appointments did not answer the notice: message waits",
+              {{"job", job.id}, {"code", job.code}, {"grpc", static_cast<int>(s.error_code())},
+               {"error", s.error_message()}});
+    return "retry";
+  }
+  const appointments::v1::Booking& booking = notice.booking();
+  const absl::Time start = ParseRfc3339(booking.start());
+  switch (kind) {
+    case Kind::kReminder:
+      // Moved or cancelled since it was planned: its successor (if any) is planned already.
+      if (booking.status() != "booked" || start != job.start) return "skipped";
+      break;
+    case Kind::kBooked:
+    case Kind::kRescheduled:
+      if (booking.status() == "cancelled") return "skipped";  // the cancellation follows
+      break;
+    case Kind::kCancelled:
+      break;
+  }
+  if (booking.email().empty()) return "skipped";
+  Facts facts{.kind = kind,
+              .language = booking.language() == "en" ? "en" : "de",
+              .name = booking.name(),
+              .code = booking.code(),
+              .office_name = notice.office_name(),
+              .office_address = notice.office_address(),
+              .services = {notice.service_names().begin(), notice.service_names().end()},
+              .what_to_bring = {notice.what_to_bring().begin(), notice.what_to_bring().end()},
+              .start = start,
+              .end = ParseRfc3339(booking.end()),
+              .time_zone = options_.time_zone,
+              .cancel_url = notice.cancel_token().empty() || options_.public_url.empty()
+                                ? ""
+                                : absl::StrCat(options_.public_url, "/termin/absagen#code=",
+                                               booking.code(), "&token=", notice.cancel_token()),
+              .booking_url = options_.public_url.empty() ? "" : options_.public_url + "/",
+              .opt_out_url = "",
+              .footer = options_.footer};
+  const Rendered text = Render(facts);
+  Mail mail{.from = options_.from,
+            .to = {booking.name(), booking.email()},
+            .reply_to = options_.reply_to,
+            .subject = text.subject,
+            .text = text.text,
+            .html = text.html,
+            .attachments = {},
+            .headers = {{"Auto-Submitted", "auto-generated"}},
+            .message_id = absl::StrCat("<", job.id, ".", booking.code(), "@",
+                                       DomainOf(options_.from.address), ">"),
+            .date = absl::Now()};
+  if (kind != Kind::kReminder && !notice.calendar().content().empty()) {
+    mail.attachments.push_back({notice.calendar().filename(),
+                                "text/calendar; charset=utf-8",
+                                notice.calendar().content()});
+  }
+  auto wire = RenderMime(mail);
+  if (!wire.ok()) {
+    log::Error("message cannot be written", {{"job", job.id}, {"code", job.code},
+                                             {"error", std::string(wire.status().message())}});
+    return "failed";
+  }
+  const SmtpResult sent = smtp_.Send(options_.from.address, booking.email(), *wire);
+  if (sent.ok) {
+    log::Info("message sent", {{"job", job.id}, {"kind", job.kind}, {"code", job.code}});
+    return "sent";
+  }
+  if (sent.permanent) {
+    log::Error("message refused by the mail server", {{"job", job.id}, {"kind", job.kind},
+                                                     {"code", job.code}, {"smtp", sent.code},
+                                                     {"error", sent.error}});
+    return "failed";
+  }
+  log::Warn("message not delivered now: tried again later",
+            {{"job", job.id}, {"kind", job.kind}, {"code", job.code}, {"smtp", sent.code},
+             {"error", sent.error}});
+  return "retry";
+}
+
+}  // namespace rathaus::notifications

@@ -1,0 +1,74 @@
+// Sends the messages that are due (store.h), one at a time, on the timer thread.
+//
+// Where the address comes from (issue 18, README "Notifications"): events carry no personal
+// data, so for each message the sender asks the owning service — appointments'
+// GetBookingNotice over gRPC with the notifications service's own credential (a bearer token of
+// role integrator with the scope appointments:notify, read from RATHAUS_NOTIFY_SERVICE_TOKEN_FILE
+// at every call so a token agent can renew it; mTLS as the other services' calls). The answer
+// (address, name, language, the calendar entry and a cancel-only token) lives only in memory
+// while the message is written and sent; nothing of it is stored or logged.
+//
+// Outcomes: sent; refused for good (5xx) -> "failed"; no longer wanted (the booking is gone,
+// cancelled, moved, begun, or the citizen opted out of reminders) -> "skipped"; anything else
+// (4xx, no connection, appointments away) -> tried again after 30 s, doubling to 1 h, until the
+// message is older than RATHAUS_NOTIFY_GIVE_UP. A crash after the server took a message and
+// before it was marked sent sends it once more after the lease, with the same Message-ID.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "domain/mail.h"
+#include "rathaus/appointments/v1/appointments.grpc.pb.h"
+#include "shared/grpc/client.h"
+#include "shared/metrics/metrics.h"
+#include "smtp.h"
+#include "store.h"
+
+namespace rathaus::notifications {
+
+struct SenderOptions {
+  std::string appointments_addr;  // RATHAUS_APPOINTMENTS_ADDR
+  std::string token_file;         // RATHAUS_NOTIFY_SERVICE_TOKEN_FILE
+  std::optional<platform::ClientTls> tls;
+  Mailbox from;                   // RATHAUS_NOTIFY_FROM
+  Mailbox reply_to;               // RATHAUS_NOTIFY_REPLY_TO
+  std::string footer;             // RATHAUS_NOTIFY_FOOTER
+  std::string public_url;         // RATHAUS_PUBLIC_URL: the pages' links
+  absl::TimeZone time_zone;       // the offices' (Europe/Berlin)
+  SmtpOptions smtp;
+  absl::Duration retry_min = absl::Seconds(30);
+  absl::Duration retry_max = absl::Hours(1);
+};
+
+class Sender {
+ public:
+  Sender(Store& store, SenderOptions options, platform::metrics::Registry* metrics);
+
+  struct Run {
+    int64_t handled = 0;
+    std::optional<absl::Time> next;
+    absl::Time now;
+  };
+  // Claims the due messages and handles each; the store's clock and next due time.
+  absl::StatusOr<Run> RunDue();
+
+ private:
+  // "sent", "failed", "skipped" or "retry" for one message.
+  std::string Handle(const Job& job, absl::Time now);
+  absl::StatusOr<std::string> Token() const;
+
+  Store& store_;
+  SenderOptions options_;
+  platform::metrics::Registry* metrics_;
+  std::unique_ptr<appointments::v1::Appointments::Stub> appointments_;
+  SmtpClient smtp_;
+};
+
+}  // namespace rathaus::notifications

@@ -1,0 +1,81 @@
+// The notifications service's state in Redis (prefix notify:): the messages to send, each a job
+// with its due time, and nothing personal. A job names a booking code, the kind of message and
+// the appointment's start; the address is read from the owning service when the message is sent
+// (sender.h), so it is never stored here and never crosses Kafka.
+//
+//   notify:job:<id>     hash kind, code, start (ms), attempts, created — expires after the job's
+//                    lifetime (RATHAUS_NOTIFY_GIVE_UP)
+//   notify:due          zset job id -> due time (ms): the messages' exact timers; a claimed job is
+//                    leased by moving its due time ahead
+//   notify:rem:<code>   set of the booking's planned reminder jobs (moved or dropped with it)
+//   notify:optout:<code>  the citizen wants no reminders for this booking
+//   notify:counts       hash sent, failed, skipped
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "shared/redis/redis.h"
+
+namespace rathaus::notifications {
+
+struct Job {
+  std::string id;
+  std::string kind;  // booked, rescheduled, cancelled, reminder
+  std::string code;
+  absl::Time start;  // the appointment's start when the job was made
+  int attempts = 0;
+  absl::Time created;
+};
+
+struct Claimed {
+  std::vector<Job> jobs;
+  std::optional<absl::Time> next;  // the earliest job left (Redis clock)
+  absl::Time now;                  // Redis clock
+};
+
+struct StoreOptions {
+  std::string key_prefix = "notify:";
+  // How long a message may wait for delivery before it is given up (and its job expires).
+  absl::Duration give_up = absl::Hours(48);
+  absl::Duration lease = absl::Minutes(5);  // longer than one SMTP delivery may take
+};
+
+class Store {
+ public:
+  Store(platform::redis::Pool& pool, StoreOptions options);
+
+  const StoreOptions& options() const { return options_; }
+
+  // The message about an event (kind "" for none) and the reminders of the booking from now on
+  // ({job id, due}); one script with the inbox record. The timer listener hears of the earliest.
+  absl::Status ApplyEvent(const std::string& kind, const std::string& code,
+                          const std::string& event_id, absl::Time start,
+                          const std::vector<std::pair<std::string, absl::Time>>& reminders,
+                          const std::string& inbox_key, const std::string& inbox_ttl);
+  absl::StatusOr<Claimed> ClaimDue(int max_jobs);
+  // outcome: "sent", "failed" (refused for good or given up), "skipped" (no longer wanted).
+  absl::Status Finish(const Job& job, const std::string& outcome);
+  // Due again after `after`; the attempts so far (0: the job is gone).
+  absl::StatusOr<int> Retry(const Job& job, absl::Duration after);
+  absl::Status OptOut(const std::string& code, absl::Duration remember);
+  absl::StatusOr<bool> OptedOut(const std::string& code);
+  // sent, failed, skipped so far.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Counts();
+
+  void SetTimerListener(std::function<void(absl::Time)> listener) {
+    listener_ = std::move(listener);
+  }
+
+ private:
+  platform::redis::Pool& pool_;
+  StoreOptions options_;
+  std::function<void(absl::Time)> listener_;
+};
+
+}  // namespace rathaus::notifications
