@@ -10,6 +10,8 @@
 //   RATHAUS_ID_DOCUMENTS_ADDR           the id-documents service's gRPC address (127.0.0.1:50053)
 //   RATHAUS_REGISTRATIONS_ADDR          the registrations service's gRPC address (127.0.0.1:50054)
 //   RATHAUS_E_FILE_ADDR                 the e-file service's gRPC address (127.0.0.1:50055)
+//   RATHAUS_NOTIFICATIONS_ADDR          the notifications service's (its reminders' opt-out route);
+//                                       unset: that route is not served
 //   RATHAUS_GATEWAY_DESCRIPTOR_DIR      descriptor sets (*.pb) of services the gateway was not
 //                                       compiled with; each is routed when RATHAUS_<NAME>_ADDR is
 //                                       set (gateway/descriptors.h; the image: /usr/share/rathaus/descriptors)
@@ -54,6 +56,7 @@
 #include "gateway/web_session.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_file/v1/e_file.pb.h"
+#include "rathaus/notifications/v1/notifications.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "rathaus/registrations/v1/registrations.pb.h"
@@ -108,6 +111,11 @@ int main() {
   rathaus::platform::GrpcServer::DisableMutexDeadlockDetection();
 
   std::vector<Fronted> fronted = FrontedServices();
+  if (const char* a = std::getenv("RATHAUS_NOTIFICATIONS_ADDR"); a != nullptr && *a != '\0') {
+    fronted.push_back({rathaus::notifications::v1::OptOutRequest::descriptor()->file()
+                           ->FindServiceByName("Notifications"),
+                       "RATHAUS_NOTIFICATIONS_ADDR", ""});
+  }
   // Services the gateway was not compiled with: from the descriptor sets in
   // RATHAUS_GATEWAY_DESCRIPTOR_DIR, each routed when its RATHAUS_<NAME>_ADDR is set.
   std::unique_ptr<gw::DescriptorSets> extra_sets;

@@ -11,6 +11,7 @@
 #include "rathaus/registrations/v1/registrations.pb.h"
 #include "rathaus/appointments/v1/appointments.pb.h"
 #include "rathaus/e_file/v1/e_file.pb.h"
+#include "rathaus/notifications/v1/notifications.pb.h"
 #include "rathaus/e_invoice/v1/e_invoice.pb.h"
 #include "rathaus/id_documents/v1/id_documents.pb.h"
 #include "rathaus_gateway_embedded.h"
@@ -26,7 +27,8 @@ TEST(OpenApiTest, DocumentsEveryRouteWithItsMethod) {
        e_invoice::v1::Invoice::descriptor()->file()->FindServiceByName("EInvoice"),
        id_documents::v1::Application::descriptor()->file()->FindServiceByName("IdDocuments"),
        registrations::v1::Registration::descriptor()->file()->FindServiceByName("Registrations"),
-       e_file::v1::Vorgang::descriptor()->file()->FindServiceByName("EFile")});
+       e_file::v1::Vorgang::descriptor()->file()->FindServiceByName("EFile"),
+       notifications::v1::OptOutRequest::descriptor()->file()->FindServiceByName("Notifications")});
   ASSERT_TRUE(table.ok());
   for (const Route& route : table->routes()) {
     const size_t at = spec.find(absl::StrCat("\n  ", route.path, ":\n"));

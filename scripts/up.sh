@@ -108,6 +108,9 @@ if [ -x "$dev_token" ]; then
   "$dev_token" integrator "$run/clerk-jwt.key" --scope appointments:notify --sub notifications \
       --days 30 > "$run/notifications-service.jwt"
   export RATHAUS_NOTIFY_SERVICE_TOKEN_FILE="$run/notifications-service.jwt"
+  # The key that signs the e-mails' opt-out links (List-Unsubscribe, RFC 8058).
+  [ -s "$run/notify-link.key" ] || head -c 32 /dev/urandom > "$run/notify-link.key"
+  export RATHAUS_NOTIFY_LINK_KEY_FILE="$run/notify-link.key"
   # The 30-day development tokens above; production keeps the default of 12h.
   export RATHAUS_JWT_MAX_LIFETIME=${RATHAUS_JWT_MAX_LIFETIME:-720h}
 fi

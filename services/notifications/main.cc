@@ -23,6 +23,8 @@
 //   RATHAUS_APPOINTMENTS_ADDR     appointments' gRPC address (GetBookingNotice)
 //   RATHAUS_NOTIFY_SERVICE_TOKEN_FILE  the service's bearer token (role integrator, scope
 //                                 appointments:notify), read at every call
+//   RATHAUS_NOTIFY_LINK_KEY_FILE  at least 32 bytes: signs the opt-out links of the messages'
+//                                 List-Unsubscribe headers (RFC 8058 one-click; required)
 //   plus the kit's settings.
 #include <algorithm>
 
@@ -33,6 +35,7 @@
 #include "domain/mail.h"
 #include "rathaus/appointments/v1/events.pb.h"
 #include "sender.h"
+#include "service.h"
 #include "shared/log/log.h"
 #include "shared/service/due_timer.h"
 #include "shared/service/kit.h"
@@ -139,10 +142,17 @@ int Run() {
     env.Reject("TZ", "the Europe/Berlin zone (tzdata)", "missing");
   }
   sender_options.tls = platform::ClientTlsFromServiceEnv();
+  sender_options.link_key = env.SecretFile("RATHAUS_NOTIFY_LINK_KEY_FILE", true);
+  if (env.ok() && sender_options.link_key.size() < 32) {
+    env.Reject("RATHAUS_NOTIFY_LINK_KEY_FILE", "a file of at least 32 bytes (random)",
+               absl::StrCat(sender_options.link_key.size(), " bytes"));
+  }
   if (!kit.CheckConfig()) return 2;
 
   Store store(kit.redis(), store_options);
   Sender sender(store, sender_options, &kit.metrics());
+  NotificationsService service(store, sender_options.link_key);
+  kit.AddService(&service);
   platform::DueTimer timer("notifications", [&sender]() -> absl::StatusOr<platform::DueTimer::Run> {
     auto r = sender.RunDue();
     if (!r.ok()) return r.status();

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "domain/links.h"
 #include "domain/templates.h"
 #include "shared/log/log.h"
 
@@ -167,6 +168,17 @@ std::string Sender::Handle(const Job& job, absl::Time now) {
             .message_id = absl::StrCat("<", job.id, ".", booking.code(), "@",
                                        DomainOf(options_.from.address), ">"),
             .date = absl::Now()};
+  // Stop the reminders with one click in the mail program (RFC 2369 + RFC 8058): on the
+  // confirmation, a change and every reminder, while any reminder could still come.
+  if (kind != Kind::kCancelled && !options_.public_url.empty() && !options_.link_key.empty() &&
+      start > now) {
+    mail.headers.emplace_back(
+        "List-Unsubscribe",
+        absl::StrCat("<", options_.public_url, "/api/v1/notifications/opt-out?link=",
+                     OptOutLink(options_.link_key, booking.code(), absl::ToUnixSeconds(start)),
+                     ">"));
+    mail.headers.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+  }
   if (kind != Kind::kReminder && !notice.calendar().content().empty()) {
     mail.attachments.push_back({notice.calendar().filename(),
                                 "text/calendar; charset=utf-8",

@@ -41,6 +41,9 @@ struct SenderOptions {
   Mailbox reply_to;               // RATHAUS_NOTIFY_REPLY_TO
   std::string footer;             // RATHAUS_NOTIFY_FOOTER
   std::string public_url;         // RATHAUS_PUBLIC_URL: the pages' links
+  // RATHAUS_NOTIFY_LINK_KEY_FILE: signs the opt-out links (domain/links.h) that the messages'
+  // List-Unsubscribe headers carry (RFC 8058 one-click).
+  std::string link_key;
   absl::TimeZone time_zone;       // the offices' (Europe/Berlin)
   SmtpOptions smtp;
   absl::Duration retry_min = absl::Seconds(30);

@@ -55,7 +55,11 @@ struct Mail {
   std::map<std::string, std::string> headers;  // lower-case names, unfolded
   std::string text, html, ics;
   absl::Time received;
-  std::string Subject() const { return DecodeHeader(headers.at("subject")); }
+  std::string Subject() const { return DecodeHeader(Header("subject")); }
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
 };
 
 std::string PartBody(const std::string& raw, const std::string& type) {
@@ -119,9 +123,15 @@ System* sys = nullptr;
 std::unique_ptr<Child> sink;
 std::unique_ptr<Child> notifications;
 std::string mail_dir;
-// Booked before the service started, with a reminder due 25 s after it was configured.
+// Booked before the service started, with a reminder due 25 s after it was configured; and one
+// whose reminder (due 30 s after) the citizen turns off with the one-click opt-out.
 v1::Booking reminded;
 absl::Time reminder_due;
+v1::Booking opted;
+absl::Time opted_reminder_due;
+// A second gateway that also routes to the notifications service (its opt-out route).
+std::unique_ptr<Child> optout_gateway;
+int optout_gateway_port = 0;
 
 class NotificationsE2eTest : public ::testing::Test {
  protected:
@@ -153,35 +163,51 @@ class NotificationsE2eTest : public ::testing::Test {
     // The booking whose reminder the suite waits for, made before the service runs: its event
     // waits on Kafka.
     reminded = Book(8, "reminded", "en");
-    absl::Time start;
+    opted = Book(9, "opted", "de");
+    absl::Time start, opted_start;
     std::string error;
     ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, reminded.start(), &start, &error)) << error;
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, opted.start(), &opted_start, &error)) << error;
+    ASSERT_GE(opted_start - start, absl::Minutes(5));
     reminder_due = absl::Now() + absl::Seconds(25);
+    opted_reminder_due = absl::Now() + absl::Seconds(30);
+    // Two reminder offsets: each booking has one of them due soon, the other long before now
+    // (skipped) or long after the test.
     const int64_t before = absl::ToInt64Seconds(start - reminder_due);
+    const int64_t before_opted = absl::ToInt64Seconds(opted_start - opted_reminder_due);
 
     const std::string token = WriteTemp(
         "notify-token", RunTool(absl::StrCat(DevTokenBinary(), " integrator ", sys->clerk_key(),
                                              " --scope appointments:notify --sub notifications")));
+    const std::string link_key = WriteTemp("notify-link-key", UniqueName("link-key-0123456789abcdef0123456789"));
+    const int notifications_port = FreePort();
     notifications = std::make_unique<Child>(
         BinaryDir() + "/../services/notifications/rathaus-notifications",
         std::vector<std::string>{},
         sys->WithExtra({{"RATHAUS_REDIS_URL", SharedServers().redis_url},
                         {"RATHAUS_KAFKA_BROKERS", SharedServers().kafka_brokers},
-                        {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", FreePort())},
+                        {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", notifications_port)},
+                        {"RATHAUS_NOTIFY_LINK_KEY_FILE", link_key},
                         {"RATHAUS_SMTP_URL", absl::StrCat("smtp://127.0.0.1:", smtp_port)},
                         {"RATHAUS_SMTP_USER", "rathaus"},
                         {"RATHAUS_SMTP_PASSWORD_FILE", password},
                         {"RATHAUS_SMTP_CA_FILE", cert},
                         {"RATHAUS_NOTIFY_FROM", "Stadt Kiel – Bürgerbüro <termine@kiel.example>"},
                         {"RATHAUS_NOTIFY_FOOTER", "Landeshauptstadt Kiel"},
-                        {"RATHAUS_NOTIFY_REMINDERS", absl::StrCat(before, "s")},
+                        {"RATHAUS_NOTIFY_REMINDERS",
+                         absl::StrCat(before, "s,", before_opted, "s")},
                         {"RATHAUS_NOTIFY_RETRY", "1s"},
                         {"RATHAUS_PUBLIC_URL", absl::StrCat("http://127.0.0.1:", sys->port())},
                         {"RATHAUS_APPOINTMENTS_ADDR", sys->appointments_addr()},
                         {"RATHAUS_NOTIFY_SERVICE_TOKEN_FILE", token},
                         {"RATHAUS_LOG_LEVEL", "info"}}));
+    optout_gateway_port = sys->StartGateway(
+        {{"RATHAUS_NOTIFICATIONS_ADDR", absl::StrCat("127.0.0.1:", notifications_port)},
+         {"RATHAUS_RATE_LIMIT_OPTOUT", "off"}},
+        &optout_gateway);
   }
   static void TearDownTestSuite() {
+    optout_gateway.reset();
     notifications.reset();
     sink.reset();
     delete sys;
@@ -279,11 +305,15 @@ TEST_F(NotificationsE2eTest, ARescheduleAndACancellationAreMailed) {
                       absl::StrCat("/api/v1/availability?office=", office, "&service=",
                                    b.services(0).id()));
   const auto free = Parse<v1::GetAvailabilityResponse>(slots);
-  ASSERT_GT(free.slots_size(), 10);
-  Answer moved = Send(sys->port(), http::verb::post,
-                      absl::StrCat("/api/v1/bookings/", b.code(), "/reschedule"),
-                      absl::StrCat(R"({"start":")", free.slots(10).start(), R"("})"),
-                      {{"X-Booking-Token", b.token()}});
+  ASSERT_GT(free.slots_size(), 14);
+  Answer moved;
+  for (int i = 14; i < free.slots_size(); ++i) {  // the first later time still free
+    moved = Send(sys->port(), http::verb::post,
+                 absl::StrCat("/api/v1/bookings/", b.code(), "/reschedule"),
+                 absl::StrCat(R"({"start":")", free.slots(i).start(), R"("})"),
+                 {{"X-Booking-Token", b.token()}});
+    if (moved.status != 409) break;
+  }
   ASSERT_EQ(moved.status, 200) << moved.body;
   std::vector<Mail> mails = WaitForMails(b.email(), 2);
   ASSERT_GE(mails.size(), 2u);
@@ -312,6 +342,10 @@ TEST_F(NotificationsE2eTest, TheReminderComesOnTimeAndItsLinkCancelsOnlyThatBook
   EXPECT_GE(reminder.received, reminder_due - absl::Seconds(2)) << "not before its time";
   EXPECT_LE(reminder.received, reminder_due + absl::Seconds(15)) << "an exact timer, not a sweep";
   EXPECT_TRUE(reminder.ics.empty());
+  EXPECT_TRUE(absl::StrContains(reminder.Header("list-unsubscribe"),
+                                "/api/v1/notifications/opt-out?link=" + reminded.code() + "."))
+      << reminder.Header("list-unsubscribe");
+  EXPECT_EQ(reminder.Header("list-unsubscribe-post"), "List-Unsubscribe=One-Click");
   // The link: the cancel page with the code and a cancel-only token in the fragment.
   const std::string marker = "/termin/absagen#code=" + reminded.code() + "&token=";
   const size_t at = reminder.text.find(marker);
@@ -356,6 +390,40 @@ TEST_F(NotificationsE2eTest, ATemporaryRefusalIsTriedAgainAndAPermanentOneIsNot)
   }
   EXPECT_EQ(refusals, 1u) << log;
   EXPECT_TRUE(MailsTo(mail_dir, b.email()).empty());
+}
+
+TEST_F(NotificationsE2eTest, TheOneClickOptOutStopsTheRemindersOfThatBookingOnly) {
+  ASSERT_FALSE(opted.code().empty());
+  std::vector<Mail> mails = WaitForMails(opted.email(), 1);
+  ASSERT_EQ(mails.size(), 1u);
+  // RFC 2369 + RFC 8058 on the confirmation: the mail program POSTs without asking.
+  const std::string header = mails[0].Header("list-unsubscribe");
+  EXPECT_EQ(mails[0].Header("list-unsubscribe-post"), "List-Unsubscribe=One-Click");
+  const size_t at = header.find("/api/v1/notifications/opt-out?link=");
+  ASSERT_NE(at, std::string::npos) << header;
+  const std::string target = header.substr(at, header.find('>', at) - at);
+  const std::map<std::string, std::string> form = {
+      {"Content-Type", "application/x-www-form-urlencoded"}};
+  // A GET (a scanner following the link) changes nothing; a body that is not the one-click
+  // form is refused; a forged link is unknown.
+  EXPECT_EQ(Send(optout_gateway_port, http::verb::get, target).status, 405);
+  EXPECT_EQ(Send(optout_gateway_port, http::verb::post, target, "unsubscribe=yes", form).status, 400);
+  std::string forged = target;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Send(optout_gateway_port, http::verb::post, forged, "List-Unsubscribe=One-Click", form)
+                .status,
+            404);
+  Answer done = Send(optout_gateway_port, http::verb::post, target, "List-Unsubscribe=One-Click", form);
+  EXPECT_EQ(done.status, 204) << done.body;
+  EXPECT_EQ(Send(optout_gateway_port, http::verb::post, target, "List-Unsubscribe=One-Click", form)
+                .status,
+            204)
+      << "again: the same answer";
+  // Its reminder was due 30 s after the start: it does not come; the other booking's does.
+  const absl::Duration wait = opted_reminder_due + absl::Seconds(8) - absl::Now();
+  if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+  EXPECT_EQ(MailsTo(mail_dir, opted.email()).size(), 1u) << notifications->Stderr();
+  EXPECT_GE(MailsTo(mail_dir, reminded.email()).size(), 2u) << "the other booking's reminder";
 }
 
 TEST_F(NotificationsE2eTest, NoAddressOrNameInTheLog) {
