@@ -285,6 +285,27 @@ grpc::Status IdDocumentsService::ListOfficeApplications(
   return grpc::Status::OK;
 }
 
+grpc::Status IdDocumentsService::GetApplicationNotice(grpc::ServerContext* ctx,
+                                                      const v1::GetApplicationNoticeRequest* req,
+                                                      v1::ApplicationNotice* resp) {
+  // The notifications service only (issue 18), verified before the request is looked at.
+  auto caller = callers_.Require(ctx, "integrator");
+  if (!caller.ok()) return ToGrpcStatus(ctx, caller.status());
+  if (!caller->MayAccess("id-documents:notify")) {
+    return ToGrpcStatus(ctx, absl::PermissionDeniedError("this call needs the scope id-documents:notify"));
+  }
+  if (!platform::text::IsUuid(req->id())) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("application not found"));
+  }
+  auto app = store_.Get(req->id());
+  if (!app.ok()) return ToGrpcStatus(ctx, app.status());
+  auto email = store_.NotificationEmail(req->id());
+  if (!email.ok()) return ToGrpcStatus(ctx, email.status());
+  ToProto(*app, resp->mutable_application());
+  resp->set_email(*email);
+  return grpc::Status::OK;
+}
+
 grpc::Status IdDocumentsService::HandOver(grpc::ServerContext* ctx, const v1::HandOverRequest* req,
                                           v1::Application* resp) {
   // Authentication before anything else, so an anonymous caller learns nothing about ids.

@@ -49,6 +49,9 @@ class IdDocumentsService final : public v1::IdDocuments::Service {
                                       v1::ListOfficeApplicationsResponse* resp) override;
   grpc::Status HandOver(grpc::ServerContext* ctx, const v1::HandOverRequest* req,
                         v1::Application* resp) override;
+  grpc::Status GetApplicationNotice(grpc::ServerContext* ctx,
+                                    const v1::GetApplicationNoticeRequest* req,
+                                    v1::ApplicationNotice* resp) override;
   grpc::Status ListAddressStickers(grpc::ServerContext* ctx,
                                    const v1::ListOfficeApplicationsRequest* req,
                                    v1::ListOfficeApplicationsResponse* resp) override;

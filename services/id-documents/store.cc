@@ -182,6 +182,14 @@ absl::StatusOr<ApplicationRecord> Store::Register(const NewApplication& a,
                            .fee_cents = fee};
 }
 
+absl::StatusOr<std::string> Store::NotificationEmail(const std::string& id) {
+  auto reply = pool_.Command({"HGET", absl::StrCat(options_.key_prefix, "app:", id), "email"});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil() || reply->str.empty()) return std::string();
+  return options_.data_keys->Open(reply->str,
+                                  absl::StrCat(options_.key_prefix, "app:", id, ":email"));
+}
+
 absl::StatusOr<ApplicationRecord> Store::Get(const std::string& id) {
   auto reply = pool_.Command({"HGETALL", absl::StrCat(options_.key_prefix, "app:", id)});
   if (!reply.ok()) return reply.status();

@@ -107,6 +107,8 @@ class Store {
                                       std::string_view traceparent);
   // NOT_FOUND for an unknown id.
   absl::StatusOr<ApplicationRecord> Get(const std::string& id);
+  // The citizen's optional notification address, opened; "" when none was given.
+  absl::StatusOr<std::string> NotificationEmail(const std::string& id);
   // NOT_FOUND "document-unknown" for an unknown serial, a wrong birth date and a locked serial
   // alike (the same message).
   absl::StatusOr<ApplicationRecord> Lookup(const std::string& serial, absl::CivilDay birth);

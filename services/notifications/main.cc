@@ -4,7 +4,10 @@
 // Consumes rathaus.appointments.v1: AppointmentBooked (confirmation with the .ics, reminders
 // planned), AppointmentRescheduled (message, reminders moved), AppointmentCancelled (message,
 // reminders dropped), AppointmentCheckedIn / -NoShow / -Completed (reminders dropped). Reminders
-// are exact timers (shared/service/due_timer.h), not a sweep. Addresses: sender.h.
+// are exact timers (shared/service/due_timer.h), not a sweep. And rathaus.id-documents.v1:
+// DocumentReadyForPickup ("Ihr Ausweis ist abholbereit" with the pickup booking link) and
+// DocumentPickupOverdue (not collected), to the address the citizen gave at application.
+// Addresses: sender.h.
 //
 //   RATHAUS_SMTP_URL              smtp://host:port (default smtp://127.0.0.1:25) or smtps://
 //   RATHAUS_SMTP_STARTTLS         off | if-offered | required (default: required with a user,
@@ -21,8 +24,9 @@
 //                                 doubles up to 1h)
 //   RATHAUS_PUBLIC_URL            the citizen pages' address, for the links in the messages
 //   RATHAUS_APPOINTMENTS_ADDR     appointments' gRPC address (GetBookingNotice)
-//   RATHAUS_NOTIFY_SERVICE_TOKEN_FILE  the service's bearer token (role integrator, scope
-//                                 appointments:notify), read at every call
+//   RATHAUS_ID_DOCUMENTS_ADDR     id-documents' gRPC address (GetApplicationNotice)
+//   RATHAUS_NOTIFY_SERVICE_TOKEN_FILE  the service's bearer token (role integrator, scopes
+//                                 appointments:notify and id-documents:notify), read at every call
 //   RATHAUS_NOTIFY_LINK_KEY_FILE  at least 32 bytes: signs the opt-out links of the messages'
 //                                 List-Unsubscribe headers (RFC 8058 one-click; required)
 //   plus the kit's settings.
@@ -34,6 +38,7 @@
 #include "absl/strings/str_split.h"
 #include "domain/mail.h"
 #include "rathaus/appointments/v1/events.pb.h"
+#include "rathaus/id_documents/v1/events.pb.h"
 #include "sender.h"
 #include "service.h"
 #include "shared/log/log.h"
@@ -113,6 +118,7 @@ int Run() {
     env.Reject("RATHAUS_PUBLIC_URL", "an http(s) URL", sender_options.public_url);
   }
   sender_options.appointments_addr = env.GrpcTarget("RATHAUS_APPOINTMENTS_ADDR", "127.0.0.1:50051");
+  sender_options.id_documents_addr = env.GrpcTarget("RATHAUS_ID_DOCUMENTS_ADDR", "127.0.0.1:50053");
   sender_options.token_file = env.String("RATHAUS_NOTIFY_SERVICE_TOKEN_FILE", "");
   if (sender_options.token_file.empty()) {
     env.Reject("RATHAUS_NOTIFY_SERVICE_TOKEN_FILE",
@@ -206,6 +212,21 @@ int Run() {
       topic, [&](const v1::AppointmentCompleted& e, const platform::EventContext& ce) {
         return store.ApplyEvent("", e.code(), std::string(ce.id), FromTimestamp(e.start()), {},
                                 ce.inbox_key, ce.inbox_ttl);
+      });
+  // ID documents: the message names the application; its address, status and pickup code are
+  // read from id-documents when it is sent.
+  const std::string documents = "rathaus.id-documents.v1";
+  kit.Consume<id_documents::v1::DocumentReadyForPickup>(
+      documents, [&](const id_documents::v1::DocumentReadyForPickup& e,
+                     const platform::EventContext& ce) {
+        return store.ApplyEvent("document-ready", e.application_id(), std::string(ce.id),
+                                FromTimestamp(e.ready_at()), {}, ce.inbox_key, ce.inbox_ttl);
+      });
+  kit.Consume<id_documents::v1::DocumentPickupOverdue>(
+      documents, [&](const id_documents::v1::DocumentPickupOverdue& e,
+                     const platform::EventContext& ce) {
+        return store.ApplyEvent("document-overdue", e.application_id(), std::string(ce.id),
+                                FromTimestamp(e.ready_at()), {}, ce.inbox_key, ce.inbox_ttl);
       });
   kit.AddJob("sender", [&] { timer.Start(); }, [&] { timer.Stop(); });
   kit.AddStartupFact("smtp", sender_options.smtp.url);

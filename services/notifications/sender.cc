@@ -34,6 +34,10 @@ Sender::Sender(Store& store, SenderOptions options, platform::metrics::Registry*
     appointments_ = appointments::v1::Appointments::NewStub(grpc::CreateChannel(
         options_.appointments_addr, platform::ClientCredentials(options_.tls)));
   }
+  if (!options_.id_documents_addr.empty()) {
+    id_documents_ = id_documents::v1::IdDocuments::NewStub(grpc::CreateChannel(
+        options_.id_documents_addr, platform::ClientCredentials(options_.tls)));
+  }
   if (metrics_ != nullptr) {
     metrics_->Describe("rathaus_notifications_messages_total", "counter",
                        "Messages handled, by kind and outcome (sent, failed, skipped, retry).");
@@ -79,6 +83,11 @@ absl::StatusOr<Sender::Run> Sender::RunDue() {
       if (!run.next || claimed->now + after < *run.next) run.next = claimed->now + after;
       continue;
     }
+    if (outcome == "skipped") {
+      // Not wanted any more (moved, cancelled, collected, opted out, no address, data deleted).
+      log::Info("message not needed any more", {{"job", job.id}, {"kind", job.kind},
+                                                {"code", job.code}});
+    }
     if (absl::Status s = store_.Finish(job, outcome); !s.ok()) return s;
   }
   if (!claimed->jobs.empty()) {
@@ -100,22 +109,19 @@ std::string Sender::Handle(const Job& job, absl::Time now) {
     if (*opted_out) return "skipped";
     if (job.start <= now) return "skipped";  // too late to remind
   }
+  if (kind == Kind::kDocumentReady || kind == Kind::kDocumentOverdue) {
+    return HandleDocument(job, kind, now);
+  }
   if (appointments_ == nullptr) {
     log::Warn("RATHAUS_APPOINTMENTS_ADDR is unset: messages wait", {{"job", job.id}});
-    return "retry";
-  }
-  auto bearer = Token();
-  if (!bearer.ok()) {
-    log::Error("no service token: messages wait", {{"error", std::string(bearer.status().message())}});
     return "retry";
   }
   appointments::v1::GetBookingNoticeRequest req;
   req.set_code(job.code);
   appointments::v1::BookingNotice notice;
-  grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + *bearer);
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  const grpc::Status s = appointments_->GetBookingNotice(&ctx, req, &notice);
+  const grpc::Status s = Call([&](grpc::ClientContext* ctx) {
+    return appointments_->GetBookingNotice(ctx, req, &notice);
+  });
   if (s.error_code() == grpc::StatusCode::NOT_FOUND) return "skipped";  // gone (retention)
   if (!s.ok()) {
     log::Warn("appointments did not answer the notice: message waits",
@@ -135,6 +141,8 @@ std::string Sender::Handle(const Job& job, absl::Time now) {
       if (booking.status() == "cancelled") return "skipped";  // the cancellation follows
       break;
     case Kind::kCancelled:
+    case Kind::kDocumentReady:  // handled above
+    case Kind::kDocumentOverdue:
       break;
   }
   if (booking.email().empty()) return "skipped";
@@ -184,13 +192,17 @@ std::string Sender::Handle(const Job& job, absl::Time now) {
                                 "text/calendar; charset=utf-8",
                                 notice.calendar().content()});
   }
+  return Deliver(job, std::move(mail), booking.email());
+}
+
+std::string Sender::Deliver(const Job& job, Mail mail, const std::string& recipient) {
   auto wire = RenderMime(mail);
   if (!wire.ok()) {
     log::Error("message cannot be written", {{"job", job.id}, {"code", job.code},
                                              {"error", std::string(wire.status().message())}});
     return "failed";
   }
-  const SmtpResult sent = smtp_.Send(options_.from.address, booking.email(), *wire);
+  const SmtpResult sent = smtp_.Send(options_.from.address, recipient, *wire);
   if (sent.ok) {
     log::Info("message sent", {{"job", job.id}, {"kind", job.kind}, {"code", job.code}});
     return "sent";
@@ -205,6 +217,89 @@ std::string Sender::Handle(const Job& job, absl::Time now) {
             {{"job", job.id}, {"kind", job.kind}, {"code", job.code}, {"smtp", sent.code},
              {"error", sent.error}});
   return "retry";
+}
+
+grpc::Status Sender::Call(const std::function<grpc::Status(grpc::ClientContext*)>& call) const {
+  auto bearer = Token();
+  if (!bearer.ok()) {
+    log::Error("no service token: messages wait", {{"error", std::string(bearer.status().message())}});
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no service token");
+  }
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + *bearer);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return call(&ctx);
+}
+
+bool Sender::OfficeOf(const std::string& id, std::string* name, std::string* address) {
+  auto it = offices_.find(id);
+  if (it == offices_.end() && appointments_ != nullptr &&
+      absl::Now() - offices_read_ > absl::Minutes(1)) {
+    appointments::v1::ListOfficesResponse list;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (appointments_->ListOffices(&ctx, appointments::v1::ListOfficesRequest(), &list).ok()) {
+      offices_read_ = absl::Now();
+      for (const appointments::v1::Office& o : list.offices()) {
+        offices_[o.id()] = {o.name(), absl::StrCat(o.address().street(), ", ",
+                                                   o.address().postal_code(), " ",
+                                                   o.address().city())};
+      }
+    }
+    it = offices_.find(id);
+  }
+  if (it == offices_.end()) return false;
+  *name = it->second.first;
+  *address = it->second.second;
+  return true;
+}
+
+std::string Sender::HandleDocument(const Job& job, Kind kind, absl::Time now) {
+  if (id_documents_ == nullptr) {
+    log::Warn("RATHAUS_ID_DOCUMENTS_ADDR is unset: messages wait", {{"job", job.id}});
+    return "retry";
+  }
+  id_documents::v1::GetApplicationNoticeRequest req;
+  req.set_id(job.code);
+  id_documents::v1::ApplicationNotice notice;
+  const grpc::Status s = Call([&](grpc::ClientContext* ctx) {
+    return id_documents_->GetApplicationNotice(ctx, req, &notice);
+  });
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) return "skipped";  // deleted (retention)
+  if (!s.ok()) {
+    log::Warn("id-documents did not answer the notice: message waits",
+              {{"job", job.id}, {"application", job.code},
+               {"grpc", static_cast<int>(s.error_code())}, {"error", s.error_message()}});
+    return "retry";
+  }
+  const id_documents::v1::Application& app = notice.application();
+  // Collected (or otherwise moved on) since: nothing to say any more; no address: no mail.
+  if (app.status() != "READY_FOR_PICKUP" || notice.email().empty()) return "skipped";
+  Facts facts;
+  facts.kind = kind;
+  facts.language = "de";  // an application has no language of its own (issue 18's note)
+  facts.time_zone = options_.time_zone;
+  facts.footer = options_.footer;
+  facts.document_type = app.document_type();
+  if (!OfficeOf(app.office(), &facts.office_name, &facts.office_address)) {
+    facts.office_name = app.office();
+  }
+  if (!options_.public_url.empty() && !app.pickup_code().empty()) {
+    facts.pickup_url = absl::StrCat(options_.public_url, "/termin?office=", app.office(),
+                                    "&service=ausweis-abholen%3A1#abholcode=", app.pickup_code());
+  }
+  const Rendered text = Render(facts);
+  Mail mail{.from = options_.from,
+            .to = {"", notice.email()},
+            .reply_to = options_.reply_to,
+            .subject = text.subject,
+            .text = text.text,
+            .html = text.html,
+            .attachments = {},
+            .headers = {{"Auto-Submitted", "auto-generated"}},
+            .message_id = absl::StrCat("<", job.id, "@", DomainOf(options_.from.address), ">"),
+            .date = now};
+  return Deliver(job, std::move(mail), notice.email());
 }
 
 }  // namespace rathaus::notifications

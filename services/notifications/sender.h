@@ -15,6 +15,8 @@
 // before it was marked sent sends it once more after the lease, with the same Message-ID.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +27,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "domain/mail.h"
+#include "domain/templates.h"
 #include "rathaus/appointments/v1/appointments.grpc.pb.h"
+#include "rathaus/id_documents/v1/id_documents.grpc.pb.h"
 #include "shared/grpc/client.h"
 #include "shared/metrics/metrics.h"
 #include "smtp.h"
@@ -35,6 +39,7 @@ namespace rathaus::notifications {
 
 struct SenderOptions {
   std::string appointments_addr;  // RATHAUS_APPOINTMENTS_ADDR
+  std::string id_documents_addr;  // RATHAUS_ID_DOCUMENTS_ADDR ("" : document messages wait)
   std::string token_file;         // RATHAUS_NOTIFY_SERVICE_TOKEN_FILE
   std::optional<platform::ClientTls> tls;
   Mailbox from;                   // RATHAUS_NOTIFY_FROM
@@ -65,13 +70,25 @@ class Sender {
  private:
   // "sent", "failed", "skipped" or "retry" for one message.
   std::string Handle(const Job& job, absl::Time now);
+  // The messages about an ID document (job.code is the application id).
+  std::string HandleDocument(const Job& job, Kind kind, absl::Time now);
+  // Writes and sends; the outcome.
+  std::string Deliver(const Job& job, Mail mail, const std::string& recipient);
   absl::StatusOr<std::string> Token() const;
+  // One internal call with the service token and a 10 s deadline; OK, or the call's status.
+  grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& call) const;
+  // An office's name and address from appointments' catalog (cached; read again for an
+  // unknown id at most once a minute).
+  bool OfficeOf(const std::string& id, std::string* name, std::string* address);
 
   Store& store_;
   SenderOptions options_;
   platform::metrics::Registry* metrics_;
   std::unique_ptr<appointments::v1::Appointments::Stub> appointments_;
+  std::unique_ptr<id_documents::v1::IdDocuments::Stub> id_documents_;
   SmtpClient smtp_;
+  std::map<std::string, std::pair<std::string, std::string>> offices_;  // id -> name, address
+  absl::Time offices_read_ = absl::InfinitePast();
 };
 
 }  // namespace rathaus::notifications

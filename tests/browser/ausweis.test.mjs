@@ -246,6 +246,18 @@ test('without a pickup code the calendar says how to get one, and the API proble
   await checkPage(page, '25-pickup-without-code');
 });
 
+test('the "abholbereit" e-mail\'s link: its code from the fragment is kept in the session, out of the address bar', { skip }, async (t) => {
+  const page = await newPage(t);
+  await page.goto(`${BASE}/termin?office=${OFFICE}&service=${PICKUP_SERVICE}%3A1#abholcode=k7m3q9xp`);
+  await page.locator('#pickup-note').waitFor();
+  assert.doesNotMatch(await page.locator('#pickup-note').textContent(), /Ist mein Ausweis abholbereit/,
+    'with the code: no hint how to get one');
+  assert.equal(new URL(page.url()).hash, '', 'the code left the address bar');
+  const stored = JSON.parse(await page.evaluate(() => sessionStorage.getItem('rathaus.pickup')));
+  assert.deepEqual(stored, { office: OFFICE, code: 'K7M3Q9XP' });
+  await checkPage(page, '25b-pickup-code-from-mail');
+});
+
 test('in production: the estimate, German and English', { skip }, async (t) => {
   const page = await newPage(t);
   await page.goto(`${BASE}/ausweis`);

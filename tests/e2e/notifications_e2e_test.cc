@@ -178,7 +178,7 @@ class NotificationsE2eTest : public ::testing::Test {
 
     const std::string token = WriteTemp(
         "notify-token", RunTool(absl::StrCat(DevTokenBinary(), " integrator ", sys->clerk_key(),
-                                             " --scope appointments:notify --sub notifications")));
+                                             " --scope appointments:notify,id-documents:notify --sub notifications")));
     const std::string link_key = WriteTemp("notify-link-key", UniqueName("link-key-0123456789abcdef0123456789"));
     const int notifications_port = FreePort();
     notifications = std::make_unique<Child>(
@@ -199,6 +199,7 @@ class NotificationsE2eTest : public ::testing::Test {
                         {"RATHAUS_NOTIFY_RETRY", "1s"},
                         {"RATHAUS_PUBLIC_URL", absl::StrCat("http://127.0.0.1:", sys->port())},
                         {"RATHAUS_APPOINTMENTS_ADDR", sys->appointments_addr()},
+                        {"RATHAUS_ID_DOCUMENTS_ADDR", sys->id_documents_addr()},
                         {"RATHAUS_NOTIFY_SERVICE_TOKEN_FILE", token},
                         {"RATHAUS_LOG_LEVEL", "info"}}));
     optout_gateway_port = sys->StartGateway(
@@ -424,6 +425,65 @@ TEST_F(NotificationsE2eTest, TheOneClickOptOutStopsTheRemindersOfThatBookingOnly
   if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
   EXPECT_EQ(MailsTo(mail_dir, opted.email()).size(), 1u) << notifications->Stderr();
   EXPECT_GE(MailsTo(mail_dir, reminded.email()).size(), 2u) << "the other booking's reminder";
+}
+
+// "Ihr Ausweis ist abholbereit": the clerk registers the application with the citizen's address,
+// the Fachverfahren reports it ready, and the mail's link books the pickup with its code.
+TEST_F(NotificationsE2eTest, AnIdDocumentReadyForPickupIsMailedWithItsPickupLink) {
+  const std::string email = Unique("ausweis");
+  std::string serial = absl::StrCat("L", UniqueName("x").substr(2, 8));
+  for (char& c : serial) c = static_cast<char>(std::toupper(c));
+  for (char& c : serial) if (c == 'O') c = '0';
+  Answer created = Send(sys->port(), http::verb::post, "/api/v1/id-documents/applications",
+                        absl::StrCat(R"({"serial":")", serial,
+                                     R"(","documentType":"PERSONALAUSWEIS","office":"kiel-mitte",)"
+                                     R"("birthDate":"1990-05-17","delivery":"PICKUP","email":")",
+                                     email, R"("})"),
+                        {{"Authorization", "Bearer " + sys->ClerkToken("kiel-mitte")}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string ndjson;
+  int k = 0;
+  const absl::Time t0 = absl::Now();
+  for (const char* st : {"TRANSMITTED", "IN_PRODUCTION", "SHIPPED_TO_OFFICE", "ARRIVED",
+                         "READY_FOR_PICKUP"}) {
+    absl::StrAppend(&ndjson, R"({"serial":")", serial, R"(","status":")", st, R"(","at":")",
+                    absl::FormatTime(absl::RFC3339_sec, t0 + absl::Seconds(++k), absl::UTCTimeZone()),
+                    "\"}\n");
+  }
+  Answer imported = Send(sys->port(), http::verb::post, "/api/v1/id-documents/status-updates",
+                         ndjson,
+                         {{"Authorization", "Bearer " + sys->IntegratorToken()},
+                          {"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  ASSERT_TRUE(absl::StrContains(imported.body, "\"accepted\":5")) << imported.body;
+  const std::vector<Mail> mails = WaitForMails(email, 1);
+  ASSERT_EQ(mails.size(), 1u);
+  const Mail& m = mails[0];
+  EXPECT_TRUE(absl::StartsWith(m.Subject(), "Ihr Personalausweis ist abholbereit: ")) << m.Subject();
+  EXPECT_FALSE(absl::StrContains(m.Subject(), "kiel-mitte")) << "the office's name, not its id";
+  EXPECT_TRUE(absl::StrContains(m.text, "Guten Tag,")) << m.text;
+  EXPECT_FALSE(absl::StrContains(m.text, serial)) << "the serial number is never in a message";
+  const std::string marker = "#abholcode=";
+  const size_t at = m.text.find(marker);
+  ASSERT_NE(at, std::string::npos) << m.text;
+  const std::string code = m.text.substr(at + marker.size(), 8);
+  EXPECT_TRUE(absl::StrContains(m.text, "/termin?office=kiel-mitte&service=ausweis-abholen%3A1#"))
+      << m.text;
+  // The code from the mail books the pickup.
+  Answer slots = Send(sys->port(), http::verb::get,
+                      "/api/v1/availability?office=kiel-mitte&service=ausweis-abholen");
+  const auto free = Parse<v1::GetAvailabilityResponse>(slots);
+  ASSERT_GT(free.slots_size(), 0) << slots.body;
+  Answer booked;
+  for (int i = 0; i < free.slots_size(); ++i) {
+    booked = Send(sys->port(), http::verb::post, "/api/v1/bookings",
+                  absl::StrCat(R"({"office":"kiel-mitte","services":[{"id":"ausweis-abholen",)"
+                               R"("quantity":1}],"start":")", free.slots(i).start(),
+                               R"(","name":"Jürgen Groß","email":")", email,
+                               R"(","pickupCode":")", code, R"("})"));
+    if (booked.status != 409) break;
+  }
+  EXPECT_EQ(booked.status, 201) << booked.body;
 }
 
 TEST_F(NotificationsE2eTest, NoAddressOrNameInTheLog) {

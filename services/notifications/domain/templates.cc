@@ -52,6 +52,13 @@ struct Texts {
   const char* rebook;             // after a cancellation
   const char* opt_out;
   const char* closing;
+  const char* subject_ready;      // {document} {office}
+  const char* subject_overdue;
+  const char* lead_ready;
+  const char* lead_overdue;
+  const char* pickup;             // the booking link's line
+  const char* walk_in;
+  const char* bring_document;
 };
 
 constexpr Texts kDe = {
@@ -75,6 +82,14 @@ constexpr Texts kDe = {
     "Einen neuen Termin buchen:",
     "Keine Erinnerungen mehr zu diesem Termin:",
     "Mit freundlichen Grüßen",
+    "{Document} ist abholbereit: {office}",
+    "Erinnerung: {Document} liegt zur Abholung bereit: {office}",
+    "{Document} ist im {office} eingetroffen und liegt zur Abholung für Sie bereit.",
+    "{Document} liegt seit einiger Zeit im {office} zur Abholung bereit. Bitte holen Sie das "
+    "Dokument bald ab.",
+    "Termin zur Abholung buchen:",
+    "Sie können das Dokument auch ohne Termin zu den Öffnungszeiten abholen.",
+    "Bitte bringen Sie Ihr bisheriges Dokument und, falls vorhanden, den PIN-Brief mit.",
 };
 
 constexpr Texts kEn = {
@@ -97,6 +112,13 @@ constexpr Texts kEn = {
     "Book a new appointment:",
     "No more reminders for this appointment:",
     "Kind regards",
+    "{Document} is ready for pickup: {office}",
+    "Reminder: {document} is waiting for pickup: {office}",
+    "{document} has arrived at {office} and is ready for pickup.",
+    "{document} has been waiting for pickup at {office} for a while. Please collect it soon.",
+    "Book a pickup appointment:",
+    "You can also collect it without an appointment during opening hours.",
+    "Please bring your previous document and, if you have it, the PIN letter.",
 };
 
 std::string Fill(std::string_view pattern, const std::vector<std::pair<std::string, std::string>>& values) {
@@ -126,12 +148,15 @@ std::string_view KindName(Kind kind) {
     case Kind::kRescheduled: return "rescheduled";
     case Kind::kCancelled: return "cancelled";
     case Kind::kReminder: return "reminder";
+    case Kind::kDocumentReady: return "document-ready";
+    case Kind::kDocumentOverdue: return "document-overdue";
   }
   return "booked";
 }
 
 bool ParseKind(std::string_view name, Kind* kind) {
-  for (Kind k : {Kind::kBooked, Kind::kRescheduled, Kind::kCancelled, Kind::kReminder}) {
+  for (Kind k : {Kind::kBooked, Kind::kRescheduled, Kind::kCancelled, Kind::kReminder,
+                 Kind::kDocumentReady, Kind::kDocumentOverdue}) {
     if (KindName(k) == name) {
       *kind = k;
       return true;
@@ -151,15 +176,78 @@ std::string FormatWhen(absl::Time t, absl::TimeZone tz, std::string_view languag
                       c.year(), ", ", absl::FormatTime("%H:%M", t, tz), " Uhr");
 }
 
+std::string DocumentName(std::string_view type, std::string_view language) {
+  const bool en = language == "en";
+  if (type == "PERSONALAUSWEIS") return en ? "identity card" : "Personalausweis";
+  if (type == "REISEPASS") return en ? "passport" : "Reisepass";
+  if (type == "EXPRESS_REISEPASS") return en ? "express passport" : "Express-Reisepass";
+  if (type == "KINDERREISEPASS") return en ? "child passport" : "Kinderreisepass";
+  if (type == "EID_KARTE") return en ? "eID card" : "eID-Karte";
+  return en ? "document" : "Dokument";
+}
+
+namespace {
+
+// The messages about an ID document: no appointment, a pickup link instead.
+Rendered RenderDocument(const Facts& f, const Texts& t) {
+  // "Ihr Personalausweis" / "Ihre eID-Karte"; "Your identity card" at the start of a subject,
+  // "your identity card" inside a sentence.
+  const std::string name = DocumentName(f.document_type, f.language);
+  const bool en = f.language == "en";
+  const std::string possessive =
+      en ? "your" : (f.document_type == "EID_KARTE" ? "Ihre" : "Ihr");
+  const std::string document = absl::StrCat(possessive, " ", name);
+  const std::string capitalised = absl::StrCat(en ? "Your" : possessive, " ", name);
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"{office}", f.office_name}, {"{document}", document}, {"{Document}", capitalised}};
+  const bool ready = f.kind == Kind::kDocumentReady;
+  Rendered r;
+  r.subject = Fill(ready ? t.subject_ready : t.subject_overdue, values);
+  const std::string greeting = f.name.empty()
+                                   ? (f.language == "en" ? "Hello," : "Guten Tag,")
+                                   : Fill(t.greeting, {{"{name}", f.name}});
+  const std::string lead = Fill(ready ? t.lead_ready : t.lead_overdue, values);
+  std::string& x = r.text;
+  absl::StrAppend(&x, greeting, "\n\n", lead, "\n\n", t.where, ": ", f.office_name, ", ",
+                  f.office_address, "\n");
+  if (!f.pickup_url.empty()) absl::StrAppend(&x, "\n", t.pickup, "\n", f.pickup_url, "\n");
+  absl::StrAppend(&x, "\n", t.walk_in, "\n", t.bring_document, "\n");
+  absl::StrAppend(&x, "\n", t.closing, "\n", f.office_name, "\n");
+  if (!f.footer.empty()) absl::StrAppend(&x, "\n-- \n", f.footer, "\n");
+  const auto e = [](std::string_view s) { return HtmlEscape(s); };
+  std::string& h = r.html;
+  absl::StrAppend(&h, "<!DOCTYPE html>\n<html lang=\"", f.language == "en" ? "en" : "de",
+                  "\"><head><meta charset=\"utf-8\"><title>", e(r.subject),
+                  "</title></head>\n<body>\n<p>", e(greeting), "</p>\n<p>", e(lead), "</p>\n",
+                  "<p>", e(t.where), ": ", e(f.office_name), ", ", e(f.office_address), "</p>\n");
+  if (!f.pickup_url.empty()) {
+    absl::StrAppend(&h, "<p>", e(t.pickup), "<br><a href=\"", e(f.pickup_url), "\">",
+                    e(f.pickup_url), "</a></p>\n");
+  }
+  absl::StrAppend(&h, "<p>", e(t.walk_in), " ", e(t.bring_document), "</p>\n<p>", e(t.closing),
+                  "<br>", e(f.office_name), "</p>\n");
+  if (!f.footer.empty()) absl::StrAppend(&h, "<hr>\n<p><small>", e(f.footer), "</small></p>\n");
+  absl::StrAppend(&h, "</body></html>\n");
+  return r;
+}
+
+}  // namespace
+
 Rendered Render(const Facts& f) {
   const Texts& t = f.language == "en" ? kEn : kDe;
+  if (f.kind == Kind::kDocumentReady || f.kind == Kind::kDocumentOverdue) {
+    return RenderDocument(f, t);
+  }
   const std::string when_short = ShortWhen(f.start, f.time_zone, f.language);
   const std::vector<std::pair<std::string, std::string>> subject_values = {
       {"{office}", f.office_name}, {"{when}", when_short}};
   const char* subject = t.subject_booked;
   const char* lead = t.lead_booked;
   switch (f.kind) {
-    case Kind::kBooked: break;
+    case Kind::kBooked:
+    case Kind::kDocumentReady:
+    case Kind::kDocumentOverdue:
+      break;
     case Kind::kRescheduled: subject = t.subject_rescheduled; lead = t.lead_rescheduled; break;
     case Kind::kCancelled: subject = t.subject_cancelled; lead = t.lead_cancelled; break;
     case Kind::kReminder: subject = t.subject_reminder; lead = t.lead_reminder; break;

@@ -14,9 +14,13 @@
 
 namespace rathaus::notifications {
 
-enum class Kind { kBooked, kRescheduled, kCancelled, kReminder };
+enum class Kind {
+  kBooked, kRescheduled, kCancelled, kReminder,  // appointments
+  kDocumentReady, kDocumentOverdue,              // id-documents: ready for pickup, not collected
+};
 
-// "booked", "rescheduled", "cancelled", "reminder" (the store's job kinds).
+// "booked", "rescheduled", "cancelled", "reminder", "document-ready", "document-overdue" (the
+// store's job kinds).
 std::string_view KindName(Kind kind);
 bool ParseKind(std::string_view name, Kind* kind);
 
@@ -39,7 +43,14 @@ struct Facts {
   // Reminders: the page that ends the reminders for this booking ("" for none).
   std::string opt_out_url;
   std::string footer;  // the city's footer (RATHAUS_NOTIFY_FOOTER), plain text
+  // ID documents: the document's type as id-documents names it (PERSONALAUSWEIS, …) and the
+  // link that books its pickup (the pickup code in its fragment); start/end/code unused.
+  std::string document_type;
+  std::string pickup_url;
 };
+
+// "Personalausweis", "Reisepass", … / "identity card", "passport", … for id-documents' type names.
+std::string DocumentName(std::string_view type, std::string_view language);
 
 struct Rendered {
   std::string subject;

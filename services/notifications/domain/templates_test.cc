@@ -78,9 +78,31 @@ TEST(TemplatesTest, ACancellationOffersANewBookingNotACancel) {
   EXPECT_FALSE(absl::StrContains(Render(f).text, "absagen"));
 }
 
+TEST(TemplatesTest, AnIdDocumentReadyForPickupLinksItsPickupBooking) {
+  Facts f = Sample(Kind::kDocumentReady, "de");
+  f.name.clear();
+  f.document_type = "EID_KARTE";
+  f.pickup_url = "https://kiel.example/termin?office=kiel-mitte&service=ausweis-abholen%3A1#abholcode=K7M3Q9XP";
+  const Rendered r = Render(f);
+  EXPECT_EQ(r.subject, "Ihre eID-Karte ist abholbereit: Bürgerbüro Mitte");
+  EXPECT_TRUE(absl::StrContains(r.text, "Guten Tag,\n\nIhre eID-Karte ist im Bürgerbüro Mitte eingetroffen"))
+      << r.text;
+  EXPECT_TRUE(absl::StrContains(r.text, "Termin zur Abholung buchen:\n" + f.pickup_url));
+  EXPECT_TRUE(absl::StrContains(r.html, "service=ausweis-abholen%3A1#abholcode=K7M3Q9XP"));
+  EXPECT_FALSE(absl::StrContains(r.text, "Buchungscode")) << "no appointment yet";
+  f.kind = Kind::kDocumentOverdue;
+  f.document_type = "REISEPASS";
+  EXPECT_EQ(Render(f).subject, "Erinnerung: Ihr Reisepass liegt zur Abholung bereit: Bürgerbüro Mitte");
+  f.language = "en";
+  EXPECT_EQ(Render(f).subject, "Reminder: your passport is waiting for pickup: Bürgerbüro Mitte");
+  f.kind = Kind::kDocumentReady;
+  EXPECT_EQ(Render(f).subject, "Your passport is ready for pickup: Bürgerbüro Mitte");
+}
+
 TEST(TemplatesTest, Kinds) {
   Kind k;
-  for (Kind want : {Kind::kBooked, Kind::kRescheduled, Kind::kCancelled, Kind::kReminder}) {
+  for (Kind want : {Kind::kBooked, Kind::kRescheduled, Kind::kCancelled, Kind::kReminder,
+                    Kind::kDocumentReady, Kind::kDocumentOverdue}) {
     ASSERT_TRUE(ParseKind(KindName(want), &k));
     EXPECT_EQ(k, want);
   }

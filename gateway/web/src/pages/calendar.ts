@@ -3,7 +3,7 @@ import { api, ApiError, loadOffices, loadServices } from '../api';
 import { h } from '../dom';
 import { alertBox, errorAlert } from '../errors';
 import { t } from '../i18n';
-import { counter, held, PICKUP_SERVICE, pickupCodeFor, registrationCodeFor, selectionFromQuery, selectionToQuery } from '../store';
+import { counter, held, pickup, PICKUP_SERVICE, pickupCodeFor, registrationCodeFor, selectionFromQuery, selectionToQuery } from '../store';
 import type { PageContext } from '../main';
 import { flowSteps } from './common';
 import { slotPicker } from './slots';
@@ -36,7 +36,14 @@ export async function renderCalendar(ctx: PageContext): Promise<void> {
     main.append(errorAlert(err));
     return;
   }
-  // The pickup of an ID document needs the code from /ausweis (kept in the session, not the URL).
+  // The pickup of an ID document needs the code from /ausweis (kept in the session, not the URL),
+  // or from the "abholbereit" e-mail's link (#abholcode=…): kept the same way, out of the address bar.
+  const codeFromMail = new URLSearchParams(location.hash.slice(1)).get('abholcode');
+  if (codeFromMail !== null) {
+    const code = codeFromMail.trim().toUpperCase();
+    if (/^[2-9A-HJKMNP-TW-Z]{8}$/.test(code)) pickup.set({ office: selection.office, code });
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+  }
   const pickupCode = pickupCodeFor(selection);
   const lookupLink = () => h('p', {}, h('a', { class: 'kern-link', href: '/ausweis', 'data-nav': true }, t('idTitle')));
   if (selection.services.some((s) => s.id === PICKUP_SERVICE)) {
