@@ -118,16 +118,17 @@ fi
 umask 022
 
 started=()
-# The mail server of development (tests/smtp/sink.py, Debian's python3-aiosmtpd) on
-# 127.0.0.1:2525: what the notifications service sends lands in .run/mail/ as .eml files
-# (RATHAUS_SMTP_URL set: that server instead).
+# The mail server of development: Mailpit (scripts/mailpit.sh builds it once) with SMTP on
+# 127.0.0.1:1025 and its web UI and API on http://127.0.0.1:8025, messages kept in
+# .run/mailpit.db (RATHAUS_SMTP_URL set: that server instead).
 if [ -z "${RATHAUS_SMTP_URL:-}" ]; then
-  mkdir -p "$run/mail"
-  setsid /usr/bin/python3 "$root/tests/smtp/sink.py" --port "${RATHAUS_UP_SMTP_PORT:-2525}" \
-      --dir "$run/mail" </dev/null >"$run/logs/smtp-sink.log" 2>&1 &
-  echo $! > "$run/pids/smtp-sink.pid"
-  export RATHAUS_SMTP_URL="smtp://127.0.0.1:${RATHAUS_UP_SMTP_PORT:-2525}"
-  started+=("mail     SMTP $RATHAUS_SMTP_URL  messages in .run/mail/*.eml")
+  mailpit=$("$root/scripts/mailpit.sh")
+  setsid "$mailpit" --smtp "127.0.0.1:${RATHAUS_UP_SMTP_PORT:-1025}" \
+      --listen "127.0.0.1:${RATHAUS_UP_MAILPIT_PORT:-8025}" --database "$run/mailpit.db" \
+      --disable-version-check </dev/null >"$run/logs/mailpit.log" 2>&1 &
+  echo $! > "$run/pids/mailpit.pid"
+  export RATHAUS_SMTP_URL="smtp://127.0.0.1:${RATHAUS_UP_SMTP_PORT:-1025}"
+  started+=("mail     SMTP $RATHAUS_SMTP_URL  messages at http://127.0.0.1:${RATHAUS_UP_MAILPIT_PORT:-8025}  log .run/logs/mailpit.log")
 fi
 export RATHAUS_PUBLIC_URL=${RATHAUS_PUBLIC_URL:-http://${RATHAUS_HTTP_LISTEN:-127.0.0.1:8080}}
 

@@ -22,6 +22,8 @@
 //   RATHAUS_NOTIFY_GIVE_UP        a message not delivered after this long is given up (48h)
 //   RATHAUS_NOTIFY_RETRY          the first pause before a message is tried again (30s; it
 //                                 doubles up to 1h)
+//   RATHAUS_NOTIFY_LEASE          how long a claimed message is held for this sender (2m): a
+//                                 sender that dies leaves it to another after this long
 //   RATHAUS_PUBLIC_URL            the citizen pages' address, for the links in the messages
 //   RATHAUS_APPOINTMENTS_ADDR     appointments' gRPC address (GetBookingNotice)
 //   RATHAUS_ID_DOCUMENTS_ADDR     id-documents' gRPC address (GetApplicationNotice)
@@ -140,6 +142,10 @@ int Run() {
   }
   StoreOptions store_options;
   store_options.give_up = env.Duration("RATHAUS_NOTIFY_GIVE_UP", absl::Hours(48));
+  store_options.lease = env.Duration("RATHAUS_NOTIFY_LEASE", absl::Minutes(2));
+  if (store_options.lease <= absl::ZeroDuration()) {
+    env.Reject("RATHAUS_NOTIFY_LEASE", "a positive duration", "0");
+  }
   sender_options.retry_min = env.Duration("RATHAUS_NOTIFY_RETRY", absl::Seconds(30));
   if (sender_options.retry_min <= absl::ZeroDuration()) {
     env.Reject("RATHAUS_NOTIFY_RETRY", "a positive duration", "0");

@@ -57,11 +57,16 @@ absl::StatusOr<std::string> Sender::Token() const {
 }
 
 absl::StatusOr<Sender::Run> Sender::RunDue() {
-  auto claimed = store_.ClaimDue(50);
+  auto claimed = store_.ClaimDue(20);
   if (!claimed.ok()) return claimed.status();
   Run run{.handled = 0, .next = claimed->next, .now = claimed->now};
-  for (const Job& job : claimed->jobs) {
-    const std::string outcome = Handle(job, claimed->now);
+  for (Job job : claimed->jobs) {
+    // Still this sender's? (Its lease may have run out while the messages before it were slow;
+    // then another sender has it and this one must not send it too.)
+    auto held = store_.Hold(job);
+    if (!held.ok()) return held.status();
+    if (!*held) continue;
+    const std::string outcome = Handle(job, absl::Now());
     if (metrics_ != nullptr) {
       metrics_->Increment("rathaus_notifications_messages_total",
                           {{"kind", job.kind}, {"outcome", outcome}});

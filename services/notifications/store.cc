@@ -14,6 +14,7 @@ const redis::Script& EventScript() { static const redis::Script s = redis::Scrip
 const redis::Script& ClaimScript() { static const redis::Script s = redis::Script::WithPrelude("ntf_claim", lua::kClaim); return s; }
 const redis::Script& FinishScript() { static const redis::Script s = redis::Script::WithPrelude("ntf_finish", lua::kFinish); return s; }
 const redis::Script& RetryScript() { static const redis::Script s = redis::Script::WithPrelude("ntf_retry", lua::kRetry); return s; }
+const redis::Script& HoldScript() { static const redis::Script s = redis::Script::WithPrelude("ntf_hold", lua::kHold); return s; }
 const redis::Script& OptOutScript() { static const redis::Script s = redis::Script::WithPrelude("ntf_opt_out", lua::kOptOut); return s; }
 
 std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
@@ -66,9 +67,20 @@ absl::StatusOr<Claimed> Store::ClaimDue(int max_jobs) {
                          .code = j.elements[2].str,
                          .start = absl::FromUnixMillis(Int(j.elements[3])),
                          .attempts = static_cast<int>(Int(j.elements[4])),
-                         .created = absl::FromUnixMillis(Int(j.elements[5]))});
+                         .created = absl::FromUnixMillis(Int(j.elements[5])),
+                         .leased_until_ms = absl::ToUnixMillis(c.now + options_.lease)});
   }
   return c;
+}
+
+absl::StatusOr<bool> Store::Hold(Job& job) {
+  auto reply = pool_.Eval(HoldScript(), {},
+                          {options_.key_prefix, job.id, absl::StrCat(job.leased_until_ms),
+                           Ms(options_.lease)});
+  if (!reply.ok()) return reply.status();
+  if (Int(*reply) == 0) return false;
+  job.leased_until_ms = Int(*reply);
+  return true;
 }
 
 absl::Status Store::Finish(const Job& job, const std::string& outcome) {

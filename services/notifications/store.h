@@ -31,6 +31,7 @@ struct Job {
   absl::Time start;  // the appointment's start when the job was made
   int attempts = 0;
   absl::Time created;
+  int64_t leased_until_ms = 0;  // the due time this sender's claim or hold set
 };
 
 struct Claimed {
@@ -43,7 +44,8 @@ struct StoreOptions {
   std::string key_prefix = "notify:";
   // How long a message may wait for delivery before it is given up (and its job expires).
   absl::Duration give_up = absl::Hours(48);
-  absl::Duration lease = absl::Minutes(5);  // longer than one SMTP delivery may take
+  // RATHAUS_NOTIFY_LEASE: longer than a claimed batch takes to send.
+  absl::Duration lease = absl::Minutes(2);
 };
 
 class Store {
@@ -59,6 +61,9 @@ class Store {
                           const std::vector<std::pair<std::string, absl::Time>>& reminders,
                           const std::string& inbox_key, const std::string& inbox_ttl);
   absl::StatusOr<Claimed> ClaimDue(int max_jobs);
+  // Renews the lease right before sending: false when the job is no longer this sender's (its
+  // lease ran out and another took it, or it was finished) — then it must not be sent.
+  absl::StatusOr<bool> Hold(Job& job);
   // outcome: "sent", "failed" (refused for good or given up), "skipped" (no longer wanted).
   absl::Status Finish(const Job& job, const std::string& outcome);
   // Due again after `after`; the attempts so far (0: the job is gone).

@@ -1,15 +1,16 @@
 // Notifications end to end (issue 18): bookings made through the gateway reach the citizen as
-// e-mail through a real SMTP server (tests/smtp/sink.py, aiosmtpd) over STARTTLS with AUTH —
+// e-mail through a real SMTP server (Mailpit, scripts/mailpit.sh) over STARTTLS with AUTH —
 // the confirmation with its calendar entry, a reschedule, a cancellation and a reminder on its
 // exact time, whose cancel link cancels the booking and nothing else. A 451 is tried again, a
-// 550 is not; the address never appears in the service's log; appointments gives the
-// addresses only to the notifications service's credential.
+// 550 is not, a server that is down gets the message when it is back; the address never appears
+// in the service's log; appointments gives the addresses only to the notifications service's
+// credential.
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -18,19 +19,12 @@
 #include "absl/time/clock.h"
 #include "rathaus/appointments/v1/appointments.grpc.pb.h"
 #include "tests/e2e/system.h"
+#include "tests/harness/delay_proxy.h"
 
 namespace rathaus::testing {
 namespace {
 
 namespace v1 = ::rathaus::appointments::v1;
-namespace fs = std::filesystem;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Decodes RFC 2047 B-encoded words of UTF-8 (what the service writes) in a header value.
 std::string DecodeHeader(const std::string& value) {
@@ -49,8 +43,6 @@ std::string DecodeHeader(const std::string& value) {
 }
 
 struct Mail {
-  std::string file;
-  std::string meta;  // the sink's JSON: envelope, tls, authenticated
   std::string raw;
   std::map<std::string, std::string> headers;  // lower-case names, unfolded
   std::string text, html, ics;
@@ -76,14 +68,10 @@ std::string PartBody(const std::string& raw, const std::string& type) {
   return out;
 }
 
-Mail ParseMail(const std::string& eml) {
+Mail ParseMail(std::string raw, absl::Time received) {
   Mail m;
-  m.file = eml;
-  m.raw = ReadAll(eml);
-  m.meta = ReadAll(eml.substr(0, eml.size() - 4) + ".json");
-  const auto age = fs::file_time_type::clock::now() - fs::last_write_time(eml);
-  m.received = absl::Now() - absl::FromChrono(
-                                 std::chrono::duration_cast<std::chrono::nanoseconds>(age));
+  m.raw = std::move(raw);
+  m.received = received;
   const std::string head = m.raw.substr(0, m.raw.find("\r\n\r\n"));
   std::string name;
   for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
@@ -102,27 +90,71 @@ Mail ParseMail(const std::string& eml) {
   return m;
 }
 
-// What the sink holds for a recipient, oldest first.
-std::vector<Mail> MailsTo(const std::string& dir, const std::string& address) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".eml") files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
+// Mailpit (scripts/mailpit.sh): SMTP with STARTTLS and AUTH required, its HTTP API to read what
+// it received, and its chaos triggers to answer 451 or 550.
+std::unique_ptr<Child> mailpit;
+int smtp_port = 0, mailpit_port = 0;
+std::string mailpit_cert, mailpit_key, mailpit_auth;
+
+void StartMailpit() {
+  mailpit = std::make_unique<Child>(
+      RunTool(SourceDir() + "/scripts/mailpit.sh"),
+      std::vector<std::string>{"--smtp", absl::StrCat("127.0.0.1:", smtp_port), "--listen",
+                               absl::StrCat("127.0.0.1:", mailpit_port), "--smtp-tls-cert",
+                               mailpit_cert, "--smtp-tls-key", mailpit_key,
+                               "--smtp-require-starttls", "--smtp-auth-file", mailpit_auth,
+                               "--enable-chaos", "--disable-version-check", "--quiet"},
+      std::map<std::string, std::string>{});
+  ASSERT_TRUE(WaitFor([] {
+    return Send(mailpit_port, http::verb::get, "/readyz").status == 200;
+  }, absl::Seconds(30))) << mailpit->Stderr();
+}
+
+// Mailpit's chaos: the SMTP answer to RCPT TO (0: none).
+void RecipientAnswer(int code) {
+  const std::string body =
+      code == 0 ? "{}"
+                : absl::StrCat(R"({"Recipient":{"ErrorCode":)", code, R"(,"Probability":100}})");
+  ASSERT_EQ(Send(mailpit_port, http::verb::put, "/api/v1/chaos", body).status, 200);
+}
+
+// What Mailpit holds for a recipient, oldest first.
+std::vector<Mail> MailsTo(const std::string& address) {
+  Answer found = Send(mailpit_port, http::verb::get,
+                      absl::StrCat("/api/v1/search?limit=100&query=to%3A%22", address, "%22"));
   std::vector<Mail> out;
-  for (const std::string& f : files) {
-    if (!fs::exists(f.substr(0, f.size() - 4) + ".json")) continue;
-    const std::string meta = ReadAll(f.substr(0, f.size() - 4) + ".json");
-    if (absl::StrContains(meta, absl::StrCat("\"", address, "\""))) out.push_back(ParseMail(f));
+  google::protobuf::Struct list;
+  if (found.status != 200 ||
+      !google::protobuf::util::JsonStringToMessage(found.body, &list).ok()) {
+    return out;
+  }
+  std::vector<std::pair<std::string, std::string>> ids;  // created, id
+  for (const auto& v : list.fields().at("messages").list_value().values()) {
+    const auto& f = v.struct_value().fields();
+    ids.emplace_back(f.at("Created").string_value(), f.at("ID").string_value());
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const auto& [created, id] : ids) {
+    Answer raw = Send(mailpit_port, http::verb::get, absl::StrCat("/api/v1/message/", id, "/raw"));
+    absl::Time at = absl::InfinitePast();
+    std::string error;
+    absl::ParseTime(absl::RFC3339_full, created, &at, &error);
+    if (raw.status == 200) out.push_back(ParseMail(raw.body, at));
   }
   return out;
 }
 
 System* sys = nullptr;
-std::unique_ptr<Child> sink;
 std::unique_ptr<Child> notifications;
-std::string mail_dir;
+std::map<std::string, std::string> notifications_env;  // to start it again after a SIGKILL
+// Between the service and Mailpit: slows the SMTP exchange down when a test wants that.
+std::unique_ptr<DelayProxy> smtp_proxy;
+
+void StartNotifications() {
+  notifications = std::make_unique<Child>(
+      BinaryDir() + "/../services/notifications/rathaus-notifications", std::vector<std::string>{},
+      notifications_env);
+}
 // Booked before the service started, with a reminder due 25 s after it was configured; and one
 // whose reminder (due 30 s after) the citizen turns off with the one-click opt-out.
 v1::Booking reminded;
@@ -141,24 +173,17 @@ class NotificationsE2eTest : public ::testing::Test {
     if (sys != nullptr) return;
     sys = new System();
     const std::string prefix = UniqueName("smtp");
-    mail_dir = absl::StrCat("/tmp/", prefix, "-mails");
-    const std::string cert = absl::StrCat("/tmp/", prefix, "-cert.pem");
-    const std::string key = absl::StrCat("/tmp/", prefix, "-key.pem");
+    mailpit_cert = absl::StrCat("/tmp/", prefix, "-cert.pem");
+    mailpit_key = absl::StrCat("/tmp/", prefix, "-key.pem");
     RunTool(absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                         "-keyout ", key, " -out ", cert, " -subj /CN=localhost -addext "
-                         "subjectAltName=IP:127.0.0.1,DNS:localhost -days 1 2>/dev/null"));
+                         "-keyout ", mailpit_key, " -out ", mailpit_cert, " -subj /CN=localhost "
+                         "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 1 2>/dev/null"));
     const std::string password = WriteTemp("smtp-password", "s3cret-for-the-test\n");
-    const int smtp_port = FreePort();
-    sink = std::make_unique<Child>(
-        "/usr/bin/python3",
-        std::vector<std::string>{SourceDir() + "/tests/smtp/sink.py", "--port",
-                                 absl::StrCat(smtp_port), "--dir", mail_dir, "--tls-cert", cert,
-                                 "--tls-key", key, "--user", "rathaus", "--password-file",
-                                 password, "--tempfail", "1", "--reject-rcpt", "refused-"},
-        std::map<std::string, std::string>{});
-    ASSERT_TRUE(WaitFor([&] { return absl::StrContains(sink->Stderr(), "smtp-sink ready"); },
-                        absl::Seconds(30)))
-        << sink->Stderr();
+    mailpit_auth = WriteTemp("smtp-auth", "rathaus:s3cret-for-the-test\n");
+    smtp_port = FreePort();
+    mailpit_port = FreePort();
+    StartMailpit();
+    smtp_proxy = std::make_unique<DelayProxy>(smtp_port);
 
     // The booking whose reminder the suite waits for, made before the service runs: its event
     // waits on Kafka.
@@ -181,17 +206,16 @@ class NotificationsE2eTest : public ::testing::Test {
                                              " --scope appointments:notify,id-documents:notify --sub notifications")));
     const std::string link_key = WriteTemp("notify-link-key", UniqueName("link-key-0123456789abcdef0123456789"));
     const int notifications_port = FreePort();
-    notifications = std::make_unique<Child>(
-        BinaryDir() + "/../services/notifications/rathaus-notifications",
-        std::vector<std::string>{},
+    notifications_env =
         sys->WithExtra({{"RATHAUS_REDIS_URL", SharedServers().redis_url},
                         {"RATHAUS_KAFKA_BROKERS", SharedServers().kafka_brokers},
                         {"RATHAUS_GRPC_LISTEN", absl::StrCat("127.0.0.1:", notifications_port)},
                         {"RATHAUS_NOTIFY_LINK_KEY_FILE", link_key},
-                        {"RATHAUS_SMTP_URL", absl::StrCat("smtp://127.0.0.1:", smtp_port)},
+                        {"RATHAUS_SMTP_URL", absl::StrCat("smtp://127.0.0.1:", smtp_proxy->port())},
+                        {"RATHAUS_NOTIFY_LEASE", "3s"},
                         {"RATHAUS_SMTP_USER", "rathaus"},
                         {"RATHAUS_SMTP_PASSWORD_FILE", password},
-                        {"RATHAUS_SMTP_CA_FILE", cert},
+                        {"RATHAUS_SMTP_CA_FILE", mailpit_cert},
                         {"RATHAUS_NOTIFY_FROM", "Stadt Kiel – Bürgerbüro <termine@kiel.example>"},
                         {"RATHAUS_NOTIFY_FOOTER", "Landeshauptstadt Kiel"},
                         {"RATHAUS_NOTIFY_REMINDERS",
@@ -201,7 +225,8 @@ class NotificationsE2eTest : public ::testing::Test {
                         {"RATHAUS_APPOINTMENTS_ADDR", sys->appointments_addr()},
                         {"RATHAUS_ID_DOCUMENTS_ADDR", sys->id_documents_addr()},
                         {"RATHAUS_NOTIFY_SERVICE_TOKEN_FILE", token},
-                        {"RATHAUS_LOG_LEVEL", "info"}}));
+                        {"RATHAUS_LOG_LEVEL", "info"}});
+    StartNotifications();
     optout_gateway_port = sys->StartGateway(
         {{"RATHAUS_NOTIFICATIONS_ADDR", absl::StrCat("127.0.0.1:", notifications_port)},
          {"RATHAUS_RATE_LIMIT_OPTOUT", "off"}},
@@ -210,7 +235,8 @@ class NotificationsE2eTest : public ::testing::Test {
   static void TearDownTestSuite() {
     optout_gateway.reset();
     notifications.reset();
-    sink.reset();
+    smtp_proxy.reset();
+    mailpit.reset();
     delete sys;
     sys = nullptr;
   }
@@ -252,7 +278,7 @@ class NotificationsE2eTest : public ::testing::Test {
                                         absl::Duration timeout = absl::Seconds(120)) {
     std::vector<Mail> mails;
     WaitFor([&] {
-      mails = MailsTo(mail_dir, address);
+      mails = MailsTo(address);
       return mails.size() >= count;
     }, timeout);
     EXPECT_GE(mails.size(), count) << "for " << address << "\nnotifications: "
@@ -267,9 +293,8 @@ TEST_F(NotificationsE2eTest, ABookingIsConfirmedOverStarttlsWithAuthAndItsCalend
   const std::vector<Mail> mails = WaitForMails(b.email(), 1);
   ASSERT_EQ(mails.size(), 1u);
   const Mail& m = mails[0];
-  EXPECT_TRUE(absl::StrContains(m.meta, "\"tls\": true")) << m.meta;
-  EXPECT_TRUE(absl::StrContains(m.meta, "\"authenticated\": true")) << m.meta;
-  EXPECT_TRUE(absl::StrContains(m.meta, "\"mail_from\": \"termine@kiel.example\"")) << m.meta;
+  // Mailpit takes mail only after STARTTLS and AUTH (--smtp-require-starttls, --smtp-auth-file).
+  EXPECT_EQ(m.Header("return-path"), "<termine@kiel.example>");
   EXPECT_TRUE(absl::StartsWith(m.Subject(), "Terminbestätigung: ")) << m.Subject();
   EXPECT_TRUE(absl::StrContains(m.headers.at("to"), b.email()));
   EXPECT_EQ(DecodeHeader(m.headers.at("to")), absl::StrCat("Jürgen Groß <", b.email(), ">"));
@@ -371,26 +396,89 @@ TEST_F(NotificationsE2eTest, TheReminderComesOnTimeAndItsLinkCancelsOnlyThatBook
   EXPECT_TRUE(absl::StartsWith(mails[2].Subject(), "Appointment cancelled: ")) << mails[2].Subject();
 }
 
-TEST_F(NotificationsE2eTest, ATemporaryRefusalIsTriedAgainAndAPermanentOneIsNot) {
-  // The sink answered the suite's first message 451: it came anyway (the confirmations above),
-  // and the log says it was tried again.
-  EXPECT_TRUE(WaitFor([] {
-    return absl::StrContains(notifications->Stderr(), "tried again later");
-  }, absl::Seconds(30))) << notifications->Stderr();
-  const v1::Booking b = Book(5, "refused", "de");
-  ASSERT_FALSE(b.code().empty());
-  ASSERT_TRUE(WaitFor([] {
-    return absl::StrContains(notifications->Stderr(), "refused by the mail server");
-  }, absl::Seconds(60))) << notifications->Stderr();
-  absl::SleepFor(absl::Seconds(4));  // four retry periods
-  const std::string log = notifications->Stderr();
-  size_t refusals = 0;
-  for (size_t p = log.find("refused by the mail server"); p != std::string::npos;
-       p = log.find("refused by the mail server", p + 1)) {
-    ++refusals;
+// Lines of the service's log that contain both `message` and `code`.
+size_t LogLines(const std::string& message, const std::string& code) {
+  size_t n = 0;
+  for (absl::string_view line : absl::StrSplit(notifications->Stderr(), '\n')) {
+    if (absl::StrContains(line, message) && absl::StrContains(line, code)) ++n;
   }
-  EXPECT_EQ(refusals, 1u) << log;
-  EXPECT_TRUE(MailsTo(mail_dir, b.email()).empty());
+  return n;
+}
+
+TEST_F(NotificationsE2eTest, ATemporaryRefusalIsTriedAgainUntilTheServerTakesIt) {
+  RecipientAnswer(451);
+  const v1::Booking b = Book(5, "later", "de");
+  ASSERT_FALSE(b.code().empty());
+  EXPECT_TRUE(WaitFor([&] { return LogLines("tried again later", b.code()) >= 2; },
+                      absl::Seconds(60)))
+      << notifications->Stderr();
+  EXPECT_TRUE(MailsTo(b.email()).empty());
+  RecipientAnswer(0);
+  EXPECT_EQ(WaitForMails(b.email(), 1).size(), 1u);
+}
+
+TEST_F(NotificationsE2eTest, APermanentRefusalIsRecordedAndNeverTriedAgain) {
+  RecipientAnswer(550);
+  const v1::Booking b = Book(6, "refused", "de");
+  ASSERT_FALSE(b.code().empty());
+  ASSERT_TRUE(WaitFor([&] { return LogLines("refused by the mail server", b.code()) >= 1; },
+                      absl::Seconds(60)))
+      << notifications->Stderr();
+  RecipientAnswer(0);
+  absl::SleepFor(absl::Seconds(5));  // five retry periods
+  EXPECT_EQ(LogLines("refused by the mail server", b.code()), 1u) << notifications->Stderr();
+  EXPECT_EQ(LogLines("tried again later", b.code()), 0u) << notifications->Stderr();
+  EXPECT_TRUE(MailsTo(b.email()).empty());
+}
+
+TEST_F(NotificationsE2eTest, MessagesWaitWhileTheMailServerIsDownAndArriveAfterwards) {
+  mailpit->Kill(SIGKILL);
+  mailpit->Wait(absl::Seconds(10));
+  const v1::Booking b = Book(7, "waiting", "de");
+  ASSERT_FALSE(b.code().empty());
+  EXPECT_TRUE(WaitFor([&] { return LogLines("tried again later", b.code()) >= 2; },
+                      absl::Seconds(60)))
+      << notifications->Stderr();
+  StartMailpit();  // the same ports; the messages before are gone with its memory
+  EXPECT_EQ(WaitForMails(b.email(), 1).size(), 1u);
+}
+
+// SIGKILL while the messages of twelve bookings are being sent (each SMTP step slowed down): after
+// a restart every booking has its confirmation, and at most one came twice — with one Message-ID.
+TEST_F(NotificationsE2eTest, ASigkillWhileSendingLosesNoMessageAndRepeatsAtMostOne) {
+  RecipientAnswer(0);
+  smtp_proxy->SetDelay(absl::Milliseconds(40));
+  std::vector<v1::Booking> booked;
+  for (int i = 0; i < 12; ++i) {
+    booked.push_back(Book(20 + i, absl::StrCat("crash", i), "de"));
+    ASSERT_FALSE(booked.back().code().empty());
+  }
+  const auto sent = [&] {
+    size_t n = 0;
+    for (const v1::Booking& b : booked) n += LogLines("message sent", b.code()) > 0 ? 1 : 0;
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return sent() >= 2; }, absl::Seconds(60))) << notifications->Stderr();
+  notifications->Kill(SIGKILL);
+  notifications->Wait(absl::Seconds(10));
+  const size_t before_kill = sent();
+  EXPECT_LT(before_kill, booked.size()) << "the kill came after everything was sent";
+  smtp_proxy->SetDelay(absl::ZeroDuration());
+  StartNotifications();
+  size_t total = 0;
+  for (const v1::Booking& b : booked) {
+    const std::vector<Mail> mails = WaitForMails(b.email(), 1);
+    ASSERT_GE(mails.size(), 1u) << b.email();
+    total += mails.size();
+    if (mails.size() == 2) {
+      EXPECT_EQ(mails[0].Header("message-id"), mails[1].Header("message-id"))
+          << "a repeated message is recognisably the same";
+    }
+    EXPECT_LE(mails.size(), 2u);
+  }
+  EXPECT_LE(total, booked.size() + 1) << "at most one message twice";
+  std::printf("crash test: %zu of %zu sent before the SIGKILL; %zu messages delivered in all\n",
+              before_kill, booked.size(), total);
 }
 
 TEST_F(NotificationsE2eTest, TheOneClickOptOutStopsTheRemindersOfThatBookingOnly) {
@@ -423,8 +511,8 @@ TEST_F(NotificationsE2eTest, TheOneClickOptOutStopsTheRemindersOfThatBookingOnly
   // Its reminder was due 30 s after the start: it does not come; the other booking's does.
   const absl::Duration wait = opted_reminder_due + absl::Seconds(8) - absl::Now();
   if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
-  EXPECT_EQ(MailsTo(mail_dir, opted.email()).size(), 1u) << notifications->Stderr();
-  EXPECT_GE(MailsTo(mail_dir, reminded.email()).size(), 2u) << "the other booking's reminder";
+  EXPECT_EQ(MailsTo(opted.email()).size(), 1u) << notifications->Stderr();
+  EXPECT_GE(MailsTo(reminded.email()).size(), 2u) << "the other booking's reminder";
 }
 
 // "Ihr Ausweis ist abholbereit": the clerk registers the application with the citizen's address,
@@ -474,15 +562,18 @@ TEST_F(NotificationsE2eTest, AnIdDocumentReadyForPickupIsMailedWithItsPickupLink
                       "/api/v1/availability?office=kiel-mitte&service=ausweis-abholen");
   const auto free = Parse<v1::GetAvailabilityResponse>(slots);
   ASSERT_GT(free.slots_size(), 0) << slots.body;
+  // appointments learns the code from the same event over Kafka: it may lag the mail a little.
   Answer booked;
-  for (int i = 0; i < free.slots_size(); ++i) {
+  int i = 0;
+  WaitFor([&] {
     booked = Send(sys->port(), http::verb::post, "/api/v1/bookings",
                   absl::StrCat(R"({"office":"kiel-mitte","services":[{"id":"ausweis-abholen",)"
                                R"("quantity":1}],"start":")", free.slots(i).start(),
                                R"(","name":"Jürgen Groß","email":")", email,
                                R"(","pickupCode":")", code, R"("})"));
-    if (booked.status != 409) break;
-  }
+    if (booked.status == 409 && i + 1 < free.slots_size()) ++i;
+    return booked.status == 201;
+  }, absl::Seconds(30));
   EXPECT_EQ(booked.status, 201) << booked.body;
 }
 

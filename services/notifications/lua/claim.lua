@@ -1,7 +1,8 @@
 -- Takes the messages that are due: each is leased (its due time moved `lease` ahead), so a
 -- sender that dies while sending leaves it to be sent again after the lease, and two replicas
 -- never send one message at the same time. ARGV[1] key prefix, [2] at most this many, [3] lease
--- (ms). Returns {now_ms, next_due_ms or '', {id, kind, code, start, attempts, created}...}.
+-- (ms). Returns {now_ms, next_due_ms or '', {id, kind, code, start, attempts, created}...}; each
+-- claimed job's due time is now + lease (hold.lua renews it before the message is sent).
 local P = ARGV[1]
 local now = now_ms()
 local due = P .. 'due'
