@@ -31,6 +31,10 @@
 //                                 appointments:notify and id-documents:notify), read at every call
 //   RATHAUS_NOTIFY_LINK_KEY_FILE  at least 32 bytes: signs the opt-out links of the messages'
 //                                 List-Unsubscribe headers (RFC 8058 one-click; required)
+//   RATHAUS_DKIM_KEY_FILE         optional: an RSA private key (PEM); every message is then
+//                                 DKIM-signed (RFC 6376, rsa-sha256, relaxed/relaxed) with
+//   RATHAUS_DKIM_SELECTOR         its selector (required with the key) and
+//   RATHAUS_DKIM_DOMAIN           its domain (default: the sender's)
 //   plus the kit's settings.
 #include <algorithm>
 
@@ -155,6 +159,18 @@ int Run() {
   }
   sender_options.tls = platform::ClientTlsFromServiceEnv();
   sender_options.link_key = env.SecretFile("RATHAUS_NOTIFY_LINK_KEY_FILE", true);
+  const std::string dkim_key = env.SecretFile("RATHAUS_DKIM_KEY_FILE", false);
+  const std::string dkim_selector = env.String("RATHAUS_DKIM_SELECTOR", "");
+  const std::string dkim_domain = env.String("RATHAUS_DKIM_DOMAIN", sender_options.smtp.helo_domain);
+  if (!dkim_key.empty()) {
+    auto signer = DkimSigner::FromPem(dkim_key, dkim_domain, dkim_selector);
+    if (signer.ok()) {
+      sender_options.dkim = std::move(*signer);
+    } else {
+      env.Reject("RATHAUS_DKIM_KEY_FILE", "an RSA private key (PEM) with RATHAUS_DKIM_SELECTOR set",
+                 std::string(signer.status().message()));
+    }
+  }
   if (env.ok() && sender_options.link_key.size() < 32) {
     env.Reject("RATHAUS_NOTIFY_LINK_KEY_FILE", "a file of at least 32 bytes (random)",
                absl::StrCat(sender_options.link_key.size(), " bytes"));
@@ -238,6 +254,7 @@ int Run() {
   kit.AddStartupFact("smtp", sender_options.smtp.url);
   kit.AddStartupFact("starttls", starttls);
   kit.AddStartupFact("reminders", reminder_text);
+  kit.AddStartupFact("dkim", sender_options.dkim ? dkim_selector + "._domainkey." + dkim_domain : "off");
   return kit.Run();
 }
 

@@ -202,6 +202,7 @@ std::string Sender::Handle(const Job& job, absl::Time now) {
 
 std::string Sender::Deliver(const Job& job, Mail mail, const std::string& recipient) {
   auto wire = RenderMime(mail);
+  if (wire.ok() && options_.dkim != nullptr) wire = options_.dkim->Sign(*wire, mail.date);
   if (!wire.ok()) {
     log::Error("message cannot be written", {{"job", job.id}, {"code", job.code},
                                              {"error", std::string(wire.status().message())}});

@@ -26,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "domain/dkim.h"
 #include "domain/mail.h"
 #include "domain/templates.h"
 #include "rathaus/appointments/v1/appointments.grpc.pb.h"
@@ -49,6 +50,8 @@ struct SenderOptions {
   // RATHAUS_NOTIFY_LINK_KEY_FILE: signs the opt-out links (domain/links.h) that the messages'
   // List-Unsubscribe headers carry (RFC 8058 one-click).
   std::string link_key;
+  // RATHAUS_DKIM_KEY_FILE set: every message is DKIM-signed (domain/dkim.h).
+  std::shared_ptr<const DkimSigner> dkim;
   absl::TimeZone time_zone;       // the offices' (Europe/Berlin)
   SmtpOptions smtp;
   absl::Duration retry_min = absl::Seconds(30);

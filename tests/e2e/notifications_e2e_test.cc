@@ -12,6 +12,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -147,6 +148,7 @@ std::vector<Mail> MailsTo(const std::string& address) {
 System* sys = nullptr;
 std::unique_ptr<Child> notifications;
 std::map<std::string, std::string> notifications_env;  // to start it again after a SIGKILL
+std::string dkim_record;  // the DNS TXT record of the suite's DKIM key
 // Between the service and Mailpit: slows the SMTP exchange down when a test wants that.
 std::unique_ptr<DelayProxy> smtp_proxy;
 
@@ -204,6 +206,14 @@ class NotificationsE2eTest : public ::testing::Test {
     const std::string token = WriteTemp(
         "notify-token", RunTool(absl::StrCat(DevTokenBinary(), " integrator ", sys->clerk_key(),
                                              " --scope appointments:notify,id-documents:notify --sub notifications")));
+    // The messages are DKIM-signed with a key of the suite's own.
+    const std::string dkim_key = absl::StrCat("/tmp/", prefix, "-dkim.pem");
+    RunTool(absl::StrCat("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out ",
+                         dkim_key, " 2>/dev/null"));
+    dkim_record = absl::StrCat(
+        "v=DKIM1; k=rsa; p=",
+        absl::StripAsciiWhitespace(RunTool(absl::StrCat(
+            "openssl pkey -in ", dkim_key, " -pubout -outform DER | base64 -w0"))));
     const std::string link_key = WriteTemp("notify-link-key", UniqueName("link-key-0123456789abcdef0123456789"));
     const int notifications_port = FreePort();
     notifications_env =
@@ -213,6 +223,8 @@ class NotificationsE2eTest : public ::testing::Test {
                         {"RATHAUS_NOTIFY_LINK_KEY_FILE", link_key},
                         {"RATHAUS_SMTP_URL", absl::StrCat("smtp://127.0.0.1:", smtp_proxy->port())},
                         {"RATHAUS_NOTIFY_LEASE", "3s"},
+                        {"RATHAUS_DKIM_KEY_FILE", dkim_key},
+                        {"RATHAUS_DKIM_SELECTOR", "rathaus-test"},
                         {"RATHAUS_SMTP_USER", "rathaus"},
                         {"RATHAUS_SMTP_PASSWORD_FILE", password},
                         {"RATHAUS_SMTP_CA_FILE", mailpit_cert},
@@ -295,6 +307,16 @@ TEST_F(NotificationsE2eTest, ABookingIsConfirmedOverStarttlsWithAuthAndItsCalend
   const Mail& m = mails[0];
   // Mailpit takes mail only after STARTTLS and AUTH (--smtp-require-starttls, --smtp-auth-file).
   EXPECT_EQ(m.Header("return-path"), "<termine@kiel.example>");
+  // DKIM: an independent verifier (dkimpy) accepts the message as it arrived.
+  EXPECT_TRUE(absl::StrContains(m.Header("dkim-signature"), "d=kiel.example; s=rathaus-test;"));
+  const std::string eml = WriteTemp("received.eml", m.raw);
+  const std::string record = WriteTemp("dkim-record.txt", dkim_record);
+  EXPECT_EQ(absl::StripAsciiWhitespace(RunTool(absl::StrCat(
+                "/usr/bin/python3 -c 'import sys, dkim\n"
+                "msg = open(sys.argv[1], \"rb\").read(); rec = open(sys.argv[2], \"rb\").read()\n"
+                "print(\"valid\" if dkim.verify(msg, dnsfunc=lambda n, timeout=5: rec) else \"invalid\")' ",
+                eml, " ", record))),
+            "valid");
   EXPECT_TRUE(absl::StartsWith(m.Subject(), "Terminbestätigung: ")) << m.Subject();
   EXPECT_TRUE(absl::StrContains(m.headers.at("to"), b.email()));
   EXPECT_EQ(DecodeHeader(m.headers.at("to")), absl::StrCat("Jürgen Groß <", b.email(), ">"));
