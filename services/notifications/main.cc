@@ -177,7 +177,7 @@ int Run() {
   }
   if (!kit.CheckConfig()) return 2;
 
-  Store store(kit.redis(), store_options);
+  Store store(kit.redis(), kit.outbox(), store_options);
   Sender sender(store, sender_options, &kit.metrics());
   NotificationsService service(store, sender_options.link_key);
   kit.AddService(&service);

@@ -66,6 +66,7 @@ absl::StatusOr<Sender::Run> Sender::RunDue() {
     auto held = store_.Hold(job);
     if (!held.ok()) return held.status();
     if (!*held) continue;
+    last_smtp_reply_ = 0;
     const std::string outcome = Handle(job, absl::Now());
     if (metrics_ != nullptr) {
       metrics_->Increment("rathaus_notifications_messages_total",
@@ -80,7 +81,9 @@ absl::StatusOr<Sender::Run> Sender::RunDue() {
       if (claimed->now + after - job.created > store_.options().give_up) {
         log::Error("message given up", {{"job", job.id}, {"kind", job.kind}, {"code", job.code},
                                         {"attempts", job.attempts + 1}});
-        if (absl::Status s = store_.Finish(job, "failed"); !s.ok()) return s;
+        if (absl::Status s = store_.Finish(job, "failed", "given-up", last_smtp_reply_); !s.ok()) {
+          return s;
+        }
         continue;
       }
       auto retried = store_.Retry(job, after);
@@ -93,7 +96,12 @@ absl::StatusOr<Sender::Run> Sender::RunDue() {
       log::Info("message not needed any more", {{"job", job.id}, {"kind", job.kind},
                                                 {"code", job.code}});
     }
-    if (absl::Status s = store_.Finish(job, outcome); !s.ok()) return s;
+    if (absl::Status s = store_.Finish(job, outcome,
+                                       outcome != "failed" ? "" : last_smtp_reply_ >= 500 ? "refused" : "unsendable",
+                                       last_smtp_reply_);
+        !s.ok()) {
+      return s;
+    }
   }
   if (!claimed->jobs.empty()) {
     // The ones just leased are due again only if they fail: ask the store what is next.
@@ -209,6 +217,7 @@ std::string Sender::Deliver(const Job& job, Mail mail, const std::string& recipi
     return "failed";
   }
   const SmtpResult sent = smtp_.Send(options_.from.address, recipient, *wire);
+  last_smtp_reply_ = sent.code;
   if (sent.ok) {
     log::Info("message sent", {{"job", job.id}, {"kind", job.kind}, {"code", job.code}});
     return "sent";

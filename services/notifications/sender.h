@@ -92,6 +92,7 @@ class Sender {
   SmtpClient smtp_;
   std::map<std::string, std::pair<std::string, std::string>> offices_;  // id -> name, address
   absl::Time offices_read_ = absl::InfinitePast();
+  int last_smtp_reply_ = 0;  // of the message being handled (for MessageFailed)
 };
 
 }  // namespace rathaus::notifications

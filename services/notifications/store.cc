@@ -2,12 +2,14 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "rathaus/notifications/v1/events.pb.h"
 #include "rathaus_notifications_embedded.h"
 
 namespace rathaus::notifications {
 namespace {
 
 namespace redis = ::rathaus::platform::redis;
+namespace v1 = ::rathaus::notifications::v1;
 namespace lua = ::rathaus::notifications::embedded;
 
 const redis::Script& EventScript() { static const redis::Script s = redis::Script::WithPrelude("ntf_event", lua::kEvent); return s; }
@@ -28,7 +30,8 @@ int64_t Int(const redis::Reply& r) {
 
 }  // namespace
 
-Store::Store(redis::Pool& pool, StoreOptions options) : pool_(pool), options_(std::move(options)) {}
+Store::Store(redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOptions options)
+    : pool_(pool), outbox_(outbox), options_(std::move(options)) {}
 
 absl::Status Store::ApplyEvent(const std::string& kind, const std::string& code,
                                const std::string& event_id, absl::Time start,
@@ -83,8 +86,33 @@ absl::StatusOr<bool> Store::Hold(Job& job) {
   return true;
 }
 
-absl::Status Store::Finish(const Job& job, const std::string& outcome) {
-  auto reply = pool_.Eval(FinishScript(), {}, {options_.key_prefix, job.id, job.code, outcome});
+absl::Status Store::Finish(const Job& job, const std::string& outcome, const std::string& reason,
+                           int smtp_reply) {
+  std::vector<std::string> argv = {options_.key_prefix, job.id, job.code, outcome,
+                                   outbox_.stream_key()};
+  const int64_t now_ns = absl::ToUnixNanos(absl::Now());
+  google::protobuf::Timestamp at;
+  at.set_seconds(now_ns / 1000000000);
+  at.set_nanos(static_cast<int32_t>(now_ns % 1000000000));
+  if (outcome == "sent") {
+    v1::MessageSent e;
+    e.set_message_id(job.id);
+    e.set_kind(job.kind);
+    e.set_subject_id(job.code);
+    *e.mutable_sent_at() = at;
+    e.set_attempts(job.attempts + 1);
+    platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(job.code, e), &argv);
+  } else if (outcome == "failed") {
+    v1::MessageFailed e;
+    e.set_message_id(job.id);
+    e.set_kind(job.kind);
+    e.set_subject_id(job.code);
+    *e.mutable_failed_at() = at;
+    e.set_reason(reason);
+    e.set_smtp_reply(smtp_reply);
+    platform::outbox::Outbox::AppendArgs(outbox_.NewEvent(job.code, e), &argv);
+  }
+  auto reply = pool_.Eval(FinishScript(), {}, argv);
   return reply.ok() ? absl::OkStatus() : reply.status();
 }
 

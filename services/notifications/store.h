@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "shared/outbox/outbox.h"
 #include "shared/redis/redis.h"
 
 namespace rathaus::notifications {
@@ -50,7 +51,7 @@ struct StoreOptions {
 
 class Store {
  public:
-  Store(platform::redis::Pool& pool, StoreOptions options);
+  Store(platform::redis::Pool& pool, const platform::outbox::Outbox& outbox, StoreOptions options);
 
   const StoreOptions& options() const { return options_; }
 
@@ -65,7 +66,10 @@ class Store {
   // lease ran out and another took it, or it was finished) — then it must not be sent.
   absl::StatusOr<bool> Hold(Job& job);
   // outcome: "sent", "failed" (refused for good or given up), "skipped" (no longer wanted).
-  absl::Status Finish(const Job& job, const std::string& outcome);
+  // "sent" and "failed" publish MessageSent / MessageFailed with the record (no personal
+  // data); `reason` and `smtp_reply` go into MessageFailed.
+  absl::Status Finish(const Job& job, const std::string& outcome, const std::string& reason = "",
+                      int smtp_reply = 0);
   // Due again after `after`; the attempts so far (0: the job is gone).
   absl::StatusOr<int> Retry(const Job& job, absl::Duration after);
   absl::Status OptOut(const std::string& code, absl::Duration remember);
@@ -79,6 +83,7 @@ class Store {
 
  private:
   platform::redis::Pool& pool_;
+  const platform::outbox::Outbox& outbox_;
   StoreOptions options_;
   std::function<void(absl::Time)> listener_;
 };

@@ -9,6 +9,8 @@
 #include <grpcpp/grpcpp.h>
 
 
+#include <mutex>
+
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -19,6 +21,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "rathaus/appointments/v1/appointments.grpc.pb.h"
+#include "rathaus/notifications/v1/events.pb.h"
+#include "shared/kafka/consumer.h"
+#include "shared/kafka/producer.h"
 #include "tests/e2e/system.h"
 #include "tests/harness/delay_proxy.h"
 
@@ -143,6 +148,29 @@ std::vector<Mail> MailsTo(const std::string& address) {
     if (raw.status == 200) out.push_back(ParseMail(raw.body, at));
   }
   return out;
+}
+
+// The service's events (rathaus.notifications.v1) about `subject`, once `count` have come.
+std::vector<platform::kafka::Event> EventsAbout(const std::string& subject, size_t count) {
+  auto producer = platform::kafka::Producer::Create({.brokers = SharedServers().kafka_brokers});
+  EXPECT_TRUE(producer.ok());
+  if (!producer.ok()) return {};
+  std::mutex mu;
+  std::vector<platform::kafka::Event> found;
+  platform::kafka::Consumer consumer(
+      {.brokers = SharedServers().kafka_brokers, .group_id = UniqueName("e2e-notifications"),
+       .topics = {"rathaus.notifications.v1"}},
+      producer->get(), [&](const platform::kafka::Event& e) {
+        std::lock_guard lock(mu);
+        if (e.key == subject) found.push_back(e);
+        return absl::OkStatus();
+      });
+  EXPECT_TRUE(consumer.Start().ok());
+  WaitFor([&] { std::lock_guard lock(mu); return found.size() >= count; }, absl::Seconds(60));
+  consumer.Stop();
+  std::lock_guard lock(mu);
+  EXPECT_GE(found.size(), count) << "events about " << subject;
+  return found;
 }
 
 System* sys = nullptr;
@@ -340,6 +368,18 @@ TEST_F(NotificationsE2eTest, ABookingIsConfirmedOverStarttlsWithAuthAndItsCalend
   };
   EXPECT_EQ(without_stamp(m.ics), without_stamp(ics.body));
   EXPECT_TRUE(absl::StrContains(m.ics, b.code()));
+  // Published: MessageSent about the booking, with no address or name in payload or headers.
+  const auto events = EventsAbout(b.code(), 1);
+  ASSERT_GE(events.size(), 1u);
+  EXPECT_EQ(*events[0].Header("ce_type"), "rathaus.notifications.v1.MessageSent");
+  rathaus::notifications::v1::MessageSent sent;
+  ASSERT_TRUE(sent.ParseFromString(events[0].value));
+  EXPECT_EQ(sent.kind(), "booked");
+  EXPECT_EQ(sent.subject_id(), b.code());
+  for (const std::string& personal : {b.email(), std::string("Jürgen"), std::string("Groß")}) {
+    EXPECT_FALSE(absl::StrContains(events[0].value, personal));
+    for (const auto& [k, h] : events[0].headers) EXPECT_FALSE(absl::StrContains(h, personal)) << k;
+  }
 }
 
 TEST_F(NotificationsE2eTest, ARescheduleAndACancellationAreMailed) {
@@ -451,6 +491,16 @@ TEST_F(NotificationsE2eTest, APermanentRefusalIsRecordedAndNeverTriedAgain) {
   EXPECT_EQ(LogLines("refused by the mail server", b.code()), 1u) << notifications->Stderr();
   EXPECT_EQ(LogLines("tried again later", b.code()), 0u) << notifications->Stderr();
   EXPECT_TRUE(MailsTo(b.email()).empty());
+  // Published: MessageFailed, refused with the server's 550, without the address.
+  const auto events = EventsAbout(b.code(), 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(*events[0].Header("ce_type"), "rathaus.notifications.v1.MessageFailed");
+  rathaus::notifications::v1::MessageFailed failed;
+  ASSERT_TRUE(failed.ParseFromString(events[0].value));
+  EXPECT_EQ(failed.reason(), "refused");
+  EXPECT_EQ(failed.smtp_reply(), 550);
+  EXPECT_EQ(failed.kind(), "booked");
+  EXPECT_FALSE(absl::StrContains(events[0].value, "@"));
 }
 
 TEST_F(NotificationsE2eTest, MessagesWaitWhileTheMailServerIsDownAndArriveAfterwards) {
