@@ -1,6 +1,8 @@
 #include "sender.h"
 
 #include <fstream>
+#include <mutex>
+#include <thread>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -29,7 +31,10 @@ std::string DomainOf(const std::string& address) {
 }  // namespace
 
 Sender::Sender(Store& store, SenderOptions options, platform::metrics::Registry* metrics)
-    : store_(store), options_(std::move(options)), metrics_(metrics), smtp_(options_.smtp) {
+    : store_(store), options_(std::move(options)), metrics_(metrics) {
+  for (int i = 0; i < std::max(1, options_.senders); ++i) {
+    smtp_.push_back(std::make_unique<SmtpClient>(options_.smtp));
+  }
   if (!options_.appointments_addr.empty()) {
     appointments_ = appointments::v1::Appointments::NewStub(grpc::CreateChannel(
         options_.appointments_addr, platform::ClientCredentials(options_.tls)));
@@ -57,52 +62,41 @@ absl::StatusOr<std::string> Sender::Token() const {
 }
 
 absl::StatusOr<Sender::Run> Sender::RunDue() {
-  auto claimed = store_.ClaimDue(20);
+  const int workers = static_cast<int>(smtp_.size());
+  auto claimed = store_.ClaimDue(10 * workers);
   if (!claimed.ok()) return claimed.status();
   Run run{.handled = 0, .next = claimed->next, .now = claimed->now};
-  for (Job job : claimed->jobs) {
-    // Still this sender's? (Its lease may have run out while the messages before it were slow;
-    // then another sender has it and this one must not send it too.)
-    auto held = store_.Hold(job);
-    if (!held.ok()) return held.status();
-    if (!*held) continue;
-    last_smtp_reply_ = 0;
-    const std::string outcome = Handle(job, absl::Now());
-    if (metrics_ != nullptr) {
-      metrics_->Increment("rathaus_notifications_messages_total",
-                          {{"kind", job.kind}, {"outcome", outcome}});
-    }
-    ++run.handled;
-    if (outcome == "retry") {
-      // 30 s doubling to 1 h; given up once the message is older than the store's give_up.
-      absl::Duration after = options_.retry_min;
-      for (int i = 0; i < job.attempts && after < options_.retry_max; ++i) after *= 2;
-      after = std::min(after, options_.retry_max);
-      if (claimed->now + after - job.created > store_.options().give_up) {
-        log::Error("message given up", {{"job", job.id}, {"kind", job.kind}, {"code", job.code},
-                                        {"attempts", job.attempts + 1}});
-        if (absl::Status s = store_.Finish(job, "failed", "given-up", last_smtp_reply_); !s.ok()) {
-          return s;
-        }
-        continue;
+  // The claimed messages are sent by `workers` threads, each with its own SMTP connection and
+  // one message at a time (so a crash repeats at most one message per sender thread).
+  std::mutex mu;
+  absl::Status failure;
+  const auto work = [&](int w) {
+    for (size_t i = static_cast<size_t>(w); i < claimed->jobs.size();
+         i += static_cast<size_t>(workers)) {
+      absl::Time retry_at = absl::InfinitePast();
+      absl::Status s = Process(claimed->jobs[i], *smtp_[static_cast<size_t>(w)], claimed->now,
+                               &retry_at);
+      std::lock_guard lock(mu);
+      if (!s.ok()) {
+        if (failure.ok()) failure = s;
+        return;
       }
-      auto retried = store_.Retry(job, after);
-      if (!retried.ok()) return retried.status();
-      if (!run.next || claimed->now + after < *run.next) run.next = claimed->now + after;
-      continue;
+      ++run.handled;
+      if (retry_at != absl::InfinitePast() && (!run.next || retry_at < *run.next)) {
+        run.next = retry_at;
+      }
     }
-    if (outcome == "skipped") {
-      // Not wanted any more (moved, cancelled, collected, opted out, no address, data deleted).
-      log::Info("message not needed any more", {{"job", job.id}, {"kind", job.kind},
-                                                {"code", job.code}});
-    }
-    if (absl::Status s = store_.Finish(job, outcome,
-                                       outcome != "failed" ? "" : last_smtp_reply_ >= 500 ? "refused" : "unsendable",
-                                       last_smtp_reply_);
-        !s.ok()) {
-      return s;
-    }
+  };
+  if (claimed->jobs.size() <= 1 || workers == 1) {
+    work(0);
+    for (int w = 1; w < workers; ++w) work(w);
+  } else {
+    std::vector<std::thread> threads;
+    const int used = std::min(workers, static_cast<int>(claimed->jobs.size()));
+    for (int w = 0; w < used; ++w) threads.emplace_back(work, w);
+    for (std::thread& t : threads) t.join();
   }
+  if (!failure.ok()) return failure;
   if (!claimed->jobs.empty()) {
     // The ones just leased are due again only if they fail: ask the store what is next.
     run.next = claimed->now;
@@ -110,7 +104,45 @@ absl::StatusOr<Sender::Run> Sender::RunDue() {
   return run;
 }
 
-std::string Sender::Handle(const Job& job, absl::Time now) {
+absl::Status Sender::Process(Job job, SmtpClient& smtp, absl::Time claimed_at,
+                             absl::Time* retry_at) {
+  // Still this sender's? (Its lease may have run out while the messages before it were slow;
+  // then another sender has it and this one must not send it too.)
+  auto held = store_.Hold(job);
+  if (!held.ok()) return held.status();
+  if (!*held) return absl::OkStatus();
+  int smtp_reply = 0;
+  const std::string outcome = Handle(job, absl::Now(), smtp, &smtp_reply);
+  if (metrics_ != nullptr) {
+    metrics_->Increment("rathaus_notifications_messages_total",
+                        {{"kind", job.kind}, {"outcome", outcome}});
+  }
+  if (outcome == "retry") {
+    // 30 s doubling to 1 h; given up once the message is older than the store's give_up.
+    absl::Duration after = options_.retry_min;
+    for (int i = 0; i < job.attempts && after < options_.retry_max; ++i) after *= 2;
+    after = std::min(after, options_.retry_max);
+    if (claimed_at + after - job.created > store_.options().give_up) {
+      log::Error("message given up", {{"job", job.id}, {"kind", job.kind}, {"code", job.code},
+                                      {"attempts", job.attempts + 1}});
+      return store_.Finish(job, "failed", "given-up", smtp_reply);
+    }
+    auto retried = store_.Retry(job, after);
+    if (!retried.ok()) return retried.status();
+    *retry_at = claimed_at + after;
+    return absl::OkStatus();
+  }
+  if (outcome == "skipped") {
+    // Not wanted any more (moved, cancelled, collected, opted out, no address, data deleted).
+    log::Info("message not needed any more", {{"job", job.id}, {"kind", job.kind},
+                                              {"code", job.code}});
+  }
+  return store_.Finish(job, outcome,
+                       outcome != "failed" ? "" : smtp_reply >= 500 ? "refused" : "unsendable",
+                       smtp_reply);
+}
+
+std::string Sender::Handle(const Job& job, absl::Time now, SmtpClient& smtp, int* smtp_reply) {
   Kind kind;
   if (!ParseKind(job.kind, &kind)) {
     log::Error("message of an unknown kind dropped", {{"job", job.id}, {"kind", job.kind}});
@@ -123,7 +155,7 @@ std::string Sender::Handle(const Job& job, absl::Time now) {
     if (job.start <= now) return "skipped";  // too late to remind
   }
   if (kind == Kind::kDocumentReady || kind == Kind::kDocumentOverdue) {
-    return HandleDocument(job, kind, now);
+    return HandleDocument(job, kind, now, smtp, smtp_reply);
   }
   if (appointments_ == nullptr) {
     log::Warn("RATHAUS_APPOINTMENTS_ADDR is unset: messages wait", {{"job", job.id}});
@@ -205,10 +237,11 @@ std::string Sender::Handle(const Job& job, absl::Time now) {
                                 "text/calendar; charset=utf-8",
                                 notice.calendar().content()});
   }
-  return Deliver(job, std::move(mail), booking.email());
+  return Deliver(job, std::move(mail), booking.email(), smtp, smtp_reply);
 }
 
-std::string Sender::Deliver(const Job& job, Mail mail, const std::string& recipient) {
+std::string Sender::Deliver(const Job& job, Mail mail, const std::string& recipient,
+                            SmtpClient& smtp, int* smtp_reply) {
   auto wire = RenderMime(mail);
   if (wire.ok() && options_.dkim != nullptr) wire = options_.dkim->Sign(*wire, mail.date);
   if (!wire.ok()) {
@@ -216,8 +249,8 @@ std::string Sender::Deliver(const Job& job, Mail mail, const std::string& recipi
                                              {"error", std::string(wire.status().message())}});
     return "failed";
   }
-  const SmtpResult sent = smtp_.Send(options_.from.address, recipient, *wire);
-  last_smtp_reply_ = sent.code;
+  const SmtpResult sent = smtp.Send(options_.from.address, recipient, *wire);
+  *smtp_reply = sent.code;
   if (sent.ok) {
     log::Info("message sent", {{"job", job.id}, {"kind", job.kind}, {"code", job.code}});
     return "sent";
@@ -247,6 +280,7 @@ grpc::Status Sender::Call(const std::function<grpc::Status(grpc::ClientContext*)
 }
 
 bool Sender::OfficeOf(const std::string& id, std::string* name, std::string* address) {
+  std::lock_guard lock(offices_mu_);
   auto it = offices_.find(id);
   if (it == offices_.end() && appointments_ != nullptr &&
       absl::Now() - offices_read_ > absl::Minutes(1)) {
@@ -269,7 +303,8 @@ bool Sender::OfficeOf(const std::string& id, std::string* name, std::string* add
   return true;
 }
 
-std::string Sender::HandleDocument(const Job& job, Kind kind, absl::Time now) {
+std::string Sender::HandleDocument(const Job& job, Kind kind, absl::Time now, SmtpClient& smtp,
+                                   int* smtp_reply) {
   if (id_documents_ == nullptr) {
     log::Warn("RATHAUS_ID_DOCUMENTS_ADDR is unset: messages wait", {{"job", job.id}});
     return "retry";
@@ -314,7 +349,7 @@ std::string Sender::HandleDocument(const Job& job, Kind kind, absl::Time now) {
             .headers = {{"Auto-Submitted", "auto-generated"}},
             .message_id = absl::StrCat("<", job.id, "@", DomainOf(options_.from.address), ">"),
             .date = now};
-  return Deliver(job, std::move(mail), notice.email());
+  return Deliver(job, std::move(mail), notice.email(), smtp, smtp_reply);
 }
 
 }  // namespace rathaus::notifications

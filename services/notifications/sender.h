@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,7 @@ struct SenderOptions {
   std::shared_ptr<const DkimSigner> dkim;
   absl::TimeZone time_zone;       // the offices' (Europe/Berlin)
   SmtpOptions smtp;
+  int senders = 4;  // RATHAUS_NOTIFY_SENDERS: threads, each one SMTP connection, one message at a time
   absl::Duration retry_min = absl::Seconds(30);
   absl::Duration retry_max = absl::Hours(1);
 };
@@ -71,12 +73,17 @@ class Sender {
   absl::StatusOr<Run> RunDue();
 
  private:
-  // "sent", "failed", "skipped" or "retry" for one message.
-  std::string Handle(const Job& job, absl::Time now);
+  // One claimed message: renews its lease, handles it, records the outcome; `retry_at` gets the
+  // time it is due again when it is to be tried again.
+  absl::Status Process(Job job, SmtpClient& smtp, absl::Time claimed_at, absl::Time* retry_at);
+  // "sent", "failed", "skipped" or "retry" for one message; `smtp_reply` the server's last code.
+  std::string Handle(const Job& job, absl::Time now, SmtpClient& smtp, int* smtp_reply);
   // The messages about an ID document (job.code is the application id).
-  std::string HandleDocument(const Job& job, Kind kind, absl::Time now);
+  std::string HandleDocument(const Job& job, Kind kind, absl::Time now, SmtpClient& smtp,
+                             int* smtp_reply);
   // Writes and sends; the outcome.
-  std::string Deliver(const Job& job, Mail mail, const std::string& recipient);
+  std::string Deliver(const Job& job, Mail mail, const std::string& recipient, SmtpClient& smtp,
+                      int* smtp_reply);
   absl::StatusOr<std::string> Token() const;
   // One internal call with the service token and a 10 s deadline; OK, or the call's status.
   grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& call) const;
@@ -89,10 +96,10 @@ class Sender {
   platform::metrics::Registry* metrics_;
   std::unique_ptr<appointments::v1::Appointments::Stub> appointments_;
   std::unique_ptr<id_documents::v1::IdDocuments::Stub> id_documents_;
-  SmtpClient smtp_;
+  std::vector<std::unique_ptr<SmtpClient>> smtp_;  // one connection per sender thread
   std::map<std::string, std::pair<std::string, std::string>> offices_;  // id -> name, address
   absl::Time offices_read_ = absl::InfinitePast();
-  int last_smtp_reply_ = 0;  // of the message being handled (for MessageFailed)
+  std::mutex offices_mu_;  // guards offices_ and offices_read_
 };
 
 }  // namespace rathaus::notifications

@@ -516,7 +516,8 @@ TEST_F(NotificationsE2eTest, MessagesWaitWhileTheMailServerIsDownAndArriveAfterw
 }
 
 // SIGKILL while the messages of twelve bookings are being sent (each SMTP step slowed down): after
-// a restart every booking has its confirmation, and at most one came twice — with one Message-ID.
+// a restart every booking has its confirmation, none came more than twice, and a repeated one has
+// the same Message-ID.
 TEST_F(NotificationsE2eTest, ASigkillWhileSendingLosesNoMessageAndRepeatsAtMostOne) {
   RecipientAnswer(0);
   smtp_proxy->SetDelay(absl::Milliseconds(40));
@@ -548,7 +549,9 @@ TEST_F(NotificationsE2eTest, ASigkillWhileSendingLosesNoMessageAndRepeatsAtMostO
     }
     EXPECT_LE(mails.size(), 2u);
   }
-  EXPECT_LE(total, booked.size() + 1) << "at most one message twice";
+  // Each message at most twice; at most one per sender thread (RATHAUS_NOTIFY_SENDERS, 4) was
+  // in flight when the process died.
+  EXPECT_LE(total, booked.size() + 4) << "at most the messages in flight twice";
   std::printf("crash test: %zu of %zu sent before the SIGKILL; %zu messages delivered in all\n",
               before_kill, booked.size(), total);
 }
