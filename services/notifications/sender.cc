@@ -142,6 +142,30 @@ absl::Status Sender::Process(Job job, SmtpClient& smtp, absl::Time claimed_at,
                        smtp_reply);
 }
 
+std::optional<std::string> Sender::NoticeFailure(const grpc::Status& s, const Job& job,
+                                                 std::string_view service) const {
+  if (s.ok()) return std::nullopt;
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) return "skipped";  // gone (retention)
+  log::Warn("the owning service did not answer the notice: message waits",
+            {{"job", job.id}, {"code", job.code}, {"service", std::string(service)},
+             {"grpc", static_cast<int>(s.error_code())}, {"error", s.error_message()}});
+  return "retry";
+}
+
+Mail Sender::Compose(const Rendered& text, Mailbox to, const std::string& local_id,
+                     absl::Time date) const {
+  return Mail{.from = options_.from,
+              .to = std::move(to),
+              .reply_to = options_.reply_to,
+              .subject = text.subject,
+              .text = text.text,
+              .html = text.html,
+              .attachments = {},
+              .headers = {{"Auto-Submitted", "auto-generated"}},
+              .message_id = absl::StrCat("<", local_id, "@", DomainOf(options_.from.address), ">"),
+              .date = date};
+}
+
 std::string Sender::Handle(const Job& job, absl::Time now, SmtpClient& smtp, int* smtp_reply) {
   Kind kind;
   if (!ParseKind(job.kind, &kind)) {
@@ -167,13 +191,7 @@ std::string Sender::Handle(const Job& job, absl::Time now, SmtpClient& smtp, int
   const grpc::Status s = Call([&](grpc::ClientContext* ctx) {
     return appointments_->GetBookingNotice(ctx, req, &notice);
   });
-  if (s.error_code() == grpc::StatusCode::NOT_FOUND) return "skipped";  // gone (retention)
-  if (!s.ok()) {
-    log::Warn("appointments did not answer the notice: message waits",
-              {{"job", job.id}, {"code", job.code}, {"grpc", static_cast<int>(s.error_code())},
-               {"error", s.error_message()}});
-    return "retry";
-  }
+  if (auto outcome = NoticeFailure(s, job, "appointments")) return *outcome;
   const appointments::v1::Booking& booking = notice.booking();
   const absl::Time start = ParseRfc3339(booking.start());
   switch (kind) {
@@ -210,17 +228,8 @@ std::string Sender::Handle(const Job& job, absl::Time now, SmtpClient& smtp, int
               .opt_out_url = "",
               .footer = options_.footer};
   const Rendered text = Render(facts);
-  Mail mail{.from = options_.from,
-            .to = {booking.name(), booking.email()},
-            .reply_to = options_.reply_to,
-            .subject = text.subject,
-            .text = text.text,
-            .html = text.html,
-            .attachments = {},
-            .headers = {{"Auto-Submitted", "auto-generated"}},
-            .message_id = absl::StrCat("<", job.id, ".", booking.code(), "@",
-                                       DomainOf(options_.from.address), ">"),
-            .date = absl::Now()};
+  Mail mail = Compose(text, {booking.name(), booking.email()},
+                      absl::StrCat(job.id, ".", booking.code()), absl::Now());
   // Stop the reminders with one click in the mail program (RFC 2369 + RFC 8058): on the
   // confirmation, a change and every reminder, while any reminder could still come.
   if (kind != Kind::kCancelled && !options_.public_url.empty() && !options_.link_key.empty() &&
@@ -315,13 +324,7 @@ std::string Sender::HandleDocument(const Job& job, Kind kind, absl::Time now, Sm
   const grpc::Status s = Call([&](grpc::ClientContext* ctx) {
     return id_documents_->GetApplicationNotice(ctx, req, &notice);
   });
-  if (s.error_code() == grpc::StatusCode::NOT_FOUND) return "skipped";  // deleted (retention)
-  if (!s.ok()) {
-    log::Warn("id-documents did not answer the notice: message waits",
-              {{"job", job.id}, {"application", job.code},
-               {"grpc", static_cast<int>(s.error_code())}, {"error", s.error_message()}});
-    return "retry";
-  }
+  if (auto outcome = NoticeFailure(s, job, "id-documents")) return *outcome;
   const id_documents::v1::Application& app = notice.application();
   // Collected (or otherwise moved on) since: nothing to say any more; no address: no mail.
   if (app.status() != "READY_FOR_PICKUP" || notice.email().empty()) return "skipped";
@@ -339,16 +342,7 @@ std::string Sender::HandleDocument(const Job& job, Kind kind, absl::Time now, Sm
                                     "&service=ausweis-abholen%3A1#abholcode=", app.pickup_code());
   }
   const Rendered text = Render(facts);
-  Mail mail{.from = options_.from,
-            .to = {"", notice.email()},
-            .reply_to = options_.reply_to,
-            .subject = text.subject,
-            .text = text.text,
-            .html = text.html,
-            .attachments = {},
-            .headers = {{"Auto-Submitted", "auto-generated"}},
-            .message_id = absl::StrCat("<", job.id, "@", DomainOf(options_.from.address), ">"),
-            .date = now};
+  Mail mail = Compose(text, {"", notice.email()}, job.id, now);
   return Deliver(job, std::move(mail), notice.email(), smtp, smtp_reply);
 }
 

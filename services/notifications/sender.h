@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,13 @@ class Sender {
   // The messages about an ID document (job.code is the application id).
   std::string HandleDocument(const Job& job, Kind kind, absl::Time now, SmtpClient& smtp,
                              int* smtp_reply);
+  // "skipped" (NOT_FOUND: the data is gone) or "retry" for a failed notice read; nullopt when
+  // it succeeded.
+  std::optional<std::string> NoticeFailure(const grpc::Status& s, const Job& job,
+                                           std::string_view service) const;
+  // A message from the city's sender to `to`, Message-ID <local_id@sender's domain>.
+  Mail Compose(const Rendered& text, Mailbox to, const std::string& local_id,
+               absl::Time date) const;
   // Writes and sends; the outcome.
   std::string Deliver(const Job& job, Mail mail, const std::string& recipient, SmtpClient& smtp,
                       int* smtp_reply);
