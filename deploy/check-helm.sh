@@ -106,8 +106,8 @@ sed 's/maxUnavailable: 1$/maxUnavailable: [1]/' "$out/default.yaml" >"$out/bad3.
 # Calls spread over replicas: the gateway resolves a headless Service per service (every pod an
 # address, round-robin in the gateway) instead of one ClusterIP connection pinned to one pod.
 [ "$(grep -c '^  clusterIP: None$' "$out/default.yaml")" = 6 ] || fail "default: a headless Service per gRPC service expected"
-[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 10 ] \
-  || fail "default: the gateway must reach each service (6), the e-file e-invoice and registrations, and notifications appointments and id-documents through dns:///<headless Service>"
+[ "$(grep -cE 'value: "dns:///rathaus-[a-z-]+-headless\.rathaus\.svc:[0-9]+"' "$out/default.yaml")" = 11 ] \
+  || fail "default: the gateway must reach each service (6), the e-file e-invoice and registrations, and notifications appointments, id-documents and registrations through dns:///<headless Service>"
 # The e-file reads invoice originals from e-invoice (values reads: [e-invoice]): its address, and
 # the NetworkPolicies let exactly that path through (e-file egress, e-invoice ingress).
 [ "$(grep -c 'value: "dns:///rathaus-e-invoice-headless.rathaus.svc:50051"' "$out/default.yaml")" = 2 ] \
@@ -119,13 +119,13 @@ policy "$out/default.yaml" rathaus-e-invoice | grep 'app.kubernetes.io/component
 policy "$out/default.yaml" rathaus-e-file | grep -A6 'egress:' | grep 'app.kubernetes.io/component: e-invoice' >/dev/null \
   || fail "default: the e-file's NetworkPolicy does not let it out to e-invoice"
 # And the Meldebestätigungen from registrations (reads: [e-invoice, registrations]).
-[ "$(grep -c 'value: "dns:///rathaus-registrations-headless.rathaus.svc:50051"' "$out/default.yaml")" = 2 ] \
-  || fail "default: the e-file must get RATHAUS_REGISTRATIONS_ADDR"
+[ "$(grep -c 'value: "dns:///rathaus-registrations-headless.rathaus.svc:50051"' "$out/default.yaml")" = 3 ] \
+  || fail "default: the gateway, the e-file and notifications must get RATHAUS_REGISTRATIONS_ADDR"
 policy "$out/default.yaml" rathaus-registrations | grep 'app.kubernetes.io/component: e-file' >/dev/null \
   || fail "default: registrations' NetworkPolicy does not let the e-file in"
 policy "$out/default.yaml" rathaus-e-file | grep -A20 'egress:' | grep 'app.kubernetes.io/component: registrations' >/dev/null \
   || fail "default: the e-file's NetworkPolicy does not let it out to registrations"
-# Notifications reads addresses from appointments (reads: [appointments]) and sends through the
+# Notifications reads addresses from appointments, id-documents and registrations (reads) and sends through the
 # mail relay (extraEgress: port 587), and nothing else leaves it but Kafka and Redis.
 policy "$out/default.yaml" rathaus-appointments | grep 'app.kubernetes.io/component: notifications' >/dev/null \
   || fail "default: appointments' NetworkPolicy does not let notifications in"
@@ -133,6 +133,8 @@ policy "$out/default.yaml" rathaus-notifications | grep -A20 'egress:' | grep 'a
   || fail "default: the notifications NetworkPolicy does not let it out to appointments"
 policy "$out/default.yaml" rathaus-id-documents | grep 'app.kubernetes.io/component: notifications' >/dev/null \
   || fail "default: id-documents' NetworkPolicy does not let notifications in"
+policy "$out/default.yaml" rathaus-registrations | grep 'app.kubernetes.io/component: notifications' >/dev/null \
+  || fail "default: registrations' NetworkPolicy does not let notifications in"
 policy "$out/default.yaml" rathaus-notifications | grep -A40 'egress:' | grep 'port: 587' >/dev/null \
   || fail "default: the notifications NetworkPolicy does not let it out to the mail relay"
 # The Redis URL (with its password) from a Secret is a mounted file, not an environment value.

@@ -103,10 +103,12 @@ if [ -x "$dev_token" ]; then
   "$dev_token" integrator "$run/clerk-jwt.key" --scope invoices:read,registrations:read --sub e-file --days 30 \
       > "$run/e-file-service.jwt"
   export RATHAUS_EFILE_SERVICE_TOKEN_FILE="$run/e-file-service.jwt"
-  # The notifications service's credential: it reads a booking's address from appointments and
-  # an ID document applicant's from id-documents when it sends (GetBookingNotice,
-  # GetApplicationNotice; scopes appointments:notify, id-documents:notify).
-  "$dev_token" integrator "$run/clerk-jwt.key" --scope appointments:notify,id-documents:notify --sub notifications \
+  # The notifications service's credential: it reads a booking's address from appointments, an
+  # ID document applicant's from id-documents and a registration's from registrations when it
+  # sends (GetBookingNotice, GetApplicationNotice, GetRegistrationNotice; scopes
+  # appointments:notify, id-documents:notify, registrations:notify).
+  "$dev_token" integrator "$run/clerk-jwt.key" \
+      --scope appointments:notify,id-documents:notify,registrations:notify --sub notifications \
       --days 30 > "$run/notifications-service.jwt"
   export RATHAUS_NOTIFY_SERVICE_TOKEN_FILE="$run/notifications-service.jwt"
   # The key that signs the e-mails' opt-out links (List-Unsubscribe, RFC 8058).

@@ -10,6 +10,7 @@
 #include "shared/grpc/status.h"
 #include "shared/log/log.h"
 #include "shared/status/problem.h"
+#include "shared/text/email.h"
 #include "shared/text/text.h"
 
 namespace rathaus::id_documents {
@@ -21,19 +22,6 @@ using platform::Traceparent;
 
 // Updates handed to the store at a time from a stream (bounded memory for any stream length).
 constexpr size_t kStreamChunk = 5000;
-
-absl::StatusOr<std::string> CheckEmail(const std::string& email) {
-  const std::string e(absl::StripAsciiWhitespace(email));
-  const size_t at = e.find('@');
-  if (e.size() > 254 || at == std::string::npos || at == 0 || at + 1 >= e.size() ||
-      e.find('@', at + 1) != std::string::npos || e.find('.', at) == std::string::npos) {
-    return InvalidField("email", "not a valid e-mail address");
-  }
-  for (char c : e) {
-    if (static_cast<unsigned char>(c) <= 0x20) return InvalidField("email", "not a valid e-mail address");
-  }
-  return e;
-}
 
 }  // namespace
 
@@ -113,7 +101,7 @@ grpc::Status IdDocumentsService::RegisterApplication(grpc::ServerContext* ctx,
   if (!delivery) return ToGrpcStatus(ctx, InvalidField("delivery", "PICKUP or DIRECT_DELIVERY"));
   std::string email;
   if (!req->email().empty()) {
-    auto checked = CheckEmail(req->email());
+    auto checked = platform::text::CheckEmail(req->email());
     if (!checked.ok()) return ToGrpcStatus(ctx, checked.status());
     email = *checked;
   }

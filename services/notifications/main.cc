@@ -6,8 +6,10 @@
 // reminders dropped), AppointmentCheckedIn / -NoShow / -Completed (reminders dropped). Reminders
 // are exact timers (shared/service/due_timer.h), not a sweep. And rathaus.id-documents.v1:
 // DocumentReadyForPickup ("Ihr Ausweis ist abholbereit" with the pickup booking link) and
-// DocumentPickupOverdue (not collected), to the address the citizen gave at application.
-// Addresses: sender.h.
+// DocumentPickupOverdue (not collected), to the address the citizen gave at application. And
+// rathaus.registrations.v1: InformationRequested, RegistrationAccepted, RegistrationRejected, to
+// the address the citizen gave with the case (what happened, a link to the status page, the
+// counter appointment after a rejection). Addresses: sender.h.
 //
 //   RATHAUS_SMTP_URL              smtp://host:port (default smtp://127.0.0.1:25) or smtps://
 //   RATHAUS_SMTP_STARTTLS         off | if-offered | required (default: required with a user,
@@ -29,8 +31,10 @@
 //   RATHAUS_PUBLIC_URL            the citizen pages' address, for the links in the messages
 //   RATHAUS_APPOINTMENTS_ADDR     appointments' gRPC address (GetBookingNotice)
 //   RATHAUS_ID_DOCUMENTS_ADDR     id-documents' gRPC address (GetApplicationNotice)
+//   RATHAUS_REGISTRATIONS_ADDR    registrations' gRPC address (GetRegistrationNotice)
 //   RATHAUS_NOTIFY_SERVICE_TOKEN_FILE  the service's bearer token (role integrator, scopes
-//                                 appointments:notify and id-documents:notify), read at every call
+//                                 appointments:notify, id-documents:notify and
+//                                 registrations:notify), read at every call
 //   RATHAUS_NOTIFY_LINK_KEY_FILE  at least 32 bytes: signs the opt-out links of the messages'
 //                                 List-Unsubscribe headers (RFC 8058 one-click; required)
 //   RATHAUS_DKIM_KEY_FILE         optional: an RSA private key (PEM); every message is then
@@ -47,6 +51,7 @@
 #include "domain/mail.h"
 #include "rathaus/appointments/v1/events.pb.h"
 #include "rathaus/id_documents/v1/events.pb.h"
+#include "rathaus/registrations/v1/events.pb.h"
 #include "sender.h"
 #include "service.h"
 #include "shared/log/log.h"
@@ -127,10 +132,13 @@ int Run() {
   }
   sender_options.appointments_addr = env.GrpcTarget("RATHAUS_APPOINTMENTS_ADDR", "127.0.0.1:50051");
   sender_options.id_documents_addr = env.GrpcTarget("RATHAUS_ID_DOCUMENTS_ADDR", "127.0.0.1:50053");
+  sender_options.registrations_addr =
+      env.GrpcTarget("RATHAUS_REGISTRATIONS_ADDR", "127.0.0.1:50054");
   sender_options.token_file = env.String("RATHAUS_NOTIFY_SERVICE_TOKEN_FILE", "");
   if (sender_options.token_file.empty()) {
     env.Reject("RATHAUS_NOTIFY_SERVICE_TOKEN_FILE",
-               "the file with the service's token (role integrator, scope appointments:notify)",
+               "the file with the service's token (role integrator, scopes appointments:notify, "
+               "id-documents:notify, registrations:notify)",
                "unset");
   }
   std::vector<absl::Duration> reminders;
@@ -252,6 +260,27 @@ int Run() {
                      const platform::EventContext& ce) {
         return store.ApplyEvent("document-overdue", e.application_id(), std::string(ce.id),
                                 FromTimestamp(e.ready_at()), {}, ce.inbox_key, ce.inbox_ttl);
+      });
+  // Registrations: the message names the case; its address, language and status are read from
+  // registrations when it is sent.
+  const std::string registrations_topic = "rathaus.registrations.v1";
+  kit.Consume<registrations::v1::InformationRequested>(
+      registrations_topic, [&](const registrations::v1::InformationRequested& e,
+                               const platform::EventContext& ce) {
+        return store.ApplyEvent("registration-info", e.registration_id(), std::string(ce.id),
+                                FromTimestamp(e.requested_at()), {}, ce.inbox_key, ce.inbox_ttl);
+      });
+  kit.Consume<registrations::v1::RegistrationAccepted>(
+      registrations_topic, [&](const registrations::v1::RegistrationAccepted& e,
+                               const platform::EventContext& ce) {
+        return store.ApplyEvent("registration-accepted", e.registration_id(), std::string(ce.id),
+                                FromTimestamp(e.accepted_at()), {}, ce.inbox_key, ce.inbox_ttl);
+      });
+  kit.Consume<registrations::v1::RegistrationRejected>(
+      registrations_topic, [&](const registrations::v1::RegistrationRejected& e,
+                               const platform::EventContext& ce) {
+        return store.ApplyEvent("registration-rejected", e.registration_id(), std::string(ce.id),
+                                FromTimestamp(e.rejected_at()), {}, ce.inbox_key, ce.inbox_ttl);
       });
   kit.AddJob("sender", [&] { timer.Start(); }, [&] { timer.Stop(); });
   kit.AddStartupFact("smtp", sender_options.smtp.url);

@@ -43,6 +43,10 @@ Sender::Sender(Store& store, SenderOptions options, platform::metrics::Registry*
     id_documents_ = id_documents::v1::IdDocuments::NewStub(grpc::CreateChannel(
         options_.id_documents_addr, platform::ClientCredentials(options_.tls)));
   }
+  if (!options_.registrations_addr.empty()) {
+    registrations_ = registrations::v1::Registrations::NewStub(grpc::CreateChannel(
+        options_.registrations_addr, platform::ClientCredentials(options_.tls)));
+  }
   if (metrics_ != nullptr) {
     metrics_->Describe("rathaus_notifications_messages_total", "counter",
                        "Messages handled, by kind and outcome (sent, failed, skipped, retry).");
@@ -181,6 +185,10 @@ std::string Sender::Handle(const Job& job, absl::Time now, SmtpClient& smtp, int
   if (kind == Kind::kDocumentReady || kind == Kind::kDocumentOverdue) {
     return HandleDocument(job, kind, now, smtp, smtp_reply);
   }
+  if (kind == Kind::kRegistrationInfo || kind == Kind::kRegistrationAccepted ||
+      kind == Kind::kRegistrationRejected) {
+    return HandleRegistration(job, kind, now, smtp, smtp_reply);
+  }
   if (appointments_ == nullptr) {
     log::Warn("RATHAUS_APPOINTMENTS_ADDR is unset: messages wait", {{"job", job.id}});
     return "retry";
@@ -206,6 +214,9 @@ std::string Sender::Handle(const Job& job, absl::Time now, SmtpClient& smtp, int
     case Kind::kCancelled:
     case Kind::kDocumentReady:  // handled above
     case Kind::kDocumentOverdue:
+    case Kind::kRegistrationInfo:
+    case Kind::kRegistrationAccepted:
+    case Kind::kRegistrationRejected:
       break;
   }
   if (booking.email().empty()) return "skipped";
@@ -341,6 +352,42 @@ std::string Sender::HandleDocument(const Job& job, Kind kind, absl::Time now, Sm
     facts.pickup_url = absl::StrCat(options_.public_url, "/termin?office=", app.office(),
                                     "&service=ausweis-abholen%3A1#abholcode=", app.pickup_code());
   }
+  const Rendered text = Render(facts);
+  Mail mail = Compose(text, {"", notice.email()}, job.id, now);
+  return Deliver(job, std::move(mail), notice.email(), smtp, smtp_reply);
+}
+
+std::string Sender::HandleRegistration(const Job& job, Kind kind, absl::Time now,
+                                       SmtpClient& smtp, int* smtp_reply) {
+  if (registrations_ == nullptr) {
+    log::Warn("RATHAUS_REGISTRATIONS_ADDR is unset: messages wait", {{"job", job.id}});
+    return "retry";
+  }
+  registrations::v1::GetRegistrationNoticeRequest req;
+  req.set_id(job.code);
+  registrations::v1::RegistrationNotice notice;
+  const grpc::Status s = Call([&](grpc::ClientContext* ctx) {
+    return registrations_->GetRegistrationNotice(ctx, req, &notice);
+  });
+  if (auto outcome = NoticeFailure(s, job, "registrations")) return *outcome;
+  // A question the citizen has answered already needs no mail; an accepted or rejected case
+  // stays so.
+  const std::string wanted = kind == Kind::kRegistrationInfo       ? "INFORMATION_REQUESTED"
+                             : kind == Kind::kRegistrationAccepted ? "ACCEPTED"
+                                                                   : "REJECTED";
+  if (notice.status() != wanted || notice.email().empty()) return "skipped";
+  Facts facts;
+  facts.kind = kind;
+  facts.language = notice.language() == "en" ? "en" : "de";
+  facts.time_zone = options_.time_zone;
+  facts.footer = options_.footer;
+  facts.registration_type = notice.type();
+  facts.certificates = notice.certificates();
+  facts.booking_url = notice.booking_link();
+  if (!OfficeOf(notice.office(), &facts.office_name, &facts.office_address)) {
+    facts.office_name = notice.office();
+  }
+  if (!options_.public_url.empty()) facts.status_url = options_.public_url + "/meldung/status";
   const Rendered text = Render(facts);
   Mail mail = Compose(text, {"", notice.email()}, job.id, now);
   return Deliver(job, std::move(mail), notice.email(), smtp, smtp_reply);

@@ -2,8 +2,9 @@
 //
 // Where the address comes from (issue 18, README "Notifications"): events carry no personal
 // data, so for each message the sender asks the owning service — appointments'
-// GetBookingNotice over gRPC with the notifications service's own credential (a bearer token of
-// role integrator with the scope appointments:notify, read from RATHAUS_NOTIFY_SERVICE_TOKEN_FILE
+// GetBookingNotice (id-documents' GetApplicationNotice, registrations' GetRegistrationNotice)
+// over gRPC with the notifications service's own credential (a bearer token of role integrator
+// with the scopes appointments:notify, id-documents:notify and registrations:notify, read from RATHAUS_NOTIFY_SERVICE_TOKEN_FILE
 // at every call so a token agent can renew it; mTLS as the other services' calls). The answer
 // (address, name, language, the calendar entry and a cancel-only token) lives only in memory
 // while the message is written and sent; nothing of it is stored or logged.
@@ -33,6 +34,7 @@
 #include "domain/templates.h"
 #include "rathaus/appointments/v1/appointments.grpc.pb.h"
 #include "rathaus/id_documents/v1/id_documents.grpc.pb.h"
+#include "rathaus/registrations/v1/registrations.grpc.pb.h"
 #include "shared/grpc/client.h"
 #include "shared/metrics/metrics.h"
 #include "smtp.h"
@@ -43,6 +45,7 @@ namespace rathaus::notifications {
 struct SenderOptions {
   std::string appointments_addr;  // RATHAUS_APPOINTMENTS_ADDR
   std::string id_documents_addr;  // RATHAUS_ID_DOCUMENTS_ADDR ("" : document messages wait)
+  std::string registrations_addr;  // RATHAUS_REGISTRATIONS_ADDR ("" : registration messages wait)
   std::string token_file;         // RATHAUS_NOTIFY_SERVICE_TOKEN_FILE
   std::optional<platform::ClientTls> tls;
   Mailbox from;                   // RATHAUS_NOTIFY_FROM
@@ -82,6 +85,9 @@ class Sender {
   // The messages about an ID document (job.code is the application id).
   std::string HandleDocument(const Job& job, Kind kind, absl::Time now, SmtpClient& smtp,
                              int* smtp_reply);
+  // The messages about a registration case (job.code is the case id).
+  std::string HandleRegistration(const Job& job, Kind kind, absl::Time now, SmtpClient& smtp,
+                                 int* smtp_reply);
   // "skipped" (NOT_FOUND: the data is gone) or "retry" for a failed notice read; nullopt when
   // it succeeded.
   std::optional<std::string> NoticeFailure(const grpc::Status& s, const Job& job,
@@ -104,6 +110,7 @@ class Sender {
   platform::metrics::Registry* metrics_;
   std::unique_ptr<appointments::v1::Appointments::Stub> appointments_;
   std::unique_ptr<id_documents::v1::IdDocuments::Stub> id_documents_;
+  std::unique_ptr<registrations::v1::Registrations::Stub> registrations_;
   std::vector<std::unique_ptr<SmtpClient>> smtp_;  // one connection per sender thread
   std::map<std::string, std::pair<std::string, std::string>> offices_;  // id -> name, address
   absl::Time offices_read_ = absl::InfinitePast();

@@ -27,7 +27,7 @@ namespace rathaus::notifications {
 
 struct Job {
   std::string id;
-  std::string kind;  // booked, rescheduled, cancelled, reminder
+  std::string kind;  // domain/templates.h KindName: booked, reminder, document-ready, …
   std::string code;
   absl::Time start;  // the appointment's start when the job was made
   int attempts = 0;

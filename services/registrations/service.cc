@@ -14,6 +14,7 @@
 #include "shared/grpc/status.h"
 #include "shared/log/log.h"
 #include "shared/status/problem.h"
+#include "shared/text/email.h"
 #include "shared/text/text.h"
 
 namespace rathaus::registrations {
@@ -241,6 +242,11 @@ grpc::Status RegistrationsService::SubmitRegistration(grpc::ServerContext* ctx,
     return ToGrpcStatus(ctx, InvalidField("persons", absl::StrCat("at most ", kMaxPersons)));
   }
   v1::SubmitRegistrationRequest data = *req;
+  if (!req->email().empty()) {
+    auto email = platform::text::CheckEmail(req->email());
+    if (!email.ok()) return ToGrpcStatus(ctx, email.status());
+    data.set_email(*email);
+  }
   std::vector<Person> household;
   for (int i = 0; i < req->persons_size(); ++i) {
     const std::string at = absl::StrCat("persons[", i, "]");
@@ -888,6 +894,38 @@ grpc::Status RegistrationsService::ListExports(grpc::ServerContext* ctx,
   }
   resp->set_next_cursor(messages->empty() ? req->after() : messages->back().cursor);
   log::Info("rueckmeldungen exported", {{"count", messages->size()}, {"integrator", caller->subject}});
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistrationsService::GetRegistrationNotice(grpc::ServerContext* ctx,
+                                                         const v1::GetRegistrationNoticeRequest* req,
+                                                         v1::RegistrationNotice* resp) {
+  // The notifications service only (issue 18), verified before the request is looked at.
+  auto caller = callers_.Require(ctx, "integrator");
+  if (!caller.ok()) return ToGrpcStatus(ctx, caller.status());
+  if (!caller->MayAccess("registrations:notify")) {
+    return ToGrpcStatus(ctx, absl::PermissionDeniedError("this call needs the scope registrations:notify"));
+  }
+  if (!platform::text::IsUuid(req->id())) {
+    return ToGrpcStatus(ctx, absl::NotFoundError("registration not found"));
+  }
+  auto c = store_.Get(req->id());
+  if (!c.ok()) return ToGrpcStatus(ctx, c.status());
+  v1::SubmitRegistrationRequest data;
+  if (!data.ParseFromString(c->data)) {
+    return ToGrpcStatus(ctx, absl::DataLossError("the case's data cannot be read"));
+  }
+  resp->set_id(c->id);
+  resp->set_type(c->type);
+  resp->set_status(c->status);
+  resp->set_office(c->office);
+  resp->set_language(data.language() == "en" ? "en" : "de");
+  resp->set_email(data.email());
+  if (c->status == "REJECTED") resp->set_booking_link(BookingLink(c->office, c->counter_code));
+  if (c->status == "ACCEPTED") {
+    resp->set_certificates(static_cast<int32_t>(VisiblePersons(Blocks(data)).size()));
+  }
+  resp->set_updated_at(Format(c->updated));
   return grpc::Status::OK;
 }
 

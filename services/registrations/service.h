@@ -80,6 +80,9 @@ class RegistrationsService final : public v1::Registrations::Service {
                               v1::Registration* resp) override;
   grpc::Status RejectRegistration(grpc::ServerContext* ctx, const v1::ClerkActionRequest* req,
                                   v1::Registration* resp) override;
+  grpc::Status GetRegistrationNotice(grpc::ServerContext* ctx,
+                                     const v1::GetRegistrationNoticeRequest* req,
+                                     v1::RegistrationNotice* resp) override;
 
  private:
   enum class Viewer { kCitizen, kClerk };

@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "rathaus/appointments/v1/appointments.grpc.pb.h"
 #include "rathaus/notifications/v1/events.pb.h"
+#include "rathaus/registrations/v1/registrations.grpc.pb.h"
 #include "shared/kafka/consumer.h"
 #include "shared/kafka/producer.h"
 #include "tests/e2e/system.h"
@@ -233,7 +234,8 @@ class NotificationsE2eTest : public ::testing::Test {
 
     const std::string token = WriteTemp(
         "notify-token", RunTool(absl::StrCat(DevTokenBinary(), " integrator ", sys->clerk_key(),
-                                             " --scope appointments:notify,id-documents:notify --sub notifications")));
+                                             " --scope appointments:notify,id-documents:notify,registrations:notify"
+                                             " --sub notifications")));
     // The messages are DKIM-signed with a key of the suite's own.
     const std::string dkim_key = absl::StrCat("/tmp/", prefix, "-dkim.pem");
     RunTool(absl::StrCat("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out ",
@@ -264,6 +266,7 @@ class NotificationsE2eTest : public ::testing::Test {
                         {"RATHAUS_PUBLIC_URL", absl::StrCat("http://127.0.0.1:", sys->port())},
                         {"RATHAUS_APPOINTMENTS_ADDR", sys->appointments_addr()},
                         {"RATHAUS_ID_DOCUMENTS_ADDR", sys->id_documents_addr()},
+                        {"RATHAUS_REGISTRATIONS_ADDR", sys->registrations_addr()},
                         {"RATHAUS_NOTIFY_SERVICE_TOKEN_FILE", token},
                         {"RATHAUS_LOG_LEVEL", "info"}});
     StartNotifications();
@@ -650,6 +653,152 @@ TEST_F(NotificationsE2eTest, AnIdDocumentReadyForPickupIsMailedWithItsPickupLink
     return booked.status == 201;
   }, absl::Seconds(30));
   EXPECT_EQ(booked.status, 201) << booked.body;
+}
+
+// An Anmeldung into Kiel (a landlord's confirmation), with `email` ("" for none).
+std::string RegistrationBody(const std::string& family, const std::string& email,
+                             const std::string& language) {
+  absl::TimeZone berlin;
+  EXPECT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  const std::string moved = absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), berlin) - 3);
+  return absl::StrCat(R"({"type":"ANMELDUNG","office":"kiel-mitte","moveDate":")", moved, R"(",
+      "newAddress":{"street":"Andreas-Gayk-Straße 31","postalCode":"24103","city":"Kiel",
+                    "municipalityKey":"01002000"},
+      "previousAddress":{"street":"Große Freiheit 7","postalCode":"22767","city":"Hamburg",
+                         "municipalityKey":"02000000"},
+      "persons":[{"familyName":")", family, R"(","givenNames":"Jörg","birthDate":"1980-02-29",
+                  "nationalities":["DE"]},
+                 {"familyName":")", family, R"(","givenNames":"Mia","birthDate":"2019-06-01",
+                  "nationalities":["DE"]}],
+      "landlord":{"name":"Kieler Wohnungsbau GmbH","address":{"street":"Holstenstraße 1",
+                  "postalCode":"24103","city":"Kiel"},"moveInDate":")", moved, R"("},
+      "language":")", language, R"(")", email.empty() ? "" : R"(,"email":")" + email + "\"",
+                      "}");
+}
+
+// The case a new citizen (`citizen`'s token) submitted.
+rathaus::registrations::v1::Registration SubmitRegistration(const std::string& citizen,
+                                                            const std::string& family,
+                                                            const std::string& email,
+                                                            const std::string& language) {
+  Answer submitted = Send(sys->port(), http::verb::post, "/api/v1/registrations",
+                          RegistrationBody(family, email, language),
+                          {{"Authorization", "Bearer " + citizen}});
+  EXPECT_EQ(submitted.status, 201) << submitted.body;
+  return Parse<rathaus::registrations::v1::Registration>(submitted);
+}
+
+// A question, an acceptance and a rejection reach the citizen who gave an address, in the
+// case's language, saying what happened and where to read it — never the question, the reason
+// or a name (e-mail is no confidential channel).
+TEST_F(NotificationsE2eTest, ARegistrationsQuestionAcceptanceAndRejectionAreMailed) {
+  const auto bearer = [](const std::string& token) {
+    return std::map<std::string, std::string>{{"Authorization", "Bearer " + token}};
+  };
+  const std::string clerk = sys->RegistrationClerkToken("kiel-mitte", "dora");
+  const std::string status_url = absl::StrCat("http://127.0.0.1:", sys->port(), "/meldung/status");
+
+  // An address that is no address is refused at submission, naming the field.
+  const std::string citizen = sys->CitizenToken(UniqueName("citizen"));
+  Answer bad = Send(sys->port(), http::verb::post, "/api/v1/registrations",
+                    RegistrationBody("Fehler", "jörg@kiel.de", "de"), bearer(citizen));
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_TRUE(absl::StrContains(bad.body, "\"field\":\"email\"")) << bad.body;
+
+  // German: a question, the answer, the acceptance.
+  const std::string email = Unique("meldung");
+  const std::string family = "Schröder-" + UniqueName("x").substr(0, 6);
+  const auto reg = SubmitRegistration(citizen, family, email, "de");
+  ASSERT_FALSE(reg.id().empty());
+  const std::string path = "/api/v1/registrations/" + reg.id();
+  ASSERT_EQ(Send(sys->port(), http::verb::post, path + "/claim", "{}", bearer(clerk)).status, 200);
+  const std::string question = "Bitte reichen Sie den Mietvertrag Geheimwort-7 nach.";
+  Answer asked = Send(sys->port(), http::verb::post, path + "/request-info",
+                      absl::StrCat(R"({"message":")", question, R"("})"), bearer(clerk));
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  std::vector<Mail> mails = WaitForMails(email, 1);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_TRUE(absl::StartsWith(mails[0].Subject(), "Rückfrage zu Ihrer Anmeldung: ")) << mails[0].Subject();
+  EXPECT_FALSE(absl::StrContains(mails[0].Subject(), "kiel-mitte")) << "the office's name, not its id";
+  EXPECT_TRUE(absl::StrContains(mails[0].text, status_url)) << mails[0].text;
+  EXPECT_TRUE(absl::StrContains(mails[0].html, "<a href=\"" + status_url + "\">")) << mails[0].html;
+  for (const Mail& m : mails) {
+    // (The bodies are base64 on the wire: the decoded parts are searched.)
+    EXPECT_FALSE(absl::StrContains(m.text + m.html + m.Subject(), "Geheimwort"))
+        << "the question stays on the page";
+    EXPECT_FALSE(absl::StrContains(m.text + m.html, family)) << "no name";
+  }
+  Answer answered = Send(sys->port(), http::verb::post, path + "/answer",
+                         R"({"message":"Liegt bei."})", bearer(citizen));
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  Answer accepted = Send(sys->port(), http::verb::post, path + "/accept", "{}", bearer(clerk));
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  mails = WaitForMails(email, 2);
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[1].Subject(), "Ihre Anmeldung ist bearbeitet: Meldebestätigung abrufbar");
+  EXPECT_TRUE(absl::StrContains(mails[1].text, "Meldebestätigung (2)")) << mails[1].text;
+  EXPECT_TRUE(absl::StrContains(mails[1].text, status_url)) << mails[1].text;
+  EXPECT_FALSE(absl::StrContains(mails[1].text + mails[1].html, family)) << "no name";
+
+  // English: a rejection with the counter appointment's link (its code in the fragment), without
+  // the reason.
+  const std::string english = Unique("registration");
+  const auto rejected_reg = SubmitRegistration(sys->CitizenToken(UniqueName("citizen")),
+                                               "Nowak-" + UniqueName("x").substr(0, 6), english, "en");
+  const std::string rejected_path = "/api/v1/registrations/" + rejected_reg.id();
+  ASSERT_EQ(Send(sys->port(), http::verb::post, rejected_path + "/claim", "{}", bearer(clerk)).status, 200);
+  Answer rejected = Send(sys->port(), http::verb::post, rejected_path + "/reject",
+                         R"({"message":"Grund Geheimwort-8: bitte persönlich vorsprechen."})",
+                         bearer(clerk));
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  const auto r = Parse<rathaus::registrations::v1::Registration>(rejected);
+  ASSERT_FALSE(r.counter_code().empty()) << rejected.body;
+  mails = WaitForMails(english, 1);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_TRUE(absl::StartsWith(mails[0].Subject(), "Your registration could not be completed online: "))
+      << mails[0].Subject();
+  EXPECT_TRUE(absl::StrContains(mails[0].text, r.booking_link())) << mails[0].text;
+  EXPECT_TRUE(absl::StrContains(mails[0].text, "#vorsprache=" + r.counter_code())) << mails[0].text;
+  EXPECT_TRUE(absl::StrContains(mails[0].text, status_url)) << mails[0].text;
+  EXPECT_FALSE(absl::StrContains(mails[0].text + mails[0].html + mails[0].Subject(), "Geheimwort"))
+      << "the reason stays on the page";
+
+  // Only the notifications service's credential reads the address; metadata proves nothing.
+  auto stub = rathaus::registrations::v1::Registrations::NewStub(
+      grpc::CreateChannel(sys->registrations_addr(), grpc::InsecureChannelCredentials()));
+  const auto call = [&](const std::string& token, rathaus::registrations::v1::RegistrationNotice* out) {
+    grpc::ClientContext ctx;
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.AddMetadata("rathaus-clerk-offices", "*");
+    rathaus::registrations::v1::GetRegistrationNoticeRequest req;
+    req.set_id(rejected_reg.id());
+    return stub->GetRegistrationNotice(&ctx, req, out).error_code();
+  };
+  rathaus::registrations::v1::RegistrationNotice notice;
+  EXPECT_EQ(call("", &notice), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call(clerk, &notice), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call(sys->IntegratorToken("registrations:read"), &notice),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_EQ(call(sys->IntegratorToken("registrations:notify"), &notice), grpc::StatusCode::OK);
+  EXPECT_EQ(notice.email(), english);
+  EXPECT_EQ(notice.language(), "en");
+  EXPECT_EQ(notice.status(), "REJECTED");
+  EXPECT_EQ(notice.booking_link(), r.booking_link());
+
+  // Without an address the case goes on and nothing is mailed: the log names the skipped job.
+  const auto silent = SubmitRegistration(sys->CitizenToken(UniqueName("citizen")), "Stumm", "", "de");
+  const std::string silent_path = "/api/v1/registrations/" + silent.id();
+  ASSERT_EQ(Send(sys->port(), http::verb::post, silent_path + "/claim", "{}", bearer(clerk)).status, 200);
+  ASSERT_EQ(Send(sys->port(), http::verb::post, silent_path + "/accept", "{}", bearer(clerk)).status, 200);
+  EXPECT_TRUE(WaitFor([&] {
+    for (absl::string_view line : absl::StrSplit(notifications->Stderr(), '\n')) {
+      if (absl::StrContains(line, silent.id()) &&
+          absl::StrContains(line, "message not needed any more")) {
+        return true;
+      }
+    }
+    return false;
+  }, absl::Seconds(60))) << notifications->Stderr();
 }
 
 TEST_F(NotificationsE2eTest, NoAddressOrNameInTheLog) {

@@ -87,6 +87,7 @@ export interface RegistrationRequest {
   landlordCode?: string;
   codeLetter?: boolean;
   language: string;
+  email?: string; // optional: the messages about the case go there
 }
 /** A person of a case as the citizen sees it (persons with a §51/§52 block never show). */
 export interface RegistrationPerson {

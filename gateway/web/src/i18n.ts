@@ -263,11 +263,14 @@ const de = {
   regStayUntil: 'Geplantes Ende des Aufenthalts',
   regStayUntilHint: 'Nur wenn Sie nur für begrenzte Zeit in dieser Wohnung wohnen. Sonst lassen Sie das Feld leer.',
   regRegisteredInGermany: 'Während dieser Zeit bleibe ich mit einer anderen Wohnung in Deutschland gemeldet.',
+  regEmailHint:
+    'Wir schreiben Ihnen, wenn das Bürgerbüro eine Rückfrage hat und wenn Ihre Meldung bearbeitet ist. Die E-Mail enthält keine Angaben aus Ihrer Meldung.',
   regErrType: 'Bitte wählen Sie, was Sie melden möchten.',
   regErrFrom: 'Bitte wählen Sie, woher Sie zuziehen.',
   regErrOffice: 'Bitte wählen Sie ein Bürgerbüro.',
   regErrMoveDate: 'Bitte geben Sie ein gültiges Datum ein.',
   regErrStayUntil: 'Das Ende des Aufenthalts muss ein gültiges Datum nach dem Einzugsdatum sein.',
+  regErrEmail: 'Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de, oder lassen Sie das Feld leer.',
   // rules (422 from the service, in plain words)
   regRuleNotMovedIn:
     'Sie können sich erst anmelden, wenn Sie eingezogen sind (§ 17 Abs. 1 Bundesmeldegesetz). Bitte senden Sie die Meldung ab dem Einzugstag ab, spätestens zwei Wochen danach.',
@@ -705,11 +708,14 @@ const en: Record<Key, string> = {
   regStayUntil: 'Planned end of your stay',
   regStayUntilHint: 'Only if you live in this home for a limited time. Otherwise leave it empty.',
   regRegisteredInGermany: 'During this time I stay registered at another home in Germany.',
+  regEmailHint:
+    'We write to you when the citizens’ office has a question and when your registration has been processed. The e-mail contains none of the details of your registration.',
   regErrType: 'Please choose what you would like to register.',
   regErrFrom: 'Please choose where you are moving from.',
   regErrOffice: 'Please choose a citizens’ office.',
   regErrMoveDate: 'Please enter a valid date.',
   regErrStayUntil: 'The end of the stay must be a valid date after the date you move in.',
+  regErrEmail: 'Please enter a valid e-mail address, for example name@example.com, or leave the field empty.',
   regRuleNotMovedIn:
     'You can only register once you have moved in (section 17(1) Federal Registration Act). Please send the registration from the day you move in, at the latest two weeks after.',
   regRuleTooEarly:

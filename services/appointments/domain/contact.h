@@ -10,14 +10,12 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "shared/text/email.h"
 
 namespace rathaus::appointments {
 
-// Trims; INVALID_ARGUMENT (field "email", saying why) unless a practical RFC 5321 address:
-// local part of ASCII atext and single dots, a domain of at least two LDH labels with an
-// alphabetic TLD. An internationalised domain ("straße.de") is accepted and returned in its
-// ASCII form ("xn--strae-oqa.de", IDNA2008/UTS #46 non-transitional, libidn2).
-absl::StatusOr<std::string> CheckEmail(std::string_view email);
+// The shared check of an e-mail address (shared/text/email.h), field "email".
+using platform::text::CheckEmail;
 // Lower case, without a "+tag" subaddress; for Gmail also without dots, googlemail.com ->
 // gmail.com. Only for counting: the booking keeps the address as given.
 std::string NormalizeEmailForQuota(std::string_view email);

@@ -150,13 +150,17 @@ std::string_view KindName(Kind kind) {
     case Kind::kReminder: return "reminder";
     case Kind::kDocumentReady: return "document-ready";
     case Kind::kDocumentOverdue: return "document-overdue";
+    case Kind::kRegistrationInfo: return "registration-info";
+    case Kind::kRegistrationAccepted: return "registration-accepted";
+    case Kind::kRegistrationRejected: return "registration-rejected";
   }
   return "booked";
 }
 
 bool ParseKind(std::string_view name, Kind* kind) {
   for (Kind k : {Kind::kBooked, Kind::kRescheduled, Kind::kCancelled, Kind::kReminder,
-                 Kind::kDocumentReady, Kind::kDocumentOverdue}) {
+                 Kind::kDocumentReady, Kind::kDocumentOverdue, Kind::kRegistrationInfo,
+                 Kind::kRegistrationAccepted, Kind::kRegistrationRejected}) {
     if (KindName(k) == name) {
       *kind = k;
       return true;
@@ -186,7 +190,112 @@ std::string DocumentName(std::string_view type, std::string_view language) {
   return en ? "document" : "Dokument";
 }
 
+std::string RegistrationName(std::string_view type, std::string_view language) {
+  const bool en = language == "en";
+  if (type == "ANMELDUNG") return en ? "registration" : "Anmeldung";
+  if (type == "UMMELDUNG") return en ? "change of address" : "Ummeldung";
+  if (type == "ABMELDUNG") return en ? "deregistration" : "Abmeldung";
+  if (type == "NEBENWOHNUNG") return en ? "secondary residence registration" : "Meldung der Nebenwohnung";
+  if (type == "HAUPTWOHNUNG") return en ? "main residence registration" : "Meldung der Hauptwohnung";
+  return en ? "registration" : "Meldung";
+}
+
 namespace {
+
+// The messages about a registration case. They say what happened and where to read it; the
+// clerk's question, the reason of a rejection and the certificates stay behind the sign-in of
+// the status page (e-mail is not a confidential channel).
+struct RegistrationTexts {
+  const char* subject_info;      // {registration} {office}
+  const char* subject_accepted;
+  const char* subject_rejected;
+  const char* greeting;
+  const char* lead_info;
+  const char* lead_accepted;     // {n}: the certificates
+  const char* lead_rejected;
+  const char* status_link;       // the status page's line
+  const char* booking_link;      // rejected: the counter appointment
+  const char* closing;
+};
+
+constexpr RegistrationTexts kRegDe = {
+    "Rückfrage zu Ihrer {registration}: {office}",
+    "Ihre {registration} ist bearbeitet: Meldebestätigung abrufbar",
+    "Ihre {registration} konnte online nicht abgeschlossen werden: {office}",
+    "Guten Tag,",
+    "das {office} hat eine Rückfrage zu Ihrer {registration}. Bitte melden Sie sich an und "
+    "beantworten Sie sie auf der Seite „Meine Meldevorgänge“. Die Frage steht aus Gründen des "
+    "Datenschutzes nicht in dieser E-Mail.",
+    "Ihre {registration} ist bearbeitet. Ihre Meldebestätigung ({n}) können Sie nach der "
+    "Anmeldung auf der Seite „Meine Meldevorgänge“ herunterladen.",
+    "Ihre {registration} konnte online nicht abgeschlossen werden. Den Grund finden Sie nach "
+    "der Anmeldung auf der Seite „Meine Meldevorgänge“. Bitte kommen Sie mit einem Termin ins "
+    "{office}.",
+    "Meine Meldevorgänge:",
+    "Termin im Bürgerbüro buchen:",
+    "Mit freundlichen Grüßen",
+};
+
+constexpr RegistrationTexts kRegEn = {
+    "A question about your {registration}: {office}",
+    "Your {registration} is complete: your registration certificate is ready",
+    "Your {registration} could not be completed online: {office}",
+    "Hello,",
+    "{office} has a question about your {registration}. Please sign in and answer it on the page "
+    "\"My registrations\". For data protection, the question is not part of this e-mail.",
+    "your {registration} is complete. Sign in to download your registration certificate ({n}) "
+    "on the page \"My registrations\".",
+    "your {registration} could not be completed online. Sign in to read why on the page \"My "
+    "registrations\". Please come to {office} with an appointment.",
+    "My registrations:",
+    "Book an appointment at the office:",
+    "Kind regards",
+};
+
+Rendered RenderRegistration(const Facts& f) {
+  const RegistrationTexts& t = f.language == "en" ? kRegEn : kRegDe;
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"{office}", f.office_name},
+      {"{registration}", RegistrationName(f.registration_type, f.language)},
+      {"{n}", absl::StrCat(f.certificates)}};
+  const char* subject = t.subject_info;
+  const char* lead = t.lead_info;
+  if (f.kind == Kind::kRegistrationAccepted) {
+    subject = t.subject_accepted;
+    lead = t.lead_accepted;
+  } else if (f.kind == Kind::kRegistrationRejected) {
+    subject = t.subject_rejected;
+    lead = t.lead_rejected;
+  }
+  Rendered r;
+  r.subject = Fill(subject, values);
+  const std::string text = Fill(lead, values);
+  const bool offer_booking = f.kind == Kind::kRegistrationRejected && !f.booking_url.empty();
+  std::string& x = r.text;
+  absl::StrAppend(&x, t.greeting, "\n\n", text, "\n");
+  if (!f.status_url.empty()) absl::StrAppend(&x, "\n", t.status_link, "\n", f.status_url, "\n");
+  if (offer_booking) absl::StrAppend(&x, "\n", t.booking_link, "\n", f.booking_url, "\n");
+  absl::StrAppend(&x, "\n", t.closing, "\n", f.office_name, "\n");
+  if (!f.footer.empty()) absl::StrAppend(&x, "\n-- \n", f.footer, "\n");
+  const auto e = [](std::string_view v) { return HtmlEscape(v); };
+  const auto link = [&](const std::string& url) {
+    return absl::StrCat("<a href=\"", e(url), "\">", e(url), "</a>");
+  };
+  std::string& h = r.html;
+  absl::StrAppend(&h, "<!DOCTYPE html>\n<html lang=\"", f.language == "en" ? "en" : "de",
+                  "\"><head><meta charset=\"utf-8\"><title>", e(r.subject),
+                  "</title></head>\n<body>\n<p>", e(t.greeting), "</p>\n<p>", e(text), "</p>\n");
+  if (!f.status_url.empty()) {
+    absl::StrAppend(&h, "<p>", e(t.status_link), "<br>", link(f.status_url), "</p>\n");
+  }
+  if (offer_booking) {
+    absl::StrAppend(&h, "<p>", e(t.booking_link), "<br>", link(f.booking_url), "</p>\n");
+  }
+  absl::StrAppend(&h, "<p>", e(t.closing), "<br>", e(f.office_name), "</p>\n");
+  if (!f.footer.empty()) absl::StrAppend(&h, "<hr>\n<p><small>", e(f.footer), "</small></p>\n");
+  absl::StrAppend(&h, "</body></html>\n");
+  return r;
+}
 
 // The messages about an ID document: no appointment, a pickup link instead.
 Rendered RenderDocument(const Facts& f, const Texts& t) {
@@ -238,6 +347,10 @@ Rendered Render(const Facts& f) {
   if (f.kind == Kind::kDocumentReady || f.kind == Kind::kDocumentOverdue) {
     return RenderDocument(f, t);
   }
+  if (f.kind == Kind::kRegistrationInfo || f.kind == Kind::kRegistrationAccepted ||
+      f.kind == Kind::kRegistrationRejected) {
+    return RenderRegistration(f);
+  }
   const std::string when_short = ShortWhen(f.start, f.time_zone, f.language);
   const std::vector<std::pair<std::string, std::string>> subject_values = {
       {"{office}", f.office_name}, {"{when}", when_short}};
@@ -247,6 +360,9 @@ Rendered Render(const Facts& f) {
     case Kind::kBooked:
     case Kind::kDocumentReady:
     case Kind::kDocumentOverdue:
+    case Kind::kRegistrationInfo:
+    case Kind::kRegistrationAccepted:
+    case Kind::kRegistrationRejected:
       break;
     case Kind::kRescheduled: subject = t.subject_rescheduled; lead = t.lead_rescheduled; break;
     case Kind::kCancelled: subject = t.subject_cancelled; lead = t.lead_cancelled; break;

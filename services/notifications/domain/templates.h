@@ -17,10 +17,12 @@ namespace rathaus::notifications {
 enum class Kind {
   kBooked, kRescheduled, kCancelled, kReminder,  // appointments
   kDocumentReady, kDocumentOverdue,              // id-documents: ready for pickup, not collected
+  // registrations: the office asked a question, accepted the case, rejected it
+  kRegistrationInfo, kRegistrationAccepted, kRegistrationRejected,
 };
 
-// "booked", "rescheduled", "cancelled", "reminder", "document-ready", "document-overdue" (the
-// store's job kinds).
+// "booked", "rescheduled", "cancelled", "reminder", "document-ready", "document-overdue",
+// "registration-info", "registration-accepted", "registration-rejected" (the store's job kinds).
 std::string_view KindName(Kind kind);
 bool ParseKind(std::string_view name, Kind* kind);
 
@@ -47,10 +49,19 @@ struct Facts {
   // link that books its pickup (the pickup code in its fragment); start/end/code unused.
   std::string document_type;
   std::string pickup_url;
+  // Registrations: the case's type as registrations names it (ANMELDUNG, …), the status page
+  // (sign-in; the question, the reason and the certificates are there, never in the mail), the
+  // number of Meldebestätigungen to download; booking_url is the counter appointment.
+  std::string registration_type;
+  std::string status_url;
+  int certificates = 0;
 };
 
 // "Personalausweis", "Reisepass", … / "identity card", "passport", … for id-documents' type names.
 std::string DocumentName(std::string_view type, std::string_view language);
+
+// "Anmeldung", "Ummeldung", … / "registration", "change of address", … for registrations' types.
+std::string RegistrationName(std::string_view type, std::string_view language);
 
 struct Rendered {
   std::string subject;

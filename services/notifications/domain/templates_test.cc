@@ -99,10 +99,44 @@ TEST(TemplatesTest, AnIdDocumentReadyForPickupLinksItsPickupBooking) {
   EXPECT_EQ(Render(f).subject, "Your passport is ready for pickup: Bürgerbüro Mitte");
 }
 
+// A registration's messages say what happened and where to read it; the office's name is
+// escaped, the booking link is offered only after a rejection.
+TEST(TemplatesTest, RegistrationMessagesPointToTheStatusPage) {
+  Facts f;
+  f.language = "de";
+  f.office_name = "Bürgerbüro <Mitte>";
+  f.registration_type = "UMMELDUNG";
+  f.status_url = "https://kiel.example/meldung/status";
+  f.booking_url = "https://kiel.example/termin?office=kiel-mitte&service=wohnsitz-anmelden:1#vorsprache=K7M3Q9XP";
+  f.certificates = 2;
+  f.kind = Kind::kRegistrationInfo;
+  Rendered info = Render(f);
+  EXPECT_EQ(info.subject, "Rückfrage zu Ihrer Ummeldung: Bürgerbüro <Mitte>");
+  EXPECT_TRUE(absl::StrContains(info.text, "https://kiel.example/meldung/status")) << info.text;
+  EXPECT_FALSE(absl::StrContains(info.text, "vorsprache")) << info.text;
+  EXPECT_TRUE(absl::StrContains(info.html, "Bürgerbüro &lt;Mitte&gt;")) << info.html;
+  EXPECT_FALSE(absl::StrContains(info.html, "<Mitte>")) << info.html;
+  f.kind = Kind::kRegistrationAccepted;
+  Rendered accepted = Render(f);
+  EXPECT_EQ(accepted.subject, "Ihre Ummeldung ist bearbeitet: Meldebestätigung abrufbar");
+  EXPECT_TRUE(absl::StrContains(accepted.text, "Meldebestätigung (2)")) << accepted.text;
+  f.kind = Kind::kRegistrationRejected;
+  f.language = "en";
+  f.registration_type = "ANMELDUNG";
+  Rendered rejected = Render(f);
+  EXPECT_EQ(rejected.subject, "Your registration could not be completed online: Bürgerbüro <Mitte>");
+  EXPECT_TRUE(absl::StrContains(rejected.text, "#vorsprache=K7M3Q9XP")) << rejected.text;
+  EXPECT_TRUE(absl::StrContains(rejected.html, "wohnsitz-anmelden:1#vorsprache=K7M3Q9XP\">"))
+      << rejected.html;
+  EXPECT_TRUE(absl::StartsWith(rejected.html, "<!DOCTYPE html>\n<html lang=\"en\">"));
+  EXPECT_EQ(RegistrationName("NEBENWOHNUNG", "de"), "Meldung der Nebenwohnung");
+}
+
 TEST(TemplatesTest, Kinds) {
   Kind k;
   for (Kind want : {Kind::kBooked, Kind::kRescheduled, Kind::kCancelled, Kind::kReminder,
-                    Kind::kDocumentReady, Kind::kDocumentOverdue}) {
+                    Kind::kDocumentReady, Kind::kDocumentOverdue, Kind::kRegistrationInfo,
+                    Kind::kRegistrationAccepted, Kind::kRegistrationRejected}) {
     ASSERT_TRUE(ParseKind(KindName(want), &k));
     EXPECT_EQ(k, want);
   }

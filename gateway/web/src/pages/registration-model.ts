@@ -14,6 +14,7 @@ export type Confirmation = 'LANDLORD' | 'LANDLORD_CODE' | 'CODE_LETTER';
 export const CONFIRMATIONS: Confirmation[] = ['LANDLORD', 'LANDLORD_CODE', 'CODE_LETTER'];
 export type StepId = 'art' | 'adresse' | 'personen' | 'wohnungsgeber' | 'zusammenfassung';
 export const MAX_PERSONS = 12; // the service's limit
+export const MAX_EMAIL = 254; // the service's limit (RFC 5321)
 
 export interface AddressState {
   street: string;
@@ -48,6 +49,7 @@ export interface FormState {
   ownerName: string;
   moveInDate: string;
   landlordCode: string;
+  email: string; // optional: for the messages about the case
 }
 
 export interface FieldError {
@@ -82,6 +84,7 @@ export const emptyState = (): FormState => ({
   ownerName: '',
   moveInDate: '',
   landlordCode: '',
+  email: '',
 });
 
 /** Moving into a dwelling needs the landlord's confirmation (§19 BMG); an Abmeldung does not. */
@@ -113,6 +116,9 @@ export function serialsOf(raw: string): string[] {
     .filter(Boolean);
 }
 const chars = (v: string) => [...v.trim()].length;
+// The booking form's check (pages/form.ts); the service checks more (an ASCII local part) and
+// answers 400 naming `email`, which comes back at the field.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 
 function checkAddress(a: AddressState, kind: AddressKind, at: string, out: FieldError[]): void {
   if (!a.street.trim() || chars(a.street) > 120) out.push({ path: `${at}.street`, message: t('regErrStreet') });
@@ -141,6 +147,9 @@ export function validateStep(step: StepId, s: FormState, today: string): FieldEr
       if (!isDate(s.moveDate)) out.push({ path: 'moveDate', message: t('regErrMoveDate') });
       if (s.type !== 'ABMELDUNG' && s.stayUntil && (!isDate(s.stayUntil) || (isDate(s.moveDate) && s.stayUntil < s.moveDate))) {
         out.push({ path: 'stayUntil', message: t('regErrStayUntil') });
+      }
+      if (s.email.trim() && (!EMAIL.test(s.email.trim()) || chars(s.email) > MAX_EMAIL)) {
+        out.push({ path: 'email', message: t('regErrEmail') });
       }
       break;
     case 'adresse': {
@@ -235,6 +244,7 @@ export function buildRequest(s: FormState, language: string): RegistrationReques
     body.stayUntil = s.stayUntil;
     body.registeredInGermany = s.registeredInGermany;
   }
+  if (s.email.trim()) body.email = s.email.trim();
   const prev = previousAddressKind(s);
   if (prev) body.previousAddress = address(s.previousAddress, prev);
   if (needsLandlord(type)) {
@@ -256,7 +266,7 @@ export function buildRequest(s: FormState, language: string): RegistrationReques
 
 /** The step a field path belongs to. */
 export function stepOf(path: string): StepId {
-  if (/^(type|from|office|moveDate|stayUntil|registeredInGermany)$/.test(path)) return 'art';
+  if (/^(type|from|office|moveDate|stayUntil|registeredInGermany|email)$/.test(path)) return 'art';
   if (/^(newAddress|previousAddress)\b/.test(path)) return 'adresse';
   if (/^persons\b/.test(path)) return 'personen';
   if (/^(landlord|landlordCode|codeLetter|confirmation)\b/.test(path)) return 'wohnungsgeber';
@@ -314,6 +324,7 @@ function fieldMessage(path: string, s: FormState, today: string): string | null 
     case 'office': return t('regErrOffice');
     case 'moveDate': return t('regErrMoveDate');
     case 'stayUntil': return t('regErrStayUntil');
+    case 'email': return t('regErrEmail');
     case 'persons': return t('regErrPersons', { n: MAX_PERSONS });
     case 'landlord': return t('regRuleLandlord');
     case 'landlord.name': return t('regErrLandlordName');

@@ -22,6 +22,7 @@ import {
   CONFIRMATIONS,
   emptyState,
   fieldId,
+  MAX_EMAIL,
   MAX_PERSONS,
   newAddressKind,
   newPerson,
@@ -256,6 +257,11 @@ function artStep(content: HTMLElement, fields: Fields, offices: Office[], onType
     content.append(until.wrap, h('div', { class: 'kern-form-check' }, check,
       h('label', { class: 'kern-label', for: 'registeredInGermany' }, t('regRegisteredInGermany'))));
   }
+  const email = textField({ id: 'email', label: t('email'), type: 'email', hint: t('regEmailHint'), optional: t('optional'), value: state.email, autocomplete: 'email' });
+  email.input.maxLength = MAX_EMAIL;
+  email.input.addEventListener('input', () => (state.email = email.input.value));
+  fields.add(handle(email));
+  content.append(email.wrap);
 }
 
 // ---- step 2: addresses ---------------------------------------------------------------------
@@ -475,6 +481,7 @@ function summaryStep(content: HTMLElement, offices: Office[], list: StepId[]): v
       item(out ? t('regMoveOut') : t('regMoveIn'), formatDate(state.moveDate), { id: 'summary-moveDate' }),
       !out && !!state.stayUntil && item(t('regStayUntil'), formatDate(state.stayUntil)),
       !out && !!state.stayUntil && state.registeredInGermany && item(t('regRegisteredInGermany'), t('regYes')),
+      !!state.email.trim() && item(t('email'), state.email.trim(), { id: 'summary-email' }),
     )),
     adresse: () => {
       const prev = previousAddressKind(state);
