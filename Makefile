@@ -57,6 +57,7 @@ bench: build
 	@scripts/bench-id-documents.sh $(BUILD_DIR)
 	@scripts/bench-registrations.sh $(BUILD_DIR)
 	@scripts/bench-efile.sh $(BUILD_DIR)
+	@scripts/bench-notifications.sh $(BUILD_DIR)
 
 clean:
 	rm -rf build build-asan

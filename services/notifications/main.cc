@@ -24,7 +24,7 @@
 //   RATHAUS_NOTIFY_GIVE_UP        a message not delivered after this long is given up (48h)
 //   RATHAUS_NOTIFY_RETRY          the first pause before a message is tried again (30s; it
 //                                 doubles up to 1h)
-//   RATHAUS_NOTIFY_SENDERS        sender threads (4), each with its own SMTP connection and one
+//   RATHAUS_NOTIFY_SENDERS        sender threads (8), each with its own SMTP connection and one
 //                                 message at a time
 //   RATHAUS_NOTIFY_LEASE          how long a claimed message is held for this sender (2m): a
 //                                 sender that dies leaves it to another after this long
@@ -160,7 +160,7 @@ int Run() {
   if (store_options.lease <= absl::ZeroDuration()) {
     env.Reject("RATHAUS_NOTIFY_LEASE", "a positive duration", "0");
   }
-  sender_options.senders = static_cast<int>(env.Int("RATHAUS_NOTIFY_SENDERS", 4, 1, 64));
+  sender_options.senders = static_cast<int>(env.Int("RATHAUS_NOTIFY_SENDERS", 8, 1, 64));
   sender_options.retry_min = env.Duration("RATHAUS_NOTIFY_RETRY", absl::Seconds(30));
   if (sender_options.retry_min <= absl::ZeroDuration()) {
     env.Reject("RATHAUS_NOTIFY_RETRY", "a positive duration", "0");

@@ -59,7 +59,7 @@ struct SenderOptions {
   std::shared_ptr<const DkimSigner> dkim;
   absl::TimeZone time_zone;       // the offices' (Europe/Berlin)
   SmtpOptions smtp;
-  int senders = 4;  // RATHAUS_NOTIFY_SENDERS: threads, each one SMTP connection, one message at a time
+  int senders = 8;  // RATHAUS_NOTIFY_SENDERS: threads, each one SMTP connection, one message at a time
   absl::Duration retry_min = absl::Seconds(30);
   absl::Duration retry_max = absl::Hours(1);
 };

@@ -53,6 +53,7 @@ absl::Status Store::ApplyEvent(const std::string& kind, const std::string& code,
 }
 
 absl::StatusOr<Claimed> Store::ClaimDue(int max_jobs) {
+  const auto asked = std::chrono::steady_clock::now();
   auto reply = pool_.Eval(ClaimScript(), {},
                           {options_.key_prefix, absl::StrCat(max_jobs), Ms(options_.lease)});
   if (!reply.ok()) return reply.status();
@@ -71,7 +72,8 @@ absl::StatusOr<Claimed> Store::ClaimDue(int max_jobs) {
                          .start = absl::FromUnixMillis(Int(j.elements[3])),
                          .attempts = static_cast<int>(Int(j.elements[4])),
                          .created = absl::FromUnixMillis(Int(j.elements[5])),
-                         .leased_until_ms = absl::ToUnixMillis(c.now + options_.lease)});
+                         .leased_until_ms = absl::ToUnixMillis(c.now + options_.lease),
+                         .claimed = asked});
   }
   return c;
 }

@@ -12,6 +12,7 @@
 //   notify:counts       hash sent, failed, skipped
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -33,6 +34,9 @@ struct Job {
   int attempts = 0;
   absl::Time created;
   int64_t leased_until_ms = 0;  // the due time this sender's claim or hold set
+  // This process's monotonic clock right before the claim was asked for: the lease began
+  // later, so the time since this is at least the lease's age.
+  std::chrono::steady_clock::time_point claimed;
 };
 
 struct Claimed {

@@ -253,6 +253,7 @@ class NotificationsE2eTest : public ::testing::Test {
                         {"RATHAUS_NOTIFY_LINK_KEY_FILE", link_key},
                         {"RATHAUS_SMTP_URL", absl::StrCat("smtp://127.0.0.1:", smtp_proxy->port())},
                         {"RATHAUS_NOTIFY_LEASE", "3s"},
+                        {"RATHAUS_NOTIFY_SENDERS", "4"},  // the crash test's bound
                         {"RATHAUS_DKIM_KEY_FILE", dkim_key},
                         {"RATHAUS_DKIM_SELECTOR", "rathaus-test"},
                         {"RATHAUS_SMTP_USER", "rathaus"},
@@ -552,7 +553,7 @@ TEST_F(NotificationsE2eTest, ASigkillWhileSendingLosesNoMessageAndRepeatsAtMostO
     }
     EXPECT_LE(mails.size(), 2u);
   }
-  // Each message at most twice; at most one per sender thread (RATHAUS_NOTIFY_SENDERS, 4) was
+  // Each message at most twice; at most one per sender thread (RATHAUS_NOTIFY_SENDERS=4 here) was
   // in flight when the process died.
   EXPECT_LE(total, booked.size() + 4) << "at most the messages in flight twice";
   std::printf("crash test: %zu of %zu sent before the SIGKILL; %zu messages delivered in all\n",
