@@ -8,6 +8,9 @@
 //                                                  the eID's "hoch"; empty: any
 //   RATHAUS_REGISTRATIONS_RETENTION=180d           a case's data is deleted this long after it
 //                                                  ended (counts and certificate checks stay)
+//   RATHAUS_REGISTRATIONS_EMAIL_RETENTION=72h      the citizen's e-mail address (for the
+//                                                  messages about the case) is deleted this long
+//                                                  after the case ended
 //   RATHAUS_REGISTRATIONS_AUTHORITY="Landeshauptstadt Kiel"   the authority on certificates
 //   RATHAUS_REGISTRATIONS_MUNICIPALITY_KEY=01002000  the city's Amtlicher Gemeindeschlüssel
 //   RATHAUS_REGISTRATIONS_BOOKING_SERVICE=wohnsitz-anmelden  the counter appointment offered on
@@ -67,6 +70,12 @@ int Run() {
       env.Duration("RATHAUS_REGISTRATIONS_EXPORT_RETENTION", absl::Hours(24 * 30));
   store_options.retention = env.Duration("RATHAUS_REGISTRATIONS_RETENTION", absl::Hours(24 * 180));
   service_options.retention = store_options.retention;
+  service_options.email_retention =
+      env.Duration("RATHAUS_REGISTRATIONS_EMAIL_RETENTION", absl::Hours(72));
+  if (service_options.email_retention > service_options.retention) {
+    env.Reject("RATHAUS_REGISTRATIONS_EMAIL_RETENTION", "at most RATHAUS_REGISTRATIONS_RETENTION",
+               absl::FormatDuration(service_options.email_retention));
+  }
   service_options.four_eyes_abroad = env.Bool("RATHAUS_REGISTRATIONS_FOUR_EYES_ABROAD", false);
   for (absl::string_view acr : absl::StrSplit(env.String("RATHAUS_REGISTRATIONS_CITIZEN_ACR", ""),
                                               ',', absl::SkipWhitespace())) {

@@ -242,11 +242,13 @@ grpc::Status RegistrationsService::SubmitRegistration(grpc::ServerContext* ctx,
     return ToGrpcStatus(ctx, InvalidField("persons", absl::StrCat("at most ", kMaxPersons)));
   }
   v1::SubmitRegistrationRequest data = *req;
+  std::string email;
   if (!req->email().empty()) {
-    auto email = platform::text::CheckEmail(req->email());
-    if (!email.ok()) return ToGrpcStatus(ctx, email.status());
-    data.set_email(*email);
+    auto checked = platform::text::CheckEmail(req->email());
+    if (!checked.ok()) return ToGrpcStatus(ctx, checked.status());
+    email = *checked;
   }
+  data.clear_email();  // stored apart, for a shorter time
   std::vector<Person> household;
   for (int i = 0; i < req->persons_size(); ++i) {
     const std::string at = absl::StrCat("persons[", i, "]");
@@ -362,6 +364,7 @@ grpc::Status RegistrationsService::SubmitRegistration(grpc::ServerContext* ctx,
   record.submitted = options_.now();
   record.confirmation = confirmation;
   record.data = data.SerializeAsString();
+  record.email = email;
 
   v1::RegistrationSubmitted event;
   event.set_registration_id(record.id);
@@ -706,6 +709,7 @@ grpc::Status RegistrationsService::RejectRegistration(grpc::ServerContext* ctx,
   change.new_status = "REJECTED";
   change.fields = {{"reason", *message}, {"codeh", ""}, {"counter", counter_code}};
   change.timers.emplace_back(absl::StrCat("purge|", c->id), options_.now() + options_.retention);
+  change.timers.emplace_back(absl::StrCat("email|", c->id), options_.now() + options_.email_retention);
   change.events.push_back(store_.outbox().NewEvent(c->id, event, Traceparent(ctx)));
   return ClerkStep(ctx, "rejected", req, clerk, std::move(change), resp);
 }
@@ -865,6 +869,8 @@ grpc::Status RegistrationsService::AcceptRegistration(grpc::ServerContext* ctx,
   change->allowed = {"SUBMITTED"};
   change->new_status = "ACCEPTED";
   change->timers.emplace_back(absl::StrCat("purge|", c->id), options_.now() + options_.retention);
+  change->timers.emplace_back(absl::StrCat("email|", c->id),
+                              options_.now() + options_.email_retention);
   change->expected_version = c->version;  // the PDFs were made from what was read
   return ClerkStep(ctx, "accepted", req, clerk, *std::move(change), resp);
 }
@@ -920,7 +926,7 @@ grpc::Status RegistrationsService::GetRegistrationNotice(grpc::ServerContext* ct
   resp->set_status(c->status);
   resp->set_office(c->office);
   resp->set_language(data.language() == "en" ? "en" : "de");
-  resp->set_email(data.email());
+  resp->set_email(c->email);
   if (c->status == "REJECTED") resp->set_booking_link(BookingLink(c->office, c->counter_code));
   if (c->status == "ACCEPTED") {
     resp->set_certificates(static_cast<int32_t>(VisiblePersons(Blocks(data)).size()));

@@ -27,6 +27,9 @@ struct ServiceOptions {
   std::string public_url = "http://127.0.0.1:8080";  // RATHAUS_PUBLIC_URL: links in answers/PDFs
   std::string booking_service = "wohnsitz-anmelden";  // RATHAUS_REGISTRATIONS_BOOKING_SERVICE
   absl::Duration retention = absl::Hours(24 * 180);   // RATHAUS_REGISTRATIONS_RETENTION
+  // RATHAUS_REGISTRATIONS_EMAIL_RETENTION: the citizen's e-mail address is deleted this long
+  // after the case ended (longer than the notifications service tries a message, 48 h).
+  absl::Duration email_retention = absl::Hours(72);
   bool four_eyes_abroad = false;
   // RATHAUS_REGISTRATIONS_CITIZEN_ACR: the sign-in levels (OpenID Connect acr) a citizen's token
   // must carry, e.g. the eID's level "hoch"; empty: any.

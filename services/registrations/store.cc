@@ -88,11 +88,15 @@ absl::StatusOr<CaseRecord> Store::Submit(const CaseRecord& r,
                                          const CommandKey& command) {
   const platform::crypto::DataKeys& keys = *options_.data_keys;
   const std::string at = absl::StrCat(absl::ToUnixMillis(r.submitted));
-  const std::vector<std::string> fields = {
+  std::vector<std::string> fields = {
       "type", r.type, "office", r.office, "status", "SUBMITTED", "owner", r.owner,
       "move", r.move, "due", r.due, "overdue", r.overdue ? "1" : "0", "submitted", at,
       "updated", at, "v", "1", "confirmation", r.confirmation, "letter", "0", "confirmed", "0",
       "data", keys.Seal(r.data, Context(r.id, "data"))};
+  if (!r.email.empty()) {
+    fields.push_back("email");
+    fields.push_back(keys.Seal(r.email, Context(r.id, "email")));
+  }
   std::vector<std::string> argv = {r.id, r.office, at, absl::StrCat(fields.size())};
   argv.insert(argv.end(), fields.begin(), fields.end());
   platform::outbox::Outbox::AppendArgs(event, &argv);
@@ -142,7 +146,8 @@ absl::StatusOr<CaseRecord> Store::Get(const std::string& id, bool strict) {
   r.first_approval = f["approved1"];
   if (!f["certs"].empty()) r.certificate_codes = absl::StrSplit(f["certs"], ',');
   for (auto [name, out] : {std::pair{"data", &r.data}, std::pair{"info", &r.info_request},
-                           std::pair{"answer", &r.answer}, std::pair{"reason", &r.rejection_reason}}) {
+                           std::pair{"answer", &r.answer}, std::pair{"reason", &r.rejection_reason},
+                           std::pair{"email", &r.email}}) {
     if (f[name].empty()) continue;
     auto opened = keys.Open(f[name], Context(id, name));
     if (!opened.ok()) {

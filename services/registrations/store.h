@@ -49,7 +49,10 @@ struct CaseRecord {
   std::string confirmation;   // LANDLORD, LANDLORD_CODE, CODE_LETTER or ""
   bool letter_sent = false;
   bool code_confirmed = false;
-  std::string data;           // the SubmitRegistrationRequest as submitted (opened)
+  std::string data;           // the SubmitRegistrationRequest as submitted (opened), without email
+  // The citizen's address for messages about the case (opened; "" for none). Kept apart from
+  // the form: it is deleted EMAIL_RETENTION after the case ended, the form only after RETENTION.
+  std::string email;
   std::string info_request;   // opened
   std::string answer;
   std::string rejection_reason;
@@ -83,7 +86,7 @@ struct Change {
     std::string xml;  // sealed by the store
   };
   std::optional<Export> rueckmeldung;
-  // Timers set with the change: "purge|<id>", "rueck|<id>" and when they are due.
+  // Timers set with the change: "purge|<id>", "email|<id>", "rueck|<id>" and when they are due.
   std::vector<std::pair<std::string, absl::Time>> timers;
 };
 

@@ -83,6 +83,33 @@ class IdDocumentsStoreTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
+// The citizen's e-mail address (for "ready for pickup" and "not collected") is kept sealed only
+// while such a message can come: the handover deletes it.
+TEST_F(IdDocumentsStoreTest, TheEmailAddressGoesAtTheHandover) {
+  auto app = store_->Register({.serial = Serial(7), .type = DocumentType::kPersonalausweis,
+                               .office = "kiel-mitte", .birth = absl::CivilDay(1990, 5, 17),
+                               .delivery = Delivery::kPickup, .email = "erika@example.org"},
+                              "");
+  ASSERT_TRUE(app.ok()) << app.status();
+  auto raw = pool_->Command({"HGET", absl::StrCat(service_, ":app:", app->id), "email"});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw->str.find("erika"), std::string::npos) << "sealed";
+  const absl::Time t0 = absl::Now();
+  std::vector<ImportLine> lines;
+  int n = 0;
+  for (const char* s : {"TRANSMITTED", "IN_PRODUCTION", "SHIPPED_TO_OFFICE", "ARRIVED",
+                        "READY_FOR_PICKUP"}) {
+    lines.push_back({++n, Serial(7), s, t0 + absl::Seconds(n)});
+  }
+  ASSERT_TRUE(store_->Import(lines, "").ok());
+  EXPECT_EQ(*store_->NotificationEmail(app->id), "erika@example.org") << "ready: still wanted";
+  ASSERT_TRUE(store_->HandOver(app->id, true, std::nullopt, "").ok());
+  EXPECT_EQ(*store_->NotificationEmail(app->id), "");
+  raw = pool_->Command({"HEXISTS", absl::StrCat(service_, ":app:", app->id), "email"});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw->integer, 0);
+}
+
 TEST_F(IdDocumentsStoreTest, FromApplicationToHandover) {
   ApplicationRecord app = Register(1);
   const absl::Time t0 = absl::Now();

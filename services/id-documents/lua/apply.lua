@@ -43,8 +43,11 @@ for u = 1, n do
     if timer == 'overdue' then
       redis.call('ZADD', P .. 'timers', due, 'overdue|' .. id)
     elseif timer == 'purge' then
+      -- A final state (delivered to the home): no message can come any more, so the citizen's
+      -- e-mail address goes now; the rest waits for the retention.
       redis.call('ZREM', P .. 'timers', 'overdue|' .. id)
       redis.call('ZADD', P .. 'timers', due, 'purge|' .. id)
+      redis.call('HDEL', key, 'email')
     end
     append_events(ARGV, events_at, events)
     out[u] = 'ok'

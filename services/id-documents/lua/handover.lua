@@ -22,6 +22,8 @@ if redis.call('HGET', key, 'sticker') == '1' then
   redis.call('ZREM', P .. 'stickers:' .. r[2], id)
 end
 redis.call('ZADD', P .. 'timers', ARGV[5], 'purge|' .. id)
+-- No message about the document can come any more: the citizen's e-mail address goes now.
+redis.call('HDEL', key, 'email')
 append_events(ARGV, 7 + s * 2, 2)
 command_record(id, ARGV[4])
 return {'ok'}

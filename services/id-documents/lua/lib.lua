@@ -4,7 +4,8 @@
 --                               at (ms of the current state), created (ms), pin (0/1), code (the
 --                               pickup code), ready (ms), closed (ms), serial (sealed), sl (keyed
 --                               hash of the serial), bh (keyed hash of serial and birth date),
---                               email and proxy (sealed), oldinv, o1..o8 (DocumentPickupOverdue,
+--                               email (sealed; deleted at handover or delivery: no message can
+--                               come after) and proxy (sealed), oldinv, o1..o8 (DocumentPickupOverdue,
 --                               prepared when it became ready)
 --   P serial:<sl>         string  the id of the serial's newest application
 --   P seen:<id>           set   "<status>|<at ms>" of every update applied (idempotent import)

@@ -176,6 +176,45 @@ TEST_F(RegistrationsStoreTest, ACitizenListsTheirOwnCasesNewestFirst) {
   EXPECT_EQ((*own)[0].id, second.id);
 }
 
+// The citizen's e-mail address is sealed apart from the form and deleted by its own, shorter
+// timer after the case ended; the case stays.
+TEST_F(RegistrationsStoreTest, TheEmailAddressIsDeletedBeforeTheCase) {
+  CaseRecord c;
+  c.id = platform::crypto::NewUuid();
+  c.type = "ANMELDUNG";
+  c.office = "kiel-mitte";
+  c.owner = store_->OwnerOf("citizen-mail");
+  c.move = "2026-12-01";
+  c.due = "2026-12-15";
+  c.submitted = absl::Now();
+  c.confirmation = "LANDLORD";
+  c.data = "form";
+  c.email = "erika.mustermann@example.org";
+  v1::RegistrationSubmitted event;
+  event.set_registration_id(c.id);
+  ASSERT_TRUE(store_->Submit(c, outbox_->NewEvent(c.id, event, "")).ok());
+  auto raw = pool_->Command({"HGET", absl::StrCat(service_, ":case:", c.id), "email"});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_FALSE(raw->str.empty());
+  EXPECT_EQ(raw->str.find("mustermann"), std::string::npos) << "sealed";
+  auto read = store_->Get(c.id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->email, "erika.mustermann@example.org");
+  ASSERT_TRUE(store_->Apply(c.id, Claim("anna")).ok());
+  ASSERT_TRUE(store_->Apply(c.id, Accept("anna", "K7M3Q9XP3W",
+                                         {{absl::StrCat("email|", c.id), absl::Now() + absl::Milliseconds(200)},
+                                          {absl::StrCat("purge|", c.id), absl::Now() + absl::Hours(1)}}))
+                  .ok());
+  EXPECT_EQ(store_->Get(c.id)->email, "erika.mustermann@example.org") << "not due yet";
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Timers(), 1);
+  read = store_->Get(c.id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->email, "");
+  EXPECT_EQ(read->data, "form") << "the case itself stays until its retention";
+  EXPECT_EQ(read->status, "ACCEPTED");
+}
+
 TEST_F(RegistrationsStoreTest, RetentionDeletesTheCaseAndKeepsTheCertificateCheck) {
   const CaseRecord c = Submit();
   ASSERT_TRUE(store_->Apply(c.id, Claim("anna")).ok());

@@ -5,7 +5,7 @@
 --                               v (version, +1 per change), claim_by, claim_until (ms),
 --                               confirmation, letter (0/1: a code letter was sent), codeh (keyed
 --                               hash of the letter's code), codetries, confirmed (0/1),
---                               data, info, answer, reason (sealed), rueck (date), persons,
+--                               data, info, answer, reason, email (sealed), rueck (date), persons,
 --                               certs ("code1,code2,..."), counter (rejected: the code for
 --                               the counter appointment, RegistrationRejected.counter_code)
 --   P idx:<office>:<status> / P idx:<office>:*   zset  ids by submission time (ms): the queue
@@ -17,7 +17,8 @@
 --   P exports:acked       string  the highest cursor an integrator continued from: every
 --                               Rückmeldung up to it has been fetched and processed
 --   P rueckoverdue        zset  ids whose Rückmeldung is past due and not yet fetched (by due ms)
---   P timers              zset  "purge|<id>" (retention after the case ended), "rueck|<id>"
+--   P timers              zset  "purge|<id>" (retention after the case ended), "email|<id>"
+--                               (the e-mail address's shorter retention), "rueck|<id>"
 --                               (the end of the Rückmeldung's due day) by due time (ms)
 --   P stats               hash  "<type>|<status>" -> cases purged after retention
 -- ARGV[2] is the outbox stream.

@@ -1,6 +1,7 @@
 -- Fires the timers that are due (at most ARGV[3]): "purge" deletes a case RETENTION after it
 -- ended and keeps a count (the certificates' verification entries stay: they hold no personal
--- data); "rueck" lists a Rückmeldung that no integrator has fetched by the end of its due day.
+-- data); "email" deletes the citizen's e-mail address EMAIL_RETENTION after the case ended (no
+-- message about it can come any more); "rueck" lists a Rückmeldung that no integrator has fetched by the end of its due day.
 -- Returns {fired, next due ms or -1, now ms}.
 local now = now_ms()
 local due = redis.call('ZRANGEBYSCORE', P .. 'timers', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
@@ -23,6 +24,8 @@ for _, member in ipairs(due) do
       redis.call('DEL', key)
       redis.call('HINCRBY', P .. 'stats', r[3] .. '|' .. r[1], 1)
     end
+  elseif kind == 'email' then
+    redis.call('HDEL', key, 'email')
   elseif kind == 'rueck' then
     local cursor = redis.call('HGET', key, 'xcursor')
     if cursor and not cursor_le(cursor, acked) then
