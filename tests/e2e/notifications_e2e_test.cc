@@ -195,6 +195,7 @@ absl::Time opted_reminder_due;
 // A second gateway that also routes to the notifications service (its opt-out route).
 std::unique_ptr<Child> optout_gateway;
 int optout_gateway_port = 0;
+int notifications_metrics_port = 0;
 
 class NotificationsE2eTest : public ::testing::Test {
  protected:
@@ -246,6 +247,7 @@ class NotificationsE2eTest : public ::testing::Test {
             "openssl pkey -in ", dkim_key, " -pubout -outform DER | base64 -w0"))));
     const std::string link_key = WriteTemp("notify-link-key", UniqueName("link-key-0123456789abcdef0123456789"));
     const int notifications_port = FreePort();
+    notifications_metrics_port = FreePort();
     notifications_env =
         sys->WithExtra({{"RATHAUS_REDIS_URL", SharedServers().redis_url},
                         {"RATHAUS_KAFKA_BROKERS", SharedServers().kafka_brokers},
@@ -254,6 +256,8 @@ class NotificationsE2eTest : public ::testing::Test {
                         {"RATHAUS_SMTP_URL", absl::StrCat("smtp://127.0.0.1:", smtp_proxy->port())},
                         {"RATHAUS_NOTIFY_LEASE", "3s"},
                         {"RATHAUS_NOTIFY_SENDERS", "4"},  // the crash test's bound
+                        {"RATHAUS_METRICS_LISTEN",
+                         absl::StrCat("127.0.0.1:", notifications_metrics_port)},
                         {"RATHAUS_DKIM_KEY_FILE", dkim_key},
                         {"RATHAUS_DKIM_SELECTOR", "rathaus-test"},
                         {"RATHAUS_SMTP_USER", "rathaus"},
@@ -802,13 +806,22 @@ TEST_F(NotificationsE2eTest, ARegistrationsQuestionAcceptanceAndRejectionAreMail
   }, absl::Seconds(60))) << notifications->Stderr();
 }
 
-TEST_F(NotificationsE2eTest, NoAddressOrNameInTheLog) {
+TEST_F(NotificationsE2eTest, NoAddressOrNameInTheLogOrTheMetrics) {
   ASSERT_FALSE(reminded.email().empty());
   WaitForMails(reminded.email(), 1);
   const std::string log = notifications->Stderr();
   EXPECT_TRUE(absl::StrContains(log, "message sent")) << log;
   EXPECT_FALSE(absl::StrContains(log, "@example.org")) << log;
   EXPECT_FALSE(absl::StrContains(log, "Jürgen")) << log;
+  // The metrics count by kind and outcome only.
+  Answer metrics = Send(notifications_metrics_port, http::verb::get, "/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  EXPECT_TRUE(absl::StrContains(metrics.body,
+                                R"(rathaus_notifications_messages_total{kind="booked",outcome="sent"})"))
+      << metrics.body;
+  EXPECT_FALSE(absl::StrContains(metrics.body, "@")) << metrics.body;
+  EXPECT_FALSE(absl::StrContains(metrics.body, "Jürgen")) << metrics.body;
+  EXPECT_FALSE(absl::StrContains(metrics.body, reminded.code())) << "no booking code as a label";
 }
 
 TEST_F(NotificationsE2eTest, OnlyTheNotificationsCredentialReadsTheAddresses) {
