@@ -65,6 +65,46 @@ TEST(ServerRestartTest, BrokerKilledAndRestartedDuringARun) {
   relay.Stop();
 }
 
+// A service told to stop while its broker dies must still stop. Services that got SIGTERM while
+// `make bench` stopped the servers were once found still running half an hour later, their main
+// thread in librdkafka's consumer close (which waits for the coordinator's answer to the leave
+// and the final commit); this test did not bring that back, the cause is not found yet.
+TEST(ServerRestartTest, AConsumerStopsWhileItsBrokerIsDead) {
+  OwnServers own;
+  const std::string brokers = own.servers().kafka_brokers;
+  platform::redis::Pool pool(*platform::redis::Options::FromUrl(own.servers().redis_url));
+  Outbox outbox("deadstop", "deadstop:");
+  ASSERT_TRUE(platform::kafka::EnsureTopics(brokers, {{outbox.topic(), 3}}, true).ok());
+  auto producer = Producer::Create({.brokers = brokers});
+  ASSERT_TRUE(producer.ok());
+  PingApplier applier(pool, "deadstop:c:", "group");
+  Relay relay(pool, **producer, {.outbox = &outbox});
+  relay.Start();
+  Consumer consumer({.brokers = brokers, .group_id = "group", .topics = {outbox.topic()}},
+                    producer->get(), [&](const Event& e) { return applier.Apply(e); });
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(FillOutbox(pool, outbox, 0, 100, 7).ok());
+  ASSERT_TRUE(WaitFor([&] { return applier.Count()->distinct >= 100; }, absl::Seconds(60)));
+  // The stop begins (its leave and final commit are on their way) and the broker dies under it,
+  // as when a whole machine shuts down.
+  std::atomic<bool> stopped{false};
+  const absl::Time asked = absl::Now();
+  std::thread stopper([&] {
+    consumer.Stop();
+    stopped = true;
+  });
+  own.KillKafka();
+  const bool in_time = WaitFor([&] { return stopped.load(); }, absl::Seconds(60));
+  EXPECT_TRUE(in_time) << "Consumer::Stop still waiting 60 s after the broker died";
+  if (!in_time) {
+    // Let the test binary end: bring the broker back so the close can finish.
+    own.StartKafka();
+  }
+  stopper.join();
+  std::cout << "stopped after " << absl::FormatDuration(absl::Now() - asked) << "\n";
+  relay.Stop();
+}
+
 TEST(ServerRestartTest, RedisKilledKeepsStateAndOutbox) {
   OwnServers own;
   platform::redis::Options options = *platform::redis::Options::FromUrl(own.servers().redis_url);
