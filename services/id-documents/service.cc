@@ -105,6 +105,9 @@ grpc::Status IdDocumentsService::RegisterApplication(grpc::ServerContext* ctx,
     if (!checked.ok()) return ToGrpcStatus(ctx, checked.status());
     email = *checked;
   }
+  if (!req->language().empty() && req->language() != "de" && req->language() != "en") {
+    return ToGrpcStatus(ctx, InvalidField("language", "de or en"));
+  }
   if (*delivery == Delivery::kDirectDelivery) {
     if (absl::Status s = CheckDirectDelivery(*type, *birth, today); !s.ok()) {
       return ToGrpcStatus(ctx, platform::WithProblem(s, "direct-delivery-not-allowed"));
@@ -115,7 +118,8 @@ grpc::Status IdDocumentsService::RegisterApplication(grpc::ServerContext* ctx,
   const CommandKey command = store_.Command(absl::StrCat("RegisterApplication|", clerk->subject),
                                             *key, req->SerializeAsString());
   auto app = store_.Register({.serial = *serial, .type = *type, .office = req->office(),
-                              .birth = *birth, .delivery = *delivery, .email = email},
+                              .birth = *birth, .delivery = *delivery, .email = email,
+                              .language = req->language() == "en" ? "en" : "de"},
                              Traceparent(ctx), command);
   if (!app.ok()) return ToGrpcStatus(ctx, app.status());
   ToProto(*app, resp);
@@ -289,8 +293,11 @@ grpc::Status IdDocumentsService::GetApplicationNotice(grpc::ServerContext* ctx,
   if (!app.ok()) return ToGrpcStatus(ctx, app.status());
   auto email = store_.NotificationEmail(req->id());
   if (!email.ok()) return ToGrpcStatus(ctx, email.status());
+  auto language = store_.NotificationLanguage(req->id());
+  if (!language.ok()) return ToGrpcStatus(ctx, language.status());
   ToProto(*app, resp->mutable_application());
   resp->set_email(*email);
+  resp->set_language(*language);
   return grpc::Status::OK;
 }
 

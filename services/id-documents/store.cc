@@ -152,6 +152,10 @@ absl::StatusOr<ApplicationRecord> Store::Register(const NewApplication& a,
     fields.push_back("email");
     fields.push_back(keys.Seal(a.email, context + "email"));
   }
+  if (a.language == "en") {
+    fields.push_back("lang");
+    fields.push_back("en");
+  }
   v1::ApplicationRegistered event;
   event.set_application_id(id);
   event.set_document_type(std::string(Name(a.type)));
@@ -188,6 +192,12 @@ absl::StatusOr<std::string> Store::NotificationEmail(const std::string& id) {
   if (reply->is_nil() || reply->str.empty()) return std::string();
   return options_.data_keys->Open(reply->str,
                                   absl::StrCat(options_.key_prefix, "app:", id, ":email"));
+}
+
+absl::StatusOr<std::string> Store::NotificationLanguage(const std::string& id) {
+  auto reply = pool_.Command({"HGET", absl::StrCat(options_.key_prefix, "app:", id), "lang"});
+  if (!reply.ok()) return reply.status();
+  return std::string(!reply->is_nil() && reply->str == "en" ? "en" : "de");
 }
 
 absl::StatusOr<ApplicationRecord> Store::Get(const std::string& id) {

@@ -48,6 +48,7 @@ struct NewApplication {
   absl::CivilDay birth;
   Delivery delivery = Delivery::kPickup;
   std::string email;  // may be empty
+  std::string language = "de";  // of the e-mails: de or en
 };
 
 struct ApplicationRecord {
@@ -109,6 +110,8 @@ class Store {
   absl::StatusOr<ApplicationRecord> Get(const std::string& id);
   // The citizen's optional notification address, opened; "" when none was given.
   absl::StatusOr<std::string> NotificationEmail(const std::string& id);
+  // The language of the e-mails to the applicant ("de" unless "en" was given).
+  absl::StatusOr<std::string> NotificationLanguage(const std::string& id);
   // NOT_FOUND "document-unknown" for an unknown serial, a wrong birth date and a locked serial
   // alike (the same message).
   absl::StatusOr<ApplicationRecord> Lookup(const std::string& serial, absl::CivilDay birth);

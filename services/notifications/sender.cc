@@ -350,7 +350,7 @@ std::string Sender::HandleDocument(const Job& job, Kind kind, absl::Time now, Sm
   if (app.status() != "READY_FOR_PICKUP" || notice.email().empty()) return "skipped";
   Facts facts;
   facts.kind = kind;
-  facts.language = "de";  // an application has no language of its own (issue 18's note)
+  facts.language = notice.language() == "en" ? "en" : "de";  // as the clerk recorded it
   facts.time_zone = options_.time_zone;
   facts.footer = options_.footer;
   facts.document_type = app.document_type();

@@ -660,6 +660,46 @@ TEST_F(NotificationsE2eTest, AnIdDocumentReadyForPickupIsMailedWithItsPickupLink
   EXPECT_EQ(booked.status, 201) << booked.body;
 }
 
+// The clerk records the language of the citizen's e-mails with the application.
+TEST_F(NotificationsE2eTest, AnIdDocumentMailIsInTheLanguageTheClerkRecorded) {
+  const std::string email = Unique("document-en");
+  std::string serial = absl::StrCat("L", UniqueName("x").substr(2, 8));
+  for (char& c : serial) c = static_cast<char>(std::toupper(c));
+  for (char& c : serial) if (c == 'O') c = '0';
+  const std::map<std::string, std::string> clerk = {
+      {"Authorization", "Bearer " + sys->ClerkToken("kiel-mitte")}};
+  Answer bad = Send(sys->port(), http::verb::post, "/api/v1/id-documents/applications",
+                    absl::StrCat(R"({"serial":")", serial, R"(","documentType":"REISEPASS",)"
+                                 R"("office":"kiel-mitte","birthDate":"1990-05-17","language":"fr"})"),
+                    clerk);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_TRUE(absl::StrContains(bad.body, R"("field":"language")")) << bad.body;
+  Answer created = Send(sys->port(), http::verb::post, "/api/v1/id-documents/applications",
+                        absl::StrCat(R"({"serial":")", serial, R"(","documentType":"REISEPASS",)"
+                                     R"("office":"kiel-mitte","birthDate":"1990-05-17","email":")",
+                                     email, R"(","language":"en"})"),
+                        clerk);
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string ndjson;
+  int k = 0;
+  const absl::Time t0 = absl::Now();
+  for (const char* st : {"TRANSMITTED", "IN_PRODUCTION", "SHIPPED_TO_OFFICE", "ARRIVED",
+                         "READY_FOR_PICKUP"}) {
+    absl::StrAppend(&ndjson, R"({"serial":")", serial, R"(","status":")", st, R"(","at":")",
+                    absl::FormatTime(absl::RFC3339_sec, t0 + absl::Seconds(++k), absl::UTCTimeZone()),
+                    "\"}\n");
+  }
+  Answer imported = Send(sys->port(), http::verb::post, "/api/v1/id-documents/status-updates",
+                         ndjson, {{"Authorization", "Bearer " + sys->IntegratorToken()},
+                                  {"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  const std::vector<Mail> mails = WaitForMails(email, 1);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_TRUE(absl::StartsWith(mails[0].Subject(), "Your passport is ready for pickup: "))
+      << mails[0].Subject();
+  EXPECT_TRUE(absl::StrContains(mails[0].html, "<html lang=\"en\">")) << mails[0].html;
+}
+
 // An Anmeldung into Kiel (a landlord's confirmation), with `email` ("" for none).
 std::string RegistrationBody(const std::string& family, const std::string& email,
                              const std::string& language) {
