@@ -68,7 +68,8 @@ TEST(ServerRestartTest, BrokerKilledAndRestartedDuringARun) {
 // A service told to stop while its broker dies must still stop. Services that got SIGTERM while
 // `make bench` stopped the servers were once found still running half an hour later, their main
 // thread in librdkafka's consumer close (which waits for the coordinator's answer to the leave
-// and the final commit); this test did not bring that back, the cause is not found yet.
+// and the final commit). This test, with offsets left uncommitted at the kill (the case of
+// librdkafka issue 3740), did not bring that back on librdkafka 2.0: Stop ends after about 10 s.
 TEST(ServerRestartTest, AConsumerStopsWhileItsBrokerIsDead) {
   OwnServers own;
   const std::string brokers = own.servers().kafka_brokers;
@@ -83,17 +84,25 @@ TEST(ServerRestartTest, AConsumerStopsWhileItsBrokerIsDead) {
   Consumer consumer({.brokers = brokers, .group_id = "group", .topics = {outbox.topic()}},
                     producer->get(), [&](const Event& e) { return applier.Apply(e); });
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(FillOutbox(pool, outbox, 0, 100, 7).ok());
-  ASSERT_TRUE(WaitFor([&] { return applier.Count()->distinct >= 100; }, absl::Seconds(60)));
-  // The stop begins (its leave and final commit are on their way) and the broker dies under it,
-  // as when a whole machine shuts down.
+  // Records keep coming while the broker dies, so the consumer holds offsets it has not committed
+  // yet, and its auto-commit (every 500 ms) fails before the stop (librdkafka issue 3740: the
+  // close then looks for the coordinator for ever).
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    for (int i = 0; writing && i < 200; ++i) {
+      if (!FillOutbox(pool, outbox, i * 200, 200, 7).ok()) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  });
+  ASSERT_TRUE(WaitFor([&] { return applier.Count()->distinct >= 2000; }, absl::Seconds(60)));
+  own.KillKafka();
+  absl::SleepFor(absl::Seconds(2));
   std::atomic<bool> stopped{false};
   const absl::Time asked = absl::Now();
   std::thread stopper([&] {
     consumer.Stop();
     stopped = true;
   });
-  own.KillKafka();
   const bool in_time = WaitFor([&] { return stopped.load(); }, absl::Seconds(60));
   EXPECT_TRUE(in_time) << "Consumer::Stop still waiting 60 s after the broker died";
   if (!in_time) {
@@ -101,6 +110,8 @@ TEST(ServerRestartTest, AConsumerStopsWhileItsBrokerIsDead) {
     own.StartKafka();
   }
   stopper.join();
+  writing = false;
+  writer.join();
   std::cout << "stopped after " << absl::FormatDuration(absl::Now() - asked) << "\n";
   relay.Stop();
 }
