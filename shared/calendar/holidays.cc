@@ -59,4 +59,17 @@ absl::CivilDay AddWorkingDays(absl::CivilDay from, int days, State state) {
   return day;
 }
 
+int WeekdayIndex(absl::CivilDay day) {
+  switch (absl::GetWeekday(day)) {
+    case absl::Weekday::monday: return 0;
+    case absl::Weekday::tuesday: return 1;
+    case absl::Weekday::wednesday: return 2;
+    case absl::Weekday::thursday: return 3;
+    case absl::Weekday::friday: return 4;
+    case absl::Weekday::saturday: return 5;
+    case absl::Weekday::sunday: return 6;
+  }
+  return 0;
+}
+
 }  // namespace rathaus::platform::calendar

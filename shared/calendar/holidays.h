@@ -27,5 +27,7 @@ bool IsPublicHoliday(absl::CivilDay day, State state);
 bool IsWorkingDay(absl::CivilDay day, State state);
 // The day `days` working days after `from` (from itself does not count); days >= 0.
 absl::CivilDay AddWorkingDays(absl::CivilDay from, int days, State state);
+// Monday 0 … Sunday 6 (an index into a week's opening hours or weekday names).
+int WeekdayIndex(absl::CivilDay day);
 
 }  // namespace rathaus::platform::calendar

@@ -43,5 +43,11 @@ TEST(HolidaysTest, WorkingDaysSkipWeekendsAndHolidays) {
   EXPECT_TRUE(IsWorkingDay(CivilDay(2026, 12, 4), sh));
 }
 
+TEST(CalendarTest, WeekdayIndexCountsFromMonday) {
+  EXPECT_EQ(WeekdayIndex(absl::CivilDay(2026, 12, 7)), 0);   // Monday
+  EXPECT_EQ(WeekdayIndex(absl::CivilDay(2026, 12, 10)), 3);  // Thursday
+  EXPECT_EQ(WeekdayIndex(absl::CivilDay(2026, 12, 13)), 6);  // Sunday
+}
+
 }  // namespace
 }  // namespace rathaus::platform::calendar

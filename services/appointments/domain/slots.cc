@@ -3,12 +3,15 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "shared/calendar/holidays.h"
 #include "absl/strings/str_format.h"
 #include "services/appointments/domain/holidays.h"
 #include "shared/status/problem.h"
 
 namespace rathaus::appointments {
 namespace {
+
+using platform::calendar::WeekdayIndex;
 
 // The first instant whose civil time is >= `civil` (a skipped time starts at the transition).
 absl::Time EarliestAt(const absl::TimeZone& tz, absl::CivilSecond civil) {
@@ -24,19 +27,6 @@ absl::Time LatestAt(const absl::TimeZone& tz, absl::CivilSecond civil) {
     case absl::TimeZone::TimeInfo::REPEATED: return info.post;
     default: return info.pre;
   }
-}
-
-int WeekdayIndex(absl::CivilDay day) {
-  switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday: return 0;
-    case absl::Weekday::tuesday: return 1;
-    case absl::Weekday::wednesday: return 2;
-    case absl::Weekday::thursday: return 3;
-    case absl::Weekday::friday: return 4;
-    case absl::Weekday::saturday: return 5;
-    case absl::Weekday::sunday: return 6;
-  }
-  return 0;
 }
 
 // The years a date may name (holidays are computed for them).

@@ -1,12 +1,15 @@
 #include "domain/templates.h"
 
 #include "absl/strings/str_cat.h"
+#include "shared/calendar/holidays.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "domain/mail.h"
 
 namespace rathaus::notifications {
 namespace {
+
+using platform::calendar::WeekdayIndex;
 
 constexpr const char* kWeekdaysDe[] = {"Montag", "Dienstag", "Mittwoch", "Donnerstag",
                                        "Freitag", "Samstag", "Sonntag"};
@@ -17,19 +20,6 @@ constexpr const char* kMonthsDe[] = {"Januar", "Februar", "März", "April", "Mai
 constexpr const char* kMonthsEn[] = {"January", "February", "March", "April", "May", "June",
                                      "July", "August", "September", "October", "November",
                                      "December"};
-
-int WeekdayIndex(absl::CivilDay day) {
-  switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday: return 0;
-    case absl::Weekday::tuesday: return 1;
-    case absl::Weekday::wednesday: return 2;
-    case absl::Weekday::thursday: return 3;
-    case absl::Weekday::friday: return 4;
-    case absl::Weekday::saturday: return 5;
-    case absl::Weekday::sunday: return 6;
-  }
-  return 0;
-}
 
 // The texts that differ by language; {placeholders} are filled in by Render.
 struct Texts {
