@@ -598,20 +598,16 @@ TEST_F(NotificationsE2eTest, TheOneClickOptOutStopsTheRemindersOfThatBookingOnly
   EXPECT_GE(MailsTo(reminded.email()).size(), 2u) << "the other booking's reminder";
 }
 
-// "Ihr Ausweis ist abholbereit": the clerk registers the application with the citizen's address,
-// the Fachverfahren reports it ready, and the mail's link books the pickup with its code.
-TEST_F(NotificationsE2eTest, AnIdDocumentReadyForPickupIsMailedWithItsPickupLink) {
-  const std::string email = Unique("ausweis");
+// A serial number of the document types' form (a letter, 8 characters, no letter O).
+std::string NewSerial() {
   std::string serial = absl::StrCat("L", UniqueName("x").substr(2, 8));
   for (char& c : serial) c = static_cast<char>(std::toupper(c));
   for (char& c : serial) if (c == 'O') c = '0';
-  Answer created = Send(sys->port(), http::verb::post, "/api/v1/id-documents/applications",
-                        absl::StrCat(R"({"serial":")", serial,
-                                     R"(","documentType":"PERSONALAUSWEIS","office":"kiel-mitte",)"
-                                     R"("birthDate":"1990-05-17","delivery":"PICKUP","email":")",
-                                     email, R"("})"),
-                        {{"Authorization", "Bearer " + sys->ClerkToken("kiel-mitte")}});
-  ASSERT_EQ(created.status, 201) << created.body;
+  return serial;
+}
+
+// The Fachverfahren reports the document from TRANSMITTED to READY_FOR_PICKUP (five lines).
+Answer ReportReadyForPickup(const std::string& serial) {
   std::string ndjson;
   int k = 0;
   const absl::Time t0 = absl::Now();
@@ -621,10 +617,24 @@ TEST_F(NotificationsE2eTest, AnIdDocumentReadyForPickupIsMailedWithItsPickupLink
                     absl::FormatTime(absl::RFC3339_sec, t0 + absl::Seconds(++k), absl::UTCTimeZone()),
                     "\"}\n");
   }
-  Answer imported = Send(sys->port(), http::verb::post, "/api/v1/id-documents/status-updates",
-                         ndjson,
-                         {{"Authorization", "Bearer " + sys->IntegratorToken()},
-                          {"Content-Type", "application/x-ndjson"}});
+  return Send(sys->port(), http::verb::post, "/api/v1/id-documents/status-updates", ndjson,
+              {{"Authorization", "Bearer " + sys->IntegratorToken()},
+               {"Content-Type", "application/x-ndjson"}});
+}
+
+// "Ihr Ausweis ist abholbereit": the clerk registers the application with the citizen's address,
+// the Fachverfahren reports it ready, and the mail's link books the pickup with its code.
+TEST_F(NotificationsE2eTest, AnIdDocumentReadyForPickupIsMailedWithItsPickupLink) {
+  const std::string email = Unique("ausweis");
+  const std::string serial = NewSerial();
+  Answer created = Send(sys->port(), http::verb::post, "/api/v1/id-documents/applications",
+                        absl::StrCat(R"({"serial":")", serial,
+                                     R"(","documentType":"PERSONALAUSWEIS","office":"kiel-mitte",)"
+                                     R"("birthDate":"1990-05-17","delivery":"PICKUP","email":")",
+                                     email, R"("})"),
+                        {{"Authorization", "Bearer " + sys->ClerkToken("kiel-mitte")}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  Answer imported = ReportReadyForPickup(serial);
   ASSERT_EQ(imported.status, 200) << imported.body;
   ASSERT_TRUE(absl::StrContains(imported.body, "\"accepted\":5")) << imported.body;
   const std::vector<Mail> mails = WaitForMails(email, 1);
@@ -663,9 +673,7 @@ TEST_F(NotificationsE2eTest, AnIdDocumentReadyForPickupIsMailedWithItsPickupLink
 // The clerk records the language of the citizen's e-mails with the application.
 TEST_F(NotificationsE2eTest, AnIdDocumentMailIsInTheLanguageTheClerkRecorded) {
   const std::string email = Unique("document-en");
-  std::string serial = absl::StrCat("L", UniqueName("x").substr(2, 8));
-  for (char& c : serial) c = static_cast<char>(std::toupper(c));
-  for (char& c : serial) if (c == 'O') c = '0';
+  const std::string serial = NewSerial();
   const std::map<std::string, std::string> clerk = {
       {"Authorization", "Bearer " + sys->ClerkToken("kiel-mitte")}};
   Answer bad = Send(sys->port(), http::verb::post, "/api/v1/id-documents/applications",
@@ -680,18 +688,7 @@ TEST_F(NotificationsE2eTest, AnIdDocumentMailIsInTheLanguageTheClerkRecorded) {
                                      email, R"(","language":"en"})"),
                         clerk);
   ASSERT_EQ(created.status, 201) << created.body;
-  std::string ndjson;
-  int k = 0;
-  const absl::Time t0 = absl::Now();
-  for (const char* st : {"TRANSMITTED", "IN_PRODUCTION", "SHIPPED_TO_OFFICE", "ARRIVED",
-                         "READY_FOR_PICKUP"}) {
-    absl::StrAppend(&ndjson, R"({"serial":")", serial, R"(","status":")", st, R"(","at":")",
-                    absl::FormatTime(absl::RFC3339_sec, t0 + absl::Seconds(++k), absl::UTCTimeZone()),
-                    "\"}\n");
-  }
-  Answer imported = Send(sys->port(), http::verb::post, "/api/v1/id-documents/status-updates",
-                         ndjson, {{"Authorization", "Bearer " + sys->IntegratorToken()},
-                                  {"Content-Type", "application/x-ndjson"}});
+  Answer imported = ReportReadyForPickup(serial);
   ASSERT_EQ(imported.status, 200) << imported.body;
   const std::vector<Mail> mails = WaitForMails(email, 1);
   ASSERT_EQ(mails.size(), 1u);
