@@ -112,7 +112,17 @@ void Consumer::Stop() {
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(lag_mu_);
   if (consumer_) {
-    consumer_->close();  // commits the stored offsets and leaves the group
+    if (!Close()) {
+      // librdkafka still works on the close; destroying the handle would wait for it. Keep it
+      // (and the rebalance callback it may call) for the rest of the process's life.
+      log::Warn("kafka consumer close did not finish in time; records applied since the last "
+                "commit will be delivered again (the inbox skips them)",
+                {{"group", options_.group_id},
+                 {"timeout_ms", absl::ToInt64Milliseconds(options_.close_timeout)}});
+      (void)consumer_.release();
+      (void)rebalancer_.release();
+      return;
+    }
     // librdkafka < 2.3 asserts in rd_kafka_sticky_assignor_state_destroy when a handle that has
     // a JoinGroup answer but never an assignment is destroyed (librdkafka issue 4312). Such a
     // consumer has consumed nothing and has left the group; keep its handle instead of aborting.
@@ -124,6 +134,27 @@ void Consumer::Stop() {
       consumer_.reset();
     }
   }
+}
+
+bool Consumer::Close() {
+  // The close runs in librdkafka's background; its rebalance events come to this queue, which
+  // is served with consume() (poll() would hand fetched records back to the queue).
+  std::unique_ptr<RdKafka::Queue> queue(RdKafka::Queue::create(consumer_.get()));
+  std::unique_ptr<RdKafka::Error> error(consumer_->close(queue.get()));
+  if (error) {
+    log::Warn("kafka consumer close failed", {{"group", options_.group_id}, {"error", error->str()}});
+    return true;  // nothing runs in the background
+  }
+  const absl::Time until = absl::Now() + options_.close_timeout;
+  while (!consumer_->closed()) {
+    if (absl::Now() >= until) {
+      (void)queue.release();  // librdkafka may still forward to it
+      return false;
+    }
+    // Records fetched before the close are not applied: their offsets were not stored.
+    std::unique_ptr<RdKafka::Message> ignored(queue->consume(100));
+  }
+  return true;
 }
 
 namespace {

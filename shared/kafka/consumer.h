@@ -36,6 +36,8 @@
 //   closes the consumer but does not destroy the handle: librdkafka before 2.3 aborts the
 //   process there (issue 4312 in librdkafka; Debian 12 ships 2.0.2). The handle leaks once, in a
 //   process that is stopping anyway.
+// - Stop() is bounded by close_timeout: a close that cannot reach the broker is abandoned
+//   (logged), so a service told to stop always stops.
 #pragma once
 
 #include <atomic>
@@ -87,6 +89,11 @@ struct ConsumerOptions {
   int max_batch = 1;
   // Extra librdkafka settings, applied last.
   std::vector<std::pair<std::string, std::string>> extra;
+  // How long Stop() waits for the close (final commit, leaving the group). A broker that goes
+  // away during the close can keep librdkafka 2.0 looking for the coordinator for ever (seen
+  // when a service and its broker were stopped together); after this the handle is abandoned:
+  // what was applied but not committed yet is delivered again, and the inbox skips it.
+  absl::Duration close_timeout = absl::Seconds(10);
   // Called on the consumer's thread after a record went to the DLQ (metrics).
   std::function<void(const Event&, const absl::Status& reason)> on_dead_letter;
 };
@@ -141,6 +148,8 @@ class Consumer {
   // After an unfinished batch: the first unprocessed offset of each partition is fetched again.
   void SeekBack(const std::vector<Event>& events, size_t from);
   void StoreOffset(const Event& event);
+  // Commits, leaves the group and closes, within close_timeout; false if that did not finish.
+  bool Close();
 
   ConsumerOptions options_;
   Producer* dlq_;

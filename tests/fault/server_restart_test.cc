@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -114,6 +115,57 @@ TEST(ServerRestartTest, AConsumerStopsWhileItsBrokerIsDead) {
   writer.join();
   std::cout << "stopped after " << absl::FormatDuration(absl::Now() - asked) << "\n";
   relay.Stop();
+}
+
+// The way the hang was finally seen again: `make bench` ends a run by sending SIGTERM to the
+// services and at once stopping the broker gracefully (`servers.sh stop`), after the consumer
+// had applied events and then sat idle. appointments then hung in librdkafka's consumer close
+// for good in about one run of three. Each round here does the same with a fresh broker: the
+// stop and the broker's shutdown start together (or a little apart), and Stop must end.
+TEST(ServerRestartTest, AConsumerStopsWhileItsBrokerShutsDown) {
+  int round = 0;
+  for (int delay_ms : {0, 200, 1000}) {
+    ++round;
+    OwnServers own;
+    const std::string brokers = own.servers().kafka_brokers;
+    platform::redis::Pool pool(*platform::redis::Options::FromUrl(own.servers().redis_url));
+    Outbox outbox("shutdown", "shutdown:");
+    ASSERT_TRUE(platform::kafka::EnsureTopics(brokers, {{outbox.topic(), 3}}, true).ok());
+    auto producer = Producer::Create({.brokers = brokers});
+    ASSERT_TRUE(producer.ok());
+    PingApplier applier(pool, "shutdown:c:", "group");
+    Relay relay(pool, **producer, {.outbox = &outbox});
+    relay.Start();
+    auto consumer = std::make_unique<Consumer>(
+        platform::kafka::ConsumerOptions{.brokers = brokers, .group_id = "group",
+                                         .topics = {outbox.topic()}},
+        producer->get(), [&](const Event& e) { return applier.Apply(e); });
+    ASSERT_TRUE(consumer->Start().ok());
+    ASSERT_TRUE(FillOutbox(pool, outbox, 0, 500, 7).ok());
+    ASSERT_TRUE(WaitFor([&] { return applier.Count()->distinct >= 500; }, absl::Seconds(60)));
+    absl::SleepFor(absl::Seconds(3));  // idle, everything committed, as after a benchmark
+
+    std::thread broker([&] { own.StopKafka(); });
+    absl::SleepFor(absl::Milliseconds(delay_ms));
+    std::atomic<bool> stopped{false};
+    const absl::Time asked = absl::Now();
+    std::thread stopper([&] {
+      consumer->Stop();
+      stopped = true;
+    });
+    const bool in_time = WaitFor([&] { return stopped.load(); }, absl::Seconds(60));
+    broker.join();
+    EXPECT_TRUE(in_time) << "round " << round << " (stop " << delay_ms
+                         << " ms after the broker's shutdown began): Consumer::Stop still "
+                            "waiting 60 s later";
+    if (!in_time) own.StartKafka();  // let the close finish, so the test binary can end
+    stopper.join();
+    std::cout << "round " << round << ": stopped after "
+              << absl::FormatDuration(absl::Now() - asked) << "\n";
+    consumer.reset();
+    relay.Stop();
+    if (!in_time) break;
+  }
 }
 
 TEST(ServerRestartTest, RedisKilledKeepsStateAndOutbox) {

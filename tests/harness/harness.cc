@@ -177,6 +177,7 @@ void OwnServers::Run(const std::string& command) {
 void OwnServers::KillRedis() { Run("kill-redis"); }
 void OwnServers::StartRedis() { Run("start-redis"); }
 void OwnServers::KillKafka() { Run("kill-kafka"); }
+void OwnServers::StopKafka() { Run("stop-kafka"); }
 void OwnServers::StartKafka() { Run("start-kafka"); }
 
 Child::Child(const std::string& path, const std::vector<std::string>& args,

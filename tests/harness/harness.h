@@ -70,6 +70,8 @@ class OwnServers {
   void KillRedis();
   void StartRedis();
   void KillKafka();
+  // Graceful (SIGTERM, as `servers.sh stop` does); returns once the broker has exited.
+  void StopKafka();
   void StartKafka();
 
  private:
