@@ -1,37 +1,44 @@
 #include "domain/code_lists.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "domain/xml.h"
 #include "rathaus_einvoice_domain_embedded.h"
 
 namespace rathaus::einvoice {
-namespace {
 
-absl::flat_hash_set<std::string> Load(std::string_view text) {
-  absl::flat_hash_set<std::string> out;
-  for (absl::string_view code : absl::StrSplit(absl::string_view(text.data(), text.size()), absl::ByAnyChar(" \n\t\r"), absl::SkipEmpty())) {
-    out.insert(std::string(code));
+CodeLists CodeLists::Parse(std::string_view text) {
+  CodeLists out;
+  for (absl::string_view line : absl::StrSplit(absl::string_view(text.data(), text.size()), '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    int number = 0;
+    if (words.size() < 2 || !absl::SimpleAtoi(words[1], &number)) continue;
+    List& list = out.lists_[{std::string(words[0]), number}];
+    for (size_t i = 2; i < words.size(); ++i) list.insert(std::string(words[i]));
   }
   return out;
 }
 
-}  // namespace
-
-const CodeLists& CodeLists::Get() {
-  static const CodeLists* lists = [] {
-    auto* l = new CodeLists;
-    l->document_types = Load(codelists::kUntdid1001);
-    l->currencies = Load(codelists::kIso4217);
-    l->countries = Load(codelists::kIso3166);
-    l->payment_means = Load(codelists::kUntdid4461);
-    l->vat_categories = Load(codelists::kUntdid5305);
-    l->units = Load(codelists::kRec20Rec21);
-    return l;
-  }();
-  return *lists;
+const CodeLists& CodeLists::For(Syntax syntax) {
+  static const CodeLists* ubl = new CodeLists(Parse(codelists::kEn16931Ubl));
+  static const CodeLists* cii = new CodeLists(Parse(codelists::kEn16931Cii));
+  return syntax == Syntax::kCii ? *cii : *ubl;
 }
 
-bool InList(const absl::flat_hash_set<std::string>& list, std::string_view value) {
+const CodeLists::List& CodeLists::Of(std::string_view rule, int list) const {
+  static const List* empty = new List;
+  auto it = lists_.find(std::make_pair(std::string(rule), list));
+  return it == lists_.end() ? *empty : it->second;
+}
+
+std::vector<std::pair<std::string, int>> CodeLists::Keys() const {
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& [key, unused] : lists_) out.push_back(key);
+  return out;
+}
+
+bool InList(const CodeLists::List& list, std::string_view value) {
   std::string n = NormalizeSpace(value);
   if (n.find(' ') != std::string::npos) return false;
   return list.contains(n);

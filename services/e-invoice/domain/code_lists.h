@@ -1,27 +1,44 @@
-// The code lists the BR-CL rules check against (ISO 4217, ISO 3166-1, UNTDID 1001/4461/5305,
-// UN/ECE Rec 20 with Rec 21), embedded at build time from domain/codelists/*.txt.
+// The code lists of the BR-CL rules, per syntax, exactly as the official CEN EN 16931 code-list
+// Schematron writes them (validation artefacts 1.3.16). domain/codelists/generate.py extracts
+// them into en16931-ubl.txt / en16931-cii.txt, which are embedded at build time; a test checks
+// that the files match the official sources kept in domain/codelists/official/.
 //
-//   if (!CodeLists::Get().currencies.contains("EUR")) { ... }
+//   const CodeLists& cl = CodeLists::For(Syntax::kCii);
+//   if (!InList(cl.Of("BR-CL-04"), currency)) { ... }
+//   cl.Of("BR-CL-01", 2)   // UBL: the CreditNoteTypeCode list (list 1 is InvoiceTypeCode's)
 #pragma once
 
+#include <map>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "domain/model.h"
 
 namespace rathaus::einvoice {
 
-struct CodeLists {
-  absl::flat_hash_set<std::string> document_types;  // UNTDID 1001 subset (BR-CL-01)
-  absl::flat_hash_set<std::string> currencies;      // ISO 4217 (BR-CL-03/04/05)
-  absl::flat_hash_set<std::string> countries;       // ISO 3166-1 alpha-2 (BR-CL-14/15)
-  absl::flat_hash_set<std::string> payment_means;   // UNTDID 4461 (BR-CL-16)
-  absl::flat_hash_set<std::string> vat_categories;  // UNTDID 5305 subset (BR-CL-17/18)
-  absl::flat_hash_set<std::string> units;           // Rec 20 + Rec 21 (BR-CL-23)
+class CodeLists {
+ public:
+  using List = absl::flat_hash_set<std::string>;
 
-  static const CodeLists& Get();
+  static const CodeLists& For(Syntax syntax);  // UBL Invoice and CreditNote share one
+
+  // The `list`-th list (from 1) in the rule's assertion; an empty list for one that does not
+  // exist (so every value fails, loudly, rather than passing).
+  const List& Of(std::string_view rule, int list = 1) const;
+  // Every (rule, list number) present, for tests.
+  std::vector<std::pair<std::string, int>> Keys() const;
+
+  // Parses the generated file format ("BR-CL-01 1 71 80 ..." lines, '#' comments).
+  static CodeLists Parse(std::string_view text);
+
+ private:
+  std::map<std::pair<std::string, int>, List, std::less<>> lists_;
 };
 
 // The official test: the normalized value contains no space and is one of the codes.
-bool InList(const absl::flat_hash_set<std::string>& list, std::string_view value);
+bool InList(const CodeLists::List& list, std::string_view value);
 
 }  // namespace rathaus::einvoice

@@ -19,6 +19,21 @@
 namespace rathaus::einvoice {
 namespace {
 
+// CII-DT-097's pattern ^\s*(\d{4})(1[0-2]|0[1-9])(3[01]|[12][0-9]|0[1-9])\s*$ (ASCII digits;
+// \s is space, tab, CR, LF in XPath).
+bool IsYyyymmdd(std::string_view v) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!v.empty() && space(v.front())) v.remove_prefix(1);
+  while (!v.empty() && space(v.back())) v.remove_suffix(1);
+  if (v.size() != 8) return false;
+  for (char c : v) {
+    if (c < '0' || c > '9') return false;
+  }
+  const int month = (v[4] - '0') * 10 + (v[5] - '0');
+  const int day = (v[6] - '0') * 10 + (v[7] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 class Checker {
  public:
   explicit Checker(const Invoice& inv) : inv_(inv), cii_(inv.syntax == Syntax::kCii) {}
@@ -65,7 +80,8 @@ class Checker {
     const XmlNode* root = inv_.root;
     Assert(Has(inv_.specification_id), "BR-01",
            "An Invoice shall have a Specification identifier (BT-24).", root);
-    Assert(Has(inv_.number), "BR-02", "An Invoice shall have an Invoice number (BT-1).", root);
+    // normalize-space(ID) != '' in both syntaxes: a blank number is no number.
+    Assert(inv_.number.NonBlank(), "BR-02", "An Invoice shall have an Invoice number (BT-1).", root);
     Assert(Has(inv_.issue_date), "BR-03", "An Invoice shall have an Invoice issue date (BT-2).",
            root);
     Assert(Has(inv_.type_code), "BR-04", "An Invoice shall have an Invoice type code (BT-3).",
@@ -106,15 +122,8 @@ class Checker {
              "A Payment instruction (BG-16) shall specify the Payment means type code (BT-81).",
              pm.node);
     }
-    // BR-CO-25: positive amount due needs a payment due date or payment terms.
-    // UBL binds it for Invoice only (removed from CreditNote).
-    if (inv_.payable.Present() && inv_.syntax != Syntax::kUblCreditNote) {
-      bool positive = D(inv_.payable) > Decimal();
-      Assert(!positive || inv_.has_due_date_or_terms, "BR-CO-25",
-             "In case the Amount due for payment (BT-115) is positive, either the Payment due date "
-             "(BT-9) or the Payment terms (BT-20) shall be present.",
-             inv_.payable.node);
-    }
+    // BR-CO-25 (a positive amount due needs a due date or payment terms) was removed in the CEN
+    // validation artefacts 1.3.16.
   }
 
   // ---------------------------------------------------------------------------------------
@@ -140,9 +149,10 @@ class Checker {
       Decimal allowances, charges;
       bool any_allowance = false, any_charge = false;
       for (const AllowanceCharge& ac : inv_.allowances_charges) {
-        std::string ind = ac.indicator.Normalized();
-        bool is_true = cii_ ? ac.is_charge && ac.indicator_known : ind == "true";
-        bool is_false = cii_ ? !ac.is_charge && ac.indicator_known : ind == "false";
+        // UBL: `cbc:ChargeIndicator = true()/false()` casts the text to xs:boolean, so 1 and 0
+        // count too (UBL tc434 example 2); the model reads the indicator that way for both.
+        bool is_true = ac.is_charge && ac.indicator_known;
+        bool is_false = !ac.is_charge && ac.indicator_known;
         if (is_true) {
           any_charge = true;
           charges = charges + D(ac.amount);
@@ -152,15 +162,16 @@ class Checker {
           allowances = allowances + D(ac.amount);
         }
       }
+      // Without BT-107/BT-108 there may be no such allowance/charge, in both syntaxes.
       bool co11 = inv_.allowance_total.Present()
                       ? D(inv_.allowance_total) == R2(allowances)
-                      : (cii_ ? !any_allowance : true);
+                      : !any_allowance;
       Assert(co11, "BR-CO-11",
              "Sum of allowances on document level (BT-107) = Σ Document level allowance amount "
              "(BT-92).",
              t);
       bool co12 = inv_.charge_total.Present() ? D(inv_.charge_total) == R2(charges)
-                                              : (cii_ ? !any_charge : true);
+                                              : !any_charge;
       Assert(co12, "BR-CO-12",
              "Sum of charges on document level (BT-108) = Σ Document level charge amount (BT-99).",
              t);
@@ -690,35 +701,38 @@ class Checker {
 
   // ---------------------------------------------------------------------------------------
   void CodeListRules() {
-    const CodeLists& cl = CodeLists::Get();
+    const CodeLists& cl = CodeLists::For(inv_.syntax);
     if (inv_.type_code.Present()) {
-      Assert(InList(cl.document_types, inv_.type_code.Text()), "BR-CL-01",
+      // UBL: InvoiceTypeCode and CreditNoteTypeCode each have their list; CII has one.
+      const bool credit_note_code =
+          !cii_ && inv_.type_code.node->Is(Ns::kCbc, "CreditNoteTypeCode");
+      Assert(InList(cl.Of("BR-CL-01", credit_note_code ? 2 : 1), inv_.type_code.Text()), "BR-CL-01",
              "The document type code MUST be coded by the invoice and credit note related code "
              "lists of UNTDID 1001.", inv_.type_code.node);
     }
     if (inv_.currency.Present()) {
-      Assert(InList(cl.currencies, inv_.currency.Text()), "BR-CL-04",
+      Assert(InList(cl.Of("BR-CL-04"), inv_.currency.Text()), "BR-CL-04",
              "Invoice currency code MUST be coded using ISO code list 4217 alpha-3",
              inv_.currency.node);
     }
     if (inv_.tax_currency.Present()) {
-      Assert(InList(cl.currencies, inv_.tax_currency.Text()), "BR-CL-05",
+      Assert(InList(cl.Of("BR-CL-05"), inv_.tax_currency.Text()), "BR-CL-05",
              "Tax currency code MUST be coded using ISO code list 4217 alpha-3",
              inv_.tax_currency.node);
     }
     for (const PaymentMeans& pm : inv_.payment_means) {
       if (!pm.code.Present()) continue;
-      Assert(InList(cl.payment_means, pm.code.Text()), "BR-CL-16",
+      Assert(InList(cl.Of("BR-CL-16"), pm.code.Text()), "BR-CL-16",
              "Payment means in an invoice MUST be coded using UNTDID 4461 code list",
              pm.code.node);
     }
     for (const XmlNode* n : inv_.all_elements) {
       if (const std::string* cur = n->Attribute("currencyID")) {
-        Assert(InList(cl.currencies, *cur), "BR-CL-03",
+        Assert(InList(cl.Of("BR-CL-03"), *cur), "BR-CL-03",
                "currencyID MUST be coded using ISO code list 4217 alpha-3", n);
       }
       if (const std::string* unit = n->Attribute("unitCode")) {
-        Assert(InList(cl.units, *unit), "BR-CL-23",
+        Assert(InList(cl.Of("BR-CL-23"), *unit), "BR-CL-23",
                "Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 "
                "extension", n);
       }
@@ -726,26 +740,26 @@ class Checker {
                           : (n->Is(Ns::kCbc, "IdentificationCode") && n->parent != nullptr &&
                              n->parent->Is(Ns::kCac, "Country"));
       if (country) {
-        Assert(InList(cl.countries, n->text), "BR-CL-14",
+        Assert(InList(cl.Of("BR-CL-14"), n->text), "BR-CL-14",
                "Country codes in an invoice MUST be coded using ISO code list 3166-1", n);
       }
       if (cii_ && n->Is(Ns::kRam, "ID") && n->parent != nullptr &&
           n->parent->Is(Ns::kRam, "OriginTradeCountry")) {
-        Assert(InList(cl.countries, n->text), "BR-CL-15",
+        Assert(InList(cl.Of("BR-CL-15"), n->text), "BR-CL-15",
                "Country codes in an invoice MUST be coded using ISO code list 3166-1", n);
       }
       if (!cii_ && n->Is(Ns::kCbc, "IdentificationCode") && n->parent != nullptr &&
           n->parent->Is(Ns::kCac, "OriginCountry")) {
-        Assert(InList(cl.countries, n->text), "BR-CL-15",
+        Assert(InList(cl.Of("BR-CL-15"), n->text), "BR-CL-15",
                "Country codes in an invoice MUST be coded using ISO code list 3166-1", n);
       }
       // VAT category codes: BR-CL-17 (breakdowns, allowances, charges), BR-CL-18 (lines).
       if (cii_ && n->Is(Ns::kRam, "CategoryCode") && n->parent != nullptr) {
         if (n->parent->Is(Ns::kRam, "CategoryTradeTax")) {
-          Assert(InList(cl.vat_categories, n->text), "BR-CL-17",
+          Assert(InList(cl.Of("BR-CL-17"), n->text), "BR-CL-17",
                  "Invoice tax categories MUST be coded using UNCL 5305 code list", n);
         } else if (n->parent->Is(Ns::kRam, "ApplicableTradeTax")) {
-          Assert(InList(cl.vat_categories, n->text), "BR-CL-18",
+          Assert(InList(cl.Of("BR-CL-18"), n->text), "BR-CL-18",
                  "Invoice tax categories MUST be coded using UNCL 5305 code list", n);
         }
       }
@@ -757,10 +771,10 @@ class Checker {
           vat_scheme = tid != nullptr && NormalizeSpace(tid->text) == "VAT";
         }
         if (p->Is(Ns::kCac, "TaxCategory") && vat_scheme) {
-          Assert(InList(cl.vat_categories, n->text), "BR-CL-17",
+          Assert(InList(cl.Of("BR-CL-17"), n->text), "BR-CL-17",
                  "Invoice tax categories MUST be coded using UNCL 5305 code list", n);
         } else if (p->Is(Ns::kCac, "ClassifiedTaxCategory") && vat_scheme) {
-          Assert(InList(cl.vat_categories, n->text), "BR-CL-18",
+          Assert(InList(cl.Of("BR-CL-18"), n->text), "BR-CL-18",
                  "Invoice tax categories MUST be coded using UNCL 5305 code list", n);
         }
       }
@@ -778,6 +792,14 @@ class Checker {
       const XmlNode* doc = inv_.root->Child(Ns::kRsm, "ExchangedDocument");
       if (doc != nullptr) {
         Assert(inv_.cii_type_codes == 1, "CII-SR-014", "TypeCode MUST be present.", doc);
+      }
+      // CII-DT-097 on //udt:DateTimeString[@format = '102'].
+      for (const XmlNode* n : inv_.all_elements) {
+        if (!n->Is(Ns::kUdt, "DateTimeString")) continue;
+        const std::string* format = n->Attribute("format");
+        if (format == nullptr || *format != "102") continue;
+        Assert(IsYyyymmdd(n->text), "CII-DT-097",
+               "Date time string with format attribute 102 shall be YYYYMMDD.", n);
       }
       for (const Line& l : inv_.lines) {
         const XmlNode* agr = l.node->Child(Ns::kRam, "SpecifiedLineTradeAgreement");

@@ -511,5 +511,83 @@ TEST(RulesTest, JsonReportShape) {
   EXPECT_NE(json.find("\"warnings\":[]}"), std::string::npos);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Verdicts that differed from the official CEN 1.3.16 Schematron (issue 14): each case was found
+// wrong on the old validator.
+
+TEST(RulesTest, ChargeIndicatorIsAnXsBoolean) {
+  // UBL tc434 example 2 writes its document level allowance with ChargeIndicator 0: an xs:boolean,
+  // so `cbc:ChargeIndicator = false()` holds and the allowance counts for BR-CO-11.
+  std::string allowance =
+      "<cac:AllowanceCharge><cbc:ChargeIndicator>0</cbc:ChargeIndicator>"
+      "<cbc:AllowanceChargeReason>Rabatt</cbc:AllowanceChargeReason>"
+      "<cbc:Amount currencyID=\"EUR\">10.00</cbc:Amount><cac:TaxCategory><cbc:ID>S</cbc:ID>"
+      "<cbc:Percent>19</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
+      "</cac:TaxCategory></cac:AllowanceCharge>";
+  std::string doc = Replace(kUbl, "<cac:TaxTotal>", allowance + "<cac:TaxTotal>");
+  doc = Replace(doc, "<cbc:TaxAmount currencyID=\"EUR\">19.00</cbc:TaxAmount>\n",
+                "<cbc:TaxAmount currencyID=\"EUR\">17.10</cbc:TaxAmount>\n");
+  doc = Replace(doc, "<cbc:TaxableAmount currencyID=\"EUR\">100.00</cbc:TaxableAmount><cbc:TaxAmount currencyID=\"EUR\">19.00",
+                "<cbc:TaxableAmount currencyID=\"EUR\">90.00</cbc:TaxableAmount><cbc:TaxAmount currencyID=\"EUR\">17.10");
+  doc = Replace(doc, "<cbc:TaxExclusiveAmount currencyID=\"EUR\">100.00</cbc:TaxExclusiveAmount>",
+                "<cbc:TaxExclusiveAmount currencyID=\"EUR\">90.00</cbc:TaxExclusiveAmount>");
+  doc = Replace(doc, "<cbc:TaxInclusiveAmount currencyID=\"EUR\">119.00", "<cbc:TaxInclusiveAmount currencyID=\"EUR\">107.10");
+  doc = Replace(doc, "<cbc:PayableAmount currencyID=\"EUR\">119.00", "<cbc:PayableAmount currencyID=\"EUR\">107.10");
+  std::string with_total = Replace(doc, "<cbc:TaxExclusiveAmount",
+                                   "<cbc:AllowanceTotalAmount currencyID=\"EUR\">10.00</cbc:AllowanceTotalAmount><cbc:TaxExclusiveAmount");
+  Report r = Validate(with_total, "x");
+  EXPECT_TRUE(r.accepted()) << ReportToText(r);
+  // Without BT-107 the allowance (indicator 0) is still an allowance: BR-CO-11 fires (and
+  // BR-CO-13, since BT-109 = BT-106 - BT-107 no longer holds).
+  EXPECT_EQ(Fatal(Validate(doc, "x")), (Ids{"BR-CO-11", "BR-CO-13"}));
+}
+
+TEST(RulesTest, BlankInvoiceNumberIsMissing) {
+  EXPECT_EQ(Fatal(Validate(Replace(kUbl, "<cbc:ID>RE-1</cbc:ID>", "<cbc:ID> </cbc:ID>"), "x")),
+            Ids{"BR-02"});
+  EXPECT_EQ(Fatal(Validate(Replace(kUbl, "<cbc:ID>RE-1</cbc:ID>", "<cbc:ID></cbc:ID>"), "x")),
+            Ids{"BR-02"});
+}
+
+TEST(RulesTest, CiiDatesWithFormat102AreYyyymmdd) {
+  // CII-DT-097 on every udt:DateTimeString with format 102 (here the due date).
+  for (const char* bad : {"2024-03-29", "20241329", "240329", "20240332"}) {
+    Report r = Validate(Replace(kCii, ">20240329</udt:DateTimeString>",
+                                std::string(">") + bad + "</udt:DateTimeString>"), "x");
+    EXPECT_TRUE(Fatal(r).contains("CII-DT-097")) << bad << "\n" << ReportToText(r);
+  }
+  EXPECT_TRUE(Validate(Replace(kCii, ">20240329</udt:DateTimeString>",
+                               ">\n 20240329 </udt:DateTimeString>"), "x").accepted());
+}
+
+TEST(RulesTest, CodeListsAreTheOfficialOnes) {
+  // HRK was withdrawn (Croatia uses EUR since 2023); CEN 1.3.16 no longer lists it.
+  EXPECT_TRUE(Fatal(Validate(Replace(kUbl, ">EUR</cbc:DocumentCurrencyCode>",
+                                     ">HRK</cbc:DocumentCurrencyCode>"), "x")).contains("BR-CL-04"));
+  // 471 (self-billed prepayment invoice) and 500 are invoice type codes of the official list.
+  for (const char* code : {"471", "500"}) {
+    EXPECT_FALSE(Fatal(Validate(Replace(kCii, "<ram:TypeCode>380</ram:TypeCode>",
+                                        std::string("<ram:TypeCode>") + code + "</ram:TypeCode>"), "x"))
+                     .contains("BR-CL-01")) << code;
+    EXPECT_FALSE(Fatal(Validate(Replace(kUbl, ">380</cbc:InvoiceTypeCode>",
+                                        std::string(">") + code + "</cbc:InvoiceTypeCode>"), "x"))
+                     .contains("BR-CL-01")) << code;
+  }
+  // UBL keeps two lists: a credit note code in an Invoice's InvoiceTypeCode is wrong.
+  EXPECT_TRUE(Fatal(Validate(Replace(kUbl, ">380</cbc:InvoiceTypeCode>", ">381</cbc:InvoiceTypeCode>"),
+                             "x")).contains("BR-CL-01"));
+  // UNTDID 4461 98 (and 69) are payment means of the official list.
+  EXPECT_FALSE(Fatal(Validate(Replace(kUbl, "<cbc:PaymentMeansCode>58<", "<cbc:PaymentMeansCode>98<"),
+                              "x")).contains("BR-CL-16"));
+}
+
+TEST(RulesTest, PositiveAmountDueNeedsNoDueDateSinceCen1316) {
+  // BR-CO-25 was removed from CEN EN 16931 validation artefacts 1.3.16.
+  Report r = Validate(Replace(kUbl, "<cbc:DueDate>2024-03-29</cbc:DueDate>", ""), "x");
+  EXPECT_FALSE(Fatal(r).contains("BR-CO-25")) << ReportToText(r);
+  r = Validate(Replace(kCii, "<ram:SpecifiedTradePaymentTerms><ram:DueDateDateTime><udt:DateTimeString format=\"102\">20240329</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>", ""), "x");
+  EXPECT_FALSE(Fatal(r).contains("BR-CO-25")) << ReportToText(r);
+}
+
 }  // namespace
 }  // namespace rathaus::einvoice
