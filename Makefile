@@ -42,6 +42,7 @@ build: deps $(BUILD_DIR)/build.ninja
 test: build
 	@scripts/servers.sh versions
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 $(CTEST_ARGS)
+	@grep -h '^einvoice rules:' $(BUILD_DIR)/Testing/Temporary/LastTest.log 2>/dev/null || true
 
 up: build
 	@scripts/up.sh $(BUILD_DIR)

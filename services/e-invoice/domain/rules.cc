@@ -19,6 +19,8 @@
 namespace rathaus::einvoice {
 namespace {
 
+RuleObserver g_observer = nullptr;
+
 // CII-DT-097's pattern ^\s*(\d{4})(1[0-2]|0[1-9])(3[01]|[12][0-9]|0[1-9])\s*$ (ASCII digits;
 // \s is space, tab, CR, LF in XPath).
 bool IsYyyymmdd(std::string_view v) {
@@ -59,13 +61,16 @@ class Checker {
 
  private:
   void Fail(std::string_view rule, Severity sev, std::string_view msg, const XmlNode* at) {
+    if (g_observer != nullptr) g_observer(rule, true);
     const XmlNode* n = at != nullptr ? at : inv_.root;
     out_.push_back(Finding{std::string(rule), sev, std::string(msg), n->Path()});
   }
   void Assert(bool ok, std::string_view rule, std::string_view msg, const XmlNode* at) {
+    if (g_observer != nullptr && ok) g_observer(rule, false);
     if (!ok) Fail(rule, Severity::kFatal, msg, at);
   }
   void Warn(bool ok, std::string_view rule, std::string_view msg, const XmlNode* at) {
+    if (g_observer != nullptr && ok) g_observer(rule, false);
     if (!ok) Fail(rule, Severity::kWarning, msg, at);
   }
 
@@ -2097,6 +2102,8 @@ class Checker {
 std::vector<Finding> RunRules(const Invoice& invoice) { return Checker(invoice).Run(); }
 
 bool IsValidLeitwegId(std::string_view id) { return Checker::ValidLeitwegId(id); }
+
+void SetRuleObserver(RuleObserver observer) { g_observer = observer; }
 
 void ApplyScenario(Profile profile, Syntax syntax, std::vector<Finding>* findings) {
   if (!IsXRechnung(profile)) return;

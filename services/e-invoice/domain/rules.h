@@ -23,6 +23,12 @@ std::vector<Finding> RunRules(const Invoice& invoice);
 // warning) and drops findings the scenario lowers to information.
 void ApplyScenario(Profile profile, Syntax syntax, std::vector<Finding>* findings);
 
+// Rule coverage (conformance/coverage_main.cc): when set, called for every rule the checks
+// evaluate, with whether it failed. Set it before validating, from one thread; tools and tests
+// only (the service never sets it).
+using RuleObserver = void (*)(std::string_view rule, bool failed);
+void SetRuleObserver(RuleObserver observer);
+
 // The Leitweg-ID check behind the warning RATHAUS-LEITWEG-ID: Grobadressierung (2-12 digits),
 // optional Feinadressierung (up to 30 letters or digits), two check digits (ISO 7064 mod 97-10).
 bool IsValidLeitwegId(std::string_view id);
