@@ -15,9 +15,11 @@ constexpr std::string_view kXRechnung30 =
 constexpr std::string_view kXRechnung30Extension =
     "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0#conformant#urn:"
     "xeinkauf.de:kosit:extension:xrechnung_3.0";
+// XR-CVD-ID of XRechnung's common.sch (official/xrechnung): XR-CIUS-ID followed by
+// '#compliant#urn:xeinkauf.de:kosit:xrechnung:cvd_' and the CVD version 0.9.
 constexpr std::string_view kXRechnung30Cvd =
-    "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0#conformant#urn:"
-    "xeinkauf.de:kosit:xrechnung-cvd_3.0";
+    "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0#compliant#urn:"
+    "xeinkauf.de:kosit:xrechnung:cvd_0.9";
 
 Term TermOf(const XmlNode* parent, Ns ns, std::string_view local) {
   Term t;

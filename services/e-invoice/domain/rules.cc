@@ -1907,13 +1907,13 @@ class Checker {
     static constexpr std::string_view kExtension =
         "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0#conformant#urn:"
         "xeinkauf.de:kosit:extension:xrechnung_3.0";
-    static constexpr std::string_view kCvd =
-        "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0#conformant#urn:"
-        "xeinkauf.de:kosit:xrechnung-cvd_3.0";
-    // Compared without normalize-space: surrounding blanks make it fire. The CII binding does not
-    // list the CVD identifier.
+    static constexpr std::string_view kCvd =  // XR-CVD-ID (official/xrechnung/common.sch)
+        "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0#compliant#urn:"
+        "xeinkauf.de:kosit:xrechnung:cvd_0.9";
+    // Compared without normalize-space: surrounding blanks make it fire. Both bindings list the
+    // CVD identifier.
     std::string_view spec = inv_.specification_id.Text();
-    bool spec_ok = spec == kCius || spec == kExtension || (!cii_ && spec == kCvd);
+    bool spec_ok = spec == kCius || spec == kExtension || spec == kCvd;
     Warn(spec_ok, "BR-DE-21",
          "Das Element \"Specification identifier\" (BT-24) soll syntaktisch der Kennung des "
          "Standards XRechnung entsprechen.",

@@ -589,5 +589,22 @@ TEST(RulesTest, PositiveAmountDueNeedsNoDueDateSinceCen1316) {
   EXPECT_FALSE(Fatal(r).contains("BR-CO-25")) << ReportToText(r);
 }
 
+TEST(RulesTest, CleanVehiclesInvoicesGetTheXRechnungRules) {
+  // XRechnung's common.sch: XR-CVD-ID = XR-CIUS-ID '#compliant#urn:xeinkauf.de:kosit:xrechnung:cvd_'
+  // CVD version (0.9). An invoice with that identifier is an XRechnung (BR-DE rules apply) and
+  // BR-DE-21 accepts the identifier, in both syntaxes.
+  const std::string cius = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0";
+  const std::string cvd = cius + "#compliant#urn:xeinkauf.de:kosit:xrechnung:cvd_0.9";
+  std::string ubl = Replace(kUbl, cius + "</cbc:CustomizationID>", cvd + "</cbc:CustomizationID>");
+  std::string cii = Replace(kCii, "<ram:ID>" + cius + "</ram:ID>", "<ram:ID>" + cvd + "</ram:ID>");
+  for (const std::string& doc : {ubl, cii}) {
+    Report r = Validate(doc, "x");
+    EXPECT_FALSE(Warnings(r).contains("BR-DE-21")) << ReportToText(r);
+  }
+  EXPECT_TRUE(Fatal(Validate(Replace(ubl, kUblBuyerRef, ""), "x")).contains("BR-DE-15"));
+  EXPECT_TRUE(Fatal(Validate(Replace(cii, "<ram:BuyerReference>04011000-12345-03</ram:BuyerReference>", ""),
+                             "x")).contains("BR-DE-15"));
+}
+
 }  // namespace
 }  // namespace rathaus::einvoice
