@@ -736,7 +736,7 @@ absl::Status JsonToMessage(std::string_view json, Message* message) {
 absl::Status BindRequest(const Route& route, const HttpInput& input, Message* request) {
   absl::flat_hash_set<std::string> reserved;
   for (const auto& [name, value] : input.path_params) reserved.insert(name);
-  if (route.auth == "booking-token") reserved.insert("token");
+  if (TokenHeader(route.auth) != nullptr) reserved.insert("token");
 
   if (route.raw_body) {
     const auto* d = request->GetDescriptor();

@@ -459,9 +459,9 @@ void Gateway::Dispatch(std::shared_ptr<Exchange> ex) {
   if (absl::Status s = BindRequest(route, input, ex->message.get()); !s.ok()) {
     return ReplyProblem(ex, ProblemFromStatus(s));
   }
-  if (route.auth == "booking-token") {
+  if (const char* header = TokenHeader(route.auth)) {
     // A missing token goes through as "": the service answers 404 exactly as for a wrong one.
-    const std::string* token = req.Header("x-booking-token");
+    const std::string* token = req.Header(header);
     if (token != nullptr && token->size() <= 256) {
       const FieldDescriptor* f = ex->message->GetDescriptor()->FindFieldByName("token");
       ex->message->GetReflection()->SetString(ex->message.get(), f, *token);

@@ -59,10 +59,10 @@ absl::Status Check(const Route& r) {
   if (!r.body.empty() && r.body != "*" && input->FindFieldByName(r.body) == nullptr) {
     return Invalid(r, absl::StrCat("body field ", r.body, " does not exist"));
   }
-  if (r.auth == "booking-token") {
+  if (TokenHeader(r.auth) != nullptr) {
     const FieldDescriptor* f = input->FindFieldByName("token");
     if (f == nullptr || f->type() != FieldDescriptor::TYPE_STRING) {
-      return Invalid(r, "auth booking-token needs a string field `token`");
+      return Invalid(r, absl::StrCat("auth ", r.auth, " needs a string field `token`"));
     }
   } else if (!r.auth.empty() && r.auth != "clerk") {
     return Invalid(r, absl::StrCat("unknown auth ", r.auth));
@@ -119,6 +119,12 @@ absl::Status Check(const Route& r) {
 }
 
 }  // namespace
+
+const char* TokenHeader(std::string_view auth) {
+  if (auth == "booking-token") return "x-booking-token";
+  if (auth == "submission-token") return "x-submission-token";
+  return nullptr;
+}
 
 bool IsValidPathParameter(std::string_view value, bool dots) {
   // A dotted value (an Aktenzeichen "20.30-1.4") never starts with a dot: no "." or "..".

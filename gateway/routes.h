@@ -32,7 +32,7 @@ struct Route {
   std::string service;                     // "package.Service": which upstream answers
   std::string body;                        // "" none, "*" whole request, or a field name
   int success_status = 200;
-  std::string auth;                        // "", "booking-token", "clerk"
+  std::string auth;                        // "", "booking-token", "submission-token", "clerk"
   std::string rate_limit;                  // bucket name or ""
   bool raw_response = false;
   bool cacheable = false;                  // GET answers may come from the micro-cache
@@ -53,6 +53,10 @@ struct RouteMatch {
   std::string allow;           // kMethodNotAllowed: "GET, DELETE"
   std::string bad_parameter;   // kBadPathParameter: the template's name
 };
+
+// For the token auth kinds: the request header whose value binds to the request's `token` field
+// ("x-booking-token", "x-submission-token"); nullptr for the others.
+const char* TokenHeader(std::string_view auth);
 
 // Path parameter values: 1..64 characters of [A-Za-z0-9_-], with `dots` also "." (not first).
 bool IsValidPathParameter(std::string_view value, bool dots = false);

@@ -12,6 +12,8 @@
 //   RATHAUS_EINVOICE_MAX_PARALLEL_VALIDATIONS=2  invoices validated at once (each holds about
 //                                 4.5x its size); more wait up to 10 s, then UNAVAILABLE (503)
 //   RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION=off    on: no supplier token needed (development)
+//   RATHAUS_EINVOICE_REJECTED_RETENTION=30d      how long a rejected invoice's original is kept
+//                                 after the rejection (the record stays; at least 1m)
 //   plus the kit's settings (shared/service/kit.h); RATHAUS_GRPC_MAX_MESSAGE_BYTES defaults to
 //   24 MiB here, for invoices of up to 20 MiB.
 #include <string_view>
@@ -20,6 +22,7 @@
 #include "services/e-invoice/service.h"
 #include "services/e-invoice/store.h"
 #include "shared/blob/blob_store.h"
+#include "shared/service/due_timer.h"
 #include "shared/service/kit.h"
 
 namespace rathaus::einvoice {
@@ -52,12 +55,27 @@ int Run() {
   const bool anonymous_submission = env.Bool("RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION", false);
   const int parallel_validations =
       static_cast<int>(env.Int("RATHAUS_EINVOICE_MAX_PARALLEL_VALIDATIONS", 2, 1, 64));
+  const absl::Duration rejected_retention =
+      env.Duration("RATHAUS_EINVOICE_REJECTED_RETENTION", absl::Hours(24 * 30));
+  if (rejected_retention < absl::Minutes(1)) {
+    env.Reject("RATHAUS_EINVOICE_REJECTED_RETENTION", "at least 1m",
+               absl::FormatDuration(rejected_retention));
+  }
   if (!kit.CheckConfig()) return 2;
 
   Store store(kit.redis(), kit.outbox());
   EInvoiceService service(*routing, store, blobs, kit.outbox(), kit.callers());
   service.set_anonymous_submission(anonymous_submission);
   service.set_validation_limit(parallel_validations, absl::Seconds(10));
+  service.set_rejected_retention(rejected_retention);
+  // Rejected invoices' originals are given up on time (exact timers, not a sweep); replicas'
+  // new timers are seen within a minute (a retention is days).
+  platform::DueTimer retention("rejected originals", [&store]() -> absl::StatusOr<platform::DueTimer::Run> {
+    auto r = store.ExpireRejectedOriginals();
+    if (!r.ok()) return r.status();
+    return platform::DueTimer::Run{r->fired, r->next, r->now};
+  }, absl::Minutes(1));
+  kit.AddJob("rejected-originals", [&] { retention.Start(); }, [&] { retention.Stop(); });
   kit.AddService(&service);
   // Originals that no invoice names (the service stopped between writing the original and
   // recording the invoice, or the record was refused) are removed after the grace period.

@@ -43,6 +43,13 @@ std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 
+// When a rejected invoice's original was given up ("" while it is kept).
+std::string DeletedAt(const StoredInvoice& stored) {
+  int64_t ms = 0;
+  if (!absl::SimpleAtoi(stored.Field("original_deleted_ms"), &ms)) return "";
+  return Rfc3339(absl::FromUnixMillis(ms));
+}
+
 std::string HistoryEntry(std::string_view status, std::string_view at, std::string_view by,
                          std::string_view reason) {
   std::string out = "{\"status\":";
@@ -122,6 +129,7 @@ v1::Invoice ToProto(const StoredInvoice& s, bool with_history) {
   out.set_factually_approved_by(s.Field("factual_by"));
   out.set_arithmetically_approved_by(s.Field("arithmetic_by"));
   out.set_released_by(s.Field("released_by"));
+  out.set_original_deleted_at(DeletedAt(s));
   out.set_rejection_reason(s.Field("rejection_reason"));
   int count = 0;
   if (absl::SimpleAtoi(s.Field("errors"), &count)) out.set_error_count(count);
@@ -152,6 +160,48 @@ EInvoiceService::EInvoiceService(const RoutingTable& routing, Store& store,
       now_(std::move(now)) {}
 
 std::string EInvoiceService::NowText() const { return Rfc3339(now_()); }
+
+std::string EInvoiceService::RetainUntil() const {
+  return absl::StrCat(absl::ToUnixMillis(now_() + rejected_retention_));
+}
+
+namespace {
+
+// NOT_FOUND for an original given up after the retention for rejected invoices.
+absl::Status OriginalGivenUp(const StoredInvoice& stored) {
+  return absl::NotFoundError(absl::StrCat(
+      "the original of this rejected invoice was deleted after the retention for rejected "
+      "invoices (RATHAUS_EINVOICE_REJECTED_RETENTION) on ", DeletedAt(stored)));
+}
+
+}  // namespace
+
+grpc::Status EInvoiceService::GetSubmissionStatus(grpc::ServerContext* ctx,
+                                                  const v1::GetSubmissionStatusRequest* req,
+                                                  v1::SubmissionStatus* resp) {
+  // No sign-in: the token from the submission answer is the credential. Unknown id, wrong or
+  // missing token: one answer, so nothing tells which.
+  const absl::Status unknown = absl::NotFoundError("no invoice with this id and token");
+  if (req->token().empty() || req->token().size() > 128 || req->id().size() > 64) {
+    return Answer(ctx, unknown);
+  }
+  absl::StatusOr<StoredInvoice> stored = store_.Get(req->id());
+  if (!stored.ok() && stored.status().code() != absl::StatusCode::kNotFound) {
+    return Answer(ctx, stored.status());
+  }
+  const std::string presented = platform::crypto::Hex(platform::crypto::Sha256(req->token()));
+  const std::string kept = stored.ok() ? stored->Field("submission_token_sha256")
+                                       : std::string(presented.size(), '-');
+  if (!stored.ok() || kept.empty() || !platform::crypto::ConstantTimeEquals(presented, kept)) {
+    return Answer(ctx, unknown);
+  }
+  resp->set_id(req->id());
+  resp->set_status(stored->Field("status"));
+  if (stored->Field("status") == "RELEASED_FOR_PAYMENT") {
+    resp->set_released_at(stored->Field("released_at"));
+  }
+  return grpc::Status::OK;
+}
 
 EInvoiceService::ValidationSlot::ValidationSlot(EInvoiceService* service) : service_(service) {
   absl::MutexLock lock(&service_->validation_mu_);
@@ -213,6 +263,21 @@ absl::Status EInvoiceService::DoSubmit(const v1::SubmitInvoiceRequest& req,
                              limits);
   const Report& report = exam.report;
   const bool accepted = report.accepted();
+  if (report.syntax == Syntax::kUnknown) {
+    // Not XML, hostile XML or another document: the supplier gets the report, the city keeps
+    // nothing of it (no record, no original, no event).
+    log::Info("upload is no invoice; not kept", {{"bytes", req.content().size()},
+                                                 {"rule", report.errors.empty() ? "" : report.errors[0].rule}});
+    resp->set_verdict("reject");
+    *resp->mutable_report() = ToProto(report);
+    common::v1::Problem* p = resp->mutable_problem();
+    p->set_type("invoice-rejected");
+    p->set_title("Invoice rejected");
+    p->set_status(422);
+    p->set_detail("The upload is no UBL or CII invoice that can be read; nothing of it was kept. "
+                  "The report says why.");
+    return absl::OkStatus();
+  }
   const InvoiceDigest digest = exam.digest.value_or(InvoiceDigest{});
   const std::string dup_key = accepted ? digest.DuplicateKey() : "";
 
@@ -264,7 +329,11 @@ absl::Status EInvoiceService::DoSubmit(const v1::SubmitInvoiceRequest& req,
   if (!accepted) {
     f["rejected_by"] = "system";
     f["rejection_reason"] = reason;
+    f["original_until_ms"] = RetainUntil();
   }
+  // The supplier's credential for GetSubmissionStatus; only its hash is kept.
+  const std::string token = platform::crypto::RandomToken(32);
+  f["submission_token_sha256"] = platform::crypto::Hex(platform::crypto::Sha256(token));
   std::vector<std::string> history = {HistoryEntry("RECEIVED", at, "system", ""),
                                       HistoryEntry(StatusName(status), at, "system", reason)};
 
@@ -329,6 +398,7 @@ absl::Status EInvoiceService::DoSubmit(const v1::SubmitInvoiceRequest& req,
   resp->set_status(std::string(StatusName(status)));
   resp->set_verdict(accepted ? "accept" : "reject");
   resp->set_department(department);
+  resp->set_submission_token(token);
   *resp->mutable_report() = report_proto;
   if (!accepted) {
     common::v1::Problem* p = resp->mutable_problem();
@@ -398,6 +468,7 @@ grpc::Status EInvoiceService::GetInvoiceOriginal(grpc::ServerContext* ctx,
                                                  common::v1::File* resp) {
   auto stored = Visible(ctx, req->id(), /*archive_read=*/true);
   if (!stored.ok()) return Answer(ctx, stored.status());
+  if (stored->Field("sha256").empty()) return Answer(ctx, OriginalGivenUp(*stored));
   auto bytes = blobs_.Get(stored->Field("sha256"));
   if (!bytes.ok()) return Answer(ctx, absl::DataLossError(bytes.status().ToString()));
   resp->set_content_type("application/xml");
@@ -412,6 +483,7 @@ grpc::Status EInvoiceService::GetInvoiceView(grpc::ServerContext* ctx,
                                              common::v1::File* resp) {
   auto stored = Visible(ctx, req->id());
   if (!stored.ok()) return Answer(ctx, stored.status());
+  if (stored->Field("sha256").empty()) return Answer(ctx, OriginalGivenUp(*stored));
   auto bytes = blobs_.Get(stored->Field("sha256"));
   if (!bytes.ok()) return Answer(ctx, absl::DataLossError(bytes.status().ToString()));
   v1::ValidationReport report;
@@ -529,7 +601,7 @@ absl::Status EInvoiceService::Step(grpc::ServerContext* ctx, const std::string& 
         break;
       }
       case Action::kRelease: {
-        step.set = {{"released_by", clerk->subject}};
+        step.set = {{"released_by", clerk->subject}, {"released_at", at}};
         v1::InvoiceReleasedForPayment e;
         e.set_invoice_id(id);
         e.set_department(dept);
@@ -543,7 +615,8 @@ absl::Status EInvoiceService::Step(grpc::ServerContext* ctx, const std::string& 
         break;
       }
       case Action::kReject: {
-        step.set = {{"rejected_by", clerk->subject}, {"rejection_reason", reason}};
+        step.set = {{"rejected_by", clerk->subject}, {"rejection_reason", reason},
+                    {"original_until_ms", RetainUntil()}};
         step.release_duplicate_key = true;
         v1::InvoiceRejected e;
         e.set_invoice_id(id);

@@ -47,8 +47,15 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
     validation_wait_ = wait;
   }
 
+  // RATHAUS_EINVOICE_REJECTED_RETENTION: how long a rejected invoice's original is kept (from
+  // its rejection); then no record names it and the blob collection removes it.
+  void set_rejected_retention(absl::Duration d) { rejected_retention_ = d; }
+
   grpc::Status SubmitInvoice(grpc::ServerContext* ctx, const e_invoice::v1::SubmitInvoiceRequest* req,
                              e_invoice::v1::SubmitInvoiceResponse* resp) override;
+  grpc::Status GetSubmissionStatus(grpc::ServerContext* ctx,
+                                   const e_invoice::v1::GetSubmissionStatusRequest* req,
+                                   e_invoice::v1::SubmissionStatus* resp) override;
   grpc::Status GetInvoice(grpc::ServerContext* ctx, const e_invoice::v1::GetInvoiceRequest* req,
                           e_invoice::v1::Invoice* resp) override;
   grpc::Status GetInvoiceReport(grpc::ServerContext* ctx,
@@ -94,7 +101,10 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
                     const std::string& department, const std::string& reason,
                     e_invoice::v1::Invoice* resp);
   std::string NowText() const;
+  // original_until_ms for an invoice rejected now.
+  std::string RetainUntil() const;
 
+  absl::Duration rejected_retention_ = absl::Hours(24 * 30);
   const RoutingTable& routing_;
   Store& store_;
   const platform::BlobStore& blobs_;

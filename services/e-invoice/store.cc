@@ -18,6 +18,7 @@ redis::Script Load(std::string name, std::string_view body) {
 
 const redis::Script& SubmitScript() { static const redis::Script s = Load("inv_submit", lua::kSubmit); return s; }
 const redis::Script& TransitionScript() { static const redis::Script s = Load("inv_transition", lua::kTransition); return s; }
+const redis::Script& ExpireScript() { static const redis::Script s = Load("inv_expire_originals", lua::kExpireOriginals); return s; }
 const redis::Script& ListScript() { static const redis::Script s = Load("inv_list", lua::kList); return s; }
 
 std::string Tag(const redis::Reply& reply) {
@@ -168,6 +169,17 @@ absl::StatusOr<std::vector<StoredInvoice>> Store::List(const std::string& status
     out.push_back(std::move(inv));
   }
   return out;
+}
+
+absl::StatusOr<Store::ExpiryRun> Store::ExpireRejectedOriginals(int max) {
+  auto reply = Run(ExpireScript(), {absl::StrCat(max)});
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_array() || reply->elements.size() != 3) return Unexpected(ExpireScript(), *reply);
+  ExpiryRun run;
+  run.fired = reply->elements[0].integer;
+  if (reply->elements[1].integer >= 0) run.next = absl::FromUnixMillis(reply->elements[1].integer);
+  run.now = absl::FromUnixMillis(reply->elements[2].integer);
+  return run;
 }
 
 absl::StatusOr<absl::flat_hash_set<std::string>> Store::BlobsInUse() {

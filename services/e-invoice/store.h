@@ -9,16 +9,20 @@
 //
 // Fields: id status syntax verdict number issue_date type_code currency payable seller_name
 // seller_vat_id buyer_name leitweg_id department sha256 size filename channel received_at
-// received_ms factual_by arithmetic_by released_by rejected_by rejection_reason errors warnings
-// dup report (a serialized ValidationReport).
+// received_ms factual_by arithmetic_by released_by released_at rejected_by rejection_reason errors
+// warnings dup report (a serialized ValidationReport) submission_token_sha256 (hex; the token is
+// the supplier's, never kept) original_until_ms original_deleted_ms (rejected invoices: the
+// original's retention; once given up, sha256 is gone).
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "shared/outbox/outbox.h"
 #include "shared/redis/redis.h"
 
@@ -76,6 +80,15 @@ class Store {
   absl::StatusOr<std::vector<StoredInvoice>> List(const std::string& status,
                                                   const std::string& department, int offset,
                                                   int count, int64_t* total);
+
+  // Gives up the originals of up to `max` rejected invoices whose retention ended (the record
+  // keeps everything else, with original_deleted_ms). `next`: the earliest retention left.
+  struct ExpiryRun {
+    int64_t fired = 0;
+    std::optional<absl::Time> next;
+    absl::Time now;
+  };
+  absl::StatusOr<ExpiryRun> ExpireRejectedOriginals(int max = 500);
 
   // The SHA-256 of every original an invoice record names (for the blob collection): invoice
   // records are kept without a TTL, so this is every original still needed.

@@ -682,6 +682,23 @@ TEST_F(GatewayE2eTest, InvoiceFromSubmissionToPayment) {
   EXPECT_EQ(Parse<rathaus::e_invoice::v1::Invoice>(released).status(), "RELEASED_FOR_PAYMENT");
   EXPECT_EQ(Post(path + "/release", "", Bearer(bernd)).status, 409);
 
+  // The supplier, without a sign-in, learns the status and the release date with its token;
+  // without it or with another the answer is the same 404.
+  ASSERT_FALSE(sub.submission_token().empty());
+  Answer mine_status = Get(path + "/status", {{"X-Submission-Token", sub.submission_token()}});
+  ASSERT_EQ(mine_status.status, 200) << mine_status.body;
+  const auto st = Parse<rathaus::e_invoice::v1::SubmissionStatus>(mine_status);
+  EXPECT_EQ(st.status(), "RELEASED_FOR_PAYMENT");
+  EXPECT_FALSE(st.released_at().empty());
+  EXPECT_FALSE(absl::StrContains(mine_status.body, number));  // nothing but the status
+  Answer no_token = Get(path + "/status");
+  Answer other_token = Get(path + "/status", {{"X-Submission-Token", "AAAA"}});
+  EXPECT_EQ(no_token.status, 404);
+  EXPECT_EQ(other_token.status, 404);
+  // The same problem (only the request's instance differs).
+  EXPECT_EQ(no_token.body.substr(0, no_token.body.find("instance")),
+            other_token.body.substr(0, other_token.body.find("instance")));
+
   // Every step is an event on rathaus.e-invoice.v1, in order, with CloudEvents headers.
   auto producer = platform::kafka::Producer::Create({.brokers = SharedServers().kafka_brokers});
   ASSERT_TRUE(producer.ok());
@@ -733,6 +750,9 @@ TEST_F(GatewayE2eTest, InvoiceRejectionsAndBadSubmissions) {
                     kXml);
   EXPECT_EQ(xxe.status, 422);
   EXPECT_TRUE(absl::StrContains(xxe.body, "XML-PARSE"));
+  // No invoice, nothing kept: no id, no token (the members are there, empty).
+  EXPECT_TRUE(absl::StrContains(xxe.body, R"("id":"")")) << xxe.body;
+  EXPECT_TRUE(absl::StrContains(xxe.body, R"("submissionToken":"")")) << xxe.body;
   EXPECT_FALSE(absl::StrContains(xxe.body, "root:x:0"));
 
   EXPECT_EQ(Post("/api/v1/invoices", KielInvoice(UniqueName("RE")),

@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -296,7 +297,8 @@ TEST_F(EInvoiceServiceTest, ValidationsBeyondTheBoundAreAnsweredUnavailable) {
 TEST_F(EInvoiceServiceTest, BlobCollectionKeepsEveryNamedOriginal) {
   v1::SubmitInvoiceResponse accepted, rejected;
   ASSERT_TRUE(Submit(ValidInvoice("R-2026-GC1", kRouted), &accepted, "application/xml", "a.xml").ok());
-  ASSERT_TRUE(Submit("<Invoice/>", &rejected, "application/xml", "b.xml").ok());
+  ASSERT_TRUE(Submit(Corpus("invalid/01.01a-INVOICE_ubl__drop-BT-3.xml"), &rejected,
+                     "application/xml", "b.xml").ok());
   const std::string orphan = *blobs_->Put("an original without its record");
   auto in_use = store_->BlobsInUse();
   ASSERT_TRUE(in_use.ok()) << in_use.status();
@@ -429,7 +431,11 @@ TEST_F(EInvoiceServiceTest, RuleViolationsAreKeptAsRejectedWithTheReport) {
   ASSERT_TRUE(Submit(xml, &again).ok());
   EXPECT_NE(again.id(), resp.id());
 
-  // Unreadable and hostile XML are rejected the same way, with XML-PARSE.
+}
+
+// Unreadable, hostile and non-invoice XML get the 422 report with XML-PARSE, but nothing of them
+// is kept: no invoice record, no original, no event, no submission token (issue 14).
+TEST_F(EInvoiceServiceTest, UploadsThatAreNoInvoiceAreAnsweredButNotKept) {
   for (const std::string& bad :
        {std::string("not xml at all"),
         std::string("<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
@@ -437,11 +443,134 @@ TEST_F(EInvoiceServiceTest, RuleViolationsAreKeptAsRejectedWithTheReport) {
         std::string("<Invoice xmlns=\"urn:example:other\"/>")}) {
     v1::SubmitInvoiceResponse r;
     ASSERT_TRUE(Submit(bad, &r).ok());
-    EXPECT_EQ(r.status(), "REJECTED");
+    EXPECT_EQ(r.verdict(), "reject");
+    EXPECT_EQ(r.id(), "");
+    EXPECT_EQ(r.status(), "");
+    EXPECT_EQ(r.submission_token(), "");
+    ASSERT_TRUE(r.has_problem());
+    EXPECT_EQ(r.problem().status(), 422);
+    EXPECT_EQ(r.problem().type(), "invoice-rejected");
     ASSERT_GT(r.report().errors_size(), 0);
     EXPECT_EQ(r.report().errors(0).rule(), "XML-PARSE");
     EXPECT_FALSE(absl::StrContains(r.report().errors(0).message(), "root:"));
   }
+  auto keys = pool_->Command({"KEYS", prefix_ + "*"});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->elements.size(), 0u);
+  auto len = pool_->Command({"XLEN", outbox_->stream_key()});
+  ASSERT_TRUE(len.ok());
+  EXPECT_EQ(len->integer, 0);
+  auto in_use = store_->BlobsInUse();
+  ASSERT_TRUE(in_use.ok());
+  EXPECT_TRUE(in_use->empty());
+  int originals = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(blob_dir_)) {
+    originals += e.is_regular_file() && e.path().filename().string().size() == 64;
+  }
+  EXPECT_EQ(originals, 0);
+}
+
+// The supplier learns its invoice's status with the token from the submission answer, and
+// nothing else; a wrong token and an unknown id get the same NOT_FOUND.
+TEST_F(EInvoiceServiceTest, SuppliersReadTheStatusWithTheirSubmissionToken) {
+  v1::SubmitInvoiceResponse submitted;
+  ASSERT_TRUE(Submit(ValidInvoice("R-STATUS-1", kRouted), &submitted).ok());
+  const std::string id = submitted.id();
+  const std::string token = submitted.submission_token();
+  ASSERT_EQ(token.size(), 43u) << token;  // 256 bits, base64url without padding
+  auto status = [&](const std::string& for_id, const std::string& with, v1::SubmissionStatus* out,
+                    std::string* message = nullptr) {
+    grpc::ClientContext ctx;  // no credential: the token is the credential
+    v1::GetSubmissionStatusRequest req;
+    req.set_id(for_id);
+    req.set_token(with);
+    grpc::Status s = stub_->GetSubmissionStatus(&ctx, req, out);
+    if (message != nullptr) *message = s.error_message();
+    return s.error_code();
+  };
+  v1::SubmissionStatus out;
+  ASSERT_EQ(status(id, token, &out), grpc::StatusCode::OK);
+  EXPECT_EQ(out.id(), id);
+  EXPECT_EQ(out.status(), "ROUTED");
+  EXPECT_EQ(out.released_at(), "");
+
+  std::string wrong_message, unknown_message;
+  std::string wrong = token;
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(status(id, wrong, &out, &wrong_message), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status("00000000-0000-4000-8000-000000000000", token, &out, &unknown_message),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(wrong_message, unknown_message);
+  EXPECT_EQ(status(id, "", &out), grpc::StatusCode::NOT_FOUND);
+
+  // The token is kept only as a hash.
+  auto fields = pool_->Command({"HGETALL", prefix_ + "inv:" + id});
+  ASSERT_TRUE(fields.ok());
+  for (const auto& f : fields->elements) EXPECT_FALSE(absl::StrContains(f.str, token));
+
+  ASSERT_TRUE(Act("factual", id, "anna").ok());
+  ASSERT_TRUE(Act("arithmetic", id, "ben").ok());
+  ASSERT_TRUE(Act("release", id, "ben").ok());
+  ASSERT_EQ(status(id, token, &out), grpc::StatusCode::OK);
+  EXPECT_EQ(out.status(), "RELEASED_FOR_PAYMENT");
+  EXPECT_EQ(out.released_at().size(), 24u) << out.released_at();  // 2026-12-05T16:40:00.000Z
+
+  // A rejected invoice has a token too.
+  v1::SubmitInvoiceResponse rejected;
+  ASSERT_TRUE(Submit(Corpus("invalid/01.01a-INVOICE_ubl__drop-BT-3.xml"), &rejected).ok());
+  ASSERT_FALSE(rejected.submission_token().empty());
+  ASSERT_EQ(status(rejected.id(), rejected.submission_token(), &out), grpc::StatusCode::OK);
+  EXPECT_EQ(out.status(), "REJECTED");
+}
+
+// A rejected invoice's original is kept for the retention (RATHAUS_EINVOICE_REJECTED_RETENTION),
+// then no record names it (the blob collection removes it); accepted invoices keep theirs.
+TEST_F(EInvoiceServiceTest, RejectedOriginalsAreGivenUpAfterTheRetention) {
+  service_->set_rejected_retention(absl::Seconds(1));
+  v1::SubmitInvoiceResponse rejected;
+  ASSERT_TRUE(Submit(Corpus("invalid/01.01a-INVOICE_ubl__drop-BT-3.xml"), &rejected).ok());
+  const std::string by_clerk = SubmitRouted("R-RETAIN-1");
+  const std::string kept = SubmitRouted("R-RETAIN-2");
+  grpc::ClientContext ctx;
+  AsClerk(&ctx, "anna", "tiefbauamt");
+  v1::RejectInvoiceRequest reject;
+  reject.set_id(by_clerk);
+  reject.set_reason("Bestellnummer fehlt");
+  v1::Invoice out;
+  ASSERT_TRUE(stub_->RejectInvoice(&ctx, reject, &out).ok());
+
+  auto original = [&](const std::string& id) {
+    grpc::ClientContext c;
+    AsClerk(&c, "reader", "*");
+    v1::GetInvoiceRequest req;
+    req.set_id(id);
+    common::v1::File file;
+    return stub_->GetInvoiceOriginal(&c, req, &file);
+  };
+  ASSERT_TRUE(original(rejected.id()).ok());
+  auto early = store_->ExpireRejectedOriginals(100);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(early->fired, 0);
+  ASSERT_TRUE(early->next.has_value());
+
+  absl::SleepFor(absl::Milliseconds(1200));
+  auto due = store_->ExpireRejectedOriginals(100);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(due->fired, 2);
+  EXPECT_FALSE(due->next.has_value());
+  for (const std::string& id : {rejected.id(), by_clerk}) {
+    grpc::Status s = original(id);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << id;
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "retention")) << s.error_message();
+  }
+  EXPECT_TRUE(original(kept).ok());
+  auto in_use = store_->BlobsInUse();
+  ASSERT_TRUE(in_use.ok());
+  EXPECT_EQ(in_use->size(), 1u);  // only the accepted invoice's original is still named
+  // The record stays (the supplier's status, the clerks' list): only the original goes.
+  v1::Invoice record;
+  EXPECT_TRUE(Get(rejected.id(), "*", &record).ok());
+  EXPECT_EQ(record.status(), "REJECTED");
 }
 
 TEST_F(EInvoiceServiceTest, UnroutableGoesToTheInvoiceOfficeWhichAssignsIt) {

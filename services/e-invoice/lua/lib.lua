@@ -5,6 +5,7 @@
 --   P dup:<sha-256 of seller|number|date>  string  the id of the accepted invoice it names
 --   P idx:<status>:<department> zset  invoice ids by arrival (ms); department "-" for none
 --   P idx:<status>:*            zset  the same across departments (the invoice office)
+--   P originals-due             zset  rejected invoice ids by the end of their original's retention
 -- ARGV[2] is the outbox stream.
 local P = ARGV[1]
 local OUTBOX = ARGV[2]
@@ -17,6 +18,15 @@ end
 local function index_remove(status, department, id)
   redis.call('ZREM', P .. 'idx:' .. status .. ':' .. department, id)
   redis.call('ZREM', P .. 'idx:' .. status .. ':*', id)
+end
+
+-- A rejected invoice's original is kept until its field original_until_ms (the service's
+-- RATHAUS_EINVOICE_REJECTED_RETENTION after the rejection): P originals-due holds it by then
+-- (expire_originals.lua).
+local function schedule_original_expiry(key, id, status)
+  if status ~= 'REJECTED' then return end
+  local until_ms = redis.call('HGET', key, 'original_until_ms')
+  if until_ms then redis.call('ZADD', P .. 'originals-due', tonumber(until_ms), id) end
 end
 
 -- ARGV[i] holds a count n, then n field/value pairs: HSET them on `key`. Returns the index

@@ -17,6 +17,7 @@ local h = tonumber(ARGV[8])
 for k = 1, h do redis.call('RPUSH', P .. 'hist:' .. id, ARGV[8 + k]) end
 local i = hset_pairs(key, 9 + h)
 index_add(ARGV[5], ARGV[6], id, tonumber(ARGV[7]))
+schedule_original_expiry(key, id, ARGV[5])
 local events = tonumber(ARGV[i])
 for e = 0, events - 1 do outbox_append(OUTBOX, ARGV, i + 1 + e * 8) end
 return {'ok'}

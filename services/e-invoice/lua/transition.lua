@@ -21,5 +21,6 @@ end
 redis.call('RPUSH', P .. 'hist:' .. id, ARGV[10])
 local i = hset_pairs(key, 11)
 redis.call('HSET', key, 'status', ARGV[5])
+schedule_original_expiry(key, id, ARGV[5])
 outbox_append(OUTBOX, ARGV, i)
 return {'ok'}
