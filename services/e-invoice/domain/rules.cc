@@ -1212,6 +1212,81 @@ class Checker {
     PaymentRules();
     References();
     SplitPayment();
+    IntraCommunitySupply();
+  }
+
+  // The first child at the end of `path` below `n`, or nullptr.
+  static const XmlNode* Descend(const XmlNode* n,
+                                std::initializer_list<std::pair<Ns, std::string_view>> path) {
+    for (const auto& [ns, local] : path) {
+      if (n == nullptr) return nullptr;
+      n = n->Child(ns, local);
+    }
+    return n;
+  }
+
+  // BR-IC-11 (actual delivery date or invoicing period) and BR-IC-12 (deliver-to country) for an
+  // invoice with an intra-community supply (K) breakdown. UBL: once, on the invoice, with
+  // string-length(...) > 1 and InvoicePeriod/*; CII: per K breakdown, the elements' presence.
+  void IntraCommunitySupply() {
+    const char* m11 =
+        "In an Invoice with a VAT breakdown (BG-23) where the VAT category code (BT-118) is "
+        "\"Intra-community supply\" the Actual delivery date (BT-72) or the Invoicing period (BG-14) "
+        "shall not be blank.";
+    const char* m12 =
+        "In an Invoice with a VAT breakdown (BG-23) where the VAT category code (BT-118) is "
+        "\"Intra-community supply\" the Deliver to country code (BT-80) shall not be blank.";
+    if (!cii_) {
+      bool k = false;
+      for (const XmlNode* tt : inv_.root->Children(Ns::kCac, "TaxTotal")) {
+        for (const XmlNode* sub : tt->Children(Ns::kCac, "TaxSubtotal")) {
+          for (const XmlNode* cat : sub->Children(Ns::kCac, "TaxCategory")) {
+            const XmlNode* scheme = Descend(cat, {{Ns::kCac, "TaxScheme"}, {Ns::kCbc, "ID"}});
+            if (scheme == nullptr || UpperAscii(NormalizeSpace(scheme->text)) != "VAT") continue;
+            for (const XmlNode* id : cat->Children(Ns::kCbc, "ID")) {
+              k = k || NormalizeSpace(id->text) == "K";
+            }
+          }
+        }
+      }
+      if (!k) return;
+      const XmlNode* date = Descend(inv_.root, {{Ns::kCac, "Delivery"}, {Ns::kCbc, "ActualDeliveryDate"}});
+      bool period = false;
+      for (const XmlNode* p : inv_.root->Children(Ns::kCac, "InvoicePeriod")) {
+        period = period || !p->children.empty();
+      }
+      Assert((date != nullptr && Utf8Length(date->text) > 1) || period, "BR-IC-11", m11, inv_.root);
+      const XmlNode* country = Descend(inv_.root, {{Ns::kCac, "Delivery"}, {Ns::kCac, "DeliveryLocation"},
+                                                   {Ns::kCac, "Address"}, {Ns::kCac, "Country"},
+                                                   {Ns::kCbc, "IdentificationCode"}});
+      Assert(country != nullptr && Utf8Length(country->text) > 1, "BR-IC-12", m12, inv_.root);
+      return;
+    }
+    const XmlNode* tx = inv_.root->Child(Ns::kRsm, "SupplyChainTradeTransaction");
+    if (tx == nullptr) return;
+    const XmlNode* delivery = tx->Child(Ns::kRam, "ApplicableHeaderTradeDelivery");
+    const bool date = Descend(delivery, {{Ns::kRam, "ActualDeliverySupplyChainEvent"},
+                                         {Ns::kRam, "OccurrenceDateTime"},
+                                         {Ns::kUdt, "DateTimeString"}}) != nullptr;
+    const bool country = Descend(delivery, {{Ns::kRam, "ShipToTradeParty"},
+                                            {Ns::kRam, "PostalTradeAddress"},
+                                            {Ns::kRam, "CountryID"}}) != nullptr;
+    for (const XmlNode* settlement : tx->Children(Ns::kRam, "ApplicableHeaderTradeSettlement")) {
+      bool period = false;
+      for (const XmlNode* p : settlement->Children(Ns::kRam, "BillingSpecifiedPeriod")) {
+        period = period || p->Child(Ns::kRam, "StartDateTime") != nullptr ||
+                 p->Child(Ns::kRam, "EndDateTime") != nullptr;
+      }
+      for (const XmlNode* tax : settlement->Children(Ns::kRam, "ApplicableTradeTax")) {
+        const XmlNode* type = tax->Child(Ns::kRam, "TypeCode");
+        if (type == nullptr || UpperAscii(type->text) != "VAT") continue;
+        for (const XmlNode* code : tax->Children(Ns::kRam, "CategoryCode")) {
+          if (code->text != "K") continue;
+          Assert(date || period, "BR-IC-11", m11, code);
+          Assert(country, "BR-IC-12", m12, code);
+        }
+      }
+    }
   }
 
   // BR-CO-03: tax point date (BT-7) and its code (BT-8) are mutually exclusive.
