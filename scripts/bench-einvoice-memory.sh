@@ -33,6 +33,7 @@ kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 set -a; . "$dir/servers.env"; set +a
 export RATHAUS_LOG_LEVEL=warn RATHAUS_ENV=development
 "$build/bench/rathaus-bench-einvoice" "$corpus" --write-generated "$lines" "$dir/invoice.xml"
+python3 -c "import sys; h='<?xml version=\"1.0\"?><Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\">'; sys.stdout.write(h + '<a/>' * ((20 * 1024 * 1024 - 200) // 4) + '</Invoice>')" > "$dir/junk.xml"
 size_mib=$(awk -v b="$(stat -c %s "$dir/invoice.xml")" 'BEGIN {printf "%.1f", b / 1048576}')
 echo "== e-invoice service memory: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores;" \
      "$uploads uploads of a generated $size_mib MiB invoice ($lines lines) at once through the gateway, two rounds"
@@ -66,9 +67,20 @@ measure() {  # parallel-validations
   done
   local took; took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
   codes=$(sort "$dir/codes-$1" | uniq -c | awk '{printf "%s:%s ", $2, $1}')
-  printf '  parallel validations %-3s e-invoice idle %5.0f MiB  peak %5.0f MiB;  gateway peak %5.0f MiB  (%s uploads in %s s; answers %s)\n' \
+  sleep 2
+  local after; after=$(kib "$svc" VmRSS)
+  printf '  parallel validations %-3s e-invoice idle %5.0f MiB  peak %5.0f MiB  2 s after %5.0f MiB;  gateway peak %5.0f MiB  (%s uploads in %s s; answers %s)\n' \
     "$1" "$(awk -v k="$idle" 'BEGIN {print k / 1024}')" "$(awk -v k="$(kib "$svc" VmHWM)" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$after" 'BEGIN {print k / 1024}')" \
     "$(awk -v k="$(kib "$gw" VmHWM)" 'BEGIN {print k / 1024}')" "$((uploads * 2))" "$took" "$codes"
+  # One upload of 20 MiB of junk elements (<a/> repeated): parsing is bounded, memory given back.
+  local before_junk; before_junk=$(kib "$svc" VmRSS)
+  local junk_code; junk_code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/xml' \
+    --data-binary @"$dir/junk.xml" "$base/api/v1/invoices")
+  sleep 2
+  printf '  %-26s one 20 MiB upload of junk elements (answer %s): e-invoice %5.0f MiB before, %5.0f MiB 2 s after (peak of the run %5.0f MiB)\n' \
+    "" "$junk_code" "$(awk -v k="$before_junk" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(kib "$svc" VmRSS)" 'BEGIN {print k / 1024}')" "$(awk -v k="$(kib "$svc" VmHWM)" 'BEGIN {print k / 1024}')"
   kill "$svc" "$gw" 2>/dev/null || true
   wait "$svc" "$gw" 2>/dev/null || true
 }

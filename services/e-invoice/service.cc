@@ -1,5 +1,7 @@
 #include "services/e-invoice/service.h"
 
+#include <malloc.h>
+
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -203,7 +205,8 @@ grpc::Status EInvoiceService::GetSubmissionStatus(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-EInvoiceService::ValidationSlot::ValidationSlot(EInvoiceService* service) : service_(service) {
+EInvoiceService::ValidationSlot::ValidationSlot(EInvoiceService* service, size_t bytes)
+    : service_(service), bytes_(bytes) {
   absl::MutexLock lock(&service_->validation_mu_);
   auto free = [s = service_] { return s->validations_ < s->max_parallel_validations_; };
   acquired_ = service_->validation_mu_.AwaitWithTimeout(absl::Condition(&free),
@@ -213,8 +216,12 @@ EInvoiceService::ValidationSlot::ValidationSlot(EInvoiceService* service) : serv
 
 EInvoiceService::ValidationSlot::~ValidationSlot() {
   if (!acquired_) return;
-  absl::MutexLock lock(&service_->validation_mu_);
-  --service_->validations_;
+  bool last = false;
+  {
+    absl::MutexLock lock(&service_->validation_mu_);
+    last = --service_->validations_ == 0;
+  }
+  if (last && bytes_ >= (1u << 20)) malloc_trim(0);
 }
 
 grpc::Status EInvoiceService::SubmitInvoice(grpc::ServerContext* ctx,
@@ -253,7 +260,7 @@ absl::Status EInvoiceService::DoSubmit(const v1::SubmitInvoiceRequest& req,
 
   // Validation holds about 4.5x the invoice in memory (bench --peak-memory): only so many at
   // once, so a replica's memory is bounded by its limit, not by how many suppliers upload.
-  ValidationSlot slot(this);
+  ValidationSlot slot(this, req.content().size());
   if (!slot.acquired()) {
     return absl::UnavailableError("too many invoices are being validated; retry shortly");
   }

@@ -113,12 +113,16 @@ class EInvoiceService final : public e_invoice::v1::EInvoice::Service {
   bool anonymous_submission_ = false;
   class ValidationSlot {
    public:
-    explicit ValidationSlot(EInvoiceService* service);
+    // `bytes`: the invoice's size. After a large one (1 MiB and more), the last slot to close
+    // gives the freed memory back to the system (malloc_trim): a validation holds several times
+    // the invoice, and glibc would otherwise keep the peak for good.
+    ValidationSlot(EInvoiceService* service, size_t bytes);
     ~ValidationSlot();
     bool acquired() const { return acquired_; }
 
    private:
     EInvoiceService* service_;
+    size_t bytes_;
     bool acquired_ = false;
   };
   absl::Mutex validation_mu_;
