@@ -54,6 +54,7 @@ bench: build
 	@scripts/bench.sh $(BUILD_DIR) $(BENCH_ARGS)
 	@scripts/bench-einvoice.sh $(BUILD_DIR)
 	@scripts/bench-einvoice-memory.sh $(BUILD_DIR)
+	@scripts/bench-einvoice-saxon.sh $(BUILD_DIR)
 	@scripts/bench-http.sh $(BUILD_DIR)
 	@scripts/bench-id-documents.sh $(BUILD_DIR)
 	@scripts/bench-registrations.sh $(BUILD_DIR)

@@ -7,11 +7,14 @@
 //   rathaus-bench-einvoice CORPUS_DIR [--benchmark_* flags]
 //   rathaus-bench-einvoice CORPUS_DIR --peak-memory median|largest|lines:10000
 //   rathaus-bench-einvoice CORPUS_DIR --write-generated 13900 invoice.xml   (about 20 MiB)
+//   rathaus-bench-einvoice CORPUS_DIR --time-files N FILE...   (per file: mean microseconds of
+//       N validations after one warm-up, in this process; scripts/bench-einvoice-saxon.sh)
 #include <sys/resource.h>
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -126,6 +129,23 @@ int main(int argc, char** argv) {
   }
   corpus_dir = argv[1];
   if (argc == 4 && std::string(argv[2]) == "--peak-memory") return PeakMemory(argv[3]);
+  int runs = 0;
+  if (argc >= 5 && std::string(argv[2]) == "--time-files" && absl::SimpleAtoi(argv[3], &runs) &&
+      runs > 0) {
+    for (int i = 4; i < argc; ++i) {
+      const std::string text = ReadFile(argv[i]);
+      Report warm = Validate(text, argv[i]);
+      benchmark::DoNotOptimize(warm);
+      const auto start = std::chrono::steady_clock::now();
+      for (int r = 0; r < runs; ++r) {
+        Report report = Validate(text, argv[i]);
+        benchmark::DoNotOptimize(report);
+      }
+      const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - start;
+      std::printf("%s %.1f\n", fs::path(argv[i]).filename().c_str(), took.count() / runs);
+    }
+    return 0;
+  }
   int lines = 0;
   if (argc == 5 && std::string(argv[2]) == "--write-generated" && absl::SimpleAtoi(argv[3], &lines)) {
     // The generated invoice of N lines into a file (scripts/bench-einvoice-memory.sh uploads it).
