@@ -914,6 +914,201 @@ class Checker {
       for (const Line& l : inv_.lines) sub_lines = sub_lines || l.has_sub_lines;
       Warn(!sub_lines, "UBL-CR-646", "A UBL invoice should not include the InvoiceLine "
            "SubInvoiceLine", inv_.root);
+      UblSyntaxRules();
+    }
+  }
+
+  using Step = std::pair<Ns, std::string_view>;
+  using Filter = std::function<bool(const XmlNode*)>;
+
+  // Every element at the end of the child path below `from` (XPath a/b/c from `from`); `keep`
+  // filters the elements of step `filter_step` (a predicate like [cbc:DocumentTypeCode='130']).
+  static void Reach(const XmlNode* from, const std::vector<Step>& path, size_t i,
+                    std::vector<const XmlNode*>* out, size_t filter_step = SIZE_MAX,
+                    const Filter& keep = nullptr) {
+    if (i == path.size()) {
+      out->push_back(from);
+      return;
+    }
+    for (const XmlNode* c : from->children) {
+      if (!c->Is(path[i].first, path[i].second)) continue;
+      if (i == filter_step && keep && !keep(c)) continue;
+      Reach(c, path, i + 1, out, filter_step, keep);
+    }
+  }
+  static size_t CountPath(const XmlNode* from, const std::vector<Step>& path,
+                          size_t filter_step = SIZE_MAX, const Filter& keep = nullptr) {
+    std::vector<const XmlNode*> out;
+    Reach(from, path, 0, &out, filter_step, keep);
+    return out.size();
+  }
+  // The string value of the first element at `path` below `from` ("" when there is none).
+  static std::string_view FirstText(const XmlNode* from, const std::vector<Step>& path) {
+    std::vector<const XmlNode*> out;
+    Reach(from, path, 0, &out);
+    return out.empty() ? std::string_view() : std::string_view(out.front()->text);
+  }
+  // [cac:TaxScheme/upper-case(cbc:ID) = 'VAT'] (or != 'VAT' when `vat` is false): some ID of
+  // some TaxScheme compares so.
+  static bool SchemeIs(const XmlNode* pts, bool vat) {
+    for (const XmlNode* ts : pts->Children(Ns::kCac, "TaxScheme")) {
+      for (const XmlNode* id : ts->Children(Ns::kCbc, "ID")) {
+        if ((UpperAscii(id->text) == "VAT") == vat) return true;
+      }
+    }
+    return false;
+  }
+
+  // The UBL syntax binding's cardinality rules (UBL-SR-*), each as the official UBL-syntax
+  // pattern writes it (its contexts do not overlap, so every rule applies where it matches).
+  void UblSyntaxRules() {
+    const XmlNode* root = inv_.root;
+    static constexpr Ns A = Ns::kCac, B = Ns::kCbc;
+    auto at_most = [&](const XmlNode* ctx, const char* rule, const std::vector<Step>& path,
+                       size_t n, const char* what, size_t filter_step = SIZE_MAX,
+                       const Filter& keep = nullptr) {
+      Assert(CountPath(ctx, path, filter_step, keep) <= n, rule,
+             Cat(what, n == 1 ? " shall occur maximum once" : " shall occur maximum twice"), ctx);
+    };
+    const Filter vat = [](const XmlNode* pts) { return SchemeIs(pts, true); };
+    const Filter not_vat = [](const XmlNode* pts) { return SchemeIs(pts, false); };
+    // On the invoice.
+    at_most(root, "UBL-SR-01", {{A, "ContractDocumentReference"}, {B, "ID"}}, 1, "Contract identifier");
+    at_most(root, "UBL-SR-02", {{A, "ReceiptDocumentReference"}, {B, "ID"}}, 1, "Receive advice identifier");
+    at_most(root, "UBL-SR-03", {{A, "DespatchDocumentReference"}, {B, "ID"}}, 1, "Despatch advice identifier");
+    at_most(root, "UBL-SR-04", {{A, "AdditionalDocumentReference"}, {B, "ID"}}, 1,
+            "Invoice object identifier", 0, [](const XmlNode* adr) {
+              for (const XmlNode* c : adr->Children(Ns::kCbc, "DocumentTypeCode")) {
+                if (c->text == "130") return true;
+              }
+              return false;
+            });
+    at_most(root, "UBL-SR-05", {{A, "PaymentTerms"}, {B, "Note"}}, 1, "Payment terms");
+    at_most(root, "UBL-SR-08", {{A, "InvoicePeriod"}}, 1, "Invoice period");
+    at_most(root, "UBL-SR-09", {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyLegalEntity"}, {B, "RegistrationName"}}, 1, "Seller name");
+    at_most(root, "UBL-SR-10", {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyName"}, {B, "Name"}}, 1, "Seller trader name");
+    at_most(root, "UBL-SR-11", {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyLegalEntity"}, {B, "CompanyID"}}, 1, "Seller legal registration identifier");
+    at_most(root, "UBL-SR-12", {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyTaxScheme"}, {B, "CompanyID"}}, 1, "Seller VAT identifier", 2, vat);
+    at_most(root, "UBL-SR-13", {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyTaxScheme"}, {B, "CompanyID"}}, 1, "Seller tax registration", 2, not_vat);
+    at_most(root, "UBL-SR-14", {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyLegalEntity"}, {B, "CompanyLegalForm"}}, 1, "Seller additional legal information");
+    at_most(root, "UBL-SR-15", {{A, "AccountingCustomerParty"}, {A, "Party"}, {A, "PartyLegalEntity"}, {B, "RegistrationName"}}, 1, "Buyer name");
+    at_most(root, "UBL-SR-16", {{A, "AccountingCustomerParty"}, {A, "Party"}, {A, "PartyIdentification"}, {B, "ID"}}, 1, "Buyer identifier");
+    at_most(root, "UBL-SR-17", {{A, "AccountingCustomerParty"}, {A, "Party"}, {A, "PartyLegalEntity"}, {B, "CompanyID"}}, 1, "Buyer legal registration identifier");
+    at_most(root, "UBL-SR-18", {{A, "AccountingCustomerParty"}, {A, "Party"}, {A, "PartyTaxScheme"}, {B, "CompanyID"}}, 1, "Buyer VAT identifier", 2, vat);
+    at_most(root, "UBL-SR-24", {{A, "Delivery"}}, 1, "Deliver to information");
+    at_most(root, "UBL-SR-39", {{A, "ProjectReference"}, {B, "ID"}}, 1, "Project reference");
+    at_most(root, "UBL-SR-40", {{A, "AccountingCustomerParty"}, {A, "Party"}, {A, "PartyName"}, {B, "Name"}}, 1, "Buyer trade name");
+    at_most(root, "UBL-SR-45", {{A, "PaymentMeans"}, {B, "PaymentDueDate"}}, 1, "Due Date");
+    at_most(root, "UBL-SR-46", {{A, "PaymentMeans"}, {B, "PaymentMeansCode"}}, 1, "Payment means text", 1,
+            [](const XmlNode* code) { return code->Attribute("name") != nullptr; });
+    at_most(root, "UBL-SR-49", {{A, "InvoicePeriod"}, {B, "DescriptionCode"}}, 1, "Value tax point date");
+    at_most(root, "UBL-SR-54", {{A, "PaymentMeans"}, {A, "CardAccount"}}, 1, "Payment card information");
+    at_most(root, "UBL-SR-55", {{A, "PaymentMeans"}, {A, "PaymentMandate"}}, 1, "Direct debit information");
+    at_most(root, "UBL-SR-56", {{A, "OriginatorDocumentReference"}, {B, "ID"}}, 1, "Tender or lot reference");
+    // UBL-SR-29: //cac:PartyIdentification/cbc:ID[upper-case(@schemeID) = 'SEPA'] at most once.
+    // UBL-SR-44 / -47: all cbc:PaymentID / cbc:PaymentMeansCode of the document share one value.
+    size_t sepa = 0;
+    std::vector<std::string_view> payment_ids, means_codes;
+    auto add_distinct = [](std::vector<std::string_view>* seen, std::string_view v) {
+      if (std::find(seen->begin(), seen->end(), v) == seen->end()) seen->push_back(v);
+    };
+    for (const XmlNode* n : inv_.all_elements) {
+      if (n->Is(B, "ID") && n->parent != nullptr && n->parent->Is(A, "PartyIdentification")) {
+        const std::string* scheme = n->Attribute("schemeID");
+        sepa += scheme != nullptr && UpperAscii(*scheme) == "SEPA";
+      }
+      if (n->Is(B, "PaymentID")) add_distinct(&payment_ids, n->text);
+      if (n->Is(B, "PaymentMeansCode")) add_distinct(&means_codes, n->text);
+    }
+    Assert(sepa <= 1, "UBL-SR-29", "Bank creditor reference shall occur maximum once", root);
+    Assert(payment_ids.size() <= 1, "UBL-SR-44",
+           "An Invoice may only have one unique PaymentID, but the PaymentID may be used for "
+           "multiple PaymentMeans", root);
+    Assert(means_codes.size() <= 1, "UBL-SR-47",
+           "When there are more than one payment means code, they shall be equal", root);
+
+    for (const XmlNode* n : inv_.all_elements) {
+      if (n->ns != A) continue;
+      const std::string& l = n->local;
+      if (l == "PostalAddress" || l == "Address") {
+        const size_t lines = CountPath(n, {{A, "AddressLine"}});
+        Assert(lines <= 1, "UBL-SR-51", "An address can only have one third line.", n);
+      } else if (l == "Party" && n->parent != nullptr && n->parent->Is(A, "AccountingSupplierParty")) {
+        at_most(n, "UBL-SR-42", {{A, "PartyTaxScheme"}}, 2, "Party tax scheme");
+      } else if (l == "AdditionalDocumentReference") {
+        at_most(n, "UBL-SR-33", {{B, "DocumentDescription"}}, 1, "Supporting document description");
+        const XmlNode* code = n->Child(B, "DocumentTypeCode");
+        bool scheme = false;
+        for (const XmlNode* id : n->Children(B, "ID")) scheme = scheme || id->Attribute("schemeID") != nullptr;
+        bool ok = false;
+        for (const XmlNode* c : n->Children(B, "DocumentTypeCode")) {
+          ok = ok || c->text == "130" ||
+               (inv_.syntax == Syntax::kUblCreditNote && c->text == "50");
+        }
+        ok = ok || (!scheme && code == nullptr);
+        Assert(ok, "UBL-SR-43", "Scheme identifier shall only be used for invoiced object "
+               "(document type code with value 130 or 50)", n);
+      } else if (l == "Delivery") {
+        at_most(n, "UBL-SR-25", {{A, "DeliveryParty"}, {A, "PartyName"}, {B, "Name"}}, 1, "Deliver to party name");
+      } else if (l == "AllowanceCharge") {
+        std::optional<bool> charge = XsBoolean(n->Child(B, "ChargeIndicator"));
+        if (charge.has_value()) {
+          at_most(n, *charge ? "UBL-SR-31" : "UBL-SR-30", {{B, "AllowanceChargeReason"}}, 1,
+                  *charge ? "Document level charge reason" : "Document level allowance reason");
+        }
+      } else if (l == "PartyTaxScheme") {
+        Assert(Descend(n, {{A, "TaxScheme"}, {B, "ID"}}) != nullptr && n->Child(B, "CompanyID") != nullptr,
+               "UBL-SR-53", "Each Party tax scheme shall have a tax scheme identifier and a "
+               "company identifier", n);
+      } else if (l == "InvoiceLine" || l == "CreditNoteLine") {
+        at_most(n, "UBL-SR-34", {{B, "Note"}}, 1, "Invoice line note");
+        at_most(n, "UBL-SR-35", {{A, "OrderLineReference"}, {B, "LineID"}}, 1, "Referenced purchase order line identifier");
+        at_most(n, "UBL-SR-36", {{A, "InvoicePeriod"}}, 1, "Invoice line period");
+        at_most(n, "UBL-SR-37", {{A, "Price"}, {A, "AllowanceCharge"}, {B, "Amount"}}, 1, "Item price discount");
+        Assert(CountPath(n, {{A, "Item"}, {A, "ClassifiedTaxCategory"}}) == 1, "UBL-SR-48",
+               "Invoice lines shall have one and only one classified tax category.", n);
+        at_most(n, "UBL-SR-50", {{A, "Item"}, {B, "Description"}}, 1, "Item description");
+        at_most(n, "UBL-SR-52", {{A, "DocumentReference"}}, 1, "Document reference");
+      } else if (l == "PayeeParty") {
+        // (cac:PartyName/cbc:Name) != (../AccountingSupplierParty/.../RegistrationName): a general
+        // comparison, false when either side is empty.
+        bool differs = false;
+        std::vector<const XmlNode*> names, seller;
+        Reach(n, {{A, "PartyName"}, {B, "Name"}}, 0, &names);
+        if (n->parent != nullptr) {
+          Reach(n->parent, {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyLegalEntity"},
+                            {B, "RegistrationName"}}, 0, &seller);
+        }
+        for (const XmlNode* a : names) {
+          for (const XmlNode* b2 : seller) differs = differs || a->text != b2->text;
+        }
+        Assert(CountPath(n, {{A, "PartyName"}, {B, "Name"}}) <= 1 && differs, "UBL-SR-19",
+               "Payee name shall occur maximum once, if the Payee is different from the Seller", n);
+        Assert(CountPath(n, {{A, "PartyIdentification"}, {B, "ID"}}, 1,
+                         [](const XmlNode* id) {
+                           const std::string* s = id->Attribute("schemeID");
+                           return s == nullptr || UpperAscii(*s) != "SEPA";
+                         }) <= 1 && differs,
+               "UBL-SR-20", "Payee identifier shall occur maximum once, if the Payee is different "
+               "from the Seller", n);
+        Assert(CountPath(n, {{A, "PartyLegalEntity"}, {B, "CompanyID"}}) <= 1 && differs,
+               "UBL-SR-21", "Payee legal registration identifier shall occur maximum once, if the "
+               "Payee is different from the Seller", n);
+      } else if (l == "PaymentMeans") {
+        at_most(n, "UBL-SR-26", {{B, "PaymentID"}}, 1, "Payment reference");
+        at_most(n, "UBL-SR-27", {{B, "PaymentMeansCode"}}, 1, "Payment means text");
+        at_most(n, "UBL-SR-28", {{A, "PaymentMandate"}, {B, "ID"}}, 1, "Mandate reference identifier");
+      } else if (l == "BillingReference") {
+        at_most(n, "UBL-SR-06", {{A, "InvoiceDocumentReference"}}, 1, "Preceding invoice reference");
+        Assert(CountPath(n, {{A, "InvoiceDocumentReference"}, {B, "ID"}}) > 0, "UBL-SR-07",
+               "If there is a preceding invoice reference, the preceding invoice number shall be "
+               "present", n);
+      } else if (l == "TaxRepresentativeParty") {
+        at_most(n, "UBL-SR-22", {{A, "PartyName"}, {B, "Name"}}, 1, "Seller tax representative name");
+        at_most(n, "UBL-SR-23", {{A, "PartyTaxScheme"}, {B, "CompanyID"}}, 1, "Seller tax representative VAT identifier");
+      } else if (l == "TaxSubtotal") {
+        at_most(n, "UBL-SR-32", {{A, "TaxCategory"}, {B, "TaxExemptionReason"}}, 1, "VAT exemption reason text");
+      }
     }
   }
 
@@ -1739,8 +1934,7 @@ class Checker {
     }
   }
 
-  // BR-50 / BR-61 (credit transfer account), BR-51 (card number), BR-66 / BR-67 (one card,
-  // one mandate).
+  // BR-50 / BR-61 (credit transfer account), BR-51 (card number).
   void PaymentRules() {
     const char* m50 =
         "A Payment account identifier (BT-84) shall be present if Credit transfer (BG-17) "
@@ -1798,15 +1992,8 @@ class Checker {
         }
       }
     }
-    int cards = 0, mandates = 0;
-    for (const XmlNode* pm : inv_.root->Children(Ns::kCac, "PaymentMeans")) {
-      cards += pm->Count(Ns::kCac, "CardAccount");
-      mandates += pm->Count(Ns::kCac, "PaymentMandate");
-    }
-    Assert(cards <= 1, "BR-66",
-           "An Invoice shall contain maximum one Payment Card account (BG-18).", inv_.root);
-    Assert(mandates <= 1, "BR-67", "An Invoice shall contain maximum one Payment Mandate (BG-19).",
-           inv_.root);
+    // BR-66 and BR-67 (one card, one mandate) were withdrawn from the CEN rules (issues 116 and
+    // 445 of eInvoicing-EN16931); UBL-SR-54/55 keep the count in UBL.
   }
 
   static size_t Utf8Length(std::string_view s) {

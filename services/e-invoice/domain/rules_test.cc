@@ -317,7 +317,10 @@ TEST(RulesTest, PartiesAndReferences) {
                                    "</cac:PartyName></cac:PayeeParty>"),
                            "x")),
             Ids{});
-  EXPECT_EQ(Fatal(Validate(UblWith("<cac:PayeeParty/>"), "x")), Ids{"BR-17"});
+  // An empty payee: BR-17, and the payee's UBL-SR-19/20/21, whose `PartyName/Name !=
+  // seller name` is false without a name (official UBL binding).
+  EXPECT_EQ(Fatal(Validate(UblWith("<cac:PayeeParty/>"), "x")),
+            (Ids{"BR-17", "UBL-SR-19", "UBL-SR-20", "UBL-SR-21"}));
   EXPECT_EQ(Fatal(Validate(UblWith("<cac:TaxRepresentativeParty/>"), "x")),
             (Ids{"BR-18", "BR-19", "BR-56"}));
   EXPECT_EQ(Fatal(Validate(UblWith("<cac:TaxRepresentativeParty><cac:PartyName><cbc:Name>V"
@@ -329,7 +332,7 @@ TEST(RulesTest, PartiesAndReferences) {
                                    "<cbc:IssueDate>2024-01-01</cbc:IssueDate>"
                                    "</cac:InvoiceDocumentReference></cac:BillingReference>"),
                            "x")),
-            Ids{"BR-55"});
+            (Ids{"BR-55", "UBL-SR-07"}));  // the same test twice in the official UBL rules
   EXPECT_EQ(Fatal(Validate(UblWith("<cac:AdditionalDocumentReference><cbc:ID> </cbc:ID>"
                                    "</cac:AdditionalDocumentReference>"),
                            "x")),

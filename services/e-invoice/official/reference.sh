@@ -15,8 +15,12 @@ jar=/usr/share/java/Saxon-HE.jar
 [ -f "$jar" ] || { echo "reference.sh: needs Saxon-HE (apt-get install libsaxonhe-java)" >&2; exit 2; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-java -cp "$jar" net.sf.saxon.Transform -s:"$dir" -xsl:"$xslt" -o:"$out"
-for f in "$out"/*.xml; do
+# A file on which the XSLT stops with an XPath error (e.g. two values where the rule expects one)
+# gets no report: it is printed as "<file> ERROR" (Saxon's message is on stderr).
+java -cp "$jar" net.sf.saxon.Transform -s:"$dir" -xsl:"$xslt" -o:"$out" || true
+for input in "$dir"/*.xml; do
+  f="$out/$(basename "$input")"
+  if [ ! -s "$f" ]; then echo "$(basename "$input") ERROR"; continue; fi
   ids=$(tr '\n' ' ' < "$f" | grep -o '<svrl:failed-assert[^>]*>' | grep 'flag="fatal"' \
         | sed 's/.* id="\([^"]*\)".*/\1/' | sort -u | tr '\n' ' ' || true)
   echo "$(basename "$f") $ids"
