@@ -865,6 +865,7 @@ class Checker {
       if (doc != nullptr) {
         Assert(inv_.cii_type_codes == 1, "CII-SR-014", "TypeCode MUST be present.", doc);
       }
+      CiiDataTypeRules();
       // CII-DT-097 on //udt:DateTimeString[@format = '102'].
       for (const XmlNode* n : inv_.all_elements) {
         if (!n->Is(Ns::kUdt, "DateTimeString")) continue;
@@ -915,6 +916,138 @@ class Checker {
       Warn(!sub_lines, "UBL-CR-646", "A UBL invoice should not include the InvoiceLine "
            "SubInvoiceLine", inv_.root);
       UblSyntaxRules();
+    }
+  }
+
+  // The CII data type restrictions (CII-DT-001..037, 068..096, 101..104: the fatal ones), as the
+  // official CII-Syntax pattern has them. Within a pattern only the first rule whose context
+  // matches an element applies to it: the four IDs of the first rule never get CII-DT-101..104,
+  // and //ram:TypeCode takes the document's TypeCode before its own rule, so CII-DT-010..012
+  // can never fail.
+  void CiiDataTypeRules() {
+    static constexpr Ns R = Ns::kRam;
+    auto no_attr = [&](const XmlNode* n, const char* rule, const char* attr) {
+      Assert(n->Attribute(attr) == nullptr, rule, Cat(attr, " should not be present"), n);
+    };
+    auto no_child = [&](const XmlNode* n, const char* rule, const char* child, bool unless = false) {
+      Assert(unless || n->Child(R, child) == nullptr, rule, Cat(child, " should not be present"), n);
+    };
+    auto type_code_is = [](const XmlNode* n, std::initializer_list<std::string_view> codes) {
+      for (const XmlNode* t : n->Children(R, "TypeCode")) {
+        for (std::string_view c : codes) {
+          if (t->text == c) return true;
+        }
+      }
+      return false;
+    };
+    auto is = [](const XmlNode* n, Ns ns, std::string_view local) { return n != nullptr && n->Is(ns, local); };
+    const XmlNode* root = inv_.root;
+    no_attr(root, "CII-DT-013", "languageID");
+    no_attr(root, "CII-DT-014", "languageLocaleID");
+    bool billed_unit = false;  // any line's BilledQuantity/@unitCode (CII-DT-033)
+    for (const Line& l : inv_.lines) {
+      const XmlNode* q = Descend(l.node, {{R, "SpecifiedLineTradeDelivery"}, {R, "BilledQuantity"}});
+      billed_unit = billed_unit || (q != nullptr && q->Attribute("unitCode") != nullptr);
+    }
+    for (const XmlNode* n : inv_.all_elements) {
+      if (n->ns != R) continue;
+      const std::string& l = n->local;
+      const XmlNode* p = n->parent;
+      const XmlNode* pp = p != nullptr ? p->parent : nullptr;
+      // The first rule: four IDs by their absolute paths.
+      const bool first_rule_id =
+          (l == "ID" && is(p, R, "GuidelineSpecifiedDocumentContextParameter") &&
+           is(pp, Ns::kRsm, "ExchangedDocumentContext") && pp->parent == root) ||
+          (l == "ID" && is(p, Ns::kRsm, "ExchangedDocument") && p->parent == root) ||
+          (l == "LineID" && is(p, R, "AssociatedDocumentLineDocument") &&
+           is(pp, R, "IncludedSupplyChainTradeLineItem")) ||
+          (l == "SellerAssignedID" && is(p, R, "SpecifiedTradeProduct") &&
+           is(pp, R, "IncludedSupplyChainTradeLineItem"));
+      if (first_rule_id) {
+        no_attr(n, "CII-DT-001", "schemeName");
+        no_attr(n, "CII-DT-002", "schemeAgencyName");
+        no_attr(n, "CII-DT-003", "schemeDataURI");
+        no_attr(n, "CII-DT-004", "schemeURI");
+        no_attr(n, "CII-DT-005", "schemeID");
+        no_attr(n, "CII-DT-006", "schemeAgencyID");
+        no_attr(n, "CII-DT-007", "schemeVersionID");
+      } else if (EndsWith(l, "ID")) {
+        no_attr(n, "CII-DT-101", "schemeName");
+        no_attr(n, "CII-DT-102", "schemeAgencyName");
+        no_attr(n, "CII-DT-103", "schemeDataURI");
+        no_attr(n, "CII-DT-104", "schemeURI");
+      } else if (l == "TypeCode") {
+        no_attr(n, "CII-DT-008", "name");
+        no_attr(n, "CII-DT-009", "listURI");
+        if (is(p, Ns::kRsm, "ExchangedDocument")) {
+          // Shadowed: the rule of CII-DT-010..012 is never reached (evaluated here as true).
+          Assert(true, "CII-DT-010", "", n);
+          Assert(true, "CII-DT-011", "", n);
+          Assert(true, "CII-DT-012", "", n);
+        }
+      } else if (EndsWith(l, "ReferencedDocument")) {
+        const bool additional = l == "AdditionalReferencedDocument";
+        no_child(n, "CII-DT-015", "URIID", additional && type_code_is(n, {"916"}));
+        no_child(n, "CII-DT-016", "StatusCode");
+        no_child(n, "CII-DT-017", "CopyIndicator");
+        no_child(n, "CII-DT-018", "TypeCode", additional && type_code_is(n, {"50", "130", "916"}));
+        no_child(n, "CII-DT-019", "GlobalID");
+        no_child(n, "CII-DT-020", "RevisionID");
+        no_child(n, "CII-DT-021", "Name", additional && type_code_is(n, {"916"}));
+        no_child(n, "CII-DT-022", "AttachmentBinaryObject", additional && type_code_is(n, {"916"}));
+        no_child(n, "CII-DT-023", "Information");
+        no_child(n, "CII-DT-024", "ReferenceTypeCode", additional && type_code_is(n, {"130"}));
+        no_child(n, "CII-DT-025", "SectionName");
+        no_child(n, "CII-DT-026", "PreviousRevisionID");
+        no_child(n, "CII-DT-027", "FormattedIssueDateTime", l == "InvoiceReferencedDocument");
+        no_child(n, "CII-DT-028", "EffectiveSpecifiedPeriod");
+        no_child(n, "CII-DT-029", "IssuerTradeParty");
+        no_child(n, "CII-DT-030", "AttachedSpecifiedBinaryFile");
+      } else if (EndsWith(l, "Amount") && l != "TaxTotalAmount") {
+        no_attr(n, "CII-DT-031", "currencyID");
+        no_attr(n, "CII-DT-032", "currencyCodeListVersionID");
+      } else if (EndsWith(l, "Quantity")) {
+        Assert(n->Attribute("unitCode") == nullptr || billed_unit, "CII-DT-033",
+               "unitCode should not be present", n);
+        no_attr(n, "CII-DT-034", "unitCodeListID");
+        no_attr(n, "CII-DT-035", "unitCodeListAgencyID");
+        no_attr(n, "CII-DT-036", "unitCodeListAgencyName");
+      } else if (EndsWith(l, "TradeTax")) {
+        bool ok = n->Child(R, "TypeCode") == nullptr || type_code_is(n, {"VAT"});
+        Assert(ok, "CII-DT-037", "TypeCode shall be 'VAT'", n);
+      } else if (l == "BillingSpecifiedPeriod") {
+        Assert(Descend(n, {{R, "StartDateTime"}, {Ns::kUdt, "DateTime"}}) == nullptr, "CII-DT-068",
+               "DateTime shall not be used.", n);
+        no_child(n, "CII-DT-069", "DurationMeasure");
+        no_child(n, "CII-DT-070", "InclusiveIndicator");
+        no_child(n, "CII-DT-071", "Description");
+        Assert(Descend(n, {{R, "EndDateTime"}, {Ns::kUdt, "DateTime"}}) == nullptr, "CII-DT-072",
+               "DateTime shall not be used.", n);
+        no_child(n, "CII-DT-073", "CompleteDateTime");
+        no_child(n, "CII-DT-074", "OpenIndicator");
+        no_child(n, "CII-DT-075", "SeasonCode");
+        no_child(n, "CII-DT-076", "ID");
+        no_child(n, "CII-DT-077", "Name");
+        no_child(n, "CII-DT-078", "SequenceNumeric");
+        no_child(n, "CII-DT-079", "StartDateFlexibilityCode");
+        no_child(n, "CII-DT-080", "ContinuousIndicator");
+        no_child(n, "CII-DT-081", "PurposeCode");
+      } else if (l == "PostalTradeAddress") {
+        no_child(n, "CII-DT-082", "ID");
+        no_child(n, "CII-DT-083", "PostOfficeBox");
+        no_child(n, "CII-DT-084", "BuildingName");
+        no_child(n, "CII-DT-086", "LineFour");
+        no_child(n, "CII-DT-087", "LineFive");
+        no_child(n, "CII-DT-088", "StreetName");
+        no_child(n, "CII-DT-089", "CitySubDivisionName");
+        no_child(n, "CII-DT-090", "CountryName");
+        no_child(n, "CII-DT-091", "CountrySubDivisionID");
+        no_child(n, "CII-DT-092", "AttentionOf");
+        no_child(n, "CII-DT-093", "CareOf");
+        no_child(n, "CII-DT-094", "BuildingNumber");
+        no_child(n, "CII-DT-095", "DepartmentName");
+        no_child(n, "CII-DT-096", "AdditionalStreetName");
+      }
     }
   }
 
