@@ -926,11 +926,14 @@ class Checker {
   // can never fail.
   void CiiDataTypeRules() {
     static constexpr Ns R = Ns::kRam;
+    // Messages are built only for a failure: these run for most elements of every invoice.
     auto no_attr = [&](const XmlNode* n, const char* rule, const char* attr) {
-      Assert(n->Attribute(attr) == nullptr, rule, Cat(attr, " should not be present"), n);
+      const bool ok = n->Attribute(attr) == nullptr;
+      Assert(ok, rule, ok ? std::string() : Cat(attr, " should not be present"), n);
     };
     auto no_child = [&](const XmlNode* n, const char* rule, const char* child, bool unless = false) {
-      Assert(unless || n->Child(R, child) == nullptr, rule, Cat(child, " should not be present"), n);
+      const bool ok = unless || n->Child(R, child) == nullptr;
+      Assert(ok, rule, ok ? std::string() : Cat(child, " should not be present"), n);
     };
     auto type_code_is = [](const XmlNode* n, std::initializer_list<std::string_view> codes) {
       for (const XmlNode* t : n->Children(R, "TypeCode")) {
@@ -1054,32 +1057,33 @@ class Checker {
   using Step = std::pair<Ns, std::string_view>;
   using Filter = std::function<bool(const XmlNode*)>;
 
+  using Path = std::initializer_list<Step>;
+
   // Every element at the end of the child path below `from` (XPath a/b/c from `from`); `keep`
   // filters the elements of step `filter_step` (a predicate like [cbc:DocumentTypeCode='130']).
-  static void Reach(const XmlNode* from, const std::vector<Step>& path, size_t i,
-                    std::vector<const XmlNode*>* out, size_t filter_step = SIZE_MAX,
-                    const Filter& keep = nullptr) {
-    if (i == path.size()) {
-      out->push_back(from);
-      return;
+  // With `out` null it only counts (no allocation: these run on every invoice).
+  static size_t Reach(const XmlNode* from, const Step* step, const Step* end,
+                      std::vector<const XmlNode*>* out, const Step* filter_step = nullptr,
+                      const Filter* keep = nullptr) {
+    if (step == end) {
+      if (out != nullptr) out->push_back(from);
+      return 1;
     }
+    size_t n = 0;
     for (const XmlNode* c : from->children) {
-      if (!c->Is(path[i].first, path[i].second)) continue;
-      if (i == filter_step && keep && !keep(c)) continue;
-      Reach(c, path, i + 1, out, filter_step, keep);
+      if (!c->Is(step->first, step->second)) continue;
+      if (step == filter_step && keep != nullptr && !(*keep)(c)) continue;
+      n += Reach(c, step + 1, end, out, filter_step, keep);
     }
+    return n;
   }
-  static size_t CountPath(const XmlNode* from, const std::vector<Step>& path,
-                          size_t filter_step = SIZE_MAX, const Filter& keep = nullptr) {
-    std::vector<const XmlNode*> out;
-    Reach(from, path, 0, &out, filter_step, keep);
-    return out.size();
+  static void Reach(const XmlNode* from, Path path, size_t, std::vector<const XmlNode*>* out) {
+    Reach(from, path.begin(), path.end(), out);
   }
-  // The string value of the first element at `path` below `from` ("" when there is none).
-  static std::string_view FirstText(const XmlNode* from, const std::vector<Step>& path) {
-    std::vector<const XmlNode*> out;
-    Reach(from, path, 0, &out);
-    return out.empty() ? std::string_view() : std::string_view(out.front()->text);
+  static size_t CountPath(const XmlNode* from, Path path, size_t filter_step = SIZE_MAX,
+                          const Filter& keep = nullptr) {
+    const Step* filter = filter_step < path.size() ? path.begin() + filter_step : nullptr;
+    return Reach(from, path.begin(), path.end(), nullptr, filter, keep ? &keep : nullptr);
   }
   // [cac:TaxScheme/upper-case(cbc:ID) = 'VAT'] (or != 'VAT' when `vat` is false): some ID of
   // some TaxScheme compares so.
@@ -1097,11 +1101,14 @@ class Checker {
   void UblSyntaxRules() {
     const XmlNode* root = inv_.root;
     static constexpr Ns A = Ns::kCac, B = Ns::kCbc;
-    auto at_most = [&](const XmlNode* ctx, const char* rule, const std::vector<Step>& path,
+    auto at_most = [&](const XmlNode* ctx, const char* rule, Path path,
                        size_t n, const char* what, size_t filter_step = SIZE_MAX,
                        const Filter& keep = nullptr) {
-      Assert(CountPath(ctx, path, filter_step, keep) <= n, rule,
-             Cat(what, n == 1 ? " shall occur maximum once" : " shall occur maximum twice"), ctx);
+      const bool ok = CountPath(ctx, path, filter_step, keep) <= n;
+      Assert(ok, rule,
+             ok ? std::string()
+                : Cat(what, n == 1 ? " shall occur maximum once" : " shall occur maximum twice"),
+             ctx);
     };
     const Filter vat = [](const XmlNode* pts) { return SchemeIs(pts, true); };
     const Filter not_vat = [](const XmlNode* pts) { return SchemeIs(pts, false); };
