@@ -866,6 +866,7 @@ class Checker {
         Assert(inv_.cii_type_codes == 1, "CII-SR-014", "TypeCode MUST be present.", doc);
       }
       CiiDataTypeRules();
+      CiiCardinalityRules();
       // CII-DT-097 on //udt:DateTimeString[@format = '102'].
       for (const XmlNode* n : inv_.all_elements) {
         if (!n->Is(Ns::kUdt, "DateTimeString")) continue;
@@ -1050,6 +1051,94 @@ class Checker {
         no_child(n, "CII-DT-094", "BuildingNumber");
         no_child(n, "CII-DT-095", "DepartmentName");
         no_child(n, "CII-DT-096", "AdditionalStreetName");
+      }
+    }
+  }
+
+  // CII syntax binding rules on cardinalities (CII-SR-*) that were missing; each on its
+  // official context (absolute paths, one rule per element, so no shadowing among them).
+  void CiiCardinalityRules() {
+    static constexpr Ns R = Ns::kRam;
+    auto at_most = [&](const XmlNode* ctx, const char* rule, Path path, size_t n) {
+      const bool ok = CountPath(ctx, path) <= n;
+      Assert(ok, rule, ok ? std::string() : Cat(rule, ": ", path.begin()[path.size() - 1].second,
+                                                " shall occur maximum once"), ctx);
+    };
+    auto exactly_one = [&](const XmlNode* ctx, const char* rule, Path path) {
+      const bool ok = CountPath(ctx, path) == 1;
+      Assert(ok, rule, ok ? std::string() : Cat(rule, ": ", path.begin()[path.size() - 1].second,
+                                                " shall occur exactly once"), ctx);
+    };
+    const XmlNode* root = inv_.root;
+    if (const XmlNode* ctx = root->Child(Ns::kRsm, "ExchangedDocumentContext")) {
+      exactly_one(ctx, "CII-SR-009", {{R, "GuidelineSpecifiedDocumentContextParameter"}});
+    }
+    const XmlNode* tx = root->Child(Ns::kRsm, "SupplyChainTradeTransaction");
+    size_t references = 0;  // CII-SR-469: //ram:ApplicableHeaderTradeSettlement/ram:PaymentReference
+    for (const XmlNode* n : inv_.all_elements) {
+      references += n->Is(R, "PaymentReference") && n->parent != nullptr &&
+                    n->parent->Is(R, "ApplicableHeaderTradeSettlement");
+    }
+    Assert(references <= 1, "CII-SR-469", "PaymentReference shall occur maximum once", root);
+    for (const XmlNode* n : inv_.all_elements) {
+      if (n->Is(R, "SpecifiedTradeAllowanceCharge")) {
+        const bool has = n->Child(R, "ChargeIndicator") != nullptr;
+        Assert(has, "CII-SR-463", has ? std::string() : std::string("ChargeIndicator shall be present"), n);
+        at_most(n, "CII-SR-471", {{R, "RateApplicablePercent"}}, 1);
+        at_most(n, "CII-SR-472", {{R, "CategoryTradeTax"}}, 1);
+        at_most(n, "CII-SR-473", {{R, "ActualAmount"}}, 1);
+      } else if (n->Is(R, "AppliedTradeAllowanceCharge") && n->parent != nullptr &&
+                 n->parent->Is(R, "GrossPriceProductTradePrice")) {
+        at_most(n, "CII-SR-440", {{R, "ActualAmount"}}, 1);
+      }
+    }
+    if (tx == nullptr) return;
+    for (const XmlNode* item : tx->Children(R, "IncludedSupplyChainTradeLineItem")) {
+      for (const XmlNode* product : item->Children(R, "SpecifiedTradeProduct")) {
+        // not(ram:GlobalID) or (ram:GlobalID/@schemeID): some GlobalID with a scheme is enough.
+        bool any_id = false, any_scheme = false;
+        for (const XmlNode* g : product->Children(R, "GlobalID")) {
+          any_id = true;
+          any_scheme = any_scheme || g->Attribute("schemeID") != nullptr;
+        }
+        const bool ok46 = !any_id || any_scheme;
+        Assert(ok46, "CII-SR-046", ok46 ? std::string() : std::string("Scheme identifier shall be present when GlobalID is present"), product);
+        if (product->Child(R, "OriginTradeCountry") != nullptr) {
+          exactly_one(product, "CII-SR-090", {{R, "OriginTradeCountry"}, {R, "ID"}});
+        } else {
+          Assert(true, "CII-SR-090", "", product);
+        }
+        for (const XmlNode* ch : product->Children(R, "ApplicableProductCharacteristic")) {
+          exactly_one(ch, "CII-SR-069", {{R, "Description"}});
+          exactly_one(ch, "CII-SR-072", {{R, "Value"}});
+        }
+      }
+      for (const XmlNode* agreement : item->Children(R, "SpecifiedLineTradeAgreement")) {
+        at_most(agreement, "CII-SR-441", {{R, "NetPriceProductTradePrice"}, {R, "ChargeAmount"}}, 1);
+      }
+    }
+    for (const XmlNode* agreement : tx->Children(R, "ApplicableHeaderTradeAgreement")) {
+      at_most(agreement, "CII-SR-455", {{R, "SellerTradeParty"}, {R, "DefinedTradeContact"}}, 1);
+      at_most(agreement, "CII-SR-456", {{R, "BuyerTradeParty"}, {R, "DefinedTradeContact"}}, 1);
+      at_most(agreement, "CII-SR-459", {{R, "SellerTradeParty"}, {R, "URIUniversalCommunication"}}, 1);
+      at_most(agreement, "CII-SR-460", {{R, "BuyerTradeParty"}, {R, "URIUniversalCommunication"}}, 1);
+    }
+    for (const XmlNode* settlement : tx->Children(R, "ApplicableHeaderTradeSettlement")) {
+      at_most(settlement, "CII-SR-461", {{R, "ApplicableTradeTax"}, {R, "TaxPointDate"}}, 1);
+      for (const XmlNode* sum : settlement->Children(R, "SpecifiedTradeSettlementHeaderMonetarySummation")) {
+        static constexpr std::pair<const char*, std::string_view> kOnce[] = {
+            {"CII-SR-477", "LineTotalAmount"}, {"CII-SR-478", "ChargeTotalAmount"},
+            {"CII-SR-479", "AllowanceTotalAmount"}, {"CII-SR-480", "TaxBasisTotalAmount"},
+            {"CII-SR-481", "RoundingAmount"}, {"CII-SR-482", "GrandTotalAmount"},
+            {"CII-SR-483", "InformationAmount"}, {"CII-SR-484", "TotalPrepaidAmount"},
+            {"CII-SR-485", "TotalDiscountAmount"}, {"CII-SR-486", "TotalAllowanceChargeAmount"},
+            {"CII-SR-487", "DuePayableAmount"}, {"CII-SR-488", "RetailValueExcludingTaxInformationAmount"},
+            {"CII-SR-489", "TotalDepositFeeInformationAmount"},
+            {"CII-SR-490", "ProductValueExcludingTobaccoTaxInformationAmount"},
+            {"CII-SR-491", "TotalRetailValueInformationAmount"}, {"CII-SR-492", "GrossLineTotalAmount"},
+            {"CII-SR-493", "NetLineTotalAmount"}, {"CII-SR-494", "NetIncludingTaxesLineTotalAmount"},
+        };
+        for (const auto& [rule, element] : kOnce) at_most(sum, rule, {{R, element}}, 1);
       }
     }
   }

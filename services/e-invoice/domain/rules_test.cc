@@ -361,7 +361,7 @@ TEST(RulesTest, PartiesAndReferences) {
                                    "<ram:SpecifiedTradeProduct><ram:GlobalID>4012345678901"
                                    "</ram:GlobalID><ram:Name>Akten</ram:Name>"),
                            "x")),
-            Ids{"BR-64"});
+            (Ids{"BR-64", "CII-SR-046"}));  // the same test twice in the official CII rules
 }
 
 TEST(RulesTest, SplitPaymentIsItalianOnly) {
