@@ -1080,6 +1080,33 @@ class Checker {
                     n->parent->Is(R, "ApplicableHeaderTradeSettlement");
     }
     Assert(references <= 1, "CII-SR-469", "PaymentReference shall occur maximum once", root);
+    // CII-SR-462: every //ram:ApplicableTradeTax/ram:DueDateTypeCode has one value; CII-SR-467 /
+    // 468: every payment means TypeCode / Information equals the first one (normalize-space).
+    std::vector<std::string_view> due_codes;
+    std::optional<std::string> first_type, first_info;
+    bool same_type = true, same_info = true;
+    for (const XmlNode* n : inv_.all_elements) {
+      if (n->ns != R || n->parent == nullptr) continue;
+      if (n->local == "DueDateTypeCode" && n->parent->Is(R, "ApplicableTradeTax")) {
+        if (std::find(due_codes.begin(), due_codes.end(), n->text) == due_codes.end()) {
+          due_codes.push_back(n->text);
+        }
+      } else if (n->parent->Is(R, "SpecifiedTradeSettlementPaymentMeans")) {
+        if (n->local == "TypeCode") {
+          if (!first_type) first_type = NormalizeSpace(n->text);
+          same_type = same_type && NormalizeSpace(n->text) == *first_type;
+        } else if (n->local == "Information") {
+          if (!first_info) first_info = NormalizeSpace(n->text);
+          same_info = same_info && NormalizeSpace(n->text) == *first_info;
+        }
+      }
+    }
+    Assert(due_codes.size() <= 1, "CII-SR-462",
+           "Only one value tax point date code (BT-8) may be given for all VAT breakdowns", root);
+    Assert(same_type, "CII-SR-467", "The payment means type code shall be the same in every "
+           "payment instruction", root);
+    Assert(same_info, "CII-SR-468", "The payment means text shall be the same in every payment "
+           "instruction", root);
     for (const XmlNode* n : inv_.all_elements) {
       if (n->Is(R, "SpecifiedTradeAllowanceCharge")) {
         const bool has = n->Child(R, "ChargeIndicator") != nullptr;
@@ -1125,6 +1152,21 @@ class Checker {
     }
     for (const XmlNode* settlement : tx->Children(R, "ApplicableHeaderTradeSettlement")) {
       at_most(settlement, "CII-SR-461", {{R, "ApplicableTradeTax"}, {R, "TaxPointDate"}}, 1);
+      // CII-SR-470: a credit transfer (30, 58) names an account (IBANID or ProprietaryID).
+      bool accounts = true;
+      for (const XmlNode* pm : settlement->Children(R, "SpecifiedTradeSettlementPaymentMeans")) {
+        const XmlNode* code = pm->Child(R, "TypeCode");
+        const std::string c = code != nullptr ? NormalizeSpace(code->text) : "";
+        if (c != "30" && c != "58") continue;
+        bool named = false;
+        for (const XmlNode* acct : pm->Children(R, "PayeePartyCreditorFinancialAccount")) {
+          named = named || acct->Child(R, "IBANID") != nullptr ||
+                  acct->Child(R, "ProprietaryID") != nullptr;
+        }
+        accounts = accounts && named;
+      }
+      Assert(accounts, "CII-SR-470", "A credit transfer shall name the payee's account (IBANID or "
+             "ProprietaryID)", settlement);
       for (const XmlNode* sum : settlement->Children(R, "SpecifiedTradeSettlementHeaderMonetarySummation")) {
         static constexpr std::pair<const char*, std::string_view> kOnce[] = {
             {"CII-SR-477", "LineTotalAmount"}, {"CII-SR-478", "ChargeTotalAmount"},
