@@ -152,6 +152,10 @@ class Store {
   absl::StatusOr<platform::redis::Reply> Run(const platform::redis::Script& script,
                                              std::vector<std::string> argv,
                                              const CommandKey& command = {});
+  static constexpr size_t kImportBatch = 500;  // lines decided and written per round trip
+  // Import for one part of the lines (every line of a serial in the same part), in order.
+  absl::StatusOr<ImportResult> ImportPart(const std::vector<ImportLine>& lines,
+                                          std::string_view traceparent);
   // One round of the import over `lines` (indexes into `all`): decides and writes; the indexes
   // of lines to decide again (a concurrent change) go to *again.
   absl::Status ImportRound(const std::vector<ImportLine>& all, const std::vector<size_t>& lines,

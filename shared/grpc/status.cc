@@ -5,7 +5,7 @@
 
 namespace rathaus::platform {
 
-grpc::Status ToGrpcStatus(grpc::ServerContext* ctx, const absl::Status& status,
+grpc::Status ToGrpcStatus(grpc::ServerContextBase* ctx, const absl::Status& status,
                           std::string_view unavailable_message) {
   if (status.ok()) return grpc::Status::OK;
   if (std::string field = FieldOf(status); !field.empty()) {

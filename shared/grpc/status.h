@@ -20,7 +20,7 @@ namespace rathaus::platform {
 
 // Internal errors are logged and answered without details; UNAVAILABLE and DEADLINE_EXCEEDED
 // are logged as warnings and answered with `unavailable_message`.
-grpc::Status ToGrpcStatus(grpc::ServerContext* ctx, const absl::Status& status,
+grpc::Status ToGrpcStatus(grpc::ServerContextBase* ctx, const absl::Status& status,
                           std::string_view unavailable_message);
 
 // The value of request metadata `key`, "" when absent.
