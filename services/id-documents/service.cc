@@ -260,17 +260,9 @@ grpc::Status IdDocumentsService::StreamStatusUpdates(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* IdDocumentsService::LookupStatus(grpc::CallbackServerContext* ctx,
-                                                           const v1::LookupStatusRequest* req,
-                                                           v1::LookupStatusResponse* resp) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(Lookup(ctx, req, resp));
-  return reactor;
-}
-
-grpc::Status IdDocumentsService::Lookup(grpc::ServerContextBase* ctx,
-                                        const v1::LookupStatusRequest* req,
-                                        v1::LookupStatusResponse* resp) {
+grpc::Status IdDocumentsService::LookupStatus(grpc::ServerContext* ctx,
+                                              const v1::LookupStatusRequest* req,
+                                              v1::LookupStatusResponse* resp) {
   auto serial = NormalizeSerial(req->serial());
   if (!serial.ok()) return ToGrpcStatus(ctx, InvalidField("serial", std::string(serial.status().message())));
   auto birth = platform::text::ParseDate(req->birth_date(), "birthDate");

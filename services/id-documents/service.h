@@ -28,8 +28,7 @@ struct ServiceOptions {
 // The scope an integrator's token needs for the status import.
 inline constexpr std::string_view kStatusScope = "id-documents:status";
 
-class IdDocumentsService final
-    : public v1::IdDocuments::WithCallbackMethod_LookupStatus<v1::IdDocuments::Service> {
+class IdDocumentsService final : public v1::IdDocuments::Service {
  public:
   IdDocumentsService(Store& store, const platform::auth::CallerAuth& callers,
                      ServiceOptions options);
@@ -43,13 +42,8 @@ class IdDocumentsService final
   grpc::Status StreamStatusUpdates(grpc::ServerContext* ctx,
                                    grpc::ServerReader<v1::StatusUpdate>* reader,
                                    v1::ImportStatusUpdatesResponse* resp) override;
-  // The citizens' lookup is the hot path (issue 13: ≥ 10,000 req/s through the gateway): a
-  // callback method, answered on the gRPC thread that received it, which saves the sync
-  // server's hand-over to a poller thread (+10-14 % measured). It blocks that thread for one
-  // Redis round trip, bounded by the pool's command timeout.
-  grpc::ServerUnaryReactor* LookupStatus(grpc::CallbackServerContext* ctx,
-                                         const v1::LookupStatusRequest* req,
-                                         v1::LookupStatusResponse* resp) override;
+  grpc::Status LookupStatus(grpc::ServerContext* ctx, const v1::LookupStatusRequest* req,
+                            v1::LookupStatusResponse* resp) override;
   grpc::Status ListOfficeApplications(grpc::ServerContext* ctx,
                                       const v1::ListOfficeApplicationsRequest* req,
                                       v1::ListOfficeApplicationsResponse* resp) override;
@@ -66,8 +60,6 @@ class IdDocumentsService final
                                      v1::Application* resp) override;
 
  private:
-  grpc::Status Lookup(grpc::ServerContextBase* ctx, const v1::LookupStatusRequest* req,
-                      v1::LookupStatusResponse* resp);
   absl::Status Integrator(grpc::ServerContext* ctx) const;
   // The clerk, who must serve `office`.
   absl::StatusOr<platform::auth::Caller> ClerkOf(grpc::ServerContext* ctx,
