@@ -1,6 +1,8 @@
 #include "domain/code_lists.h"
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "domain/xml.h"
 #include "rathaus_einvoice_domain_embedded.h"
@@ -16,6 +18,9 @@ CodeLists CodeLists::Parse(std::string_view text) {
     if (words.size() < 2 || !absl::SimpleAtoi(words[1], &number)) continue;
     List& list = out.lists_[{std::string(words[0]), number}];
     for (size_t i = 2; i < words.size(); ++i) list.insert(std::string(words[i]));
+    std::vector<absl::string_view> codes(words.begin() + 2, words.end());
+    out.written_.insert_or_assign(std::make_pair(std::string(words[0]), number),
+                                  absl::StrCat(" ", absl::StrJoin(codes, " "), " "));
   }
   return out;
 }
@@ -26,10 +31,21 @@ const CodeLists& CodeLists::For(Syntax syntax) {
   return syntax == Syntax::kCii ? *cii : *ubl;
 }
 
+const CodeLists& CodeLists::XRechnung() {
+  static const CodeLists* xr = new CodeLists(Parse(codelists::kXrechnung));
+  return *xr;
+}
+
 const CodeLists::List& CodeLists::Of(std::string_view rule, int list) const {
   static const List* empty = new List;
   auto it = lists_.find(std::make_pair(std::string(rule), list));
   return it == lists_.end() ? *empty : it->second;
+}
+
+const std::string& CodeLists::Written(std::string_view rule, int list) const {
+  static const std::string* empty = new std::string;
+  auto it = written_.find(std::make_pair(std::string(rule), list));
+  return it == written_.end() ? *empty : it->second;
 }
 
 std::vector<std::pair<std::string, int>> CodeLists::Keys() const {

@@ -24,10 +24,16 @@ class CodeLists {
   using List = absl::flat_hash_set<std::string>;
 
   static const CodeLists& For(Syntax syntax);  // UBL Invoice and CreditNote share one
+  // The XRechnung lists (xrechnung/common.sch) by their variable name, e.g.
+  // XRechnung().Of("CVA-CODES").
+  static const CodeLists& XRechnung();
 
   // The `list`-th list (from 1) in the rule's assertion; an empty list for one that does not
   // exist (so every value fails, loudly, rather than passing).
   const List& Of(std::string_view rule, int list = 1) const;
+  // The list as the rule's test writes it, codes in their order: " c1 c2 ... cn " (UBL BR-CL-08
+  // tests a substring of it).
+  const std::string& Written(std::string_view rule, int list = 1) const;
   // Every (rule, list number) present, for tests.
   std::vector<std::pair<std::string, int>> Keys() const;
 
@@ -36,6 +42,7 @@ class CodeLists {
 
  private:
   std::map<std::pair<std::string, int>, List, std::less<>> lists_;
+  std::map<std::pair<std::string, int>, std::string, std::less<>> written_;
 };
 
 // The official test: the normalized value contains no space and is one of the codes.

@@ -522,6 +522,10 @@ absl::StatusOr<Invoice> ReadCii(const XmlNode* root) {
     for (const XmlNode* ac : settlement->Children(Ns::kRam, "SpecifiedTradeAllowanceCharge")) {
       inv.allowances_charges.push_back(CiiAllowanceCharge(ac));
     }
+    bool header_direct_debit = settlement->Child(Ns::kRam, "CreditorReferenceID") != nullptr;
+    for (const XmlNode* terms : settlement->Children(Ns::kRam, "SpecifiedTradePaymentTerms")) {
+      header_direct_debit |= terms->Child(Ns::kRam, "DirectDebitMandateID") != nullptr;
+    }
     for (const XmlNode* pm : settlement->Children(Ns::kRam,
                                                   "SpecifiedTradeSettlementPaymentMeans")) {
       PaymentMeans p;
@@ -533,8 +537,12 @@ absl::StatusOr<Invoice> ReadCii(const XmlNode* root) {
       if (!p.account_id.Present()) p.account_id = TermOf(acct, Ns::kRam, "ProprietaryID");
       p.card = pm->Child(Ns::kRam, "ApplicableTradeSettlementFinancialCard") != nullptr;
       const XmlNode* debtor = pm->Child(Ns::kRam, "PayerPartyDebtorFinancialAccount");
-      p.mandate = debtor != nullptr;
       p.debited_account = TermOf(debtor, Ns::kRam, "IBANID");
+      // XRechnung reads BG-19 in CII as a mandate reference (BT-89), a creditor identifier
+      // (BT-90) or this payment's debited account (BT-91).
+      p.mandate = header_direct_debit || p.debited_account.Present();
+      p.payee_institution = pm->Child(Ns::kRam, "PayeeSpecifiedCreditorFinancialInstitution") != nullptr ||
+                            pm->Child(Ns::kRam, "PayerSpecifiedDebtorFinancialInstitution") != nullptr;
       inv.payment_means.push_back(std::move(p));
     }
     for (const XmlNode* terms : settlement->Children(Ns::kRam, "SpecifiedTradePaymentTerms")) {

@@ -100,7 +100,9 @@ struct Party {
 struct PaymentMeans {  // BG-16
   const XmlNode* node = nullptr;
   Term code;  // BT-81
+  // mandate: BG-19 as XRechnung reads it (UBL PaymentMandate; CII BT-89, BT-90 or BT-91).
   bool credit_transfer = false, card = false, mandate = false;
+  bool payee_institution = false;  // CII: a creditor's or debtor's financial institution
   Term account_id;        // BT-84
   Term debited_account;   // BT-91
 };

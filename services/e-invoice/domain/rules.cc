@@ -13,6 +13,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 
 #include "domain/strings.h"
 #include "domain/code_lists.h"
@@ -52,6 +54,7 @@ class Checker {
     CodeListRules();
     SyntaxBinding();
     Extra();
+    RemainingCenRules();
     if (IsXRechnung(inv_.profile)) {
       XRechnung();
       XRechnungExtra();
@@ -799,15 +802,21 @@ class Checker {
              pm.code.node);
     }
     for (const XmlNode* n : inv_.all_elements) {
-      if (const std::string* cur = n->Attribute("currencyID")) {
-        Assert(InList(cl.Of("BR-CL-03"), *cur), "BR-CL-03",
+      // BR-CL-03 on the amounts the rule names (UBL: also when currencyID is missing, as the
+      // official test reads it; CII: ram:TaxTotalAmount[@currencyID]).
+      if (IsCurrencyAmount(n)) {
+        const std::string* cur = n->Attribute("currencyID");
+        Assert(cur != nullptr && InList(cl.Of("BR-CL-03"), *cur), "BR-CL-03",
                "currencyID MUST be coded using ISO code list 4217 alpha-3", n);
       }
-      if (const std::string* unit = n->Attribute("unitCode")) {
-        Assert(InList(cl.Of("BR-CL-23"), *unit), "BR-CL-23",
-               "Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 "
-               "extension", n);
+      if (IsQuantity(n)) {
+        if (const std::string* unit = n->Attribute("unitCode")) {
+          Assert(InList(cl.Of("BR-CL-23"), *unit), "BR-CL-23",
+                 "Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 "
+                 "extension", n);
+        }
       }
+      SchemeAndCodeRules(n, cl);
       bool country = cii_ ? n->Is(Ns::kRam, "CountryID")
                           : (n->Is(Ns::kCbc, "IdentificationCode") && n->parent != nullptr &&
                              n->parent->Is(Ns::kCac, "Country"));
@@ -815,8 +824,9 @@ class Checker {
         Assert(InList(cl.Of("BR-CL-14"), n->text), "BR-CL-14",
                "Country codes in an invoice MUST be coded using ISO code list 3166-1", n);
       }
+      // (A ram:ID with a schemeID is BR-CL-11's node: the earlier rule of the pattern.)
       if (cii_ && n->Is(Ns::kRam, "ID") && n->parent != nullptr &&
-          n->parent->Is(Ns::kRam, "OriginTradeCountry")) {
+          n->parent->Is(Ns::kRam, "OriginTradeCountry") && !IsCiiSchemeId(n)) {
         Assert(InList(cl.Of("BR-CL-15"), n->text), "BR-CL-15",
                "Country codes in an invoice MUST be coded using ISO code list 3166-1", n);
       }
@@ -851,6 +861,234 @@ class Checker {
         }
       }
     }
+  }
+
+  bool IsCurrencyAmount(const XmlNode* n) const {
+    if (cii_) return n->Is(Ns::kRam, "TaxTotalAmount") && n->Attribute("currencyID") != nullptr;
+    if (n->ns != Ns::kCbc) return false;
+    static const absl::flat_hash_set<std::string_view> kAmounts = {
+        "Amount", "BaseAmount", "PriceAmount", "TaxAmount", "TaxableAmount",
+        "LineExtensionAmount", "TaxExclusiveAmount", "TaxInclusiveAmount", "AllowanceTotalAmount",
+        "ChargeTotalAmount", "PrepaidAmount", "PayableRoundingAmount", "PayableAmount"};
+    return kAmounts.contains(n->local);
+  }
+
+  bool IsQuantity(const XmlNode* n) const {
+    if (cii_) return n->Is(Ns::kRam, "BasisQuantity") || n->Is(Ns::kRam, "BilledQuantity");
+    return n->Is(Ns::kCbc, "InvoicedQuantity") || n->Is(Ns::kCbc, "BaseQuantity") ||
+           n->Is(Ns::kCbc, "CreditedQuantity");
+  }
+
+  static bool HasAncestor(const XmlNode* n, Ns ns, std::string_view local) {
+    for (const XmlNode* a = n->parent; a != nullptr; a = a->parent) {
+      if (a->Is(ns, local)) return true;
+    }
+    return false;
+  }
+
+  static bool ParentIs(const XmlNode* n, Ns ns, std::string_view local) {
+    return n->parent != nullptr && n->parent->Is(ns, local);
+  }
+
+  // CII BR-CL-11's context: ram:ID[@schemeID][not(ancestor::ram:SpecifiedTaxRegistration)].
+  static bool IsCiiSchemeId(const XmlNode* n) {
+    return n->Is(Ns::kRam, "ID") && n->Attribute("schemeID") != nullptr &&
+           !HasAncestor(n, Ns::kRam, "SpecifiedTaxRegistration");
+  }
+
+  // The UBL BR-CL-08 test: the three characters between the first two '#' of a document level
+  // note must occur in the UNTDID 4451 list as the rule writes it (a substring test, as there).
+  static bool UblSubjectCodeOk(const std::string& note, const std::string& written) {
+    const size_t a = note.find('#');
+    if (a == std::string::npos) return true;
+    const size_t b = note.find('#', a + 1);
+    if (b == std::string::npos) return true;
+    const std::string_view code = std::string_view(note).substr(a + 1, b - a - 1);
+    if (Utf8Length(code) != 3) return true;
+    return written.find(code) != std::string::npos;
+  }
+
+  // The scheme and code rules BR-CL-06..26 that apply to one element, in the contexts of the
+  // official code-list pattern of each syntax.
+  void SchemeAndCodeRules(const XmlNode* n, const CodeLists& cl) {
+    auto scheme_in = [&](const char* attribute, std::string_view rule, int list = 1) {
+      const std::string* v = n->Attribute(attribute);
+      return v != nullptr && InList(cl.Of(rule, list), *v);
+    };
+    const char* m06 = "Value added tax point date code MUST be coded using a restriction of UNTDID 2005.";
+    const char* m07 = "Object identifier identification scheme identifier MUST be coded using a restriction of UNTDID 1153.";
+    const char* m08 = "Invoice note subject code shall be coded using UNCL4451";
+    const char* m10 = "Any identifier identification scheme identifier MUST be coded using one of the ISO 6523 ICD list.";
+    const char* m11 = "Any registration identifier identification scheme identifier MUST be coded using one of the ISO 6523 ICD list.";
+    const char* m13 = "Item classification identifier identification scheme identifier MUST be coded using one of the UNTDID 7143 list.";
+    const char* m19 = "Coded allowance reasons MUST belong to the UNCL 5189 code list";
+    const char* m20 = "Coded charge reasons MUST belong to the UNCL 7161 code list";
+    const char* m21 = "Item standard identifier scheme identifier MUST belong to the ISO 6523 ICD code list";
+    const char* m22 = "Tax exemption reason code identifier scheme identifier MUST belong to the CEF VATEX code list";
+    const char* m24 = "For Mime code in attribute use MIMEMediaType.";
+    const char* m25 = "Endpoint identifier scheme identifier MUST belong to the CEF EAS code list";
+    const char* m26 = "Delivery location identifier scheme identifier MUST belong to the ISO 6523 ICD code list";
+    auto reason = [&](const XmlNode* indicator) {
+      const std::optional<bool> charge = XsBoolean(indicator);
+      if (!charge) return;
+      if (*charge) {
+        Assert(InList(cl.Of("BR-CL-20"), n->text), "BR-CL-20", m20, n);
+      } else {
+        Assert(InList(cl.Of("BR-CL-19"), n->text), "BR-CL-19", m19, n);
+      }
+    };
+    auto exemption = [&] {
+      const std::string v = NormalizeSpace(n->text);
+      Assert(v.find(' ') == std::string::npos && cl.Of("BR-CL-22").contains(absl::AsciiStrToUpper(v)),
+             "BR-CL-22", m22, n);
+    };
+    auto mime = [&] {
+      const std::string* m = n->Attribute("mimeCode");
+      if (m != nullptr) Assert(cl.Of("BR-CL-24").contains(*m), "BR-CL-24", m24, n);
+    };
+    if (cii_) {
+      if (n->ns != Ns::kRam) return;
+      const std::string& l = n->local;
+      if (l == "DueDateTypeCode") {
+        Assert(InList(cl.Of("BR-CL-06"), n->text), "BR-CL-06", m06, n);
+      } else if (l == "ReferenceTypeCode") {
+        Assert(InList(cl.Of("BR-CL-07"), n->text), "BR-CL-07", m07, n);
+      } else if (l == "SubjectCode") {
+        Assert(InList(cl.Of("BR-CL-08"), n->text), "BR-CL-08", m08, n);
+      } else if (l == "GlobalID" && n->Attribute("schemeID") != nullptr) {
+        if (!HasAncestor(n, Ns::kRam, "SpecifiedTradeProduct") &&
+            !HasAncestor(n, Ns::kRam, "ShipToTradeParty")) {
+          Assert(scheme_in("schemeID", "BR-CL-10"), "BR-CL-10", m10, n);
+        } else if (ParentIs(n, Ns::kRam, "SpecifiedTradeProduct")) {
+          Assert(scheme_in("schemeID", "BR-CL-21"), "BR-CL-21", m21, n);
+        } else if (ParentIs(n, Ns::kRam, "ShipToTradeParty") &&
+                   ParentIs(n->parent, Ns::kRam, "ApplicableHeaderTradeDelivery")) {
+          Assert(scheme_in("schemeID", "BR-CL-26"), "BR-CL-26", m26, n);
+        }
+      } else if (IsCiiSchemeId(n)) {
+        Assert(scheme_in("schemeID", "BR-CL-11"), "BR-CL-11", m11, n);
+      } else if (l == "ClassCode" && n->Attribute("listID") != nullptr) {
+        Assert(scheme_in("listID", "BR-CL-13"), "BR-CL-13", m13, n);
+      } else if (l == "ReasonCode" && ParentIs(n, Ns::kRam, "SpecifiedTradeAllowanceCharge")) {
+        const XmlNode* ci = n->parent->Child(Ns::kRam, "ChargeIndicator");
+        reason(ci != nullptr ? ci->Child(Ns::kUdt, "Indicator") : nullptr);
+      } else if (l == "ExemptionReasonCode") {
+        exemption();
+      } else if (l == "AttachmentBinaryObject") {
+        mime();
+      } else if (l == "URIID" && ParentIs(n, Ns::kRam, "URIUniversalCommunication") &&
+                 n->Attribute("schemeID") != nullptr) {
+        Assert(scheme_in("schemeID", "BR-CL-25"), "BR-CL-25", m25, n);
+      }
+      return;
+    }
+    if (n->Is(Ns::kCbc, "Note") && n->parent == inv_.root) {
+      Assert(UblSubjectCodeOk(n->text, cl.Written("BR-CL-08")), "BR-CL-08", m08, n);
+      return;
+    }
+    if (n->ns != Ns::kCbc) return;
+    const std::string& l = n->local;
+    const bool with_scheme = n->Attribute("schemeID") != nullptr;
+    if (l == "DescriptionCode" && ParentIs(n, Ns::kCac, "InvoicePeriod")) {
+      Assert(InList(cl.Of("BR-CL-06"), n->text), "BR-CL-06", m06, n);
+    } else if (l == "ID" && with_scheme && n->parent != nullptr &&
+               (n->parent->Is(Ns::kCac, "AdditionalDocumentReference") ||
+                n->parent->Is(Ns::kCac, "DocumentReference"))) {
+      bool object = false;
+      for (const XmlNode* t : n->parent->Children(Ns::kCbc, "DocumentTypeCode")) object |= t->text == "130";
+      if (object) Assert(scheme_in("schemeID", "BR-CL-07"), "BR-CL-07", m07, n);
+    } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "PartyIdentification")) {
+      const bool sepa_allowed = HasAncestor(n, Ns::kCac, "AccountingSupplierParty") ||
+                                HasAncestor(n, Ns::kCac, "PayeeParty");
+      Assert(scheme_in("schemeID", "BR-CL-10") ||
+                 (sepa_allowed && scheme_in("schemeID", "BR-CL-10", 2)),
+             "BR-CL-10", m10, n);
+    } else if (l == "CompanyID" && with_scheme && ParentIs(n, Ns::kCac, "PartyLegalEntity")) {
+      Assert(scheme_in("schemeID", "BR-CL-11"), "BR-CL-11", m11, n);
+    } else if (l == "ItemClassificationCode" && n->Attribute("listID") != nullptr &&
+               ParentIs(n, Ns::kCac, "CommodityClassification")) {
+      Assert(scheme_in("listID", "BR-CL-13"), "BR-CL-13", m13, n);
+    } else if (l == "AllowanceChargeReasonCode" && ParentIs(n, Ns::kCac, "AllowanceCharge")) {
+      reason(n->parent->Child(Ns::kCbc, "ChargeIndicator"));
+    } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "StandardItemIdentification")) {
+      Assert(scheme_in("schemeID", "BR-CL-21"), "BR-CL-21", m21, n);
+    } else if (l == "TaxExemptionReasonCode") {
+      exemption();
+    } else if (l == "EmbeddedDocumentBinaryObject") {
+      mime();
+    } else if (l == "EndpointID" && with_scheme) {
+      Assert(scheme_in("schemeID", "BR-CL-25"), "BR-CL-25", m25, n);
+    } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "DeliveryLocation")) {
+      Assert(scheme_in("schemeID", "BR-CL-26"), "BR-CL-26", m26, n);
+    }
+  }
+
+  // BR-CO-05..08 (their official test is true(): evaluated, never raised), UBL-DT-06/07,
+  // UBL-CR-666/673 and CII's BR-51.
+  void RemainingCenRules() {
+    const char* inert = "";
+    if (cii_) {
+      for (const XmlNode* n : inv_.all_elements) {
+        if (n->Is(Ns::kRam, "ApplicableTradeSettlementFinancialCard")) {
+          std::vector<const XmlNode*> ids = n->Children(Ns::kRam, "ID");
+          Assert(ids.size() > 1 || Utf8Length(NormalizeSpace(ids.empty() ? "" : ids[0]->text)) <= 10,
+                 "BR-51",
+                 "The last 4 to 6 digits of the Payment card primary account number (BT-87) shall "
+                 "be present if Payment card information (BG-18) is provided in the Invoice.", n);
+          continue;
+        }
+        if (!n->Is(Ns::kRam, "ChargeIndicator") || n->parent == nullptr ||
+            !n->parent->Is(Ns::kRam, "SpecifiedTradeAllowanceCharge") || n->parent->parent == nullptr) {
+          continue;
+        }
+        const XmlNode* owner = n->parent->parent;
+        bool f = false, t = false;
+        for (const XmlNode* i : n->Children(Ns::kUdt, "Indicator")) {
+          f |= i->text == "false";
+          t |= i->text == "true";
+        }
+        if (owner->Is(Ns::kRam, "ApplicableHeaderTradeSettlement")) {
+          if (f) Assert(true, "BR-CO-05", inert, n);
+          if (t) Assert(true, "BR-CO-06", inert, n);
+        } else if (owner->Is(Ns::kRam, "SpecifiedLineTradeSettlement")) {
+          if (f) Assert(true, "BR-CO-07", inert, n);
+          if (t) Assert(true, "BR-CO-08", inert, n);
+        }
+      }
+      return;
+    }
+    for (const XmlNode* n : inv_.all_elements) {
+      if (n->Is(Ns::kCac, "AllowanceCharge") && n->parent != nullptr) {
+        const std::optional<bool> charge = XsBoolean(n->Child(Ns::kCbc, "ChargeIndicator"));
+        if (!charge) continue;
+        if (n->parent == inv_.root) {
+          Assert(true, *charge ? "BR-CO-06" : "BR-CO-05", inert, n);
+        } else if (n->parent->Is(Ns::kCac, "InvoiceLine") || n->parent->Is(Ns::kCac, "CreditNoteLine")) {
+          Assert(true, *charge ? "BR-CO-08" : "BR-CO-07", inert, n);
+        }
+      }
+      if (absl::EndsWith(n->local, "BinaryObject")) {
+        Assert(n->Attribute("mimeCode") != nullptr, "UBL-DT-06",
+               "Binary object elements shall contain the mime code attribute", n);
+        Assert(n->Attribute("filename") != nullptr, "UBL-DT-07",
+               "Binary object elements shall contain the file name attribute", n);
+      }
+    }
+    bool attachment = false, description = false;
+    for (const XmlNode* n : inv_.all_elements) {
+      if (!n->Is(Ns::kCac, "AdditionalDocumentReference")) continue;
+      bool object = false;
+      for (const XmlNode* t : n->Children(Ns::kCbc, "DocumentTypeCode")) object |= t->text == "130";
+      if (!object) continue;
+      attachment |= n->Child(Ns::kCac, "Attachment") != nullptr;
+      description |= n->Child(Ns::kCbc, "DocumentDescription") != nullptr;
+    }
+    Assert(!attachment, "UBL-CR-666",
+           "An invoice shall not contain an attached document for an invoiced object "
+           "reference (DocumentTypeCode 130)", inv_.root);
+    Assert(!description, "UBL-CR-673",
+           "An invoice shall not contain a document description for an invoiced object "
+           "reference (DocumentTypeCode 130)", inv_.root);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1492,7 +1730,7 @@ class Checker {
         Assert(pm.mandate, "BR-DE-25-a",
                "Wenn BT-81 \"Payment means type code\" einen Schlüssel für Lastschriften enthält "
                "(59), muss genau BG-19 \"DIRECT DEBIT\" übermittelt werden.", pm.node);
-        Assert(!pm.credit_transfer && !pm.card, "BR-DE-25-b",
+        Assert(!pm.credit_transfer && !pm.card && !pm.payee_institution, "BR-DE-25-b",
                "Wenn BT-81 \"Payment means type code\" einen Schlüssel für Lastschriften enthält "
                "(59), dürfen BG-17 und BG-18 nicht übermittelt werden.", pm.node);
         Warn(ValidIban(pm.debited_account.Text()), "BR-DE-20",
@@ -1501,8 +1739,296 @@ class Checker {
              "gefordert wird.", pm.node);
       }
     }
+    DirectDebitRules();
+    if (cii_) {
+      for (const Line& l : inv_.lines) CiiGrossNetBasisQuantity(l.node);
+    }
     if (inv_.profile == Profile::kXRechnungExtension && inv_.syntax == Syntax::kUblInvoice) {
       ExtensionUbl();
+    }
+    if (inv_.profile == Profile::kXRechnungExtension) ExtensionCodeRules();
+    if (inv_.profile == Profile::kXRechnungCvd) CvdRules();
+  }
+
+  // BR-DE-30/31: a direct debit (BG-19) names the creditor identifier (BT-90) and the debited
+  // account (BT-91).
+  void DirectDebitRules() {
+    const char* m30 = "Wenn \"DIRECT DEBIT\" BG-19 vorhanden ist, dann muss \"Bank assigned creditor "
+                      "identifier\" BT-90 übermittelt werden.";
+    const char* m31 = "Wenn \"DIRECT DEBIT\" BG-19 vorhanden ist, dann muss \"Debited account "
+                      "identifier\" BT-91 übermittelt werden.";
+    const XmlNode* root = inv_.root;
+    if (cii_) {
+      const XmlNode* tx = root->Child(Ns::kRsm, "SupplyChainTradeTransaction");
+      const XmlNode* st = tx != nullptr ? tx->Child(Ns::kRam, "ApplicableHeaderTradeSettlement") : nullptr;
+      bool bt89 = false, bt90 = false, bt91 = false;
+      if (st != nullptr) {
+        for (const XmlNode* t : st->Children(Ns::kRam, "SpecifiedTradePaymentTerms")) {
+          bt89 |= t->Child(Ns::kRam, "DirectDebitMandateID") != nullptr;
+        }
+        bt90 = st->Child(Ns::kRam, "CreditorReferenceID") != nullptr;
+        for (const XmlNode* pm : st->Children(Ns::kRam, "SpecifiedTradeSettlementPaymentMeans")) {
+          for (const XmlNode* a : pm->Children(Ns::kRam, "PayerPartyDebtorFinancialAccount")) {
+            bt91 |= a->Child(Ns::kRam, "IBANID") != nullptr;
+          }
+        }
+      }
+      const bool none = !bt89 && !bt90 && !bt91;
+      Assert(((bt89 || bt91) && bt90) || none, "BR-DE-30", m30, root);
+      Assert(((bt89 || bt90) && bt91) || none, "BR-DE-31", m31, root);
+      return;
+    }
+    bool mandate = false, payer_account = false;
+    for (const XmlNode* pm : root->Children(Ns::kCac, "PaymentMeans")) {
+      for (const XmlNode* m : pm->Children(Ns::kCac, "PaymentMandate")) {
+        mandate = true;
+        for (const XmlNode* a : m->Children(Ns::kCac, "PayerFinancialAccount")) {
+          payer_account |= a->Child(Ns::kCbc, "ID") != nullptr;
+        }
+      }
+    }
+    auto sepa_id = [](const XmlNode* party) {
+      if (party == nullptr) return false;
+      for (const XmlNode* pi : party->Children(Ns::kCac, "PartyIdentification")) {
+        for (const XmlNode* id : pi->Children(Ns::kCbc, "ID")) {
+          const std::string* scheme = id->Attribute("schemeID");
+          if (scheme != nullptr && *scheme == "SEPA") return true;
+        }
+      }
+      return false;
+    };
+    bool creditor = false;
+    for (const XmlNode* sp : root->Children(Ns::kCac, "AccountingSupplierParty")) {
+      for (const XmlNode* p : sp->Children(Ns::kCac, "Party")) creditor |= sepa_id(p);
+    }
+    for (const XmlNode* payee : root->Children(Ns::kCac, "PayeeParty")) creditor |= sepa_id(payee);
+    Assert(!mandate || creditor, "BR-DE-30", m30, root);
+    Assert(!mandate || payer_account, "BR-DE-31", m31, root);
+  }
+
+  // BR-TMP-3 (CII): gross and net price state the same base quantity (BT-149/BT-150), compared
+  // as the strings they are, as the official XPath 2.0 general comparison of untyped values does.
+  void CiiGrossNetBasisQuantity(const XmlNode* line) {
+    const XmlNode* agreement = line->Child(Ns::kRam, "SpecifiedLineTradeAgreement");
+    if (agreement == nullptr) return;
+    std::vector<const XmlNode*> gross, net;
+    for (const XmlNode* p : agreement->Children(Ns::kRam, "GrossPriceProductTradePrice")) {
+      for (const XmlNode* q : p->Children(Ns::kRam, "BasisQuantity")) gross.push_back(q);
+    }
+    for (const XmlNode* p : agreement->Children(Ns::kRam, "NetPriceProductTradePrice")) {
+      for (const XmlNode* q : p->Children(Ns::kRam, "BasisQuantity")) net.push_back(q);
+    }
+    if (gross.empty() || net.empty()) {
+      if (g_observer != nullptr) g_observer("BR-TMP-3", false);
+      return;
+    }
+    bool same_value = false, gross_unit = false, net_unit = false, same_unit = false;
+    for (const XmlNode* g : gross) {
+      gross_unit |= g->Attribute("unitCode") != nullptr;
+      for (const XmlNode* n : net) {
+        same_value |= g->text == n->text;
+        const std::string* gu = g->Attribute("unitCode");
+        const std::string* nu = n->Attribute("unitCode");
+        same_unit |= gu != nullptr && nu != nullptr && *gu == *nu;
+      }
+    }
+    for (const XmlNode* n : net) net_unit |= n->Attribute("unitCode") != nullptr;
+    Assert(same_value && (!(net_unit && gross_unit) || same_unit), "BR-TMP-3",
+           "Die Basismenge zum Artikelpreis (BT-149) muss der Basismenge zum Bruttopreis (BT-150) "
+           "entsprechen, und ihre Einheiten (BT-150-1, BT-149-1) müssen übereinstimmen.", line);
+  }
+
+  // A value in one of the XRechnung lists that common.sch builds with concat(' a b ', ' c d '):
+  // the joint has two spaces, so an empty value passes the official contains() test.
+  static bool InXRechnungConcatList(std::string_view list, std::string_view value) {
+    const std::string v = NormalizeSpace(value);
+    if (v.empty()) return true;
+    return InList(CodeLists::XRechnung().Of(list), v);
+  }
+
+  static bool ExtensionMime(const XmlNode* n) {
+    const std::string* m = n->Attribute("mimeCode");
+    if (m == nullptr) return false;
+    for (const char* ok : {"application/pdf", "image/png", "image/jpeg", "text/csv",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           "application/vnd.oasis.opendocument.spreadsheet", "application/xml"}) {
+      if (*m == ok) return true;
+    }
+    return false;
+  }
+
+  // BR-DEX-01, 04..08: the extension's code rules (the lists with the DiGA codes XR01..XR03 and
+  // application/xml attachments) in place of BR-CL-10/11/21/24/25/26.
+  void ExtensionCodeRules() {
+    const char* m01 = "Der Wert von \"mimeCode\" muss einer der zugelassenen MIME-Codes sein.";
+    const char* icd = "Der Wert von \"schemeID\" muss ein Code der Liste ISO 6523 ICD (mit XR01, "
+                      "XR02, XR03) sein.";
+    const char* eas = "Der Wert von \"schemeID\" muss ein Code der Liste CEF EAS (mit XR01, XR02, "
+                      "XR03) sein.";
+    auto scheme = [](const XmlNode* n, std::string_view list) {
+      return InXRechnungConcatList(list, *n->Attribute("schemeID"));
+    };
+    for (const XmlNode* n : inv_.all_elements) {
+      const std::string& l = n->local;
+      const bool with_scheme = n->Attribute("schemeID") != nullptr;
+      if (cii_) {
+        if (n->ns != Ns::kRam) continue;
+        if (l == "AttachmentBinaryObject") {
+          Assert(ExtensionMime(n), "BR-DEX-01", m01, n);
+        } else if (l == "GlobalID" && with_scheme) {
+          if (!HasAncestor(n, Ns::kRam, "SpecifiedTradeProduct") &&
+              !HasAncestor(n, Ns::kRam, "ShipToTradeParty")) {
+            Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-04", icd, n);
+          } else if (ParentIs(n, Ns::kRam, "SpecifiedTradeProduct")) {
+            Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-06", icd, n);
+          } else if (ParentIs(n, Ns::kRam, "ShipToTradeParty") &&
+                     ParentIs(n->parent, Ns::kRam, "ApplicableHeaderTradeDelivery")) {
+            Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-08", icd, n);
+          }
+        } else if (IsCiiSchemeId(n)) {
+          Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-05", icd, n);
+        } else if (l == "URIID" && with_scheme && ParentIs(n, Ns::kRam, "URIUniversalCommunication")) {
+          Assert(scheme(n, "CEF-EAS-EXT-CODES"), "BR-DEX-07", eas, n);
+        }
+        continue;
+      }
+      if (n->ns != Ns::kCbc) continue;
+      if (l == "EmbeddedDocumentBinaryObject") {
+        Assert(ExtensionMime(n), "BR-DEX-01", m01, n);
+      } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "PartyIdentification")) {
+        const bool sepa = NormalizeSpace(*n->Attribute("schemeID")) == "SEPA" &&
+                          (HasAncestor(n, Ns::kCac, "AccountingSupplierParty") ||
+                           HasAncestor(n, Ns::kCac, "PayeeParty"));
+        Assert(scheme(n, "ISO-6523-ICD-EXT-CODES") || sepa, "BR-DEX-04", icd, n);
+      } else if (l == "CompanyID" && with_scheme && ParentIs(n, Ns::kCac, "PartyLegalEntity")) {
+        Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-05", icd, n);
+      } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "StandardItemIdentification")) {
+        Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-06", icd, n);
+      } else if (l == "EndpointID" && with_scheme) {
+        Assert(scheme(n, "CEF-EAS-EXT-CODES"), "BR-DEX-07", eas, n);
+      } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "DeliveryLocation")) {
+        Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-08", icd, n);
+      }
+    }
+  }
+
+  // The XRechnung CVD (Clean Vehicles Directive) rules: BR-DE-CVD-01..06, BR-TMP-CVD-01.
+  void CvdRules() {
+    const CodeLists& xr = CodeLists::XRechnung();
+    const char* m01 = "Eine CVD-Rechnung muss eine Vertragsreferenz (BT-12) enthalten.";
+    const char* m02 = "Eine CVD-Rechnung muss eine Vergabeverfahrensreferenz (BT-17) enthalten.";
+    const char* m03 = "Eine CVD-Rechnung muss mindestens eine Position mit einem Fahrzeug (Klassifikation "
+                      "\"CVD\" und Eigenschaft \"cva\") enthalten.";
+    const char* m04 = "Die Fahrzeugklasse (listID \"CVD\") muss M1, M2, M3, N1, N2 oder N3 sein.";
+    const char* m05 = "Die Eigenschaft \"cva\" muss clean, zero-emission oder other sein.";
+    const char* m06a = "Eine Position mit der Klassifikation \"CVD\" muss genau eine Eigenschaft \"cva\" haben.";
+    const char* m06b = "Eine Position mit der Eigenschaft \"cva\" muss genau eine Klassifikation \"CVD\" haben.";
+    const char* mtmp = "Das Klassifikationsschema (listID) muss aus UNTDID 7143 oder \"CVD\" sein.";
+    auto nonblank = [](const XmlNode* n) { return n != nullptr && !NormalizeSpace(n->text).empty(); };
+    auto any_nonblank = [&](const std::vector<const XmlNode*>& parents, Ns ns, std::string_view local) {
+      for (const XmlNode* p : parents) {
+        for (const XmlNode* c : p->Children(ns, local)) {
+          if (nonblank(c)) return true;
+        }
+      }
+      return false;
+    };
+    // Per item: its classification codes and its properties (name/description, value).
+    struct Item {
+      const XmlNode* node;
+      std::vector<const XmlNode*> codes;       // ItemClassificationCode / ClassCode
+      std::vector<const XmlNode*> properties;  // AdditionalItemProperty / ApplicableProductCharacteristic
+    };
+    std::vector<Item> items;
+    const XmlNode* root = inv_.root;
+    const Ns prop_ns = cii_ ? Ns::kRam : Ns::kCac;
+    const char* prop_name = cii_ ? "Description" : "Name";
+    const XmlNode* cii_tx = cii_ ? root->Child(Ns::kRsm, "SupplyChainTradeTransaction") : nullptr;
+    if (cii_) {
+      if (cii_tx != nullptr) {
+        for (const XmlNode* li : cii_tx->Children(Ns::kRam, "IncludedSupplyChainTradeLineItem")) {
+          for (const XmlNode* p : li->Children(Ns::kRam, "SpecifiedTradeProduct")) {
+            Item it{p, {}, p->Children(Ns::kRam, "ApplicableProductCharacteristic")};
+            for (const XmlNode* c : p->Children(Ns::kRam, "DesignatedProductClassification")) {
+              for (const XmlNode* code : c->Children(Ns::kRam, "ClassCode")) it.codes.push_back(code);
+            }
+            items.push_back(std::move(it));
+          }
+        }
+      }
+    } else {
+      const char* line = inv_.syntax == Syntax::kUblCreditNote ? "CreditNoteLine" : "InvoiceLine";
+      for (const XmlNode* li : root->Children(Ns::kCac, line)) {
+        for (const XmlNode* p : li->Children(Ns::kCac, "Item")) {
+          Item it{p, {}, p->Children(Ns::kCac, "AdditionalItemProperty")};
+          for (const XmlNode* c : p->Children(Ns::kCac, "CommodityClassification")) {
+            for (const XmlNode* code : c->Children(Ns::kCbc, "ItemClassificationCode")) it.codes.push_back(code);
+          }
+          items.push_back(std::move(it));
+        }
+      }
+    }
+    auto is_cva = [&](const XmlNode* prop) {
+      for (const XmlNode* n : prop->Children(prop_ns == Ns::kRam ? Ns::kRam : Ns::kCbc, prop_name)) {
+        if (n->text == "cva") return true;
+      }
+      return false;
+    };
+    auto listed_cvd = [](const XmlNode* code) {
+      const std::string* id = code->Attribute("listID");
+      return id != nullptr && *id == "CVD";
+    };
+    // Header rules.
+    if (cii_) {
+      const XmlNode* agreement =
+          cii_tx != nullptr ? cii_tx->Child(Ns::kRam, "ApplicableHeaderTradeAgreement") : nullptr;
+      if (agreement != nullptr) {
+        Assert(any_nonblank(agreement->Children(Ns::kRam, "ContractReferencedDocument"), Ns::kRam,
+                            "IssuerAssignedID"),
+               "BR-DE-CVD-01", m01, agreement);
+        bool tender = false;
+        for (const XmlNode* d : agreement->Children(Ns::kRam, "AdditionalReferencedDocument")) {
+          const XmlNode* type = d->Child(Ns::kRam, "TypeCode");
+          tender |= type != nullptr && NormalizeSpace(type->text) == "50" &&
+                    nonblank(d->Child(Ns::kRam, "IssuerAssignedID"));
+        }
+        Assert(tender, "BR-DE-CVD-02", m02, agreement);
+      }
+    } else {
+      Assert(any_nonblank(root->Children(Ns::kCac, "ContractDocumentReference"), Ns::kCbc, "ID"),
+             "BR-DE-CVD-01", m01, root);
+      Assert(any_nonblank(root->Children(Ns::kCac, "OriginatorDocumentReference"), Ns::kCbc, "ID"),
+             "BR-DE-CVD-02", m02, root);
+    }
+    bool vehicle = false;
+    for (const Item& it : items) {
+      const bool cvd = std::any_of(it.codes.begin(), it.codes.end(), listed_cvd);
+      int cva = 0;
+      for (const XmlNode* p : it.properties) cva += is_cva(p);
+      vehicle |= cvd && cva > 0;
+      int cvd_codes = 0;
+      for (const XmlNode* c : it.codes) {
+        const std::string* id = c->Attribute("listID");
+        cvd_codes += id != nullptr && *id == "CVD";
+      }
+      Assert(!cvd || cva == 1, "BR-DE-CVD-06-a", m06a, it.node);
+      Assert(cva == 0 || cvd_codes == 1, "BR-DE-CVD-06-b", m06b, it.node);
+      for (const XmlNode* c : it.codes) {
+        const std::string* id = c->Attribute("listID");
+        const std::string list_id = id != nullptr ? NormalizeSpace(*id) : std::string();
+        Assert(InXRechnungConcatList("UNTDID-7143-CVD-CODES", list_id), "BR-TMP-CVD-01", mtmp, c);
+        Assert(list_id != "CVD" || xr.Of("CVD-VEHICLE-CATEGORY").contains(NormalizeSpace(c->text)),
+               "BR-DE-CVD-04", m04, c);
+      }
+      for (const XmlNode* p : it.properties) {
+        if (!is_cva(p)) continue;
+        const XmlNode* value = p->Child(cii_ ? Ns::kRam : Ns::kCbc, "Value");
+        Assert(value != nullptr && xr.Of("CVA-CODES").contains(NormalizeSpace(value->text)),
+               "BR-DE-CVD-05", m05, p);
+      }
+    }
+    if (!cii_ || cii_tx != nullptr) {
+      Assert(vehicle, "BR-DE-CVD-03", m03, cii_ ? cii_tx : root);
     }
   }
 
@@ -1557,6 +2083,52 @@ class Checker {
              "Amount due for payment (BT-115) = Invoice total amount with VAT (BT-112) - Paid "
              "amount (BT-113) + Rounding amount (BT-114) + Σ Third party payment amount "
              "(BT-DEX-002).", inv_.totals);
+    }
+    // BR-DEX-03: every item of a sub invoice line has exactly one VAT category.
+    bool one_category = true;
+    for (const XmlNode* n : inv_.all_elements) {
+      if (!n->Is(Ns::kCac, "Item") || !ParentIs(n, Ns::kCac, "SubInvoiceLine")) continue;
+      one_category &= n->Count(Ns::kCac, "ClassifiedTaxCategory") == 1;
+    }
+    Assert(one_category, "BR-DEX-03",
+           "Jede \"SUB INVOICE LINE\" (BG-DEX-01) muss genau eine \"SUB INVOICE LINE VAT "
+           "INFORMATION\" (BG-DEX-06) enthalten.", inv_.root);
+    // BR-DEX-10..14: third party payments (BG-DEX-09).
+    const std::string currency = inv_.currency.Present() ? inv_.currency.node->text : std::string();
+    for (const XmlNode* pp : inv_.root->Children(Ns::kCac, "PrepaidPayment")) {
+      auto nonblank = [&](std::string_view local) {
+        for (const XmlNode* c : pp->Children(Ns::kCbc, local)) {
+          if (!NormalizeSpace(c->text).empty()) return true;
+        }
+        return false;
+      };
+      Assert(nonblank("ID"), "BR-DEX-10",
+             "Eine \"THIRD PARTY PAYMENT\" (BG-DEX-09) muss einen \"Third party payment type\" "
+             "(BT-DEX-001) enthalten.", pp);
+      Assert(nonblank("PaidAmount"), "BR-DEX-11",
+             "Eine \"THIRD PARTY PAYMENT\" (BG-DEX-09) muss einen \"Third party payment amount\" "
+             "(BT-DEX-002) enthalten.", pp);
+      Assert(nonblank("InstructionID"), "BR-DEX-12",
+             "Eine \"THIRD PARTY PAYMENT\" (BG-DEX-09) muss eine \"Third party payment "
+             "description\" (BT-DEX-003) enthalten.", pp);
+      // string-length(substring-after(cbc:PaidAmount, '.')) <= 2, on the first amount.
+      const XmlNode* paid = pp->Child(Ns::kCbc, "PaidAmount");
+      size_t decimals = 0;
+      if (paid != nullptr) {
+        const size_t dot = paid->text.find('.');
+        if (dot != std::string::npos) decimals = Utf8Length(std::string_view(paid->text).substr(dot + 1));
+      }
+      Assert(decimals <= 2, "BR-DEX-13",
+             "Der Wert von \"Third party payment amount\" (BT-DEX-002) darf höchstens zwei "
+             "Nachkommastellen haben.", pp);
+      bool same_currency = false;
+      for (const XmlNode* a : pp->Children(Ns::kCbc, "PaidAmount")) {
+        const std::string* c = a->Attribute("currencyID");
+        same_currency |= c != nullptr && inv_.currency.Present() && *c == currency;
+      }
+      Assert(same_currency, "BR-DEX-14",
+             "Die Währung von \"Third party payment amount\" (BT-DEX-002) muss der "
+             "Rechnungswährung (BT-5) entsprechen.", pp);
     }
   }
 

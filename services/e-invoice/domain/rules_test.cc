@@ -610,5 +610,19 @@ TEST(RulesTest, CleanVehiclesInvoicesGetTheXRechnungRules) {
                              "x")).contains("BR-DE-15"));
 }
 
+TEST(RulesTest, CurrencyAndUnitCodesOnlyWhereTheRulesLook) {
+  // BR-CL-03's official contexts: UBL's listed amounts (a missing currencyID fails there too),
+  // CII's ram:TaxTotalAmount only; BR-CL-23: the quantities of lines and prices.
+  // (CII-DT-031 refuses the attribute there; BR-CL-03 does not look.)
+  EXPECT_EQ(Fatal(Validate(Replace(kCii, "<ram:LineTotalAmount>100.00</ram:LineTotalAmount><ram:TaxBasisTotalAmount>",
+                                   "<ram:LineTotalAmount currencyID=\"ABC\">100.00</ram:LineTotalAmount><ram:TaxBasisTotalAmount>"),
+                           "x")),
+            Ids{"CII-DT-031"});
+  EXPECT_EQ(Fatal(Validate(Replace(kUbl, "<cbc:PayableAmount currencyID=\"EUR\">", "<cbc:PayableAmount>"), "x")),
+            Ids{"BR-CL-03"});
+  EXPECT_EQ(Fatal(Validate(Replace(kUbl, "<cbc:PayableAmount currencyID=\"EUR\">", "<cbc:PayableAmount currencyID=\"ABC\">"), "x")),
+            Ids{"BR-CL-03"});
+}
+
 }  // namespace
 }  // namespace rathaus::einvoice

@@ -8,8 +8,11 @@ Sources (unchanged copies; origin, version and commit in SOURCE):
 Outputs:
   ../domain/codelists/en16931-{ubl,cii}.txt   every BR-CL code list, one line per rule and list:
                                               "BR-CL-01 1 71 80 81 ..." (embedded at build time)
+  ../domain/codelists/xrechnung.txt           the XRechnung code lists (xrechnung/common.sch):
+                                              "CVA-CODES 1 clean zero-emission other"
   ../domain/rules-catalogue.tsv               every rule id of the official sets per syntax with
-                                              its flag: "syntax  rule  flag  set"
+                                              its flag: "syntax  rule  flag  set  note" (note
+                                              "never-fires": the official test is true())
 
     generate.py            # writes the outputs
     generate.py --check    # exits 1 when an output differs from what the sources give (make test)
@@ -46,7 +49,7 @@ def code_lists(syntax):
         if not rid.startswith("BR-CL-"):
             continue
         found = [m.split() for m in
-                 re.findall(r"contains\(\s*'\s([^']*?)\s'\s*,\s*concat\(", test)]
+                 re.findall(r"contains\(\s*'\s([^']*?)\s'\s*,\s*(?:concat|substring-before)\(", test)]
         mimes = re.findall(r"@mimeCode\s*=\s*'([^']*)'", test)
         if mimes:
             found.append(mimes)
@@ -57,17 +60,51 @@ def code_lists(syntax):
     return out
 
 
+# The lists of xrechnung/common.sch that rules name: ' a b c ', ('a', 'b') or concat($X, $Y).
+XRECHNUNG_LISTS = ("DIGA-CODES", "ISO-6523-ICD-CODES", "ISO-6523-ICD-EXT-CODES", "CEF-EAS-CODES",
+                   "CEF-EAS-EXT-CODES", "UNTDID-7143-CODES", "UNTDID-7143-CVD-CODES",
+                   "CVD-VEHICLE-CATEGORY", "CVA-CODES")
+
+
+def xrechnung_lists():
+    root = ET.parse(HERE / "xrechnung/common.sch").getroot()
+    lets = {l.get("name"): " ".join(l.get("value").split()) for l in root.iter(SCH + "let")}
+
+    def value(name):
+        v = lets[name]
+        concat = re.fullmatch(r"concat\((.*)\)", v)
+        if concat:
+            out = []
+            for part in concat.group(1).split(","):
+                part = part.strip()
+                if not part.startswith("$"):
+                    sys.exit("generate.py: unexpected part %r of %s" % (part, name))
+                out += value(part[1:])
+            return out
+        if re.fullmatch(r"'[^']*'", v):
+            return v[1:-1].split()
+        seq = re.fullmatch(r"\((.*)\)", v)
+        if seq:
+            return re.findall(r"'([^']*)'", seq.group(1))
+        sys.exit("generate.py: cannot read the list %s = %s" % (name, v))
+
+    return ["%s 1 %s" % (name, " ".join(value(name))) for name in XRECHNUNG_LISTS]
+
+
 def catalogue():
     rules = {}  # (syntax, id) -> (flag, set)
+    inert = {}  # (syntax, id) -> every test of the id is true(): the rule can never fire
     for syntax in ("ubl", "cii"):
         for name, sources in (("cen", CEN), ("xrechnung", XRECHNUNG)):
-            for rid, flag, _test in assertions(sources[syntax]):
+            for rid, flag, test in assertions(sources[syntax]):
                 key = (syntax, rid)
                 old = rules.get(key)
                 # One id bound in several contexts: the strictest flag counts.
                 if old is None or SEVERITY.get(flag, 2) > SEVERITY.get(old[0], 2):
                     rules[key] = (flag, name)
-    return ["%s\t%s\t%s\t%s" % (s, r, f, n) for (s, r), (f, n) in sorted(rules.items())]
+                inert[key] = inert.get(key, True) and test.strip() == "true()"
+    return ["%s\t%s\t%s\t%s%s" % (s, r, f, n, "\tnever-fires" if inert[(s, r)] else "")
+            for (s, r), (f, n) in sorted(rules.items())]
 
 
 def header(comment):
@@ -80,7 +117,8 @@ def outputs():
     files = {}
     for syntax in ("ubl", "cii"):
         files[DOMAIN / "codelists" / ("en16931-%s.txt" % syntax)] = header("#") + code_lists(syntax)
-    files[DOMAIN / "rules-catalogue.tsv"] = header("#") + ["syntax\trule\tflag\tset"] + catalogue()
+    files[DOMAIN / "codelists" / "xrechnung.txt"] = header("#") + xrechnung_lists()
+    files[DOMAIN / "rules-catalogue.tsv"] = header("#") + ["syntax\trule\tflag\tset\tnote"] + catalogue()
     return {path: "\n".join(lines) + "\n" for path, lines in files.items()}
 
 
