@@ -11,6 +11,8 @@
 //
 //   rathaus-e-invoice-coverage CATALOGUE GAPS DIR...           # check
 //   rathaus-e-invoice-coverage --write-gaps CATALOGUE GAPS DIR...
+//   rathaus-e-invoice-coverage --list-untested CATALOGUE GAPS DIR...  # also names the rules
+//                                                                    # no test invoice fires
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -47,10 +49,12 @@ std::string Read(const std::filesystem::path& path) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  const bool list_untested = !args.empty() && args[0] == "--list-untested";
+  if (list_untested) args.erase(args.begin());
   const bool write = !args.empty() && args[0] == "--write-gaps";
   if (write) args.erase(args.begin());
   if (args.size() < 3) {
-    std::cerr << "usage: rathaus-e-invoice-coverage [--write-gaps] CATALOGUE GAPS DIR...\n";
+    std::cerr << "usage: rathaus-e-invoice-coverage [--list-untested] [--write-gaps] CATALOGUE GAPS DIR...\n";
     return 2;
   }
   // syntax ("ubl"/"cii") -> official fatal rules
@@ -99,7 +103,9 @@ int main(int argc, char** argv) {
     for (const std::string& rule : fatal[syntax]) {
       const bool e = evaluated[syntax].contains(rule), f = fired[syntax].contains(rule);
       implemented += e || f;
-      tested += f || (e && inert[syntax].contains(rule));
+      const bool t = f || (e && inert[syntax].contains(rule));
+      tested += t;
+      if (list_untested && !t) std::cout << "untested " << syntax << " " << rule << "\n";
       if (!e && !f) gaps.push_back(syntax + " " + rule);
     }
     std::string upper = syntax == "ubl" ? "UBL" : "CII";
