@@ -3,8 +3,8 @@
 // given folders with a rule observer set and counts, per syntax, the official fatal rules that
 //   - were evaluated on at least one invoice ("implemented": a check exists and a test invoice
 //     reaches it; a check no test invoice reaches does not count), and
-//   - fired on at least one invoice ("tested"; a rule whose official test is true(), marked
-//     never-fires in the catalogue, cannot fire: for it, being evaluated is its test).
+//   - fired on at least one invoice ("tested"; a rule that cannot fire, marked never-fires or
+//     shadowed in the catalogue, counts as tested once evaluated).
 // It prints `einvoice rules: UBL a/n fatal implemented, b/n tested` for each syntax, and compares
 // the fatal rules never evaluated with the gaps file: one missing that the file does not list (a
 // regression, or a new official rule) or one listed that is evaluated now (a stale list) fails.
@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   }
   // syntax ("ubl"/"cii") -> official fatal rules
   std::map<std::string, std::set<std::string>> fatal;
-  // Rules whose official test is true(): they can never fire, so evaluating them is their test.
+  // Rules that can never fire (official test true(), or shadowed by an earlier rule of their
+  // pattern): evaluating them is their test.
   std::map<std::string, std::set<std::string>> inert;
   std::ifstream catalogue(args[0]);
   if (!catalogue) {
@@ -70,7 +71,9 @@ int main(int argc, char** argv) {
     if (line.empty() || line[0] == '#' || line.rfind("syntax\t", 0) == 0) continue;
     std::vector<std::string> cols = absl::StrSplit(line, '\t');
     if (cols.size() >= 3 && cols[2] == "fatal") fatal[cols[0]].insert(cols[1]);
-    if (cols.size() >= 5 && cols[4] == "never-fires") inert[cols[0]].insert(cols[1]);
+    if (cols.size() >= 5 && (cols[4] == "never-fires" || cols[4] == "shadowed")) {
+      inert[cols[0]].insert(cols[1]);
+    }
   }
 
   // Evaluated / fired, per syntax of the invoice.

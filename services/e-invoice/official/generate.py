@@ -12,7 +12,9 @@ Outputs:
                                               "CVA-CODES 1 clean zero-emission other"
   ../domain/rules-catalogue.tsv               every rule id of the official sets per syntax with
                                               its flag: "syntax  rule  flag  set  note" (note
-                                              "never-fires": the official test is true())
+                                              "never-fires": the official test is true();
+                                              "shadowed": an earlier rule of its pattern takes
+                                              every node of its context)
 
     generate.py            # writes the outputs
     generate.py --check    # exits 1 when an output differs from what the sources give (make test)
@@ -91,9 +93,36 @@ def xrechnung_lists():
     return ["%s 1 %s" % (name, " ".join(value(name))) for name in XRECHNUNG_LISTS]
 
 
+def shadowed(path):
+    """Ids of asserts whose rule can never be reached: in Schematron a node is matched by the
+    first rule of a pattern whose context matches it, so a rule whose every context alternative
+    ends in an element that an earlier rule of the pattern takes as `//name` (no predicate) is
+    never applied."""
+    out, reached = set(), set()
+    root = ET.parse(HERE / path).getroot()
+    for pattern in root.iter(SCH + "pattern"):
+        anywhere = set()  # names taken by an earlier `//name` rule
+        for rule in pattern.iter(SCH + "rule"):
+            context = " ".join((rule.get("context") or "").split())
+            alternatives = [a.strip() for a in context.split("|")]
+            lasts = [re.split(r"/+", a)[-1] for a in alternatives]
+            unreachable = bool(lasts) and all(
+                re.fullmatch(r"[\w.-]+:[\w.-]+", l) and l in anywhere for l in lasts)
+            for a in list(rule.iter(SCH + "assert")) + list(rule.iter(SCH + "report")):
+                if a.get("id"):
+                    (out if unreachable else reached).add(a.get("id").strip())
+            for a in alternatives:
+                m = re.fullmatch(r"//([\w.-]+:[\w.-]+)", a)
+                if m:
+                    anywhere.add(m.group(1))
+    return out - reached
+
+
 def catalogue():
     rules = {}  # (syntax, id) -> (flag, set)
     inert = {}  # (syntax, id) -> every test of the id is true(): the rule can never fire
+    unreachable = {syntax: shadowed(CEN[syntax]) | shadowed(XRECHNUNG[syntax])
+                   for syntax in ("ubl", "cii")}
     for syntax in ("ubl", "cii"):
         for name, sources in (("cen", CEN), ("xrechnung", XRECHNUNG)):
             for rid, flag, test in assertions(sources[syntax]):
@@ -103,8 +132,13 @@ def catalogue():
                 if old is None or SEVERITY.get(flag, 2) > SEVERITY.get(old[0], 2):
                     rules[key] = (flag, name)
                 inert[key] = inert.get(key, True) and test.strip() == "true()"
-    return ["%s\t%s\t%s\t%s%s" % (s, r, f, n, "\tnever-fires" if inert[(s, r)] else "")
-            for (s, r), (f, n) in sorted(rules.items())]
+    def note(s, r):
+        if inert[(s, r)]:
+            return "\tnever-fires"
+        if r in unreachable[s]:
+            return "\tshadowed"
+        return ""
+    return ["%s\t%s\t%s\t%s%s" % (s, r, f, n, note(s, r)) for (s, r), (f, n) in sorted(rules.items())]
 
 
 def header(comment):
