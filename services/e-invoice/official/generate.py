@@ -118,6 +118,18 @@ def shadowed(path):
     return out - reached
 
 
+# Rules whose official test, read as XPath, can never be false (checked by reading; the validator
+# evaluates them the same way, see domain/rules.cc): listed so that the coverage can count them.
+UNREACHABLE_BY_READING = {
+    # `cac:TaxTotal/cbc:TaxAmount[@currencyID = cbc:DocumentCurrencyCode]` asks for a child of
+    # cbc:TaxAmount that never exists, so the `not(...)` branch always holds.
+    ("ubl", "BR-DEC-13"), ("ubl", "BR-DEC-15"),
+    # `every $rate in ../ram:RateApplicablePercent` from ram:ApplicableTradeTax: its parent has
+    # no such child, and `every` over nothing is true.
+    ("cii", "BR-AF-08"), ("cii", "BR-AG-08"),
+}
+
+
 def catalogue():
     rules = {}  # (syntax, id) -> (flag, set)
     inert = {}  # (syntax, id) -> every test of the id is true(): the rule can never fire
@@ -137,6 +149,8 @@ def catalogue():
             return "\tnever-fires"
         if r in unreachable[s]:
             return "\tshadowed"
+        if (s, r) in UNREACHABLE_BY_READING:
+            return "\tnever-fires"
         return ""
     return ["%s\t%s\t%s\t%s%s" % (s, r, f, n, note(s, r)) for (s, r), (f, n) in sorted(rules.items())]
 
