@@ -491,10 +491,22 @@ absl::StatusOr<Invoice> ReadCii(const XmlNode* root) {
   const XmlNode* sum =
       settlement ? settlement->Child(Ns::kRam, "SpecifiedTradeSettlementHeaderMonetarySummation")
                  : nullptr;
-  s = AtMostOnce(sum, Ns::kRam,
-                 {"LineTotalAmount", "ChargeTotalAmount", "AllowanceTotalAmount",
-                  "TaxBasisTotalAmount", "RoundingAmount", "GrandTotalAmount",
-                  "TotalPrepaidAmount", "DuePayableAmount"});
+  // A second total cannot be read as the one the rules need, so it ends the reading: under the
+  // official id of its cardinality rule (the official XSLT stops with an XPath error there).
+  if (sum != nullptr) {
+    for (const auto& [name, rule] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+             {"LineTotalAmount", "CII-SR-477"}, {"ChargeTotalAmount", "CII-SR-478"},
+             {"AllowanceTotalAmount", "CII-SR-479"}, {"TaxBasisTotalAmount", "CII-SR-480"},
+             {"RoundingAmount", "CII-SR-481"}, {"GrandTotalAmount", "CII-SR-482"},
+             {"TotalPrepaidAmount", "CII-SR-484"}, {"DuePayableAmount", "CII-SR-487"}}) {
+      std::vector<const XmlNode*> found = sum->Children(Ns::kRam, name);
+      if (found.size() > 1) {
+        return absl::FailedPreconditionError(
+            Cat(found[1]->Path(), "\t", name, " shall occur at most once in "
+                "SpecifiedTradeSettlementHeaderMonetarySummation.\t", rule));
+      }
+    }
+  }
   if (!s.ok()) return s;
   inv.totals = sum;
   inv.line_total = TermOf(sum, Ns::kRam, "LineTotalAmount");

@@ -3275,6 +3275,10 @@ bool IsValidLeitwegId(std::string_view id) { return Checker::ValidLeitwegId(id);
 
 void SetRuleObserver(RuleObserver observer) { g_observer = observer; }
 
+void ObserveRule(std::string_view rule, bool failed) {
+  if (g_observer != nullptr) g_observer(rule, failed);
+}
+
 void ApplyScenario(Profile profile, Syntax syntax, std::vector<Finding>* findings) {
   if (!IsXRechnung(profile)) return;
   const bool ubl = syntax != Syntax::kCii;

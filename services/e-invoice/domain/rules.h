@@ -28,6 +28,9 @@ void ApplyScenario(Profile profile, Syntax syntax, std::vector<Finding>* finding
 // only (the service never sets it).
 using RuleObserver = void (*)(std::string_view rule, bool failed);
 void SetRuleObserver(RuleObserver observer);
+// Tells the observer (if one is set) about a rule decided outside RunRules (the reading of the
+// invoice ends with an official rule's finding).
+void ObserveRule(std::string_view rule, bool failed);
 
 // The Leitweg-ID check behind the warning RATHAUS-LEITWEG-ID: Grobadressierung (2-12 digits),
 // optional Feinadressierung (up to 30 letters or digits), two check digits (ISO 7064 mod 97-10).

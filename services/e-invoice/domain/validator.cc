@@ -41,13 +41,20 @@ Examination Examine(std::string_view bytes, std::string_view file_name, const Xm
   report.syntax = syntax;
   absl::StatusOr<Invoice> invoice = ReadInvoice(*doc);
   if (!invoice.ok()) {
-    // Schema violations come as "<location>\t<message>".
+    // Schema violations come as "<location>\t<message>", or "<location>\t<message>\t<rule>"
+    // when an official rule names the violation.
     std::string full(invoice.status().message());
     std::string_view msg = full;
     size_t tab = msg.find('\t');
     std::string location = tab == std::string_view::npos ? "/" : std::string(msg.substr(0, tab));
-    std::string text = std::string(tab == std::string_view::npos ? msg : msg.substr(tab + 1));
-    report.errors.push_back(Finding{"XML-SCHEMA", Severity::kFatal, text, location});
+    std::string_view rest = tab == std::string_view::npos ? msg : msg.substr(tab + 1);
+    std::string rule = "XML-SCHEMA";
+    if (size_t second = rest.find('\t'); second != std::string_view::npos) {
+      rule = std::string(rest.substr(second + 1));
+      rest = rest.substr(0, second);
+    }
+    report.errors.push_back(Finding{rule, Severity::kFatal, std::string(rest), location});
+    if (rule != "XML-SCHEMA") ObserveRule(rule, true);
     return out;
   }
   std::vector<Finding> findings = RunRules(*invoice);
