@@ -1057,7 +1057,17 @@ class Checker {
       }
       return;
     }
+    bool attachment = false, description = false;  // of an invoiced object reference (130)
     for (const XmlNode* n : inv_.all_elements) {
+      if (n->Is(Ns::kCac, "AdditionalDocumentReference")) {
+        bool object = false;
+        for (const XmlNode* t : n->Children(Ns::kCbc, "DocumentTypeCode")) object |= t->text == "130";
+        if (object) {
+          attachment |= n->Child(Ns::kCac, "Attachment") != nullptr;
+          description |= n->Child(Ns::kCbc, "DocumentDescription") != nullptr;
+        }
+        continue;
+      }
       if (n->Is(Ns::kCac, "AllowanceCharge") && n->parent != nullptr) {
         const std::optional<bool> charge = XsBoolean(n->Child(Ns::kCbc, "ChargeIndicator"));
         if (!charge) continue;
@@ -1073,15 +1083,6 @@ class Checker {
         Assert(n->Attribute("filename") != nullptr, "UBL-DT-07",
                "Binary object elements shall contain the file name attribute", n);
       }
-    }
-    bool attachment = false, description = false;
-    for (const XmlNode* n : inv_.all_elements) {
-      if (!n->Is(Ns::kCac, "AdditionalDocumentReference")) continue;
-      bool object = false;
-      for (const XmlNode* t : n->Children(Ns::kCbc, "DocumentTypeCode")) object |= t->text == "130";
-      if (!object) continue;
-      attachment |= n->Child(Ns::kCac, "Attachment") != nullptr;
-      description |= n->Child(Ns::kCbc, "DocumentDescription") != nullptr;
     }
     Assert(!attachment, "UBL-CR-666",
            "An invoice shall not contain an attached document for an invoiced object "
