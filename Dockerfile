@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # rathaus: ONE image with every binary; the command chosen at run time picks the process:
 #   docker run rathaus rathaus-appointments      (a gRPC service)
 #   docker run rathaus rathaus-gateway           (the HTTP gateway, the default command)
@@ -8,10 +7,17 @@
 # hiredis, OpenSSL): separate images would repeat the same layers, and one tag means the gateway
 # and the services it calls always come from the same commit. See README.md "Deploy".
 
-ARG DEBIAN_IMAGE=debian:12
-ARG RUNTIME_IMAGE=debian:12-slim
-# The web pages need Node.js >= 20.19 (Vite 7); Debian 12 ships 18.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Base images pinned by digest (the multi-platform index), one dated Debian 12 release for all
+# three: the same digests, with where each was read, are in deploy/base-images.txt and
+# deploy/check-dockerfile.sh keeps both equal. To move on, take the new digests from
+# docker-library/repo-info (repos/<image>/remote/<tag>.md) or `docker buildx imagetools inspect`.
+# No `# syntax=` line: the builder's own frontend parses this file, so no unpinned
+# docker/dockerfile image is pulled.
+ARG DEBIAN_IMAGE=debian:bookworm-20260918@sha256:f37a335e82bca302e955fa39f9dfe28f1be618f016f8a2b56318e5a5111afc26
+ARG RUNTIME_IMAGE=debian:bookworm-20260918-slim@sha256:3783cc01769c7b2b1b83a5c5ad96c815348e28ed7da68e2e3687004faa906251
+# The web pages need Node.js >= 20.19 (Vite 7); Debian 12 ships 18. Node 22.23.2 on the same
+# Debian 12 base (bookworm-20260918).
+ARG NODE_IMAGE=node:22-bookworm-slim@sha256:48e4b67d85f87bd551df43704e24d252f56cc5f8e9718841aace50f19948f0f9
 
 # ---------------------------------------------------------------------------------------------
 # Build stage: the Debian packages that build rathaus (deps/apt-packages.txt, filtered exactly as

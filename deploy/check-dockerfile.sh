@@ -49,6 +49,27 @@ grep -q '^COPY --from=build /out/descriptors/ /usr/share/rathaus/descriptors/' "
   || fail "the runtime image must ship the descriptor sets with RATHAUS_GATEWAY_DESCRIPTOR_DIR set"
 # The runtime stage installs only what runtime-packages.sh derived from the binaries.
 stage_runs runtime | grep -q 'xargs apt-get install .*< /tmp/runtime-packages.txt' || fail "runtime stage: packages must come from runtime-packages.txt"
+# Base images pinned (issue 20 #11): every stage's FROM is an ARG whose default is
+# image:tag@sha256:<64 hex>, the same line as in deploy/base-images.txt (which names the source);
+# no `# syntax=` directive pulls an unpinned frontend image.
+! grep -qiE '^#[[:space:]]*syntax=' "$root/Dockerfile" || fail "the Dockerfile pulls its frontend by tag (# syntax=...): pin it by digest or drop the line"
+pinned=0
+while read -r base; do
+  case "$base" in
+    '${'*'}') var=${base#\$\{}; var=${var%\}} ;;
+    *) fail "a stage's FROM names an image directly ($base): use an ARG from deploy/base-images.txt" ;;
+  esac
+  value=$(sed -n "s/^ARG ${var}=\(.*\)$/\1/p" "$root/Dockerfile" | head -n1)
+  [[ "$value" =~ ^[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$ ]] \
+    || fail "base image ${var}=${value:-<no default>} is not pinned as image:tag@sha256:<digest>"
+  listed=$(awk -v v="$var" '$1==v {print $2}' "$root/deploy/base-images.txt")
+  [ "$listed" = "$value" ] || fail "base image ${var}: the Dockerfile has $value, deploy/base-images.txt has ${listed:-nothing}"
+  awk -v v="$var" '$1==v {print $3}' "$root/deploy/base-images.txt" | grep -qE '^repos/.+\.md@[0-9a-f]{40}$' \
+    || fail "base image ${var}: deploy/base-images.txt names no source (repo-info file@commit)"
+  pinned=$((pinned + 1))
+done < <(python3 -c 'import json,sys; [print(s["base"]) for s in json.load(sys.stdin)]' <<<"$summary")
+[ "$pinned" -ge 3 ] || fail "expected the build, web and runtime stages; found $pinned"
+echo "check-dockerfile: $pinned base images pinned by digest (deploy/base-images.txt)"
 echo "check-dockerfile: ok (build stage installs the $(wc -l <<<"$from_docker") packages of deps/apt-packages.txt, as scripts/deps.sh does; $(wc -l <<<"$from_dev") dev-only packages stay out)"
 
 # runtime-packages.sh maps a binary to runtime library packages only (no -dev, no compilers).
