@@ -141,6 +141,23 @@ policy "$out/default.yaml" rathaus-notifications | grep -A40 'egress:' | grep 'p
 ! grep -q 'secretKeyRef' "$out/production.yaml" || fail "production: a secret in the environment (secretKeyRef)"
 [ "$(grep -c 'name: RATHAUS_REDIS_URL_FILE$' "$out/production.yaml")" = "$(count production Deployment)" ] \
   || fail "production: every component reads its Redis URL from a file (RATHAUS_REDIS_URL_FILE)"
+# Redis over TLS (production): every component gets the CA as a mounted file; a client
+# certificate Secret becomes the certificate and key files; TLS settings with a redis:// URL,
+# where they would do nothing, are refused.
+[ "$(grep -c 'name: RATHAUS_REDIS_TLS_CA_FILE$' "$out/production.yaml")" = "$(count production Deployment)" ] \
+  || fail "production: every component verifies Redis's certificate (RATHAUS_REDIS_TLS_CA_FILE)"
+"$helm" template rathaus "$chart" "${kube[@]}" --set redis.url=rediss://redis.rathaus.svc:6379 \
+  --set redis.tls.clientCertSecret.name=rathaus-redis-client --set redis.tls.serverName=redis.internal >"$out/redis-tls.yaml" \
+  || fail "helm template with a Redis client certificate"
+for v in RATHAUS_REDIS_TLS_CERT_FILE RATHAUS_REDIS_TLS_KEY_FILE RATHAUS_REDIS_TLS_SERVER_NAME; do
+  [ "$(grep -c "name: $v\$" "$out/redis-tls.yaml")" = "$(grep -c '^kind: Deployment$' "$out/redis-tls.yaml")" ] \
+    || fail "redis.tls: not every component gets $v"
+done
+grep -q 'secretName: rathaus-redis-client$' "$out/redis-tls.yaml" || fail "redis.tls: the client certificate Secret is not mounted"
+if msg=$("$helm" template rathaus "$chart" "${kube[@]}" --set redis.tls.caSecret.name=rathaus-redis-ca 2>&1); then
+  fail "redis.tls with a redis:// URL was accepted"
+fi
+grep -q 'not rediss://' <<<"$msg" || fail "the refusal of redis.tls with redis:// does not say why: $msg"
 # Metrics on their own port everywhere, the gateway's too (the Ingress routes the HTTP port).
 [ "$(grep -cE 'name: RATHAUS_(GATEWAY_)?METRICS_LISTEN$' "$out/default.yaml")" = "$(count default Deployment)" ] \
   || fail "default: every component serves /metrics on its own port (RATHAUS_METRICS_LISTEN)"

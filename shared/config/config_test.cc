@@ -288,10 +288,48 @@ TEST_F(EnvConfigTest, RedisUrlFromAFile) {
   env_.erase("RATHAUS_REDIS_URL");
   env_["RATHAUS_REDIS_URL_FILE"] = WriteTempFile("rediss://:s3cret@redis:6380\n");
   EnvConfig tls = Config();
-  PlatformConfig::FromEnv(tls, "test");
-  ASSERT_EQ(tls.errors().size(), 1u);
-  EXPECT_THAT(tls.errors()[0], HasSubstr("hiredis 0.14 has no TLS"));
-  EXPECT_THAT(tls.errors()[0], Not(HasSubstr("s3cret")));
+  PlatformConfig with_tls = PlatformConfig::FromEnv(tls, "test");
+  EXPECT_TRUE(tls.ok()) << tls.errors()[0];
+  EXPECT_TRUE(with_tls.redis.tls.enabled);
+  EXPECT_EQ(with_tls.redis.port, 6380);
+}
+
+// rediss://: the CA, the client certificate and key (together) and the server name; the TLS
+// settings with redis:// are refused, they would silently do nothing.
+TEST_F(EnvConfigTest, RedisTlsSettings) {
+  env_["RATHAUS_REDIS_URL"] = "rediss://:s3cret@redis.rathaus.svc:6380/1";
+  env_["RATHAUS_REDIS_TLS_CA_FILE"] = WriteTempFile("-----BEGIN CERTIFICATE-----\n");
+  env_["RATHAUS_REDIS_TLS_CERT_FILE"] = WriteTempFile("cert");
+  env_["RATHAUS_REDIS_TLS_KEY_FILE"] = WriteTempFile("key");
+  env_["RATHAUS_REDIS_TLS_SERVER_NAME"] = "redis.internal";
+  EnvConfig env = Config();
+  PlatformConfig c = PlatformConfig::FromEnv(env, "test");
+  ASSERT_TRUE(env.ok()) << env.errors()[0];
+  EXPECT_TRUE(c.redis.tls.enabled);
+  EXPECT_EQ(c.redis.tls.ca_file, env_["RATHAUS_REDIS_TLS_CA_FILE"]);
+  EXPECT_EQ(c.redis.tls.cert_file, env_["RATHAUS_REDIS_TLS_CERT_FILE"]);
+  EXPECT_EQ(c.redis.tls.key_file, env_["RATHAUS_REDIS_TLS_KEY_FILE"]);
+  EXPECT_EQ(c.redis.tls.server_name, "redis.internal");
+  EXPECT_EQ(c.redis.db, 1);
+
+  env_.erase("RATHAUS_REDIS_TLS_KEY_FILE");
+  EnvConfig half = Config();
+  PlatformConfig::FromEnv(half, "test");
+  EXPECT_THAT(half.errors(), ElementsAre(HasSubstr("RATHAUS_REDIS_TLS_KEY_FILE")));
+
+  env_["RATHAUS_REDIS_TLS_KEY_FILE"] = "/nonexistent/key.pem";
+  EnvConfig missing = Config();
+  PlatformConfig::FromEnv(missing, "test");
+  EXPECT_THAT(missing.errors(), ElementsAre(HasSubstr("RATHAUS_REDIS_TLS_KEY_FILE")));
+
+  env_.erase("RATHAUS_REDIS_TLS_CERT_FILE");
+  env_.erase("RATHAUS_REDIS_TLS_KEY_FILE");
+  env_["RATHAUS_REDIS_URL"] = "redis://:s3cret@redis.rathaus.svc:6379";
+  EnvConfig plain = Config();
+  PlatformConfig::FromEnv(plain, "test");
+  EXPECT_THAT(plain.errors(), ElementsAre(HasSubstr("RATHAUS_REDIS_TLS_CA_FILE"),
+                                          HasSubstr("RATHAUS_REDIS_TLS_SERVER_NAME")));
+  for (const auto& e : plain.errors()) EXPECT_THAT(e, Not(HasSubstr("s3cret")));
 }
 
 // TLS + SCRAM to the brokers (Strimzi's TLS listener): settings every Kafka client of the

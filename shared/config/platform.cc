@@ -65,6 +65,32 @@ kafka::Settings KafkaConnectionFromEnv(EnvConfig& env) {
   return out;
 }
 
+// TLS to Redis (rediss://): the server's CA (else the system's roots), a client certificate
+// when Redis asks for one (tls-auth-clients), and the name its certificate carries when it is not
+// the URL's host. Only with rediss://, where they take effect.
+void RedisTlsFromEnv(EnvConfig& env, redis::TlsSettings& tls) {
+  constexpr const char* kNames[] = {"RATHAUS_REDIS_TLS_CA_FILE", "RATHAUS_REDIS_TLS_CERT_FILE",
+                                    "RATHAUS_REDIS_TLS_KEY_FILE", "RATHAUS_REDIS_TLS_SERVER_NAME"};
+  if (!tls.enabled) {
+    for (const char* name : kNames) {
+      if (!env.String(name, "").empty()) env.Reject(name, "a rediss:// URL to take effect", "set with redis://");
+    }
+    return;
+  }
+  tls.ca_file = env.String("RATHAUS_REDIS_TLS_CA_FILE", "");
+  if (!tls.ca_file.empty()) env.SecretFile("RATHAUS_REDIS_TLS_CA_FILE", true);  // readable, not empty
+  tls.cert_file = env.String("RATHAUS_REDIS_TLS_CERT_FILE", "");
+  tls.key_file = env.String("RATHAUS_REDIS_TLS_KEY_FILE", "");
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    env.Reject(tls.cert_file.empty() ? "RATHAUS_REDIS_TLS_CERT_FILE" : "RATHAUS_REDIS_TLS_KEY_FILE",
+               "set together with its certificate or key", "");
+  } else if (!tls.cert_file.empty()) {
+    env.SecretFile("RATHAUS_REDIS_TLS_CERT_FILE", true);
+    env.SecretFile("RATHAUS_REDIS_TLS_KEY_FILE", true);
+  }
+  tls.server_name = env.String("RATHAUS_REDIS_TLS_SERVER_NAME", "");
+}
+
 }  // namespace
 
 PlatformConfig PlatformConfig::FromEnv(EnvConfig& env, std::string service) {
@@ -84,17 +110,14 @@ PlatformConfig PlatformConfig::FromEnv(EnvConfig& env, std::string service) {
   } else {
     url = env.String("RATHAUS_REDIS_URL", "redis://127.0.0.1:6379");
   }
-  if (absl::StartsWith(url, "rediss://")) {
-    // hiredis 0.14 (Debian 12) has no TLS: say so instead of a generic "malformed".
-    env.Reject(source, "redis:// (TLS to Redis needs a TLS proxy beside the process: hiredis 0.14 has no TLS)",
-               "rediss://...");
-  } else if (auto options = redis::Options::FromUrl(url); options.ok()) {
+  if (auto options = redis::Options::FromUrl(url); options.ok()) {
     c.redis = *options;
+    RedisTlsFromEnv(env, c.redis.tls);
   } else {
     // Never echo a password: show the URL without its user-info part.
     std::string shown = url;
     if (auto at = shown.rfind('@'); at != std::string::npos) shown = "redis://***@" + shown.substr(at + 1);
-    env.Reject(source, "redis://[:password@]host[:port][/db]", shown);
+    env.Reject(source, "redis://[:password@]host[:port][/db] or rediss://... (TLS)", shown);
   }
   c.kafka_brokers = env.String("RATHAUS_KAFKA_BROKERS", "127.0.0.1:9092");
   for (absl::string_view broker : absl::StrSplit(c.kafka_brokers, ',')) {

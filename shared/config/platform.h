@@ -2,6 +2,10 @@
 //
 //   RATHAUS_REDIS_URL       redis://[:password@]host[:port][/db]   (default redis://127.0.0.1:6379)
 //   RATHAUS_REDIS_URL_FILE  a file holding that URL (a mounted Secret), instead of the variable
+//     rediss://...: TLS (shared/redis/tls_tunnel.h) with RATHAUS_REDIS_TLS_CA_FILE (Redis's CA;
+//     default: the system's), RATHAUS_REDIS_TLS_CERT_FILE + _KEY_FILE (when Redis asks for a
+//     client certificate), RATHAUS_REDIS_TLS_SERVER_NAME (the name in its certificate, when it is
+//     not the URL's host)
 //   RATHAUS_KAFKA_BROKERS   host:port[,host:port...]               (default 127.0.0.1:9092)
 //   RATHAUS_LOG_LEVEL       debug | info | warn | error            (default info)
 //   RATHAUS_KAFKA_LINGER_MS 0..1000                                (default 1)

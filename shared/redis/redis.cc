@@ -4,6 +4,7 @@
 
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -76,8 +77,10 @@ struct ArgvBuffers {
 absl::StatusOr<Options> Options::FromUrl(std::string_view url) {
   Options o;
   absl::string_view rest(url.data(), url.size());
-  if (!absl::ConsumePrefix(&rest, "redis://")) {
-    return absl::InvalidArgumentError("expected redis://[:password@]host[:port][/db]");
+  if (absl::ConsumePrefix(&rest, "rediss://")) {
+    o.tls.enabled = true;
+  } else if (!absl::ConsumePrefix(&rest, "redis://")) {
+    return absl::InvalidArgumentError("expected redis://[:password@]host[:port][/db] or rediss://...");
   }
   if (auto at = rest.rfind('@'); at != absl::string_view::npos) {
     absl::string_view auth = rest.substr(0, at);
@@ -118,8 +121,19 @@ Script Script::WithPrelude(std::string name, std::string_view body) {
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const Options& options,
                                                              absl::Duration command_timeout) {
-  timeval tv = absl::ToTimeval(options.connect_timeout);
-  redisContext* ctx = redisConnectWithTimeout(options.host.c_str(), options.port, tv);
+  std::unique_ptr<TlsTunnel> tunnel;
+  redisContext* ctx = nullptr;
+  if (options.tls.enabled) {
+    int fd = -1;
+    auto opened = TlsTunnel::Open(options.host, options.port, options.tls, options.connect_timeout, &fd);
+    if (!opened.ok()) return opened.status();
+    tunnel = std::move(*opened);
+    ctx = redisConnectFd(fd);  // hiredis owns fd from here (closes it in redisFree)
+    if (ctx == nullptr) close(fd);
+  } else {
+    timeval tv = absl::ToTimeval(options.connect_timeout);
+    ctx = redisConnectWithTimeout(options.host.c_str(), options.port, tv);
+  }
   if (ctx == nullptr) return absl::UnavailableError("redis: out of memory");
   if (ctx->err) {
     std::string msg = absl::StrCat("redis: connect to ", options.host, ":", options.port, ": ",
@@ -130,6 +144,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const Options& opti
   timeval ctv = absl::ToTimeval(command_timeout);
   redisSetTimeout(ctx, ctv);
   std::unique_ptr<Connection> c(new Connection(ctx));
+  c->tunnel_ = std::move(tunnel);
   if (!options.password.empty()) {
     auto r = c->Command({"AUTH", options.password});
     if (!r.ok()) return absl::UnavailableError("redis: authentication failed");

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "shared/redis/tls_tunnel.h"
 
 struct redisContext;
 
@@ -51,7 +52,11 @@ struct Options {
   absl::Duration reconnect_backoff_min = absl::Milliseconds(50);
   absl::Duration reconnect_backoff_max = absl::Seconds(2);
 
-  // redis://[:password@]host[:port][/db]
+  // rediss:// : TLS through a TlsTunnel per connection (tls_tunnel.h); the CA, client
+  // certificate and server name are set apart from the URL (platform config: RATHAUS_REDIS_TLS_*).
+  TlsSettings tls;
+
+  // redis://[:password@]host[:port][/db], or rediss://... (TLS)
   static absl::StatusOr<Options> FromUrl(std::string_view url);
 };
 
@@ -103,6 +108,7 @@ class Connection {
   explicit Connection(redisContext* ctx) : ctx_(ctx) {}
   absl::Status IoError(std::string_view what);
   redisContext* ctx_;
+  std::unique_ptr<TlsTunnel> tunnel_;  // rediss://: ends after ctx_ is freed (its fd closed)
   bool broken_ = false;
 };
 

@@ -20,6 +20,15 @@ TEST(RedisOptionsTest, ParsesUrls) {
   EXPECT_FALSE(Options::FromUrl("redis://127.0.0.1:99999").ok());
   EXPECT_FALSE(Options::FromUrl("redis://127.0.0.1:6379/x").ok());
   EXPECT_FALSE(Options::FromUrl("redis://:6379").ok());
+  EXPECT_FALSE(o->tls.enabled);
+  auto tls = Options::FromUrl("rediss://:s3cret@redis.internal:6380/3");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_TRUE(tls->tls.enabled);
+  EXPECT_EQ(tls->host, "redis.internal");
+  EXPECT_EQ(tls->port, 6380);
+  EXPECT_EQ(tls->db, 3);
+  EXPECT_EQ(tls->password, "s3cret");
+  EXPECT_FALSE(Options::FromUrl("redis+tls://127.0.0.1").ok());
 }
 TEST(RedisScriptTest, ShaIsTheSha1OfTheSourceAsRedisComputesIt) {
   // redis-cli SCRIPT LOAD "return 1" answers e0e1f9fabfc9d4800c877a703b823ac0578ff8db.

@@ -6,13 +6,15 @@
 //   rathaus-outbox drop     <key prefix> <id>     deletes one quarantined entry
 //   rathaus-outbox resend   <key prefix> <id>     moves it back to the end of the outbox
 //
-// <key prefix> is the service's Redis prefix (appt:, inv:, ...); RATHAUS_REDIS_URL names Redis.
+// <key prefix> is the service's Redis prefix (appt:, inv:, ...); Redis is named as for the service
+// (RATHAUS_REDIS_URL or RATHAUS_REDIS_URL_FILE; rediss:// with RATHAUS_REDIS_TLS_*).
 // Exit codes: 0 done, 1 Redis or entry trouble, 2 usage.
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "shared/config/config.h"
+#include "shared/config/platform.h"
 #include "shared/redis/redis.h"
 
 namespace {
@@ -64,15 +66,15 @@ int main(int argc, char** argv) {
   if ((with_id && argc != 4) || (!with_id && argc != 3)) return Usage();
   if (!with_id && command != "status" && command != "list") return Usage();
 
+  // The service's own Redis settings, read as the service reads them (RATHAUS_REDIS_URL or
+  // RATHAUS_REDIS_URL_FILE, rediss:// with RATHAUS_REDIS_TLS_*), so it runs in the service's pod.
   rathaus::platform::EnvConfig env;
-  const std::string url = env.String("RATHAUS_REDIS_URL", "redis://127.0.0.1:6379");
-  auto options = redis::Options::FromUrl(url);
-  if (!options.ok()) {
-    std::fprintf(stderr, "config: RATHAUS_REDIS_URL: %s\n",
-                 std::string(options.status().message()).c_str());
+  const rathaus::platform::PlatformConfig config = rathaus::platform::PlatformConfig::FromEnv(env, "outbox-tool");
+  if (!env.ok()) {
+    for (const auto& e : env.errors()) std::fprintf(stderr, "config: %s\n", e.c_str());
     return 2;
   }
-  redis::Pool pool(*options);
+  redis::Pool pool(config.redis);
   const std::string outbox = prefix + "outbox";
   const std::string quarantine = outbox + ":quarantine";
 

@@ -105,8 +105,15 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 {{- define "rathaus.commonEnv" -}}
 {{- $redis := mergeOverwrite (deepCopy .root.Values.redis) (default dict .redis) -}}
 {{- if not $redis.urlSecret.name }}
+{{- if and (hasPrefix "redis://" $redis.url) (or $redis.tls.caSecret.name $redis.tls.clientCertSecret.name $redis.tls.serverName) }}
+{{- fail (printf "redis.tls is set but redis.url %s is not rediss://: the TLS settings would do nothing" $redis.url) }}
+{{- end }}
 - name: RATHAUS_REDIS_URL
   value: {{ $redis.url | quote }}
+{{- end }}
+{{- if $redis.tls.serverName }}
+- name: RATHAUS_REDIS_TLS_SERVER_NAME
+  value: {{ $redis.tls.serverName | quote }}
 {{- end }}
 {{- if .kafka }}
 - name: RATHAUS_KAFKA_BROKERS
@@ -156,7 +163,8 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 {{- end -}}
 
 {{/* A component's secret files, plus RATHAUS_REDIS_URL_FILE when the Redis URL (with its
-     password) comes from a Secret: mounted as a file, never in the environment.
+     password) comes from a Secret: mounted as a file, never in the environment; and the Redis
+     TLS CA and client certificate files (redis.tls).
      With "kafka" true also the Kafka SASL password and CA files (kafka.security).
      (dict "root" $ "redis" <redis values> "files" <secretFiles> "kafka" bool) -> YAML map */}}
 {{- define "rathaus.secretFilesWithRedis" -}}
@@ -164,6 +172,13 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 {{- $files := deepCopy (default dict .files) -}}
 {{- if $redis.urlSecret.name }}
 {{- $_ := set $files "RATHAUS_REDIS_URL_FILE" (dict "secretName" $redis.urlSecret.name "key" $redis.urlSecret.key) }}
+{{- end }}
+{{- if $redis.tls.caSecret.name }}
+{{- $_ := set $files "RATHAUS_REDIS_TLS_CA_FILE" (dict "secretName" $redis.tls.caSecret.name "key" $redis.tls.caSecret.key) }}
+{{- end }}
+{{- if $redis.tls.clientCertSecret.name }}
+{{- $_ := set $files "RATHAUS_REDIS_TLS_CERT_FILE" (dict "secretName" $redis.tls.clientCertSecret.name "key" "tls.crt") }}
+{{- $_ := set $files "RATHAUS_REDIS_TLS_KEY_FILE" (dict "secretName" $redis.tls.clientCertSecret.name "key" "tls.key") }}
 {{- end }}
 {{- $sec := .root.Values.kafka.security }}
 {{- if and .kafka $sec }}
