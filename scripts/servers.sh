@@ -8,6 +8,10 @@
 #   scripts/servers.sh versions           # the versions the tests and `make up` run
 #   scripts/servers.sh start-redis DIR | kill-redis DIR | stop-redis DIR
 #   scripts/servers.sh start-kafka DIR | kill-kafka DIR | stop-kafka DIR
+#   scripts/servers.sh start-kafka-tls DIR   # Kafka with two more listeners, certificates from a
+#       CA made here: SSL with client certificates required, and SASL_SSL with PLAIN (user
+#       rathaus); writes DIR/kafka-ssl.env and DIR/kafka-sasl-ssl.env with the RATHAUS_KAFKA_*
+#       settings a service needs for each (the Kafka TLS tests)
 #
 # Ports are picked free at the first start and kept in DIR/ports, so a restarted server comes
 # back on the same address with the same data.
@@ -49,6 +53,8 @@ ports() {
       echo "REDIS_PORT=${RATHAUS_REDIS_PORT:-$(free_port)}"
       echo "KAFKA_PORT=${RATHAUS_KAFKA_PORT:-$(free_port)}"
       echo "KAFKA_CONTROLLER_PORT=$(free_port)"
+      echo "KAFKA_SSL_PORT=$(free_port)"
+      echo "KAFKA_SASL_SSL_PORT=$(free_port)"
     } > "$dir/ports"
   fi
   # shellcheck disable=SC1091
@@ -105,14 +111,23 @@ start_kafka() {
     KAFKA_CONTROLLER_PORT=$moved
   fi
   mkdir -p "$dir/kafka"
+  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  local advertised="PLAINTEXT://127.0.0.1:$KAFKA_PORT"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [ "${tls:-}" = 1 ]; then
+    kafka_tls_material
+    listeners+=",SSL://127.0.0.1:$KAFKA_SSL_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT"
+    advertised+=",SSL://127.0.0.1:$KAFKA_SSL_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT"
+    protocols+=",SSL:SSL,SASL_SSL:SASL_SSL"
+  fi
   cat > "$dir/kafka/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/kafka/data
 num.partitions=3
@@ -126,6 +141,20 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.flush.interval.ms=1000
 PROPS
+  if [ "${tls:-}" = 1 ]; then
+    local t="$dir/kafka/tls"
+    cat >> "$dir/kafka/server.properties" <<PROPS
+listener.name.ssl.ssl.keystore.type=PEM
+listener.name.ssl.ssl.keystore.location=$t/broker.pem
+listener.name.ssl.ssl.truststore.type=PEM
+listener.name.ssl.ssl.truststore.location=$t/ca.crt
+listener.name.ssl.ssl.client.auth=required
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$t/broker.pem
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_rathaus="$(cat "$t/password")";
+PROPS
+  fi
   cat > "$dir/kafka/log4j2.properties" <<PROPS
 rootLogger.level=INFO
 rootLogger.appenderRef.file.ref=file
@@ -152,7 +181,54 @@ PROPS
       </dev/null >"$dir/kafka/stdout.log" 2>&1 &
   echo $! > "$dir/kafka.pid"
   wait_port "$KAFKA_PORT" 90 kafka
+  if [ "${tls:-}" = 1 ]; then
+    local t="$dir/kafka/tls"
+    wait_port "$KAFKA_SSL_PORT" 30 kafka
+    wait_port "$KAFKA_SASL_SSL_PORT" 30 kafka
+    {
+      echo "RATHAUS_KAFKA_BROKERS=127.0.0.1:$KAFKA_SSL_PORT"
+      echo "RATHAUS_KAFKA_SECURITY_PROTOCOL=ssl"
+      echo "RATHAUS_KAFKA_SSL_CA_FILE=$t/ca.crt"
+      echo "RATHAUS_KAFKA_SSL_CERT_FILE=$t/client.crt"
+      echo "RATHAUS_KAFKA_SSL_KEY_FILE=$t/client.key"
+    } > "$dir/kafka-ssl.env"
+    {
+      echo "RATHAUS_KAFKA_BROKERS=127.0.0.1:$KAFKA_SASL_SSL_PORT"
+      echo "RATHAUS_KAFKA_SECURITY_PROTOCOL=sasl_ssl"
+      echo "RATHAUS_KAFKA_SASL_MECHANISM=PLAIN"
+      echo "RATHAUS_KAFKA_SASL_USERNAME=rathaus"
+      echo "RATHAUS_KAFKA_SASL_PASSWORD_FILE=$t/password"
+      echo "RATHAUS_KAFKA_SSL_CA_FILE=$t/ca.crt"
+    } > "$dir/kafka-sasl-ssl.env"
+    log "  and SSL with client certificates on 127.0.0.1:$KAFKA_SSL_PORT, SASL_SSL (PLAIN, user rathaus) on 127.0.0.1:$KAFKA_SASL_SSL_PORT"
+  fi
   log "Apache Kafka $(basename "$kafka_dir" | sed 's/kafka-//') (KRaft, single node) on 127.0.0.1:$KAFKA_PORT (data in $dir/kafka/data)"
+}
+
+# A CA, the broker's certificate (IP 127.0.0.1) with its key in one PEM file (Kafka's PEM
+# keystore), a client certificate, and the PLAIN password of the user rathaus; made once per DIR.
+kafka_tls_material() {
+  local t="$dir/kafka/tls"
+  [ -f "$t/broker.pem" ] && return 0
+  mkdir -p "$t"
+  (
+    cd "$t"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt \
+        -subj /CN=rathaus-test-kafka-ca -days 30 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > broker.ext
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout broker.key -out broker.csr \
+        -subj /CN=127.0.0.1 2>/dev/null
+    openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out broker.crt -days 30 \
+        -extfile broker.ext 2>/dev/null
+    cat broker.key broker.crt > broker.pem
+    printf 'extendedKeyUsage=clientAuth\n' > client.ext
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.key -out client.csr \
+        -subj /CN=rathaus 2>/dev/null
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 30 \
+        -extfile client.ext 2>/dev/null
+    openssl rand -hex 16 > password
+    chmod 0600 ca.key broker.key broker.pem client.key password
+  )
 }
 
 write_env() {
@@ -170,6 +246,7 @@ case "$cmd" in
   stop-redis) stop_pid "$dir/redis.pid" TERM ;;
   kill-redis) stop_pid "$dir/redis.pid" KILL ;;
   start-kafka) start_kafka; write_env ;;
+  start-kafka-tls) tls=1 start_kafka; write_env ;;
   stop-kafka) stop_pid "$dir/kafka.pid" TERM ;;
   kill-kafka) stop_pid "$dir/kafka.pid" KILL ;;
   *) echo "servers.sh: unknown command '$cmd'" >&2; exit 2 ;;

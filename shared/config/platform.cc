@@ -1,6 +1,9 @@
 #include "shared/config/platform.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -17,7 +20,7 @@ bool IsHostPort(absl::string_view s) {
          absl::SimpleAtoi(s.substr(colon + 1), &port) && port >= 1 && port <= 65535;
 }
 
-// TLS and SASL to the brokers (e.g. Strimzi's TLS listener with SCRAM-SHA-512 users). The
+// TLS and SASL to the brokers (e.g. Strimzi's TLS listener with client certificates). The
 // password comes from a file and never appears in an error.
 kafka::Settings KafkaConnectionFromEnv(EnvConfig& env) {
   kafka::Settings out;
@@ -55,8 +58,18 @@ kafka::Settings KafkaConnectionFromEnv(EnvConfig& env) {
     out.emplace_back("ssl.endpoint.identification.algorithm", "https");
   }
   if (protocol == "sasl_plaintext" || protocol == "sasl_ssl") {
-    out.emplace_back("sasl.mechanism", env.OneOf("RATHAUS_KAFKA_SASL_MECHANISM", std::nullopt,
-                                                 {"SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"}));
+    const std::string mechanism = env.OneOf("RATHAUS_KAFKA_SASL_MECHANISM", std::nullopt,
+                                            {"SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"});
+    // librdkafka before 2.6.1 appends the client nonce twice in SCRAM's client-final message;
+    // Kafka 4 brokers check the nonce strictly (RFC 5802) and refuse every login
+    // (confluentinc/librdkafka#4895; seen here with Debian 12's 2.0.2 against Kafka 4.1.1).
+    if (absl::StartsWith(mechanism, "SCRAM") && rd_kafka_version() < 0x020601ff) {
+      env.Reject("RATHAUS_KAFKA_SASL_MECHANISM",
+                 absl::StrCat("PLAIN, or TLS client certificates (RATHAUS_KAFKA_SECURITY_PROTOCOL=ssl): this librdkafka (",
+                              rd_kafka_version_str(), ") computes SCRAM proofs that Kafka 4 brokers refuse; fixed in librdkafka 2.6.1"),
+                 mechanism);
+    }
+    out.emplace_back("sasl.mechanism", mechanism);
     out.emplace_back("sasl.username", env.String("RATHAUS_KAFKA_SASL_USERNAME"));
     std::string password = env.SecretFile("RATHAUS_KAFKA_SASL_PASSWORD_FILE", true);
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();

@@ -12,7 +12,7 @@
 //   RATHAUS_KAFKA_SECURITY_PROTOCOL plaintext | ssl | sasl_plaintext | sasl_ssl (default plaintext)
 //     ssl:  RATHAUS_KAFKA_SSL_CA_FILE (the brokers' CA; default: the system's),
 //           RATHAUS_KAFKA_SSL_CERT_FILE + RATHAUS_KAFKA_SSL_KEY_FILE (TLS client authentication)
-//     sasl: RATHAUS_KAFKA_SASL_MECHANISM (SCRAM-SHA-512 | SCRAM-SHA-256 | PLAIN),
+//     sasl: RATHAUS_KAFKA_SASL_MECHANISM (PLAIN; SCRAM-SHA-512 | SCRAM-SHA-256 need librdkafka >= 2.6.1),
 //           RATHAUS_KAFKA_SASL_USERNAME, RATHAUS_KAFKA_SASL_PASSWORD_FILE
 //
 //   EnvConfig env;

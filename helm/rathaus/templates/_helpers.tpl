@@ -188,6 +188,10 @@ and one *_FILE variable per secret file. (dict "root" $ "redis" <redis values> "
 {{- if and (hasSuffix "ssl" $sec.protocol) $sec.caSecret.name }}
 {{- $_ := set $files "RATHAUS_KAFKA_SSL_CA_FILE" (dict "secretName" $sec.caSecret.name "key" $sec.caSecret.key) }}
 {{- end }}
+{{- if and (hasSuffix "ssl" $sec.protocol) $sec.clientCertSecret $sec.clientCertSecret.name }}
+{{- $_ := set $files "RATHAUS_KAFKA_SSL_CERT_FILE" (dict "secretName" $sec.clientCertSecret.name "key" ($sec.clientCertSecret.certKey | default "user.crt")) }}
+{{- $_ := set $files "RATHAUS_KAFKA_SSL_KEY_FILE" (dict "secretName" $sec.clientCertSecret.name "key" ($sec.clientCertSecret.keyKey | default "user.key")) }}
+{{- end }}
 {{- end }}
 {{- toYaml $files }}
 {{- end -}}
