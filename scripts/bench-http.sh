@@ -3,7 +3,8 @@
 # appointments service, the gateway), loaded with wrk, next to nginx serving a small static JSON
 # file under the same wrk settings as the machine's ceiling.
 #   scripts/bench-http.sh BUILD_DIR
-# Scenarios: availability lookups; bookings spread over many slots; a "slot release" burst where
+# Scenarios: availability lookups; bookings spread over many slots (closed loop, wrk); bookings at
+# fixed rates (open loop, vegeta: OPEN_LOOP_RATES, OPEN_LOOP_SECONDS); a "slot release" burst where
 # every client races for the same three slots (capacity 3 x 20 counters = 60), checked by counting.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,10 +99,13 @@ burst_day=$(tail -n1 "$dir/all-starts" | cut -c1-10)
 grep "^$burst_day" "$dir/all-starts" | head -n3 > "$dir/burst-starts"
 grep -vxF -f "$dir/burst-starts" "$dir/all-starts" > "$dir/starts"
 
+vegeta="$("$root/bench/tools.sh")/vegeta"
+
 echo
 echo "== rathaus HTTP benchmark =="
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); everything on this box"
 echo "wrk: $threads threads, $conns connections, ${secs}s per scenario; gateway profile=bench (no rate limit for loopback), log level warn"
+echo "open loop: vegeta (bench/tools.sh) at ${OPEN_LOOP_RATES:-1000 2000 3000} bookings/s, ${OPEN_LOOP_SECONDS:-10}s each; it sends on schedule and opens connections as needed, so a slow answer does not slow the offered rate"
 echo "catalog: bench/http/catalog.json (bookings: 1 office, 20 counters, 15-minute slots, open 24/7, $(wc -l < "$dir/starts") free starts in the window; availability: a week of an office open Mon-Fri 8-12 and Thu 14-18)"
 echo
 
@@ -115,6 +119,24 @@ run nginx-static -s "$bench/get.lua" "http://127.0.0.1:$nginx_port/ceiling.json"
 run availability -s "$bench/get.lua" "$base/api/v1/availability?office=bench-typical&service=$SERVICE&from=$from&to=$week_to"
 run availability-nocache -s "$bench/get.lua" "http://127.0.0.1:$http_port_nocache/api/v1/availability?office=bench-typical&service=$SERVICE&from=$from&to=$week_to"
 STARTS_FILE="$dir/starts" run bookings -s "$bench/book.lua" "$base"
+
+# Open loop: bookings at a fixed rate (vegeta), whatever the answers' latency. wrk's closed loop
+# above waits for each answer before the next request, so a slow system is offered less; citizens
+# keep arriving. Each run books only places that are free (read just before, without the
+# micro-cache; the burst's three starts left out), every request with its own address.
+open_secs=${OPEN_LOOP_SECONDS:-10}
+for rate in ${OPEN_LOOP_RATES:-1000 2000 3000}; do
+  curl -fs "http://127.0.0.1:$http_port_nocache/api/v1/availability?office=$OFFICE&service=$SERVICE&from=$from&to=$to" \
+    | jq --slurpfile b <(jq -R . "$dir/burst-starts") '.slots |= map(select(.start as $x | $b | index($x) | not))' \
+    > "$dir/open-availability.json"
+  python3 "$bench/open_loop.py" targets "$dir/open-availability.json" "$base" "$OFFICE" "$SERVICE" \
+    $((rate * open_secs)) > "$dir/open-targets.jsonl"
+  "$vegeta" attack -format=json -targets="$dir/open-targets.jsonl" -rate="$rate/s" -duration="${open_secs}s" \
+      -timeout=10s > "$dir/open-results.bin"
+  "$vegeta" report -type=json < "$dir/open-results.bin" | python3 "$bench/open_loop.py" report "open-loop-$rate/s" \
+    | tee -a "$dir/results"
+  sleep 2
+done
 STARTS_FILE="$dir/burst-starts" run burst -s "$bench/book.lua" "$base"
 
 echo
