@@ -148,7 +148,42 @@ int BucketsFor(int minutes, int slot_minutes) {
 }
 
 std::string FormatLocal(absl::Time t, const absl::TimeZone& tz) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%S%Ez", t, tz);
+  // The same text as absl::FormatTime("%Y-%m-%d%ET%H:%M:%S%Ez", t, tz), written by hand: the
+  // availability answer formats two of these per slot, and FormatTime's general parser of the
+  // format string cost more than the rest of the slot (slots_test compares both).
+  const absl::TimeZone::CivilInfo ci = tz.At(t);
+  const absl::CivilSecond cs = ci.cs;
+  if (cs.year() < 1000 || cs.year() > 9999) return absl::FormatTime("%Y-%m-%d%ET%H:%M:%S%Ez", t, tz);
+  int offset = ci.offset;  // seconds east of UTC
+  char sign = '+';
+  if (offset < 0) {
+    sign = '-';
+    offset = -offset;
+  }
+  const int off_h = offset / 3600, off_m = offset / 60 % 60;
+  char buf[25];
+  auto two = [](char* p, int v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  const int y = static_cast<int>(cs.year());
+  two(buf, y / 100);
+  two(buf + 2, y % 100);
+  buf[4] = '-';
+  two(buf + 5, cs.month());
+  buf[7] = '-';
+  two(buf + 8, cs.day());
+  buf[10] = 'T';
+  two(buf + 11, cs.hour());
+  buf[13] = ':';
+  two(buf + 14, cs.minute());
+  buf[16] = ':';
+  two(buf + 17, cs.second());
+  buf[19] = sign;
+  two(buf + 20, off_h);
+  buf[22] = ':';
+  two(buf + 23, off_m);
+  return std::string(buf, 25);
 }
 
 absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text, std::string_view field) {

@@ -189,3 +189,35 @@ TEST_F(AppointmentsSlotsTest, ParsesTimestampsAndDates) {
 
 }  // namespace
 }  // namespace rathaus::appointments
+
+namespace rathaus::appointments {
+namespace {
+
+// FormatLocal writes by hand what absl::FormatTime("%Y-%m-%d%ET%H:%M:%S%Ez") writes: the same
+// text for every 7 min 13 s over two years around both DST changes, in zones with negative and
+// non-hour offsets too, with and without fractional seconds.
+TEST(AppointmentsFormatLocalTest, SameTextAsAbslFormatTime) {
+  int compared = 0;
+  for (const char* name : {"Europe/Berlin", "UTC", "America/St_Johns", "Asia/Kathmandu",
+                           "Pacific/Chatham", "America/Los_Angeles"}) {
+    absl::TimeZone tz;
+    ASSERT_TRUE(absl::LoadTimeZone(name, &tz)) << name;
+    const absl::Time begin = absl::FromCivil(absl::CivilSecond(2026, 1, 1, 0, 0, 0), tz);
+    const absl::Time end = absl::FromCivil(absl::CivilSecond(2028, 1, 1, 0, 0, 0), tz);
+    for (absl::Time t = begin; t < end; t += absl::Seconds(433) + absl::Milliseconds(250)) {
+      ASSERT_EQ(FormatLocal(t, tz), absl::FormatTime("%Y-%m-%d%ET%H:%M:%S%Ez", t, tz)) << name;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 800000);
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  EXPECT_EQ(FormatLocal(absl::FromCivil(absl::CivilSecond(2026, 10, 25, 2, 30, 0), berlin), berlin),
+            "2026-10-25T02:30:00+02:00");  // the first 02:30 of the October night
+  EXPECT_EQ(FormatLocal(absl::FromUnixSeconds(0) - absl::Hours(24 * 365 * 2000), berlin),
+            absl::FormatTime("%Y-%m-%d%ET%H:%M:%S%Ez",
+                             absl::FromUnixSeconds(0) - absl::Hours(24 * 365 * 2000), berlin));
+}
+
+}  // namespace
+}  // namespace rathaus::appointments
