@@ -207,28 +207,26 @@ absl::StatusOr<std::vector<std::vector<int>>> Store::ReadDays(
     const std::string& office, const std::vector<absl::CivilDay>& days) {
   std::vector<std::vector<int>> result(days.size());
   if (days.empty()) return result;
-  std::vector<redis::ScriptCall> calls;
-  for (absl::CivilDay day : days) {
-    calls.push_back({{}, {options_.key_prefix, outbox_.stream_key(), office, FormatDay(day)}});
+  // One script run for the whole range (one round trip, one reply), not one per day.
+  std::vector<std::string> argv = {options_.key_prefix, outbox_.stream_key(), office};
+  argv.reserve(3 + days.size());
+  for (absl::CivilDay day : days) argv.push_back(FormatDay(day));
+  auto reply = pool_.Eval(AvailabilityScript(), {}, argv);
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_array() || reply->elements.size() != 1 + 2 * days.size()) {
+    return Unexpected(AvailabilityScript(), *reply);
   }
-  auto replies = pool_.EvalMany(AvailabilityScript(), calls);
-  if (!replies.ok()) return replies.status();
   for (size_t d = 0; d < days.size(); ++d) {
-    const absl::StatusOr<redis::Reply>& reply = (*replies)[d];
-    if (!reply.ok()) return reply.status();
-    if (!reply->is_array() || reply->elements.size() != 3) {
-      return Unexpected(AvailabilityScript(), *reply);
-    }
     std::vector<int>& used = result[d];
     auto add = [&used](int64_t bucket, int64_t delta) {
       if (bucket < 0 || bucket > 10000) return;
       if (used.size() <= static_cast<size_t>(bucket)) used.resize(bucket + 1, 0);
       used[bucket] += static_cast<int>(delta);
     };
-    const auto& counts = reply->elements[1].elements;
+    const auto& counts = reply->elements[1 + 2 * d].elements;
     for (size_t i = 0; i + 1 < counts.size(); i += 2) add(Int(counts[i].str), Int(counts[i + 1].str));
     // Holds that ended but were not purged yet are free already.
-    for (const redis::Reply& member : reply->elements[2].elements) {
+    for (const redis::Reply& member : reply->elements[2 + 2 * d].elements) {
       std::vector<absl::string_view> parts = absl::StrSplit(member.str, '|');
       int64_t first = 0, n = 0;
       if (parts.size() != 3 || !absl::SimpleAtoi(parts[1], &first) ||
