@@ -34,7 +34,7 @@
 #include "gateway/rate_limit.h"
 #include "gateway/routes.h"
 #include "gateway/upstream.h"
-#include "gateway/work_queue.h"
+#include "shared/service/work_queue.h"
 #include "shared/redis/redis.h"
 
 namespace rathaus::gateway {
@@ -173,7 +173,7 @@ class Gateway {
   // at a time, so a cache refresh does not send every waiting connection upstream).
   absl::flat_hash_map<std::string, std::vector<std::shared_ptr<Exchange>>> pending_;
   uint64_t cache_generation_ = 0;                        // guarded by cache_mu_
-  WorkQueue blocking_;  // last: its threads stop before the members they use
+  platform::WorkQueue blocking_;  // last: its threads stop before the members they use
 };
 
 // X-Request-Id values we pass on: 1..128 of [A-Za-z0-9._:-]; anything else gets a new UUID.

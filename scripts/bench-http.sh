@@ -27,7 +27,7 @@ trap cleanup EXIT INT TERM
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))  # below the ephemeral range (32768-60999), which clients take from
     ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
   done
 }

@@ -44,6 +44,8 @@ int Run() {
   } else {
     service_options.estimates = *parsed;
   }
+  service_options.lookup_threads =
+      static_cast<int>(env.Int("RATHAUS_ID_DOCUMENTS_LOOKUP_THREADS", 4, 1, 64));
   StoreOptions store_options;
   store_options.pickup_reminder =
       env.Duration("RATHAUS_ID_DOCUMENTS_PICKUP_REMINDER", absl::Hours(24 * 14));

@@ -36,7 +36,10 @@ grpc::Status ToGrpcStatus(grpc::ServerContextBase* ctx, const absl::Status& stat
 
 IdDocumentsService::IdDocumentsService(Store& store, const platform::auth::CallerAuth& callers,
                                        ServiceOptions options)
-    : store_(store), callers_(callers), options_(std::move(options)) {}
+    : store_(store),
+      callers_(callers),
+      options_(std::move(options)),
+      lookups_(options_.lookup_threads) {}
 
 std::string IdDocumentsService::Format(absl::Time t) const {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", t, options_.time_zone);
@@ -260,9 +263,15 @@ grpc::Status IdDocumentsService::StreamStatusUpdates(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status IdDocumentsService::LookupStatus(grpc::ServerContext* ctx,
-                                              const v1::LookupStatusRequest* req,
-                                              v1::LookupStatusResponse* resp) {
+grpc::ServerUnaryReactor* IdDocumentsService::LookupStatus(grpc::CallbackServerContext* ctx,
+                                                           const v1::LookupStatusRequest* req,
+                                                           v1::LookupStatusResponse* resp) {
+  return platform::RunOn(lookups_, ctx, [this, ctx, req, resp] { return Lookup(ctx, req, resp); });
+}
+
+grpc::Status IdDocumentsService::Lookup(grpc::ServerContextBase* ctx,
+                                        const v1::LookupStatusRequest* req,
+                                        v1::LookupStatusResponse* resp) {
   auto serial = NormalizeSerial(req->serial());
   if (!serial.ok()) return ToGrpcStatus(ctx, InvalidField("serial", std::string(serial.status().message())));
   auto birth = platform::text::ParseDate(req->birth_date(), "birthDate");

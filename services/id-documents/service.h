@@ -12,6 +12,7 @@
 #include "domain/document.h"
 #include "rathaus/id_documents/v1/id_documents.grpc.pb.h"
 #include "shared/auth/caller.h"
+#include "shared/grpc/callback.h"
 #include "store.h"
 
 namespace rathaus::id_documents {
@@ -23,12 +24,18 @@ struct ServiceOptions {
   std::vector<Estimate> estimates;  // RATHAUS_ID_DOCUMENTS_ESTIMATES
   absl::TimeZone time_zone;         // Europe/Berlin: dates and the answers' UTC offsets
   std::function<absl::Time()> now = [] { return absl::Now(); };
+  // The threads that run the citizens' lookups (RATHAUS_ID_DOCUMENTS_LOOKUP_THREADS).
+  int lookup_threads = 4;
 };
 
 // The scope an integrator's token needs for the status import.
 inline constexpr std::string_view kStatusScope = "id-documents:status";
 
-class IdDocumentsService final : public v1::IdDocuments::Service {
+// LookupStatus, the citizens' hot path, runs on gRPC's callback API and on threads of the
+// service's own (ServiceOptions::lookup_threads; shared/grpc/callback.h says why). The other
+// methods stay synchronous.
+class IdDocumentsService final
+    : public v1::IdDocuments::WithCallbackMethod_LookupStatus<v1::IdDocuments::Service> {
  public:
   IdDocumentsService(Store& store, const platform::auth::CallerAuth& callers,
                      ServiceOptions options);
@@ -42,8 +49,9 @@ class IdDocumentsService final : public v1::IdDocuments::Service {
   grpc::Status StreamStatusUpdates(grpc::ServerContext* ctx,
                                    grpc::ServerReader<v1::StatusUpdate>* reader,
                                    v1::ImportStatusUpdatesResponse* resp) override;
-  grpc::Status LookupStatus(grpc::ServerContext* ctx, const v1::LookupStatusRequest* req,
-                            v1::LookupStatusResponse* resp) override;
+  grpc::ServerUnaryReactor* LookupStatus(grpc::CallbackServerContext* ctx,
+                                         const v1::LookupStatusRequest* req,
+                                         v1::LookupStatusResponse* resp) override;
   grpc::Status ListOfficeApplications(grpc::ServerContext* ctx,
                                       const v1::ListOfficeApplicationsRequest* req,
                                       v1::ListOfficeApplicationsResponse* resp) override;
@@ -60,6 +68,8 @@ class IdDocumentsService final : public v1::IdDocuments::Service {
                                      v1::Application* resp) override;
 
  private:
+  grpc::Status Lookup(grpc::ServerContextBase* ctx, const v1::LookupStatusRequest* req,
+                      v1::LookupStatusResponse* resp);
   absl::Status Integrator(grpc::ServerContext* ctx) const;
   // The clerk, who must serve `office`.
   absl::StatusOr<platform::auth::Caller> ClerkOf(grpc::ServerContext* ctx,
@@ -72,6 +82,7 @@ class IdDocumentsService final : public v1::IdDocuments::Service {
   Store& store_;
   const platform::auth::CallerAuth& callers_;
   ServiceOptions options_;
+  platform::WorkQueue lookups_;  // last: its threads finish their calls before the rest goes
 };
 
 grpc::Status ToGrpcStatus(grpc::ServerContextBase* ctx, const absl::Status& status);

@@ -247,6 +247,7 @@ absl::Status GrpcServer::Start() {
     if (wake_fd_ >= 0) close(wake_fd_);
     signal_fd_ = wake_fd_ = -1;
     server_.reset();
+    StopPollThread();
     pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     log::Error("grpc server failed to start",
                {{"grpc_service", service_name_}, {"error", status.ToString()}});
@@ -324,6 +325,7 @@ absl::Status GrpcServer::Start() {
   for (grpc::Service* service : services_) builder.RegisterService(service);
   if (!interceptors_.empty()) builder.experimental().SetInterceptorCreators(std::move(interceptors_));
 
+  poll_cq_ = builder.AddCompletionQueue(/*is_frequently_polled=*/true);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || selected_port == 0) {
     return fail(absl::UnavailableError(
@@ -331,6 +333,13 @@ absl::Status GrpcServer::Start() {
                      " (address in use, not local, or malformed)")));
   }
   port_ = selected_port;
+  if (poll_cq_ != nullptr) poll_thread_ = std::thread([cq = poll_cq_.get()] {
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq->Next(&tag, &ok)) {
+      // Nothing is ever requested on this queue: it exists for its polling alone.
+    }
+  });
 
   // The default health service starts with "" SERVING; take it back before anything else.
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
@@ -480,6 +489,21 @@ void GrpcServer::Drain(absl::Duration grace) {
     log::Info("in-flight calls drained",
               {{"grpc_service", service_name_}, {"drain_ms", Millis(took)}});
   }
+  StopPollThread();
+}
+
+void GrpcServer::StopPollThread() {
+  if (poll_cq_ == nullptr) return;
+  poll_cq_->Shutdown();  // after the server's shutdown, as gRPC requires
+  if (poll_thread_.joinable()) {
+    poll_thread_.join();
+  } else {
+    void* tag = nullptr;
+    bool ok = false;
+    while (poll_cq_->Next(&tag, &ok)) {
+    }
+  }
+  poll_cq_.reset();
 }
 
 void GrpcServer::StopProbeThread() {

@@ -130,6 +130,7 @@ class GrpcServer {
   void StopProbeThread();
   void StopSignalThread();
   void Drain(absl::Duration grace);
+  void StopPollThread();
 
   std::string service_name_;
   GrpcServerOptions options_;
@@ -138,6 +139,17 @@ class GrpcServer {
   std::vector<std::function<void()>> hooks_;
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors_;
+  // A completion queue that one thread of ours polls, for nothing but the polling. gRPC 1.51
+  // makes a server with any callback method (or such a queue) a "hybrid" server, whose
+  // synchronous threads stop polling the sockets; the polling is then left to gRPC's two
+  // callback ("nexting") threads, and each of those sleeps 100 ms after a second without a
+  // callback event. When both sleep nobody reads a socket, and a synchronous call waits up to
+  // 100 ms (seen: the id-documents import's answers at p99 98 ms in some runs once the lookup
+  // became a callback method). This thread polls without ever sleeping, so such a server
+  // always has a poller; it also takes the polling off the synchronous pool's threads, which
+  // then only run calls.
+  std::unique_ptr<grpc::ServerCompletionQueue> poll_cq_;
+  std::thread poll_thread_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::atomic<bool> serving_{false};

@@ -1,6 +1,6 @@
-#include "gateway/work_queue.h"
+#include "shared/service/work_queue.h"
 
-namespace rathaus::gateway {
+namespace rathaus::platform {
 
 WorkQueue::WorkQueue(int threads) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
@@ -37,4 +37,4 @@ void WorkQueue::Run() {
   }
 }
 
-}  // namespace rathaus::gateway
+}  // namespace rathaus::platform

@@ -1,5 +1,7 @@
-// A few threads for the gateway's blocking work (Redis calls of rate limits and idempotency,
-// readiness probes), so the HTTP I/O threads never wait on a socket of their own:
+// A few threads for blocking work, so threads that must not wait never wait on a socket of their
+// own: the gateway's Redis calls of rate limits and idempotency and its readiness probes (the
+// HTTP I/O threads), id-documents' lookups (gRPC's callback threads, which also answer the
+// health probes):
 //
 //   WorkQueue blocking(4);
 //   blocking.Post([=] { auto decision = limiter.Check(...); respond(...); });
@@ -14,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-namespace rathaus::gateway {
+namespace rathaus::platform {
 
 class WorkQueue {
  public:
@@ -35,4 +37,4 @@ class WorkQueue {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace rathaus::gateway
+}  // namespace rathaus::platform
