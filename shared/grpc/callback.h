@@ -24,7 +24,6 @@
 // for it (server.h, poll_cq_), without which its synchronous calls wait up to 100 ms at times.
 #pragma once
 
-#include <functional>
 #include <utility>
 
 #include <grpcpp/grpcpp.h>
@@ -35,8 +34,9 @@ namespace rathaus::platform {
 
 // Runs `handler` on `queue` and finishes the call with the status it returns. The context, the
 // request and the response stay valid until the call is finished.
-inline grpc::ServerUnaryReactor* RunOn(WorkQueue& queue, grpc::CallbackServerContext* ctx,
-                                       std::function<grpc::Status()> handler) {
+template <typename Handler>  // grpc::Status()
+grpc::ServerUnaryReactor* RunOn(WorkQueue& queue, grpc::CallbackServerContext* ctx,
+                                Handler handler) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   queue.Post([reactor, handler = std::move(handler)] { reactor->Finish(handler()); });
   return reactor;

@@ -172,20 +172,6 @@ TEST_F(KitConsumerTest, KilledMidStreamAppliesEveryEventExactlyOnce) {
 }
 
 
-// grpc.health.v1.Health/Check for the whole server (or `service`): 1 SERVING, 2 NOT_SERVING,
-// -1 no answer.
-int HealthOf(int port, const std::string& service = "") {
-  std::string request;  // HealthCheckRequest: field 1 (service) as a string
-  if (!service.empty()) request = absl::StrCat("\x0a", std::string(1, static_cast<char>(service.size())), service);
-  std::string response;  // HealthCheckResponse: field 1 (status) as a varint
-  if (!CallUnaryRaw(absl::StrCat("127.0.0.1:", port), "/grpc.health.v1.Health/Check", {}, request,
-                    &response).ok()) {
-    return -1;
-  }
-  if (response.empty()) return 0;
-  return response.size() == 2 && response[0] == 0x08 ? response[1] : -1;
-}
-
 // Kafka away when a service starts (a broker restart, a cluster being rebuilt) — for longer than
 // the 30 s topic-creation timeout the kit used to exit after — must not end the process: it
 // runs, live but not ready, and becomes ready once Kafka is back, creating its topics then.

@@ -7,15 +7,16 @@
 // and every lookup must still get its answer once Redis is back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/client_unary_call.h>
 
@@ -30,19 +31,6 @@ namespace rathaus::testing {
 namespace {
 
 constexpr int kLookups = 32;
-
-// grpc.health.v1.Health/Check of `service`: 1 SERVING, 2 NOT_SERVING, -1 no answer.
-int HealthOf(int port, const std::string& service) {
-  const std::string request =
-      absl::StrCat("\x0a", std::string(1, static_cast<char>(service.size())), service);
-  std::string response;
-  if (!CallUnaryRaw(absl::StrCat("127.0.0.1:", port), "/grpc.health.v1.Health/Check", {}, request,
-                    &response)
-           .ok()) {
-    return -1;
-  }
-  return response.size() == 2 && response[0] == 0x08 ? response[1] : -1;
-}
 
 // A blocking unary call on `channel`, its status.
 grpc::Status BlockingCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
@@ -83,7 +71,6 @@ class LookupStallTest : public ::testing::Test {
 
 TEST_F(LookupStallTest, LivenessAnswersWhileLookupsWaitOnAPausedRedis) {
   platform::redis::Pool pool(*platform::redis::Options::FromUrl(SharedServers().redis_url));
-  const int port = port_;
 
   id_documents::v1::LookupStatusRequest lookup;
   lookup.set_serial("L01X00T47");  // no such application: every lookup answers NOT_FOUND
@@ -96,7 +83,7 @@ TEST_F(LookupStallTest, LivenessAnswersWhileLookupsWaitOnAPausedRedis) {
   std::vector<std::thread> citizens;
   for (int i = 0; i < kLookups; ++i) {
     citizens.emplace_back([&] {
-      grpc::Status s = CallUnaryRaw(absl::StrCat("127.0.0.1:", port),
+      grpc::Status s = CallUnaryRaw(absl::StrCat("127.0.0.1:", port_),
                                     "/rathaus.id_documents.v1.IdDocuments/LookupStatus", {},
                                     request);
       (s.error_code() == grpc::StatusCode::NOT_FOUND ? not_found : other)++;
@@ -104,7 +91,7 @@ TEST_F(LookupStallTest, LivenessAnswersWhileLookupsWaitOnAPausedRedis) {
   }
   absl::SleepFor(absl::Milliseconds(300));  // the lookups reach the service and wait on Redis
   const absl::Time asked = absl::Now();
-  const int live = HealthOf(port, "liveness");
+  const int live = HealthOf(port_, "liveness");
   const absl::Duration took = absl::Now() - asked;
   const bool during_pause = absl::Now() - paused < absl::Milliseconds(1400);
   for (auto& t : citizens) t.join();
@@ -124,8 +111,7 @@ TEST_F(LookupStallTest, LivenessAnswersWhileLookupsWaitOnAPausedRedis) {
 // moment must not wait for them; platform::GrpcServer's poll thread reads the sockets then.
 // Without it, the bench's imports waited up to 100 ms in some runs (p99 98 ms).
 TEST_F(LookupStallTest, SynchronousCallsDoNotWaitWhileGrpcsCallbackThreadsSleep) {
-  const int port = port_;
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
                                      grpc::InsecureChannelCredentials());
   constexpr char kImport[] = "/rathaus.id_documents.v1.IdDocuments/ImportStatusUpdates";
   constexpr char kLookup[] = "/rathaus.id_documents.v1.IdDocuments/LookupStatus";

@@ -135,6 +135,21 @@ grpc::Status CallUnaryRaw(const std::string& addr, const std::string& method,
   return status;
 }
 
+int HealthOf(int port, const std::string& service) {
+  std::string request;  // HealthCheckRequest: field 1 (service) as a string
+  if (!service.empty()) {
+    request = absl::StrCat("\x0a", std::string(1, static_cast<char>(service.size())), service);
+  }
+  std::string response;  // HealthCheckResponse: field 1 (status) as a varint
+  if (!CallUnaryRaw(absl::StrCat("127.0.0.1:", port), "/grpc.health.v1.Health/Check", {}, request,
+                    &response)
+           .ok()) {
+    return -1;
+  }
+  if (response.empty()) return 0;
+  return response.size() == 2 && response[0] == 0x08 ? response[1] : -1;
+}
+
 std::string UniqueName(const std::string& prefix) {
   static absl::BitGen gen;
   static std::mutex mu;

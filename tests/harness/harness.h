@@ -55,6 +55,10 @@ grpc::Status CallUnaryRaw(const std::string& addr, const std::string& method,
                           const std::vector<std::pair<std::string, std::string>>& metadata,
                           const std::string& request = "", std::string* response = nullptr);
 
+// grpc.health.v1.Health/Check of the server on 127.0.0.1:`port` for `service` ("" the whole
+// server): 1 SERVING, 2 NOT_SERVING, -1 no answer.
+int HealthOf(int port, const std::string& service = "");
+
 // Path of scripts/servers.sh and of helper binaries built next to the tests.
 std::string SourceDir();
 std::string BinaryDir();
