@@ -24,8 +24,8 @@ constexpr std::string_view kXRechnung30Cvd =
 Term TermOf(const XmlNode* parent, Ns ns, std::string_view local) {
   Term t;
   if (parent == nullptr) return t;
-  for (const XmlNode* c : parent->children) {
-    if (c->ns == ns && c->local == local) {
+  for (const XmlNode* c : parent->children()) {
+    if (c->ns() == ns && c->local() == local) {
       if (t.node == nullptr) t.node = c;
       ++t.count;
     }
@@ -105,27 +105,27 @@ absl::Status SchemaError(const XmlNode* n, std::string_view what) {
 
 // Datatype checks for the values the rules read as numbers or dates.
 absl::Status CheckDatatypes(const XmlNode* n, Syntax syntax) {
-  bool leaf = n->children.empty();
+  bool leaf = n->children().empty();
   if (leaf) {
     bool numeric = false, date = false;
     if (syntax == Syntax::kCii) {
-      numeric = n->ns == Ns::kRam && (EndsWith(n->local, "Amount") ||
-                                      EndsWith(n->local, "Quantity") ||
-                                      EndsWith(n->local, "Percent"));
+      numeric = n->ns() == Ns::kRam && (EndsWith(n->local(), "Amount") ||
+                                      EndsWith(n->local(), "Quantity") ||
+                                      EndsWith(n->local(), "Percent"));
     } else {
-      numeric = n->ns == Ns::kCbc &&
-                (EndsWith(n->local, "Amount") || EndsWith(n->local, "Quantity") ||
-                 n->local == "Percent" || EndsWith(n->local, "Numeric"));
-      date = n->ns == Ns::kCbc && EndsWith(n->local, "Date");
+      numeric = n->ns() == Ns::kCbc &&
+                (EndsWith(n->local(), "Amount") || EndsWith(n->local(), "Quantity") ||
+                 n->local() == "Percent" || EndsWith(n->local(), "Numeric"));
+      date = n->ns() == Ns::kCbc && EndsWith(n->local(), "Date");
     }
-    if (numeric && !Decimal::Parse(n->text)) {
-      return SchemaError(n, Cat("'", n->text, "' is not an xs:decimal"));
+    if (numeric && !Decimal::Parse(n->text())) {
+      return SchemaError(n, Cat("'", n->text(), "' is not an xs:decimal"));
     }
-    if (date && !IsXsDate(n->text)) {
-      return SchemaError(n, Cat("'", n->text, "' is not an xs:date"));
+    if (date && !IsXsDate(n->text())) {
+      return SchemaError(n, Cat("'", n->text(), "' is not an xs:date"));
     }
   }
-  for (const XmlNode* c : n->children) {
+  for (const XmlNode* c : n->children()) {
     absl::Status s = CheckDatatypes(c, syntax);
     if (!s.ok()) return s;
   }
@@ -156,7 +156,7 @@ VatCategory UblTaxCategory(const XmlNode* cat) {
   v.exemption_reason = TermOf(cat, Ns::kCbc, "TaxExemptionReason");
   v.exemption_reason_code = TermOf(cat, Ns::kCbc, "TaxExemptionReasonCode");
   const XmlNode* scheme = Walk(cat, {{Ns::kCac, "TaxScheme"}, {Ns::kCbc, "ID"}});
-  v.is_vat = scheme != nullptr && NormalizeSpace(scheme->text) == "VAT";
+  v.is_vat = scheme != nullptr && NormalizeSpace(scheme->text()) == "VAT";
   return v;
 }
 
@@ -197,11 +197,11 @@ Party UblParty(const XmlNode* role) {
     if (cid == nullptr) continue;
     p.has_any_tax_scheme_company_id = true;
     const XmlNode* scheme = Walk(pts, {{Ns::kCac, "TaxScheme"}, {Ns::kCbc, "ID"}});
-    std::string scheme_id = scheme ? NormalizeSpace(scheme->text) : "";
+    std::string scheme_id = scheme ? NormalizeSpace(scheme->text()) : "";
     if (scheme_id == "VAT") {
-      p.vat_ids.push_back(cid->text);
+      p.vat_ids.emplace_back(cid->text());
     } else {
-      p.tax_reg_ids.push_back(cid->text);
+      p.tax_reg_ids.emplace_back(cid->text());
     }
   }
   return p;
@@ -357,7 +357,7 @@ VatCategory CiiTax(const XmlNode* tax) {
   v.exemption_reason = TermOf(tax, Ns::kRam, "ExemptionReason");
   v.exemption_reason_code = TermOf(tax, Ns::kRam, "ExemptionReasonCode");
   const XmlNode* type = tax->Child(Ns::kRam, "TypeCode");
-  std::string t = type ? NormalizeSpace(type->text) : "";
+  std::string t = type ? NormalizeSpace(type->text()) : "";
   for (char& c : t) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   v.is_vat = t == "VAT";
   return v;
@@ -398,9 +398,9 @@ Party CiiParty(const XmlNode* party) {
                    "URIID");
   for (const XmlNode* reg : party->Children(Ns::kRam, "SpecifiedTaxRegistration")) {
     for (const XmlNode* id : reg->Children(Ns::kRam, "ID")) {
-      const std::string* scheme = id->Attribute("schemeID");
-      if (scheme != nullptr && *scheme == "VA") p.vat_ids.push_back(id->text);
-      if (scheme != nullptr && *scheme == "FC") p.tax_reg_ids.push_back(id->text);
+      const std::string_view* scheme = id->Attribute("schemeID");
+      if (scheme != nullptr && *scheme == "VA") p.vat_ids.emplace_back(id->text());
+      if (scheme != nullptr && *scheme == "FC") p.tax_reg_ids.emplace_back(id->text());
     }
   }
   return p;
@@ -434,7 +434,7 @@ absl::StatusOr<Invoice> ReadCii(const XmlNode* root) {
   if (!s.ok()) return s;
   inv.issue_date = TermOf(issue, Ns::kUdt, "DateTimeString");
   if (inv.issue_date.node != nullptr) {
-    const std::string* fmt = inv.issue_date.node->Attribute("format");
+    const std::string_view* fmt = inv.issue_date.node->Attribute("format");
     if (fmt == nullptr || *fmt != "102") inv.issue_date = Term{};
   }
 
@@ -469,7 +469,7 @@ absl::StatusOr<Invoice> ReadCii(const XmlNode* root) {
   if (agreement != nullptr) {
     for (const XmlNode* d : agreement->Children(Ns::kRam, "AdditionalReferencedDocument")) {
       const XmlNode* tc = d->Child(Ns::kRam, "TypeCode");
-      if (tc != nullptr && NormalizeSpace(tc->text) == "916") {
+      if (tc != nullptr && NormalizeSpace(tc->text()) == "916") {
         inv.cii_916_names += d->Count(Ns::kRam, "Name");
         inv.cii_916_attachments += d->Count(Ns::kRam, "AttachmentBinaryObject");
       }
@@ -608,7 +608,7 @@ absl::StatusOr<Invoice> ReadCii(const XmlNode* root) {
 
 void Collect(const XmlNode* n, std::vector<const XmlNode*>* out) {
   out->push_back(n);
-  for (const XmlNode* c : n->children) Collect(c, out);
+  for (const XmlNode* c : n->children()) Collect(c, out);
 }
 
 }  // namespace
@@ -639,7 +639,7 @@ bool IsXRechnung(Profile p) {
 
 std::optional<Decimal> Term::Dec() const {
   if (node == nullptr) return std::nullopt;
-  return Decimal::Parse(node->text);
+  return Decimal::Parse(node->text());
 }
 
 Syntax DetectSyntax(const XmlNode& root) {
@@ -654,7 +654,7 @@ absl::StatusOr<Invoice> ReadInvoice(const XmlDocument& doc) {
   Syntax syntax = DetectSyntax(*root);
   if (syntax == Syntax::kUnknown) {
     return absl::InvalidArgumentError(Cat(
-        "unsupported root element {", NsPrefix(root->ns), "}", root->local));
+        "unsupported root element {", NsPrefix(root->ns()), "}", root->local()));
   }
   absl::Status s = CheckDatatypes(root, syntax);
   if (!s.ok()) return s;

@@ -34,11 +34,11 @@ struct Term {
   int count = 0;
 
   bool Present() const { return node != nullptr; }
-  std::string_view Text() const { return node ? std::string_view(node->text) : std::string_view(); }
+  std::string_view Text() const { return node ? std::string_view(node->text()) : std::string_view(); }
   std::string Normalized() const { return NormalizeSpace(Text()); }
   bool NonBlank() const { return node != nullptr && !Normalized().empty(); }
   std::optional<Decimal> Dec() const;
-  const std::string* Attr(std::string_view name) const {
+  const std::string_view* Attr(std::string_view name) const {
     return node ? node->Attribute(name) : nullptr;
   }
 };

@@ -245,9 +245,9 @@ class Checker {
       for (const VatBreakdown& b : inv_.breakdowns) sum = sum + D(b.tax);
       std::string cur = inv_.currency.Normalized();
       for (const XmlNode* tt : inv_.tax_totals) {
-        const std::string* c = tt->Attribute("currencyID");
+        const std::string_view* c = tt->Attribute("currencyID");
         if (c == nullptr || !inv_.currency.Present() || *c != inv_.currency.Text()) continue;
-        Assert(Decimal::Parse(tt->text).value_or(Decimal()) == R2(sum), "BR-CO-14",
+        Assert(Decimal::Parse(tt->text()).value_or(Decimal()) == R2(sum), "BR-CO-14",
                "Invoice total VAT amount (BT-110) = Σ VAT category tax amount (BT-117).", tt);
       }
     } else {
@@ -257,11 +257,11 @@ class Checker {
         Decimal sum;
         for (const XmlNode* s : subs) {
           if (const XmlNode* a = s->Child(Ns::kCbc, "TaxAmount")) {
-            sum = sum + Decimal::Parse(a->text).value_or(Decimal());
+            sum = sum + Decimal::Parse(a->text()).value_or(Decimal());
           }
         }
         const XmlNode* amt = group->Child(Ns::kCbc, "TaxAmount");
-        Assert(amt != nullptr && Decimal::Parse(amt->text).value_or(Decimal()) == R2(sum),
+        Assert(amt != nullptr && Decimal::Parse(amt->text()).value_or(Decimal()) == R2(sum),
                "BR-CO-14",
                "Invoice total VAT amount (BT-110) = Σ VAT category tax amount (BT-117).", group);
       }
@@ -276,7 +276,7 @@ class Checker {
     int count = 0;
     const XmlNode* tax_total = nullptr;
     for (const XmlNode* tt : inv_.tax_totals) {
-      const std::string* c = tt->Attribute("currencyID");
+      const std::string_view* c = tt->Attribute("currencyID");
       if (c != nullptr && *c == cur) {
         ++count;
         if (tax_total == nullptr) tax_total = tt;
@@ -285,7 +285,7 @@ class Checker {
     std::optional<Decimal> grand = inv_.tax_inclusive.Dec(), basis = inv_.tax_exclusive.Dec();
     bool ok = false;
     if (count == 1 && grand && basis) {
-      Decimal tax = Decimal::Parse(tax_total->text).value_or(Decimal());
+      Decimal tax = Decimal::Parse(tax_total->text()).value_or(Decimal());
       ok = *grand == R2(*basis + tax);
     }
     if (cii_ && grand && basis && *grand == *basis) ok = true;
@@ -347,9 +347,9 @@ class Checker {
   bool ShadowedInCii(const VatBreakdown& b) const {
     if (!cii_) return false;
     const XmlNode* type = b.node->Child(Ns::kRam, "TypeCode");
-    if (type == nullptr || UpperAscii(type->text) != "VAT") return false;
+    if (type == nullptr || UpperAscii(type->text()) != "VAT") return false;
     for (const XmlNode* c : b.node->Children(Ns::kRam, "CategoryCode")) {
-      if (c->text == "O" || c->text == "L" || c->text == "M") return true;
+      if (c->text() == "O" || c->text() == "L" || c->text() == "M") return true;
     }
     return false;
   }
@@ -646,7 +646,7 @@ class Checker {
       for (const XmlNode* n : inv_.all_elements) {
         if (!n->Is(Ns::kRam, "CategoryTradeTax")) continue;
         for (const XmlNode* c : n->Children(Ns::kRam, "CategoryCode")) {
-          other_category = other_category || c->text != "O";
+          other_category = other_category || c->text() != "O";
         }
       }
       other_allowance = other_charge = other_category;
@@ -715,10 +715,10 @@ class Checker {
     }
     bool ok13 = false, ok15 = !inv_.tax_currency.Present();
     for (const XmlNode* tt : inv_.tax_totals) {
-      const std::string* c = tt->Attribute("currencyID");
+      const std::string_view* c = tt->Attribute("currencyID");
       const bool in_invoice = c != nullptr && inv_.currency.Present() && *c == inv_.currency.Text();
       const bool in_tax = c != nullptr && inv_.tax_currency.Present() && *c == inv_.tax_currency.Text();
-      const bool two = ValueHasTwoDecimals(tt->text);
+      const bool two = ValueHasTwoDecimals(tt->text());
       ok13 = ok13 || !in_invoice || two;
       ok15 = ok15 || (in_tax && two);
     }
@@ -805,12 +805,12 @@ class Checker {
       // BR-CL-03 on the amounts the rule names (UBL: also when currencyID is missing, as the
       // official test reads it; CII: ram:TaxTotalAmount[@currencyID]).
       if (IsCurrencyAmount(n)) {
-        const std::string* cur = n->Attribute("currencyID");
+        const std::string_view* cur = n->Attribute("currencyID");
         Assert(cur != nullptr && InList(cl.Of("BR-CL-03"), *cur), "BR-CL-03",
                "currencyID MUST be coded using ISO code list 4217 alpha-3", n);
       }
       if (IsQuantity(n)) {
-        if (const std::string* unit = n->Attribute("unitCode")) {
+        if (const std::string_view* unit = n->Attribute("unitCode")) {
           Assert(InList(cl.Of("BR-CL-23"), *unit), "BR-CL-23",
                  "Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 "
                  "extension", n);
@@ -818,45 +818,45 @@ class Checker {
       }
       SchemeAndCodeRules(n, cl);
       bool country = cii_ ? n->Is(Ns::kRam, "CountryID")
-                          : (n->Is(Ns::kCbc, "IdentificationCode") && n->parent != nullptr &&
-                             n->parent->Is(Ns::kCac, "Country"));
+                          : (n->Is(Ns::kCbc, "IdentificationCode") && n->parent() != nullptr &&
+                             n->parent()->Is(Ns::kCac, "Country"));
       if (country) {
-        Assert(InList(cl.Of("BR-CL-14"), n->text), "BR-CL-14",
+        Assert(InList(cl.Of("BR-CL-14"), n->text()), "BR-CL-14",
                "Country codes in an invoice MUST be coded using ISO code list 3166-1", n);
       }
       // (A ram:ID with a schemeID is BR-CL-11's node: the earlier rule of the pattern.)
-      if (cii_ && n->Is(Ns::kRam, "ID") && n->parent != nullptr &&
-          n->parent->Is(Ns::kRam, "OriginTradeCountry") && !IsCiiSchemeId(n)) {
-        Assert(InList(cl.Of("BR-CL-15"), n->text), "BR-CL-15",
+      if (cii_ && n->Is(Ns::kRam, "ID") && n->parent() != nullptr &&
+          n->parent()->Is(Ns::kRam, "OriginTradeCountry") && !IsCiiSchemeId(n)) {
+        Assert(InList(cl.Of("BR-CL-15"), n->text()), "BR-CL-15",
                "Country codes in an invoice MUST be coded using ISO code list 3166-1", n);
       }
-      if (!cii_ && n->Is(Ns::kCbc, "IdentificationCode") && n->parent != nullptr &&
-          n->parent->Is(Ns::kCac, "OriginCountry")) {
-        Assert(InList(cl.Of("BR-CL-15"), n->text), "BR-CL-15",
+      if (!cii_ && n->Is(Ns::kCbc, "IdentificationCode") && n->parent() != nullptr &&
+          n->parent()->Is(Ns::kCac, "OriginCountry")) {
+        Assert(InList(cl.Of("BR-CL-15"), n->text()), "BR-CL-15",
                "Country codes in an invoice MUST be coded using ISO code list 3166-1", n);
       }
       // VAT category codes: BR-CL-17 (breakdowns, allowances, charges), BR-CL-18 (lines).
-      if (cii_ && n->Is(Ns::kRam, "CategoryCode") && n->parent != nullptr) {
-        if (n->parent->Is(Ns::kRam, "CategoryTradeTax")) {
-          Assert(InList(cl.Of("BR-CL-17"), n->text), "BR-CL-17",
+      if (cii_ && n->Is(Ns::kRam, "CategoryCode") && n->parent() != nullptr) {
+        if (n->parent()->Is(Ns::kRam, "CategoryTradeTax")) {
+          Assert(InList(cl.Of("BR-CL-17"), n->text()), "BR-CL-17",
                  "Invoice tax categories MUST be coded using UNCL 5305 code list", n);
-        } else if (n->parent->Is(Ns::kRam, "ApplicableTradeTax")) {
-          Assert(InList(cl.Of("BR-CL-18"), n->text), "BR-CL-18",
+        } else if (n->parent()->Is(Ns::kRam, "ApplicableTradeTax")) {
+          Assert(InList(cl.Of("BR-CL-18"), n->text()), "BR-CL-18",
                  "Invoice tax categories MUST be coded using UNCL 5305 code list", n);
         }
       }
-      if (!cii_ && n->Is(Ns::kCbc, "ID") && n->parent != nullptr) {
-        const XmlNode* p = n->parent;
+      if (!cii_ && n->Is(Ns::kCbc, "ID") && n->parent() != nullptr) {
+        const XmlNode* p = n->parent();
         bool vat_scheme = false;
         if (const XmlNode* ts = p->Child(Ns::kCac, "TaxScheme")) {
           const XmlNode* tid = ts->Child(Ns::kCbc, "ID");
-          vat_scheme = tid != nullptr && NormalizeSpace(tid->text) == "VAT";
+          vat_scheme = tid != nullptr && NormalizeSpace(tid->text()) == "VAT";
         }
         if (p->Is(Ns::kCac, "TaxCategory") && vat_scheme) {
-          Assert(InList(cl.Of("BR-CL-17"), n->text), "BR-CL-17",
+          Assert(InList(cl.Of("BR-CL-17"), n->text()), "BR-CL-17",
                  "Invoice tax categories MUST be coded using UNCL 5305 code list", n);
         } else if (p->Is(Ns::kCac, "ClassifiedTaxCategory") && vat_scheme) {
-          Assert(InList(cl.Of("BR-CL-18"), n->text), "BR-CL-18",
+          Assert(InList(cl.Of("BR-CL-18"), n->text()), "BR-CL-18",
                  "Invoice tax categories MUST be coded using UNCL 5305 code list", n);
         }
       }
@@ -865,12 +865,12 @@ class Checker {
 
   bool IsCurrencyAmount(const XmlNode* n) const {
     if (cii_) return n->Is(Ns::kRam, "TaxTotalAmount") && n->Attribute("currencyID") != nullptr;
-    if (n->ns != Ns::kCbc) return false;
+    if (n->ns() != Ns::kCbc) return false;
     static const absl::flat_hash_set<std::string_view> kAmounts = {
         "Amount", "BaseAmount", "PriceAmount", "TaxAmount", "TaxableAmount",
         "LineExtensionAmount", "TaxExclusiveAmount", "TaxInclusiveAmount", "AllowanceTotalAmount",
         "ChargeTotalAmount", "PrepaidAmount", "PayableRoundingAmount", "PayableAmount"};
-    return kAmounts.contains(n->local);
+    return kAmounts.contains(n->local());
   }
 
   bool IsQuantity(const XmlNode* n) const {
@@ -880,14 +880,14 @@ class Checker {
   }
 
   static bool HasAncestor(const XmlNode* n, Ns ns, std::string_view local) {
-    for (const XmlNode* a = n->parent; a != nullptr; a = a->parent) {
+    for (const XmlNode* a = n->parent(); a != nullptr; a = a->parent()) {
       if (a->Is(ns, local)) return true;
     }
     return false;
   }
 
   static bool ParentIs(const XmlNode* n, Ns ns, std::string_view local) {
-    return n->parent != nullptr && n->parent->Is(ns, local);
+    return n->parent() != nullptr && n->parent()->Is(ns, local);
   }
 
   // CII BR-CL-11's context: ram:ID[@schemeID][not(ancestor::ram:SpecifiedTaxRegistration)].
@@ -898,12 +898,12 @@ class Checker {
 
   // The UBL BR-CL-08 test: the three characters between the first two '#' of a document level
   // note must occur in the UNTDID 4451 list as the rule writes it (a substring test, as there).
-  static bool UblSubjectCodeOk(const std::string& note, const std::string& written) {
+  static bool UblSubjectCodeOk(std::string_view note, const std::string& written) {
     const size_t a = note.find('#');
-    if (a == std::string::npos) return true;
+    if (a == std::string_view::npos) return true;
     const size_t b = note.find('#', a + 1);
-    if (b == std::string::npos) return true;
-    const std::string_view code = std::string_view(note).substr(a + 1, b - a - 1);
+    if (b == std::string_view::npos) return true;
+    const std::string_view code = note.substr(a + 1, b - a - 1);
     if (Utf8Length(code) != 3) return true;
     return written.find(code) != std::string::npos;
   }
@@ -912,7 +912,7 @@ class Checker {
   // official code-list pattern of each syntax.
   void SchemeAndCodeRules(const XmlNode* n, const CodeLists& cl) {
     auto scheme_in = [&](const char* attribute, std::string_view rule, int list = 1) {
-      const std::string* v = n->Attribute(attribute);
+      const std::string_view* v = n->Attribute(attribute);
       return v != nullptr && InList(cl.Of(rule, list), *v);
     };
     const char* m06 = "Value added tax point date code MUST be coded using a restriction of UNTDID 2005.";
@@ -932,29 +932,29 @@ class Checker {
       const std::optional<bool> charge = XsBoolean(indicator);
       if (!charge) return;
       if (*charge) {
-        Assert(InList(cl.Of("BR-CL-20"), n->text), "BR-CL-20", m20, n);
+        Assert(InList(cl.Of("BR-CL-20"), n->text()), "BR-CL-20", m20, n);
       } else {
-        Assert(InList(cl.Of("BR-CL-19"), n->text), "BR-CL-19", m19, n);
+        Assert(InList(cl.Of("BR-CL-19"), n->text()), "BR-CL-19", m19, n);
       }
     };
     auto exemption = [&] {
-      const std::string v = NormalizeSpace(n->text);
+      const std::string v = NormalizeSpace(n->text());
       Assert(v.find(' ') == std::string::npos && cl.Of("BR-CL-22").contains(absl::AsciiStrToUpper(v)),
              "BR-CL-22", m22, n);
     };
     auto mime = [&] {
-      const std::string* m = n->Attribute("mimeCode");
-      if (m != nullptr) Assert(cl.Of("BR-CL-24").contains(*m), "BR-CL-24", m24, n);
+      const std::string_view* m = n->Attribute("mimeCode");
+      if (m != nullptr) Assert(cl.Of("BR-CL-24").contains(std::string(*m)), "BR-CL-24", m24, n);
     };
     if (cii_) {
-      if (n->ns != Ns::kRam) return;
-      const std::string& l = n->local;
+      if (n->ns() != Ns::kRam) return;
+      std::string_view l = n->local();
       if (l == "DueDateTypeCode") {
-        Assert(InList(cl.Of("BR-CL-06"), n->text), "BR-CL-06", m06, n);
+        Assert(InList(cl.Of("BR-CL-06"), n->text()), "BR-CL-06", m06, n);
       } else if (l == "ReferenceTypeCode") {
-        Assert(InList(cl.Of("BR-CL-07"), n->text), "BR-CL-07", m07, n);
+        Assert(InList(cl.Of("BR-CL-07"), n->text()), "BR-CL-07", m07, n);
       } else if (l == "SubjectCode") {
-        Assert(InList(cl.Of("BR-CL-08"), n->text), "BR-CL-08", m08, n);
+        Assert(InList(cl.Of("BR-CL-08"), n->text()), "BR-CL-08", m08, n);
       } else if (l == "GlobalID" && n->Attribute("schemeID") != nullptr) {
         if (!HasAncestor(n, Ns::kRam, "SpecifiedTradeProduct") &&
             !HasAncestor(n, Ns::kRam, "ShipToTradeParty")) {
@@ -962,7 +962,7 @@ class Checker {
         } else if (ParentIs(n, Ns::kRam, "SpecifiedTradeProduct")) {
           Assert(scheme_in("schemeID", "BR-CL-21"), "BR-CL-21", m21, n);
         } else if (ParentIs(n, Ns::kRam, "ShipToTradeParty") &&
-                   ParentIs(n->parent, Ns::kRam, "ApplicableHeaderTradeDelivery")) {
+                   ParentIs(n->parent(), Ns::kRam, "ApplicableHeaderTradeDelivery")) {
           Assert(scheme_in("schemeID", "BR-CL-26"), "BR-CL-26", m26, n);
         }
       } else if (IsCiiSchemeId(n)) {
@@ -970,7 +970,7 @@ class Checker {
       } else if (l == "ClassCode" && n->Attribute("listID") != nullptr) {
         Assert(scheme_in("listID", "BR-CL-13"), "BR-CL-13", m13, n);
       } else if (l == "ReasonCode" && ParentIs(n, Ns::kRam, "SpecifiedTradeAllowanceCharge")) {
-        const XmlNode* ci = n->parent->Child(Ns::kRam, "ChargeIndicator");
+        const XmlNode* ci = n->parent()->Child(Ns::kRam, "ChargeIndicator");
         reason(ci != nullptr ? ci->Child(Ns::kUdt, "Indicator") : nullptr);
       } else if (l == "ExemptionReasonCode") {
         exemption();
@@ -982,20 +982,20 @@ class Checker {
       }
       return;
     }
-    if (n->Is(Ns::kCbc, "Note") && n->parent == inv_.root) {
-      Assert(UblSubjectCodeOk(n->text, cl.Written("BR-CL-08")), "BR-CL-08", m08, n);
+    if (n->Is(Ns::kCbc, "Note") && n->parent() == inv_.root) {
+      Assert(UblSubjectCodeOk(n->text(), cl.Written("BR-CL-08")), "BR-CL-08", m08, n);
       return;
     }
-    if (n->ns != Ns::kCbc) return;
-    const std::string& l = n->local;
+    if (n->ns() != Ns::kCbc) return;
+    std::string_view l = n->local();
     const bool with_scheme = n->Attribute("schemeID") != nullptr;
     if (l == "DescriptionCode" && ParentIs(n, Ns::kCac, "InvoicePeriod")) {
-      Assert(InList(cl.Of("BR-CL-06"), n->text), "BR-CL-06", m06, n);
-    } else if (l == "ID" && with_scheme && n->parent != nullptr &&
-               (n->parent->Is(Ns::kCac, "AdditionalDocumentReference") ||
-                n->parent->Is(Ns::kCac, "DocumentReference"))) {
+      Assert(InList(cl.Of("BR-CL-06"), n->text()), "BR-CL-06", m06, n);
+    } else if (l == "ID" && with_scheme && n->parent() != nullptr &&
+               (n->parent()->Is(Ns::kCac, "AdditionalDocumentReference") ||
+                n->parent()->Is(Ns::kCac, "DocumentReference"))) {
       bool object = false;
-      for (const XmlNode* t : n->parent->Children(Ns::kCbc, "DocumentTypeCode")) object |= t->text == "130";
+      for (const XmlNode* t : n->parent()->Children(Ns::kCbc, "DocumentTypeCode")) object |= t->text() == "130";
       if (object) Assert(scheme_in("schemeID", "BR-CL-07"), "BR-CL-07", m07, n);
     } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "PartyIdentification")) {
       const bool sepa_allowed = HasAncestor(n, Ns::kCac, "AccountingSupplierParty") ||
@@ -1009,7 +1009,7 @@ class Checker {
                ParentIs(n, Ns::kCac, "CommodityClassification")) {
       Assert(scheme_in("listID", "BR-CL-13"), "BR-CL-13", m13, n);
     } else if (l == "AllowanceChargeReasonCode" && ParentIs(n, Ns::kCac, "AllowanceCharge")) {
-      reason(n->parent->Child(Ns::kCbc, "ChargeIndicator"));
+      reason(n->parent()->Child(Ns::kCbc, "ChargeIndicator"));
     } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "StandardItemIdentification")) {
       Assert(scheme_in("schemeID", "BR-CL-21"), "BR-CL-21", m21, n);
     } else if (l == "TaxExemptionReasonCode") {
@@ -1031,21 +1031,21 @@ class Checker {
       for (const XmlNode* n : inv_.all_elements) {
         if (n->Is(Ns::kRam, "ApplicableTradeSettlementFinancialCard")) {
           std::vector<const XmlNode*> ids = n->Children(Ns::kRam, "ID");
-          Assert(ids.size() > 1 || Utf8Length(NormalizeSpace(ids.empty() ? "" : ids[0]->text)) <= 10,
+          Assert(ids.size() > 1 || Utf8Length(NormalizeSpace(ids.empty() ? "" : ids[0]->text())) <= 10,
                  "BR-51",
                  "The last 4 to 6 digits of the Payment card primary account number (BT-87) shall "
                  "be present if Payment card information (BG-18) is provided in the Invoice.", n);
           continue;
         }
-        if (!n->Is(Ns::kRam, "ChargeIndicator") || n->parent == nullptr ||
-            !n->parent->Is(Ns::kRam, "SpecifiedTradeAllowanceCharge") || n->parent->parent == nullptr) {
+        if (!n->Is(Ns::kRam, "ChargeIndicator") || n->parent() == nullptr ||
+            !n->parent()->Is(Ns::kRam, "SpecifiedTradeAllowanceCharge") || n->parent()->parent() == nullptr) {
           continue;
         }
-        const XmlNode* owner = n->parent->parent;
+        const XmlNode* owner = n->parent()->parent();
         bool f = false, t = false;
         for (const XmlNode* i : n->Children(Ns::kUdt, "Indicator")) {
-          f |= i->text == "false";
-          t |= i->text == "true";
+          f |= i->text() == "false";
+          t |= i->text() == "true";
         }
         if (owner->Is(Ns::kRam, "ApplicableHeaderTradeSettlement")) {
           if (f) Assert(true, "BR-CO-05", inert, n);
@@ -1061,23 +1061,23 @@ class Checker {
     for (const XmlNode* n : inv_.all_elements) {
       if (n->Is(Ns::kCac, "AdditionalDocumentReference")) {
         bool object = false;
-        for (const XmlNode* t : n->Children(Ns::kCbc, "DocumentTypeCode")) object |= t->text == "130";
+        for (const XmlNode* t : n->Children(Ns::kCbc, "DocumentTypeCode")) object |= t->text() == "130";
         if (object) {
           attachment |= n->Child(Ns::kCac, "Attachment") != nullptr;
           description |= n->Child(Ns::kCbc, "DocumentDescription") != nullptr;
         }
         continue;
       }
-      if (n->Is(Ns::kCac, "AllowanceCharge") && n->parent != nullptr) {
+      if (n->Is(Ns::kCac, "AllowanceCharge") && n->parent() != nullptr) {
         const std::optional<bool> charge = XsBoolean(n->Child(Ns::kCbc, "ChargeIndicator"));
         if (!charge) continue;
-        if (n->parent == inv_.root) {
+        if (n->parent() == inv_.root) {
           Assert(true, *charge ? "BR-CO-06" : "BR-CO-05", inert, n);
-        } else if (n->parent->Is(Ns::kCac, "InvoiceLine") || n->parent->Is(Ns::kCac, "CreditNoteLine")) {
+        } else if (n->parent()->Is(Ns::kCac, "InvoiceLine") || n->parent()->Is(Ns::kCac, "CreditNoteLine")) {
           Assert(true, *charge ? "BR-CO-08" : "BR-CO-07", inert, n);
         }
       }
-      if (absl::EndsWith(n->local, "BinaryObject")) {
+      if (EndsWith(n->local(), "BinaryObject")) {
         Assert(n->Attribute("mimeCode") != nullptr, "UBL-DT-06",
                "Binary object elements shall contain the mime code attribute", n);
         Assert(n->Attribute("filename") != nullptr, "UBL-DT-07",
@@ -1109,9 +1109,9 @@ class Checker {
       // CII-DT-097 on //udt:DateTimeString[@format = '102'].
       for (const XmlNode* n : inv_.all_elements) {
         if (!n->Is(Ns::kUdt, "DateTimeString")) continue;
-        const std::string* format = n->Attribute("format");
+        const std::string_view* format = n->Attribute("format");
         if (format == nullptr || *format != "102") continue;
-        Assert(IsYyyymmdd(n->text), "CII-DT-097",
+        Assert(IsYyyymmdd(n->text()), "CII-DT-097",
                "Date time string with format attribute 102 shall be YYYYMMDD.", n);
       }
       for (const Line& l : inv_.lines) {
@@ -1138,12 +1138,12 @@ class Checker {
     } else {
       // UBL-DT-01: amounts other than prices have at most two fraction digits.
       for (const XmlNode* n : inv_.all_elements) {
-        if (n->ns != Ns::kCbc || !EndsWith(n->local, "Amount")) continue;
-        if (EndsWith(n->local, "PriceAmount")) continue;
+        if (n->ns() != Ns::kCbc || !EndsWith(n->local(), "Amount")) continue;
+        if (EndsWith(n->local(), "PriceAmount")) continue;
         bool in_price_ac = false;
-        for (const XmlNode* p = n->parent; p != nullptr; p = p->parent) {
-          if (p->Is(Ns::kCac, "AllowanceCharge") && p->parent != nullptr &&
-              p->parent->Is(Ns::kCac, "Price")) {
+        for (const XmlNode* p = n->parent(); p != nullptr; p = p->parent()) {
+          if (p->Is(Ns::kCac, "AllowanceCharge") && p->parent() != nullptr &&
+              p->parent()->Is(Ns::kCac, "Price")) {
             in_price_ac = true;
           }
         }
@@ -1178,7 +1178,7 @@ class Checker {
     auto type_code_is = [](const XmlNode* n, std::initializer_list<std::string_view> codes) {
       for (const XmlNode* t : n->Children(R, "TypeCode")) {
         for (std::string_view c : codes) {
-          if (t->text == c) return true;
+          if (t->text() == c) return true;
         }
       }
       return false;
@@ -1193,15 +1193,15 @@ class Checker {
       billed_unit = billed_unit || (q != nullptr && q->Attribute("unitCode") != nullptr);
     }
     for (const XmlNode* n : inv_.all_elements) {
-      if (n->ns != R) continue;
-      const std::string& l = n->local;
-      const XmlNode* p = n->parent;
-      const XmlNode* pp = p != nullptr ? p->parent : nullptr;
+      if (n->ns() != R) continue;
+      std::string_view l = n->local();
+      const XmlNode* p = n->parent();
+      const XmlNode* pp = p != nullptr ? p->parent() : nullptr;
       // The first rule: four IDs by their absolute paths.
       const bool first_rule_id =
           (l == "ID" && is(p, R, "GuidelineSpecifiedDocumentContextParameter") &&
-           is(pp, Ns::kRsm, "ExchangedDocumentContext") && pp->parent == root) ||
-          (l == "ID" && is(p, Ns::kRsm, "ExchangedDocument") && p->parent == root) ||
+           is(pp, Ns::kRsm, "ExchangedDocumentContext") && pp->parent() == root) ||
+          (l == "ID" && is(p, Ns::kRsm, "ExchangedDocument") && p->parent() == root) ||
           (l == "LineID" && is(p, R, "AssociatedDocumentLineDocument") &&
            is(pp, R, "IncludedSupplyChainTradeLineItem")) ||
           (l == "SellerAssignedID" && is(p, R, "SpecifiedTradeProduct") &&
@@ -1315,8 +1315,8 @@ class Checker {
     const XmlNode* tx = root->Child(Ns::kRsm, "SupplyChainTradeTransaction");
     size_t references = 0;  // CII-SR-469: //ram:ApplicableHeaderTradeSettlement/ram:PaymentReference
     for (const XmlNode* n : inv_.all_elements) {
-      references += n->Is(R, "PaymentReference") && n->parent != nullptr &&
-                    n->parent->Is(R, "ApplicableHeaderTradeSettlement");
+      references += n->Is(R, "PaymentReference") && n->parent() != nullptr &&
+                    n->parent()->Is(R, "ApplicableHeaderTradeSettlement");
     }
     Assert(references <= 1, "CII-SR-469", "PaymentReference shall occur maximum once", root);
     // CII-SR-462: every //ram:ApplicableTradeTax/ram:DueDateTypeCode has one value; CII-SR-467 /
@@ -1325,18 +1325,18 @@ class Checker {
     std::optional<std::string> first_type, first_info;
     bool same_type = true, same_info = true;
     for (const XmlNode* n : inv_.all_elements) {
-      if (n->ns != R || n->parent == nullptr) continue;
-      if (n->local == "DueDateTypeCode" && n->parent->Is(R, "ApplicableTradeTax")) {
-        if (std::find(due_codes.begin(), due_codes.end(), n->text) == due_codes.end()) {
-          due_codes.push_back(n->text);
+      if (n->ns() != R || n->parent() == nullptr) continue;
+      if (n->local() == "DueDateTypeCode" && n->parent()->Is(R, "ApplicableTradeTax")) {
+        if (std::find(due_codes.begin(), due_codes.end(), n->text()) == due_codes.end()) {
+          due_codes.emplace_back(n->text());
         }
-      } else if (n->parent->Is(R, "SpecifiedTradeSettlementPaymentMeans")) {
-        if (n->local == "TypeCode") {
-          if (!first_type) first_type = NormalizeSpace(n->text);
-          same_type = same_type && NormalizeSpace(n->text) == *first_type;
-        } else if (n->local == "Information") {
-          if (!first_info) first_info = NormalizeSpace(n->text);
-          same_info = same_info && NormalizeSpace(n->text) == *first_info;
+      } else if (n->parent()->Is(R, "SpecifiedTradeSettlementPaymentMeans")) {
+        if (n->local() == "TypeCode") {
+          if (!first_type) first_type = NormalizeSpace(n->text());
+          same_type = same_type && NormalizeSpace(n->text()) == *first_type;
+        } else if (n->local() == "Information") {
+          if (!first_info) first_info = NormalizeSpace(n->text());
+          same_info = same_info && NormalizeSpace(n->text()) == *first_info;
         }
       }
     }
@@ -1353,8 +1353,8 @@ class Checker {
         at_most(n, "CII-SR-471", {{R, "RateApplicablePercent"}}, 1);
         at_most(n, "CII-SR-472", {{R, "CategoryTradeTax"}}, 1);
         at_most(n, "CII-SR-473", {{R, "ActualAmount"}}, 1);
-      } else if (n->Is(R, "AppliedTradeAllowanceCharge") && n->parent != nullptr &&
-                 n->parent->Is(R, "GrossPriceProductTradePrice")) {
+      } else if (n->Is(R, "AppliedTradeAllowanceCharge") && n->parent() != nullptr &&
+                 n->parent()->Is(R, "GrossPriceProductTradePrice")) {
         at_most(n, "CII-SR-440", {{R, "ActualAmount"}}, 1);
       }
     }
@@ -1395,7 +1395,7 @@ class Checker {
       bool accounts = true;
       for (const XmlNode* pm : settlement->Children(R, "SpecifiedTradeSettlementPaymentMeans")) {
         const XmlNode* code = pm->Child(R, "TypeCode");
-        const std::string c = code != nullptr ? NormalizeSpace(code->text) : "";
+        const std::string c = code != nullptr ? NormalizeSpace(code->text()) : "";
         if (c != "30" && c != "58") continue;
         bool named = false;
         for (const XmlNode* acct : pm->Children(R, "PayeePartyCreditorFinancialAccount")) {
@@ -1440,7 +1440,7 @@ class Checker {
       return 1;
     }
     size_t n = 0;
-    for (const XmlNode* c : from->children) {
+    for (const XmlNode* c : from->children()) {
       if (!c->Is(step->first, step->second)) continue;
       if (step == filter_step && keep != nullptr && !(*keep)(c)) continue;
       n += Reach(c, step + 1, end, out, filter_step, keep);
@@ -1460,7 +1460,7 @@ class Checker {
   static bool SchemeIs(const XmlNode* pts, bool vat) {
     for (const XmlNode* ts : pts->Children(Ns::kCac, "TaxScheme")) {
       for (const XmlNode* id : ts->Children(Ns::kCbc, "ID")) {
-        if ((UpperAscii(id->text) == "VAT") == vat) return true;
+        if ((UpperAscii(id->text()) == "VAT") == vat) return true;
       }
     }
     return false;
@@ -1489,7 +1489,7 @@ class Checker {
     at_most(root, "UBL-SR-04", {{A, "AdditionalDocumentReference"}, {B, "ID"}}, 1,
             "Invoice object identifier", 0, [](const XmlNode* adr) {
               for (const XmlNode* c : adr->Children(Ns::kCbc, "DocumentTypeCode")) {
-                if (c->text == "130") return true;
+                if (c->text() == "130") return true;
               }
               return false;
             });
@@ -1523,12 +1523,12 @@ class Checker {
       if (std::find(seen->begin(), seen->end(), v) == seen->end()) seen->push_back(v);
     };
     for (const XmlNode* n : inv_.all_elements) {
-      if (n->Is(B, "ID") && n->parent != nullptr && n->parent->Is(A, "PartyIdentification")) {
-        const std::string* scheme = n->Attribute("schemeID");
+      if (n->Is(B, "ID") && n->parent() != nullptr && n->parent()->Is(A, "PartyIdentification")) {
+        const std::string_view* scheme = n->Attribute("schemeID");
         sepa += scheme != nullptr && UpperAscii(*scheme) == "SEPA";
       }
-      if (n->Is(B, "PaymentID")) add_distinct(&payment_ids, n->text);
-      if (n->Is(B, "PaymentMeansCode")) add_distinct(&means_codes, n->text);
+      if (n->Is(B, "PaymentID")) add_distinct(&payment_ids, n->text());
+      if (n->Is(B, "PaymentMeansCode")) add_distinct(&means_codes, n->text());
     }
     Assert(sepa <= 1, "UBL-SR-29", "Bank creditor reference shall occur maximum once", root);
     Assert(payment_ids.size() <= 1, "UBL-SR-44",
@@ -1538,12 +1538,12 @@ class Checker {
            "When there are more than one payment means code, they shall be equal", root);
 
     for (const XmlNode* n : inv_.all_elements) {
-      if (n->ns != A) continue;
-      const std::string& l = n->local;
+      if (n->ns() != A) continue;
+      std::string_view l = n->local();
       if (l == "PostalAddress" || l == "Address") {
         const size_t lines = CountPath(n, {{A, "AddressLine"}});
         Assert(lines <= 1, "UBL-SR-51", "An address can only have one third line.", n);
-      } else if (l == "Party" && n->parent != nullptr && n->parent->Is(A, "AccountingSupplierParty")) {
+      } else if (l == "Party" && n->parent() != nullptr && n->parent()->Is(A, "AccountingSupplierParty")) {
         at_most(n, "UBL-SR-42", {{A, "PartyTaxScheme"}}, 2, "Party tax scheme");
       } else if (l == "AdditionalDocumentReference") {
         at_most(n, "UBL-SR-33", {{B, "DocumentDescription"}}, 1, "Supporting document description");
@@ -1552,8 +1552,8 @@ class Checker {
         for (const XmlNode* id : n->Children(B, "ID")) scheme = scheme || id->Attribute("schemeID") != nullptr;
         bool ok = false;
         for (const XmlNode* c : n->Children(B, "DocumentTypeCode")) {
-          ok = ok || c->text == "130" ||
-               (inv_.syntax == Syntax::kUblCreditNote && c->text == "50");
+          ok = ok || c->text() == "130" ||
+               (inv_.syntax == Syntax::kUblCreditNote && c->text() == "50");
         }
         ok = ok || (!scheme && code == nullptr);
         Assert(ok, "UBL-SR-43", "Scheme identifier shall only be used for invoiced object "
@@ -1585,18 +1585,18 @@ class Checker {
         bool differs = false;
         std::vector<const XmlNode*> names, seller;
         Reach(n, {{A, "PartyName"}, {B, "Name"}}, 0, &names);
-        if (n->parent != nullptr) {
-          Reach(n->parent, {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyLegalEntity"},
+        if (n->parent() != nullptr) {
+          Reach(n->parent(), {{A, "AccountingSupplierParty"}, {A, "Party"}, {A, "PartyLegalEntity"},
                             {B, "RegistrationName"}}, 0, &seller);
         }
         for (const XmlNode* a : names) {
-          for (const XmlNode* b2 : seller) differs = differs || a->text != b2->text;
+          for (const XmlNode* b2 : seller) differs = differs || a->text() != b2->text();
         }
         Assert(CountPath(n, {{A, "PartyName"}, {B, "Name"}}) <= 1 && differs, "UBL-SR-19",
                "Payee name shall occur maximum once, if the Payee is different from the Seller", n);
         Assert(CountPath(n, {{A, "PartyIdentification"}, {B, "ID"}}, 1,
                          [](const XmlNode* id) {
-                           const std::string* s = id->Attribute("schemeID");
+                           const std::string_view* s = id->Attribute("schemeID");
                            return s == nullptr || UpperAscii(*s) != "SEPA";
                          }) <= 1 && differs,
                "UBL-SR-20", "Payee identifier shall occur maximum once, if the Payee is different "
@@ -1792,7 +1792,7 @@ class Checker {
       if (party == nullptr) return false;
       for (const XmlNode* pi : party->Children(Ns::kCac, "PartyIdentification")) {
         for (const XmlNode* id : pi->Children(Ns::kCbc, "ID")) {
-          const std::string* scheme = id->Attribute("schemeID");
+          const std::string_view* scheme = id->Attribute("schemeID");
           if (scheme != nullptr && *scheme == "SEPA") return true;
         }
       }
@@ -1827,9 +1827,9 @@ class Checker {
     for (const XmlNode* g : gross) {
       gross_unit |= g->Attribute("unitCode") != nullptr;
       for (const XmlNode* n : net) {
-        same_value |= g->text == n->text;
-        const std::string* gu = g->Attribute("unitCode");
-        const std::string* nu = n->Attribute("unitCode");
+        same_value |= g->text() == n->text();
+        const std::string_view* gu = g->Attribute("unitCode");
+        const std::string_view* nu = n->Attribute("unitCode");
         same_unit |= gu != nullptr && nu != nullptr && *gu == *nu;
       }
     }
@@ -1848,7 +1848,7 @@ class Checker {
   }
 
   static bool ExtensionMime(const XmlNode* n) {
-    const std::string* m = n->Attribute("mimeCode");
+    const std::string_view* m = n->Attribute("mimeCode");
     if (m == nullptr) return false;
     for (const char* ok : {"application/pdf", "image/png", "image/jpeg", "text/csv",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -1870,10 +1870,10 @@ class Checker {
       return InXRechnungConcatList(list, *n->Attribute("schemeID"));
     };
     for (const XmlNode* n : inv_.all_elements) {
-      const std::string& l = n->local;
+      std::string_view l = n->local();
       const bool with_scheme = n->Attribute("schemeID") != nullptr;
       if (cii_) {
-        if (n->ns != Ns::kRam) continue;
+        if (n->ns() != Ns::kRam) continue;
         if (l == "AttachmentBinaryObject") {
           Assert(ExtensionMime(n), "BR-DEX-01", m01, n);
         } else if (l == "GlobalID" && with_scheme) {
@@ -1883,7 +1883,7 @@ class Checker {
           } else if (ParentIs(n, Ns::kRam, "SpecifiedTradeProduct")) {
             Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-06", icd, n);
           } else if (ParentIs(n, Ns::kRam, "ShipToTradeParty") &&
-                     ParentIs(n->parent, Ns::kRam, "ApplicableHeaderTradeDelivery")) {
+                     ParentIs(n->parent(), Ns::kRam, "ApplicableHeaderTradeDelivery")) {
             Assert(scheme(n, "ISO-6523-ICD-EXT-CODES"), "BR-DEX-08", icd, n);
           }
         } else if (IsCiiSchemeId(n)) {
@@ -1893,7 +1893,7 @@ class Checker {
         }
         continue;
       }
-      if (n->ns != Ns::kCbc) continue;
+      if (n->ns() != Ns::kCbc) continue;
       if (l == "EmbeddedDocumentBinaryObject") {
         Assert(ExtensionMime(n), "BR-DEX-01", m01, n);
       } else if (l == "ID" && with_scheme && ParentIs(n, Ns::kCac, "PartyIdentification")) {
@@ -1925,7 +1925,7 @@ class Checker {
     const char* m06a = "Eine Position mit der Klassifikation \"CVD\" muss genau eine Eigenschaft \"cva\" haben.";
     const char* m06b = "Eine Position mit der Eigenschaft \"cva\" muss genau eine Klassifikation \"CVD\" haben.";
     const char* mtmp = "Das Klassifikationsschema (listID) muss aus UNTDID 7143 oder \"CVD\" sein.";
-    auto nonblank = [](const XmlNode* n) { return n != nullptr && !NormalizeSpace(n->text).empty(); };
+    auto nonblank = [](const XmlNode* n) { return n != nullptr && !NormalizeSpace(n->text()).empty(); };
     auto any_nonblank = [&](const std::vector<const XmlNode*>& parents, Ns ns, std::string_view local) {
       for (const XmlNode* p : parents) {
         for (const XmlNode* c : p->Children(ns, local)) {
@@ -1971,12 +1971,12 @@ class Checker {
     }
     auto is_cva = [&](const XmlNode* prop) {
       for (const XmlNode* n : prop->Children(prop_ns == Ns::kRam ? Ns::kRam : Ns::kCbc, prop_name)) {
-        if (n->text == "cva") return true;
+        if (n->text() == "cva") return true;
       }
       return false;
     };
     auto listed_cvd = [](const XmlNode* code) {
-      const std::string* id = code->Attribute("listID");
+      const std::string_view* id = code->Attribute("listID");
       return id != nullptr && *id == "CVD";
     };
     // Header rules.
@@ -1990,7 +1990,7 @@ class Checker {
         bool tender = false;
         for (const XmlNode* d : agreement->Children(Ns::kRam, "AdditionalReferencedDocument")) {
           const XmlNode* type = d->Child(Ns::kRam, "TypeCode");
-          tender |= type != nullptr && NormalizeSpace(type->text) == "50" &&
+          tender |= type != nullptr && NormalizeSpace(type->text()) == "50" &&
                     nonblank(d->Child(Ns::kRam, "IssuerAssignedID"));
         }
         Assert(tender, "BR-DE-CVD-02", m02, agreement);
@@ -2009,22 +2009,22 @@ class Checker {
       vehicle |= cvd && cva > 0;
       int cvd_codes = 0;
       for (const XmlNode* c : it.codes) {
-        const std::string* id = c->Attribute("listID");
+        const std::string_view* id = c->Attribute("listID");
         cvd_codes += id != nullptr && *id == "CVD";
       }
       Assert(!cvd || cva == 1, "BR-DE-CVD-06-a", m06a, it.node);
       Assert(cva == 0 || cvd_codes == 1, "BR-DE-CVD-06-b", m06b, it.node);
       for (const XmlNode* c : it.codes) {
-        const std::string* id = c->Attribute("listID");
+        const std::string_view* id = c->Attribute("listID");
         const std::string list_id = id != nullptr ? NormalizeSpace(*id) : std::string();
         Assert(InXRechnungConcatList("UNTDID-7143-CVD-CODES", list_id), "BR-TMP-CVD-01", mtmp, c);
-        Assert(list_id != "CVD" || xr.Of("CVD-VEHICLE-CATEGORY").contains(NormalizeSpace(c->text)),
+        Assert(list_id != "CVD" || xr.Of("CVD-VEHICLE-CATEGORY").contains(NormalizeSpace(c->text())),
                "BR-DE-CVD-04", m04, c);
       }
       for (const XmlNode* p : it.properties) {
         if (!is_cva(p)) continue;
         const XmlNode* value = p->Child(cii_ ? Ns::kRam : Ns::kCbc, "Value");
-        Assert(value != nullptr && xr.Of("CVA-CODES").contains(NormalizeSpace(value->text)),
+        Assert(value != nullptr && xr.Of("CVA-CODES").contains(NormalizeSpace(value->text())),
                "BR-DE-CVD-05", m05, p);
       }
     }
@@ -2040,8 +2040,8 @@ class Checker {
     // reproduce that evaluation here (warning only, no verdict depends on it).
     auto amount = [](const XmlNode* n) -> std::optional<double> {
       const XmlNode* a = n->Child(Ns::kCbc, "LineExtensionAmount");
-      if (a == nullptr || !Decimal::Parse(a->text)) return std::nullopt;
-      return std::strtod(NormalizeSpace(a->text).c_str(), nullptr);
+      if (a == nullptr || !Decimal::Parse(a->text())) return std::nullopt;
+      return std::strtod(NormalizeSpace(a->text()).c_str(), nullptr);
     };
     auto sums_match = [&](const XmlNode* n) {
       double sum = 0;
@@ -2075,7 +2075,7 @@ class Checker {
       Decimal third;
       for (const XmlNode* pp : inv_.root->Children(Ns::kCac, "PrepaidPayment")) {
         if (const XmlNode* a = pp->Child(Ns::kCbc, "PaidAmount")) {
-          third = third + Decimal::Parse(a->text).value_or(Decimal());
+          third = third + Decimal::Parse(a->text()).value_or(Decimal());
         }
       }
       std::optional<Decimal> payable = inv_.payable.Dec(), incl = inv_.tax_inclusive.Dec();
@@ -2095,11 +2095,11 @@ class Checker {
            "Jede \"SUB INVOICE LINE\" (BG-DEX-01) muss genau eine \"SUB INVOICE LINE VAT "
            "INFORMATION\" (BG-DEX-06) enthalten.", inv_.root);
     // BR-DEX-10..14: third party payments (BG-DEX-09).
-    const std::string currency = inv_.currency.Present() ? inv_.currency.node->text : std::string();
+    const std::string currency(inv_.currency.Present() ? inv_.currency.node->text() : std::string_view());
     for (const XmlNode* pp : inv_.root->Children(Ns::kCac, "PrepaidPayment")) {
       auto nonblank = [&](std::string_view local) {
         for (const XmlNode* c : pp->Children(Ns::kCbc, local)) {
-          if (!NormalizeSpace(c->text).empty()) return true;
+          if (!NormalizeSpace(c->text()).empty()) return true;
         }
         return false;
       };
@@ -2116,15 +2116,15 @@ class Checker {
       const XmlNode* paid = pp->Child(Ns::kCbc, "PaidAmount");
       size_t decimals = 0;
       if (paid != nullptr) {
-        const size_t dot = paid->text.find('.');
-        if (dot != std::string::npos) decimals = Utf8Length(std::string_view(paid->text).substr(dot + 1));
+        const size_t dot = paid->text().find('.');
+        if (dot != std::string::npos) decimals = Utf8Length(std::string_view(paid->text()).substr(dot + 1));
       }
       Assert(decimals <= 2, "BR-DEX-13",
              "Der Wert von \"Third party payment amount\" (BT-DEX-002) darf höchstens zwei "
              "Nachkommastellen haben.", pp);
       bool same_currency = false;
       for (const XmlNode* a : pp->Children(Ns::kCbc, "PaidAmount")) {
-        const std::string* c = a->Attribute("currencyID");
+        const std::string_view* c = a->Attribute("currencyID");
         same_currency |= c != nullptr && inv_.currency.Present() && *c == currency;
       }
       Assert(same_currency, "BR-DEX-14",
@@ -2146,7 +2146,8 @@ class Checker {
     return n;
   }
 
-  static std::string UpperAscii(std::string s) {
+  static std::string UpperAscii(std::string_view v) {
+    std::string s(v);
     for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
   }
@@ -2157,7 +2158,7 @@ class Checker {
     if (n == nullptr) return false;
     for (const XmlNode* ts : n->Children(Ns::kCac, "TaxScheme")) {
       const XmlNode* id = ts->Child(Ns::kCbc, "ID");
-      if (id != nullptr && NormalizeSpace(UpperAscii(id->text)) == "VAT") return true;
+      if (id != nullptr && NormalizeSpace(UpperAscii(id->text())) == "VAT") return true;
     }
     return false;
   }
@@ -2175,7 +2176,7 @@ class Checker {
   // xs:boolean cast of an untyped value, as `cbc:ChargeIndicator = false()` does it.
   static std::optional<bool> XsBoolean(const XmlNode* n) {
     if (n == nullptr) return std::nullopt;
-    std::string v = NormalizeSpace(n->text);
+    std::string v = NormalizeSpace(n->text());
     if (v == "true" || v == "1") return true;
     if (v == "false" || v == "0") return false;
     return std::nullopt;
@@ -2197,7 +2198,7 @@ class Checker {
     if (!indexed_) {
       indexed_ = true;
       for (const XmlNode* n : inv_.all_elements) {
-        auto it = kIndexed.find(std::string_view(n->local));
+        auto it = kIndexed.find(std::string_view(n->local()));
         if (it != kIndexed.end()) by_name_[*it].push_back(n);
       }
     }
@@ -2206,7 +2207,7 @@ class Checker {
       auto it = by_name_.find(local);
       if (it == by_name_.end()) return out;
       for (const XmlNode* n : it->second) {
-        if (n->ns == ns) out.push_back(n);
+        if (n->ns() == ns) out.push_back(n);
       }
       return out;
     }
@@ -2281,9 +2282,9 @@ class Checker {
         for (const XmlNode* sub : tt->Children(Ns::kCac, "TaxSubtotal")) {
           for (const XmlNode* cat : sub->Children(Ns::kCac, "TaxCategory")) {
             const XmlNode* scheme = Descend(cat, {{Ns::kCac, "TaxScheme"}, {Ns::kCbc, "ID"}});
-            if (scheme == nullptr || UpperAscii(NormalizeSpace(scheme->text)) != "VAT") continue;
+            if (scheme == nullptr || UpperAscii(NormalizeSpace(scheme->text())) != "VAT") continue;
             for (const XmlNode* id : cat->Children(Ns::kCbc, "ID")) {
-              k = k || NormalizeSpace(id->text) == "K";
+              k = k || NormalizeSpace(id->text()) == "K";
             }
           }
         }
@@ -2292,13 +2293,13 @@ class Checker {
       const XmlNode* date = Descend(inv_.root, {{Ns::kCac, "Delivery"}, {Ns::kCbc, "ActualDeliveryDate"}});
       bool period = false;
       for (const XmlNode* p : inv_.root->Children(Ns::kCac, "InvoicePeriod")) {
-        period = period || !p->children.empty();
+        period = period || !p->children().empty();
       }
-      Assert((date != nullptr && Utf8Length(date->text) > 1) || period, "BR-IC-11", m11, inv_.root);
+      Assert((date != nullptr && Utf8Length(date->text()) > 1) || period, "BR-IC-11", m11, inv_.root);
       const XmlNode* country = Descend(inv_.root, {{Ns::kCac, "Delivery"}, {Ns::kCac, "DeliveryLocation"},
                                                    {Ns::kCac, "Address"}, {Ns::kCac, "Country"},
                                                    {Ns::kCbc, "IdentificationCode"}});
-      Assert(country != nullptr && Utf8Length(country->text) > 1, "BR-IC-12", m12, inv_.root);
+      Assert(country != nullptr && Utf8Length(country->text()) > 1, "BR-IC-12", m12, inv_.root);
       return;
     }
     const XmlNode* tx = inv_.root->Child(Ns::kRsm, "SupplyChainTradeTransaction");
@@ -2318,9 +2319,9 @@ class Checker {
       }
       for (const XmlNode* tax : settlement->Children(Ns::kRam, "ApplicableTradeTax")) {
         const XmlNode* type = tax->Child(Ns::kRam, "TypeCode");
-        if (type == nullptr || UpperAscii(type->text) != "VAT") continue;
+        if (type == nullptr || UpperAscii(type->text()) != "VAT") continue;
         for (const XmlNode* code : tax->Children(Ns::kRam, "CategoryCode")) {
-          if (code->text != "K") continue;
+          if (code->text() != "K") continue;
           Assert(date || period, "BR-IC-11", m11, code);
           Assert(country, "BR-IC-12", m12, code);
         }
@@ -2382,12 +2383,12 @@ class Checker {
         "use the prefix 'EL'.";
     if (cii_) {
       for (const XmlNode* id : Elements(Ns::kRam, "ID")) {
-        const std::string* scheme = id->Attribute("schemeID");
-        if (scheme == nullptr || *scheme != "VA" || id->parent == nullptr ||
-            !id->parent->Is(Ns::kRam, "SpecifiedTaxRegistration")) {
+        const std::string_view* scheme = id->Attribute("schemeID");
+        if (scheme == nullptr || *scheme != "VA" || id->parent() == nullptr ||
+            !id->parent()->Is(Ns::kRam, "SpecifiedTaxRegistration")) {
           continue;
         }
-        std::string probe = Cat(" ", FirstTwoChars(id->text), " ");
+        std::string probe = Cat(" ", FirstTwoChars(id->text()), " ");
         Assert(kCiiPrefixes.find(probe) != std::string_view::npos, "BR-CO-09", msg, id);
       }
       return;
@@ -2395,7 +2396,7 @@ class Checker {
     for (const XmlNode* pts : Elements(Ns::kCac, "PartyTaxScheme")) {
       if (!UblVatScheme(pts)) continue;
       const XmlNode* cid = pts->Child(Ns::kCbc, "CompanyID");
-      std::string prefix = cid != nullptr ? FirstTwoChars(cid->text) : "";
+      std::string prefix = cid != nullptr ? FirstTwoChars(cid->text()) : "";
       Assert(kUblPrefixes.find(prefix) != std::string_view::npos, "BR-CO-09", msg, pts);
     }
   }
@@ -2413,7 +2414,7 @@ class Checker {
                   Sub(s, {{Ns::kRam, "SpecifiedLegalOrganization"}, {Ns::kRam, "ID"}}) != nullptr;
         for (const XmlNode* reg : s->Children(Ns::kRam, "SpecifiedTaxRegistration")) {
           for (const XmlNode* id : reg->Children(Ns::kRam, "ID")) {
-            const std::string* scheme = id->Attribute("schemeID");
+            const std::string_view* scheme = id->Attribute("schemeID");
             ok = ok || (scheme != nullptr && *scheme == "VA");
           }
         }
@@ -2457,7 +2458,7 @@ class Checker {
         "the Invoice line period end date (BT-135) shall be filled, or both.";
     if (cii_) {
       for (const XmlNode* p : Elements(Ns::kRam, "BillingSpecifiedPeriod")) {
-        const XmlNode* parent = p->parent;
+        const XmlNode* parent = p->parent();
         bool header = parent != nullptr && parent->Is(Ns::kRam, "ApplicableHeaderTradeSettlement");
         bool line = parent != nullptr && parent->Is(Ns::kRam, "SpecifiedLineTradeSettlement");
         if (!header && !line) continue;
@@ -2467,7 +2468,7 @@ class Checker {
         auto fmt102 = [](const XmlNode* dt) -> const XmlNode* {
           if (dt == nullptr) return nullptr;
           for (const XmlNode* s : dt->Children(Ns::kUdt, "DateTimeString")) {
-            const std::string* f = s->Attribute("format");
+            const std::string_view* f = s->Attribute("format");
             if (f != nullptr && *f == "102") return s;
           }
           return nullptr;
@@ -2476,7 +2477,7 @@ class Checker {
         if (start != nullptr && end != nullptr) {
           const XmlNode* s = fmt102(start);
           const XmlNode* e = fmt102(end);
-          order_ok = s != nullptr && e != nullptr && e->text >= s->text;
+          order_ok = s != nullptr && e != nullptr && e->text() >= s->text();
         }
         Assert(order_ok, header ? "BR-29" : "BR-30", header ? m29 : m30, p);
         Assert(start != nullptr || end != nullptr, header ? "BR-CO-19" : "BR-CO-20",
@@ -2485,7 +2486,7 @@ class Checker {
       return;
     }
     for (const XmlNode* p : Elements(Ns::kCac, "InvoicePeriod")) {
-      const XmlNode* parent = p->parent;
+      const XmlNode* parent = p->parent();
       bool line = parent != nullptr && (parent->Is(Ns::kCac, "InvoiceLine") ||
                                         parent->Is(Ns::kCac, "CreditNoteLine"));
       const XmlNode* start = p->Child(Ns::kCbc, "StartDate");
@@ -2493,7 +2494,7 @@ class Checker {
       bool order_ok = true;
       if (start != nullptr && end != nullptr) {
         int y1 = 0, m1 = 0, d1 = 0, y2 = 0, m2 = 0, d2 = 0;
-        if (IsXsdDate(start->text, &y1, &m1, &d1) && IsXsdDate(end->text, &y2, &m2, &d2)) {
+        if (IsXsdDate(start->text(), &y1, &m1, &d1) && IsXsdDate(end->text(), &y2, &m2, &d2)) {
           order_ok = std::tie(y2, m2, d2) >= std::tie(y1, m1, d1);
         }
       }
@@ -2573,11 +2574,11 @@ class Checker {
       bool buyer_va = !inv_.buyer.vat_ids.empty();
       auto vat_typed = [](const XmlNode* tax) {
         const XmlNode* t = tax->Child(Ns::kRam, "TypeCode");
-        return t != nullptr && UpperAscii(t->text) == "VAT";
+        return t != nullptr && UpperAscii(t->text()) == "VAT";
       };
       auto has_code = [](const XmlNode* tax, std::string_view code) {
         for (const XmlNode* c : tax->Children(Ns::kRam, "CategoryCode")) {
-          if (c->text == code) return true;
+          if (c->text() == code) return true;
         }
         return false;
       };
@@ -2622,7 +2623,7 @@ class Checker {
         Sub(buyer, {{Ns::kCac, "PartyLegalEntity"}, {Ns::kCbc, "CompanyID"}}) != nullptr;
     auto category = [](const XmlNode* cat, std::string_view code, bool vat_only) {
       const XmlNode* id = cat->Child(Ns::kCbc, "ID");
-      return id != nullptr && NormalizeSpace(id->text) == code && (!vat_only || UblVatScheme(cat));
+      return id != nullptr && NormalizeSpace(id->text()) == code && (!vat_only || UblVatScheme(cat));
     };
     std::vector<const XmlNode*> classified = Elements(Ns::kCac, "ClassifiedTaxCategory");
     std::vector<const XmlNode*> acs = Elements(Ns::kCac, "AllowanceCharge");
@@ -2645,14 +2646,14 @@ class Checker {
       for (bool charge : {false, true}) {
         bool used = false;
         for (const XmlNode* ac : acs) {
-          if (code == "O" && ac->parent != root) continue;
+          if (code == "O" && ac->parent() != root) continue;
           std::optional<bool> ind = XsBoolean(ac->Child(Ns::kCbc, "ChargeIndicator"));
           if (!ind || *ind != charge) continue;
           for (const XmlNode* cat : ac->Children(Ns::kCac, "TaxCategory")) {
             // BR-AF-04 names the category without normalize-space in its premise.
             bool exact = code == "L" && charge;
             const XmlNode* id = cat->Child(Ns::kCbc, "ID");
-            bool hit = exact ? (id != nullptr && id->text == "L" && UblVatScheme(cat))
+            bool hit = exact ? (id != nullptr && id->text() == "L" && UblVatScheme(cat))
                              : category(cat, code, /*vat_only=*/true);
             used = used || hit;
           }
@@ -2708,7 +2709,7 @@ class Checker {
                         const std::vector<const XmlNode*>& b) {
       for (const XmlNode* x : a) {
         for (const XmlNode* y : b) {
-          if (x->text == y->text) return true;
+          if (x->text() == y->text()) return true;
         }
       }
       return false;
@@ -2723,7 +2724,7 @@ class Checker {
     };
     if (cii_) {
       for (const XmlNode* payee : Elements(Ns::kRam, "PayeeTradeParty")) {
-        const XmlNode* tx = payee->parent != nullptr ? payee->parent->parent : nullptr;
+        const XmlNode* tx = payee->parent() != nullptr ? payee->parent()->parent() : nullptr;
         const XmlNode* seller =
             Sub(tx, {{Ns::kRam, "ApplicableHeaderTradeAgreement"}, {Ns::kRam, "SellerTradeParty"}});
         std::vector<const XmlNode*> none;
@@ -2745,9 +2746,9 @@ class Checker {
         bool found = false;
         for (const XmlNode* reg : rep->Children(Ns::kRam, "SpecifiedTaxRegistration")) {
           for (const XmlNode* id : reg->Children(Ns::kRam, "ID")) {
-            const std::string* scheme = id->Attribute("schemeID");
+            const std::string_view* scheme = id->Attribute("schemeID");
             if (!found && scheme != nullptr && *scheme == "VA") {
-              va = NormalizeSpace(id->text);
+              va = NormalizeSpace(id->text());
               found = true;
             }
           }
@@ -2768,12 +2769,12 @@ class Checker {
     }
     for (const XmlNode* rep : Elements(Ns::kCac, "TaxRepresentativeParty")) {
       const XmlNode* name = Sub(rep, {{Ns::kCac, "PartyName"}, {Ns::kCbc, "Name"}});
-      Assert(name != nullptr && !NormalizeSpace(name->text).empty(), "BR-18", m18, rep);
+      Assert(name != nullptr && !NormalizeSpace(name->text()).empty(), "BR-18", m18, rep);
       Assert(rep->Child(Ns::kCac, "PostalAddress") != nullptr, "BR-19", m19, rep);
       Assert(UblTaxSchemeCompanyId(rep, true), "BR-56", m56, rep);
       for (const XmlNode* addr : rep->Children(Ns::kCac, "PostalAddress")) {
         const XmlNode* cc = Sub(addr, {{Ns::kCac, "Country"}, {Ns::kCbc, "IdentificationCode"}});
-        Assert(cc != nullptr && !NormalizeSpace(cc->text).empty(), "BR-20", m20, addr);
+        Assert(cc != nullptr && !NormalizeSpace(cc->text()).empty(), "BR-20", m20, addr);
       }
     }
   }
@@ -2794,7 +2795,7 @@ class Checker {
       for (const XmlNode* pm : Elements(Ns::kRam, "SpecifiedTradeSettlementPaymentMeans")) {
         bool transfer = false;
         for (const XmlNode* t : pm->Children(Ns::kRam, "TypeCode")) {
-          transfer = transfer || t->text == "30" || t->text == "58";
+          transfer = transfer || t->text() == "30" || t->text() == "58";
         }
         if (!transfer) continue;
         for (const XmlNode* acct : pm->Children(Ns::kRam, "PayeePartyCreditorFinancialAccount")) {
@@ -2802,8 +2803,8 @@ class Checker {
           const XmlNode* iban = acct->Child(Ns::kRam, "IBANID");
           const XmlNode* other = acct->Child(Ns::kRam, "ProprietaryID");
           const bool present = iban != nullptr || other != nullptr;
-          const bool filled = (iban != nullptr && !NormalizeSpace(iban->text).empty()) ||
-                              (other != nullptr && !NormalizeSpace(other->text).empty());
+          const bool filled = (iban != nullptr && !NormalizeSpace(iban->text()).empty()) ||
+                              (other != nullptr && !NormalizeSpace(other->text()).empty());
           Assert(filled, "BR-50", m50, acct);
           Assert(present, "BR-61", m61, acct);
         }
@@ -2814,7 +2815,7 @@ class Checker {
     }
     for (const XmlNode* pm : Elements(Ns::kCac, "PaymentMeans")) {
       const XmlNode* code = pm->Child(Ns::kCbc, "PaymentMeansCode");
-      std::string norm = code != nullptr ? NormalizeSpace(code->text) : "";
+      std::string norm = code != nullptr ? NormalizeSpace(code->text()) : "";
       bool has_id = false;
       for (const XmlNode* acct : pm->Children(Ns::kCac, "PayeeFinancialAccount")) {
         has_id = has_id || acct->Child(Ns::kCbc, "ID") != nullptr;
@@ -2822,17 +2823,17 @@ class Checker {
       Assert(!(norm == "30" || norm == "58") || has_id, "BR-61", m61, pm);
       bool literal = false;
       for (const XmlNode* c : pm->Children(Ns::kCbc, "PaymentMeansCode")) {
-        literal = literal || c->text == "30" || c->text == "58";
+        literal = literal || c->text() == "30" || c->text() == "58";
       }
       if (literal) {
         for (const XmlNode* acct : pm->Children(Ns::kCac, "PayeeFinancialAccount")) {
           const XmlNode* id = acct->Child(Ns::kCbc, "ID");
-          Assert(id != nullptr && !NormalizeSpace(id->text).empty(), "BR-50", m50, acct);
+          Assert(id != nullptr && !NormalizeSpace(id->text()).empty(), "BR-50", m50, acct);
         }
       }
       for (const XmlNode* card : pm->Children(Ns::kCac, "CardAccount")) {
         for (const XmlNode* pan : card->Children(Ns::kCbc, "PrimaryAccountNumberID")) {
-          Warn(Utf8Length(NormalizeSpace(pan->text)) <= 10, "BR-51", m51, pan);
+          Warn(Utf8Length(NormalizeSpace(pan->text())) <= 10, "BR-51", m51, pan);
         }
       }
     }
@@ -2868,7 +2869,7 @@ class Checker {
     const char* m65 = "The Item classification identifier (BT-158) shall have a Scheme identifier.";
     auto nonblank_child = [](const XmlNode* n, Ns ns, std::string_view l) {
       const XmlNode* c = n->Child(ns, l);
-      return c != nullptr && !NormalizeSpace(c->text).empty();
+      return c != nullptr && !NormalizeSpace(c->text()).empty();
     };
     if (cii_) {
       for (const XmlNode* d : Elements(Ns::kRam, "AdditionalReferencedDocument")) {
@@ -2891,14 +2892,14 @@ class Checker {
         bool in_tax_currency = false;
         for (const XmlNode* tt : inv_.tax_totals) {
           for (const XmlNode* tc : settlement->Children(Ns::kRam, "TaxCurrencyCode")) {
-            const std::string* c = tt->Attribute("currencyID");
-            in_tax_currency = in_tax_currency || (c != nullptr && *c == tc->text);
+            const std::string_view* c = tt->Attribute("currencyID");
+            in_tax_currency = in_tax_currency || (c != nullptr && *c == tc->text());
           }
         }
         bool same = false;
         for (const XmlNode* tc : settlement->Children(Ns::kRam, "TaxCurrencyCode")) {
           for (const XmlNode* ic : settlement->Children(Ns::kRam, "InvoiceCurrencyCode")) {
-            same = same || tc->text == ic->text;
+            same = same || tc->text() == ic->text();
           }
         }
         Assert(in_tax_currency && !same, "BR-53", m53, inv_.totals);
@@ -2917,20 +2918,20 @@ class Checker {
         const XmlNode* uc = Sub(party, {{Ns::kRam, "URIUniversalCommunication"}});
         if (uc == nullptr) continue;
         const XmlNode* uri = uc->Child(Ns::kRam, "URIID");
-        const std::string* scheme = uri != nullptr ? uri->Attribute("schemeID") : nullptr;
+        const std::string_view* scheme = uri != nullptr ? uri->Attribute("schemeID") : nullptr;
         Assert(scheme != nullptr && !NormalizeSpace(*scheme).empty(), rule, msg, inv_.root);
       }
       for (const Line& l : inv_.lines) {
         const XmlNode* gid =
             Sub(l.node, {{Ns::kRam, "SpecifiedTradeProduct"}, {Ns::kRam, "GlobalID"}});
         if (gid == nullptr) continue;
-        const std::string* scheme = gid->Attribute("schemeID");
+        const std::string_view* scheme = gid->Attribute("schemeID");
         Assert(scheme != nullptr && !NormalizeSpace(*scheme).empty(), "BR-64", m64, l.node);
       }
       for (const XmlNode* c : Elements(Ns::kRam, "DesignatedProductClassification")) {
         const XmlNode* code = c->Child(Ns::kRam, "ClassCode");
         if (code == nullptr) continue;
-        const std::string* list = code->Attribute("listID");
+        const std::string_view* list = code->Attribute("listID");
         Assert(list != nullptr && !NormalizeSpace(*list).empty(), "BR-65", m65, c);
       }
       return;
@@ -2943,8 +2944,8 @@ class Checker {
       bool found = false;
       for (const XmlNode* tt : Elements(Ns::kCac, "TaxTotal")) {
         for (const XmlNode* amt : tt->Children(Ns::kCbc, "TaxAmount")) {
-          const std::string* c = amt->Attribute("currencyID");
-          found = found || (c != nullptr && *c == tc->text);
+          const std::string_view* c = amt->Attribute("currencyID");
+          found = found || (c != nullptr && *c == tc->text());
         }
       }
       Assert(found, "BR-53", m53, root);
@@ -2958,17 +2959,17 @@ class Checker {
              m55, r);
     }
     for (const XmlNode* addr : Elements(Ns::kCac, "Address")) {
-      const XmlNode* loc = addr->parent;
-      if (loc == nullptr || !loc->Is(Ns::kCac, "DeliveryLocation") || loc->parent == nullptr ||
-          !loc->parent->Is(Ns::kCac, "Delivery")) {
+      const XmlNode* loc = addr->parent();
+      if (loc == nullptr || !loc->Is(Ns::kCac, "DeliveryLocation") || loc->parent() == nullptr ||
+          !loc->parent()->Is(Ns::kCac, "Delivery")) {
         continue;
       }
       Assert(Sub(addr, {{Ns::kCac, "Country"}, {Ns::kCbc, "IdentificationCode"}}) != nullptr,
              "BR-57", m57, addr);
     }
     for (const XmlNode* ep : Elements(Ns::kCbc, "EndpointID")) {
-      const XmlNode* party = ep->parent;
-      const XmlNode* role = party != nullptr ? party->parent : nullptr;
+      const XmlNode* party = ep->parent();
+      const XmlNode* role = party != nullptr ? party->parent() : nullptr;
       if (party == nullptr || !party->Is(Ns::kCac, "Party") || role == nullptr) continue;
       if (role->Is(Ns::kCac, "AccountingSupplierParty")) {
         Assert(ep->Attribute("schemeID") != nullptr, "BR-62", m62, ep);
@@ -3006,10 +3007,10 @@ class Checker {
     if (cii_) {
       bool b = false, s = false, foreign = false;
       for (const XmlNode* c : Elements(Ns::kRam, "CategoryCode")) {
-        b = b || c->text == "B";
-        s = s || c->text == "S";
+        b = b || c->text() == "B";
+        s = s || c->text() == "S";
       }
-      for (const XmlNode* c : Elements(Ns::kRam, "CountryID")) foreign = foreign || c->text != "IT";
+      for (const XmlNode* c : Elements(Ns::kRam, "CountryID")) foreign = foreign || c->text() != "IT";
       Assert(!b || !foreign, "BR-B-01", m01, inv_.root);
       Assert(!b || !s, "BR-B-02", m02, inv_.root);
       return;
@@ -3018,7 +3019,7 @@ class Checker {
     auto ids_equal = [](const std::vector<const XmlNode*>& cats, std::string_view v) {
       for (const XmlNode* c : cats) {
         for (const XmlNode* id : c->Children(Ns::kCbc, "ID")) {
-          if (id->text == v) return true;
+          if (id->text() == v) return true;
         }
       }
       return false;
@@ -3028,7 +3029,7 @@ class Checker {
     bool any_b = ids_equal(all_cats, "B") || ids_equal(classified, "B");
     bool foreign = false;
     for (const XmlNode* c : Elements(Ns::kCbc, "IdentificationCode")) {
-      foreign = foreign || c->text != "IT";
+      foreign = foreign || c->text() != "IT";
     }
     Assert(!any_b || !foreign, "BR-B-01", m01, root);
     std::vector<const XmlNode*> breakdown_cats, ac_cats;
@@ -3067,7 +3068,7 @@ class Checker {
       }
     }
     bool skonto_ok = true;
-    for (const XmlNode* n : notes) skonto_ok = skonto_ok && SkontoOk(n->text);
+    for (const XmlNode* n : notes) skonto_ok = skonto_ok && SkontoOk(n->text());
     Assert(skonto_ok, "BR-DE-18",
            "Skonto Zeilen in BT-20 müssen dem Format #SKONTO#TAGE=n#PROZENT=n.nn#"
            "[BASISBETRAG=n.nn#] entsprechen und mit einem Zeilenumbruch enden.",
@@ -3106,7 +3107,7 @@ class Checker {
           level = std::move(next);
         }
         for (const XmlNode* obj : level) {
-          if (const std::string* f = obj->Attribute("filename")) mine.push_back(*f);
+          if (const std::string_view* f = obj->Attribute("filename")) mine.emplace_back(*f);
         }
         for (const std::string& f : mine) {
           if (std::find(seen.begin(), seen.end(), f) != seen.end()) unique = false;
@@ -3117,8 +3118,8 @@ class Checker {
     if (cii_) {
       absl::flat_hash_set<const XmlNode*> parents;
       for (const XmlNode* d : Elements(Ns::kRam, "AdditionalReferencedDocument")) {
-        if (d->parent != nullptr && parents.insert(d->parent).second) {
-          check_siblings(d->parent, Ns::kRam, "AdditionalReferencedDocument",
+        if (d->parent() != nullptr && parents.insert(d->parent()).second) {
+          check_siblings(d->parent(), Ns::kRam, "AdditionalReferencedDocument",
                          {{Ns::kRam, "AttachmentBinaryObject"}});
         }
       }

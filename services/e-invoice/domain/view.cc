@@ -130,9 +130,9 @@ std::string RenderInvoiceHtml(std::string_view original, const Report& report,
                              "Betrag netto", "USt"},
                             true));
       for (const Line& line : inv->lines) {
-        const std::string* unit = line.unit_code_owner.Attr("unitCode");
+        const std::string_view* unit = line.unit_code_owner.Attr("unitCode");
         html += Cells({line.id.Normalized(), line.item_name.Normalized(),
-                       line.quantity.Normalized(), unit ? *unit : "", line.net_price.Normalized(),
+                       line.quantity.Normalized(), unit ? std::string(*unit) : "", line.net_price.Normalized(),
                        line.net_amount.Normalized(), VatText(line.vat)},
                       false);
       }
@@ -143,7 +143,7 @@ std::string RenderInvoiceHtml(std::string_view original, const Report& report,
     totals.Add("Nachlässe (BT-107)", inv->allowance_total.Normalized());
     totals.Add("Zuschläge (BT-108)", inv->charge_total.Normalized());
     totals.Add("Gesamt netto (BT-109)", inv->tax_exclusive.Normalized());
-    for (const XmlNode* tax : inv->tax_totals) totals.Add("Umsatzsteuer (BT-110)", NormalizeSpace(tax->text));
+    for (const XmlNode* tax : inv->tax_totals) totals.Add("Umsatzsteuer (BT-110)", NormalizeSpace(tax->text()));
     totals.Add("Gesamt brutto (BT-112)", inv->tax_inclusive.Normalized());
     totals.Add("Vorauszahlung (BT-113)", inv->prepaid.Normalized());
     totals.Add("Rundung (BT-114)", inv->rounding.Normalized());

@@ -1,16 +1,22 @@
 #include "domain/xml.h"
 
-#include <expat.h>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 
-#include <memory>
-
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "domain/strings.h"
 
 namespace rathaus::einvoice {
+
+void XmlDocument::FreeDeleter::operator()(void* p) const { std::free(p); }
+
 namespace {
 
-constexpr char kSep = '\x01';
+constexpr std::string_view kXmlNamespace = "http://www.w3.org/XML/1998/namespace";
+constexpr std::string_view kXmlnsNamespace = "http://www.w3.org/2000/xmlns/";
 
 Ns NsFromUri(std::string_view uri) {
   if (uri.empty()) return Ns::kNone;
@@ -32,95 +38,943 @@ Ns NsFromUri(std::string_view uri) {
   return Ns::kOther;
 }
 
-struct ParseState {
-  XML_Parser parser = nullptr;
-  const XmlLimits* limits = nullptr;
-  std::deque<XmlNode>* nodes = nullptr;
-  XmlNode* root = nullptr;
-  XmlNode* current = nullptr;
-  int depth = 0;
-  absl::Status error;
-
-  void Fail(absl::Status s) {
-    if (error.ok()) error = std::move(s);
-    XML_StopParser(parser, XML_FALSE);
-  }
+// Byte classes of the ASCII range (bytes >= 0x80 are handled by decoding UTF-8).
+enum : uint8_t {
+  kNameStart = 1,   // [A-Za-z_:]
+  kNameChar = 2,    // NameStart, [0-9], '-', '.'
+  kSpace = 4,       // #x20 | #x9 | #xD | #xA
+  kTextStop = 8,    // where plain character data ends or needs a look: < & \r ]
+  kValueStop = 16,  // where a plain attribute value needs a look: < & \t \n \r (and quotes)
+  kBadControl = 32, // C0 controls that are no XML Char
 };
 
-void SplitName(const XML_Char* name, Ns* ns, std::string* local) {
-  std::string_view n(name);
-  size_t sep = n.find(kSep);
-  if (sep == std::string_view::npos) {
-    *ns = Ns::kNone;
-    *local = std::string(n);
-  } else {
-    *ns = NsFromUri(n.substr(0, sep));
-    *local = std::string(n.substr(sep + 1));
+struct ByteClasses {
+  uint8_t c[256] = {};
+  constexpr ByteClasses() {
+    for (int i = 0; i < 0x20; ++i) c[i] = kBadControl;
+    c['\t'] = kSpace | kValueStop;
+    c['\n'] = kSpace | kValueStop;
+    c['\r'] = kSpace | kValueStop | kTextStop;
+    c[' '] = kSpace;
+    for (int i = 'a'; i <= 'z'; ++i) c[i] = kNameStart | kNameChar;
+    for (int i = 'A'; i <= 'Z'; ++i) c[i] = kNameStart | kNameChar;
+    for (int i = '0'; i <= '9'; ++i) c[i] = kNameChar;
+    c['_'] = kNameStart | kNameChar;
+    c[':'] = kNameStart | kNameChar;
+    c['-'] = kNameChar;
+    c['.'] = kNameChar;
+    c['<'] = kTextStop | kValueStop;
+    c['&'] = kTextStop | kValueStop;
+    c[']'] = kTextStop;
+    c['"'] = kValueStop;
+    c['\''] = kValueStop;
   }
-}
-
-void XMLCALL OnStart(void* data, const XML_Char* name, const XML_Char** atts) {
-  auto* st = static_cast<ParseState*>(data);
-  if (!st->error.ok()) return;
-  if (++st->depth > st->limits->max_depth) {
-    st->Fail(absl::ResourceExhaustedError("XML nesting too deep"));
-    return;
-  }
-  if (st->nodes->size() >= st->limits->max_elements) {
-    st->Fail(absl::ResourceExhaustedError("too many XML elements"));
-    return;
-  }
-  XmlNode& node = st->nodes->emplace_back();
-  SplitName(name, &node.ns, &node.local);
-  for (int i = 0; atts[i] != nullptr; i += 2) {
-    Ns ans;
-    std::string alocal;
-    SplitName(atts[i], &ans, &alocal);
-    node.attributes.emplace_back(std::move(alocal), atts[i + 1]);
-  }
-  node.parent = st->current;
-  if (st->current == nullptr) {
-    st->root = &node;
-  } else {
-    st->current->children.push_back(&node);
-  }
-  st->current = &node;
-}
-
-void XMLCALL OnEnd(void* data, const XML_Char*) {
-  auto* st = static_cast<ParseState*>(data);
-  if (!st->error.ok()) return;
-  --st->depth;
-  if (st->current != nullptr) st->current = st->current->parent;
-}
-
-void XMLCALL OnText(void* data, const XML_Char* s, int len) {
-  auto* st = static_cast<ParseState*>(data);
-  if (!st->error.ok() || st->current == nullptr) return;
-  st->current->text.append(s, static_cast<size_t>(len));
-}
-
-void XMLCALL OnDoctype(void* data, const XML_Char*, const XML_Char*, const XML_Char*, int) {
-  auto* st = static_cast<ParseState*>(data);
-  st->Fail(absl::InvalidArgumentError("DOCTYPE declarations are not accepted"));
-}
-
-void XMLCALL OnEntityDecl(void* data, const XML_Char*, int, const XML_Char*, int, const XML_Char*,
-                          const XML_Char*, const XML_Char*, const XML_Char*) {
-  auto* st = static_cast<ParseState*>(data);
-  st->Fail(absl::InvalidArgumentError("entity declarations are not accepted"));
-}
-
-int XMLCALL OnExternalEntity(XML_Parser, const XML_Char*, const XML_Char*, const XML_Char*,
-                             const XML_Char*) {
-  return XML_STATUS_ERROR;  // never load anything from outside the document
-}
-
-struct ParserDeleter {
-  void operator()(XML_Parser p) const { XML_ParserFree(p); }
 };
+constexpr ByteClasses kClass;
+
+inline uint8_t ClassOf(char ch) { return kClass.c[static_cast<uint8_t>(ch)]; }
+
+// Decodes one UTF-8 sequence at p (already validated); returns its length.
+inline int DecodeUtf8(const char* p, uint32_t* cp) {
+  const auto b0 = static_cast<uint8_t>(p[0]);
+  if (b0 < 0x80) {
+    *cp = b0;
+    return 1;
+  }
+  const auto b = [&](int i) { return static_cast<uint32_t>(static_cast<uint8_t>(p[i]) & 0x3F); };
+  if (b0 < 0xE0) {
+    *cp = ((b0 & 0x1Fu) << 6) | b(1);
+    return 2;
+  }
+  if (b0 < 0xF0) {
+    *cp = ((b0 & 0x0Fu) << 12) | (b(1) << 6) | b(2);
+    return 3;
+  }
+  *cp = ((b0 & 0x07u) << 18) | (b(1) << 12) | (b(2) << 6) | b(3);
+  return 4;
+}
+
+void AppendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// XML 1.0 Char production.
+bool IsXmlChar(uint32_t cp) {
+  if (cp < 0x20) return cp == 0x9 || cp == 0xA || cp == 0xD;
+  if (cp <= 0xD7FF) return true;
+  if (cp < 0xE000) return false;
+  if (cp <= 0xFFFD) return true;
+  return cp >= 0x10000 && cp <= 0x10FFFF;
+}
+
+// XML 1.0 fifth edition NameStartChar / NameChar beyond ASCII.
+bool IsNameStartCp(uint32_t cp) {
+  return (cp >= 0xC0 && cp <= 0xD6) || (cp >= 0xD8 && cp <= 0xF6) || (cp >= 0xF8 && cp <= 0x2FF) ||
+         (cp >= 0x370 && cp <= 0x37D) || (cp >= 0x37F && cp <= 0x1FFF) ||
+         (cp >= 0x200C && cp <= 0x200D) || (cp >= 0x2070 && cp <= 0x218F) ||
+         (cp >= 0x2C00 && cp <= 0x2FEF) || (cp >= 0x3001 && cp <= 0xD7FF) ||
+         (cp >= 0xF900 && cp <= 0xFDCF) || (cp >= 0xFDF0 && cp <= 0xFFFD) ||
+         (cp >= 0x10000 && cp <= 0xEFFFF);
+}
+bool IsNameCp(uint32_t cp) {
+  return IsNameStartCp(cp) || cp == 0xB7 || (cp >= 0x300 && cp <= 0x36F) ||
+         (cp >= 0x203F && cp <= 0x2040);
+}
+
+// Checks that `s` is UTF-8 made of XML Chars only, and counts the '<' and '=' bytes (upper
+// bounds of the elements and attributes). Returns the offset of the first bad byte, or npos.
+size_t CheckCharacters(std::string_view s, size_t* lt, size_t* eq) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  size_t lts = 0, eqs = 0;
+  size_t i = 0;
+  while (i < n) {
+    // Eight ASCII bytes at a time when none is a control or non-ASCII byte.
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      constexpr uint64_t kHigh = 0x8080808080808080ull;
+      constexpr uint64_t kLow = 0x2020202020202020ull;
+      if (((w | ((w - kLow) & ~w)) & kHigh) == 0) {
+        for (int k = 0; k < 8; ++k) {
+          lts += p[i + k] == '<';
+          eqs += p[i + k] == '=';
+        }
+        i += 8;
+        continue;
+      }
+    }
+    const uint8_t b0 = p[i];
+    if (b0 < 0x80) {
+      if (kClass.c[b0] & kBadControl) return i;
+      lts += b0 == '<';
+      eqs += b0 == '=';
+      ++i;
+      continue;
+    }
+    int len;
+    uint32_t cp;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      len = 2;
+      cp = b0 & 0x1F;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      len = 3;
+      cp = b0 & 0x0F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      len = 4;
+      cp = b0 & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (int k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    const uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+    if (cp < min || !IsXmlChar(cp)) return i;
+    i += len;
+  }
+  *lt = lts;
+  *eq = eqs;
+  return std::string_view::npos;
+}
+
+// A non-empty name whose first character may begin an NCName.
+bool IsNcNameStart(std::string_view s) {
+  if (s.empty() || s[0] == ':') return false;
+  if (static_cast<uint8_t>(s[0]) < 0x80) return (ClassOf(s[0]) & kNameStart) != 0;
+  uint32_t cp;
+  DecodeUtf8(s.data(), &cp);
+  return IsNameStartCp(cp);
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// UTF-16 (with or without a byte order mark) to UTF-8; false for unpaired surrogates or an odd
+// length.
+bool Utf16ToUtf8(std::string_view in, bool big_endian, std::string* out) {
+  if (in.size() % 2 != 0) return false;
+  out->clear();
+  out->reserve(in.size());
+  const auto unit = [&](size_t i) {
+    const auto a = static_cast<uint8_t>(in[i]), b = static_cast<uint8_t>(in[i + 1]);
+    return big_endian ? static_cast<uint32_t>((a << 8) | b) : static_cast<uint32_t>((b << 8) | a);
+  };
+  for (size_t i = 0; i < in.size(); i += 2) {
+    uint32_t u = unit(i);
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      if (i + 4 > in.size()) return false;
+      const uint32_t lo = unit(i + 2);
+      if (lo < 0xDC00 || lo > 0xDFFF) return false;
+      u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+      i += 2;
+    } else if (u >= 0xDC00 && u <= 0xDFFF) {
+      return false;
+    }
+    AppendUtf8(*out, u);
+  }
+  return true;
+}
+
+void Latin1ToUtf8(std::string_view in, std::string* out) {
+  out->clear();
+  out->reserve(in.size() + in.size() / 8);
+  for (char c : in) AppendUtf8(*out, static_cast<uint8_t>(c));
+}
 
 }  // namespace
+
+// One pass over the input: well-formedness, namespaces and the tree together.
+class XmlParser {
+ public:
+  XmlParser(std::string_view in, const XmlLimits& limits, XmlDocument* doc)
+      : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()), limits_(limits), doc_(doc) {}
+
+  absl::Status Run(size_t lt_count, size_t eq_count);
+
+ private:
+  struct Binding {
+    std::string_view prefix;  // empty for the default namespace
+    std::string_view uri;     // empty: no namespace (xmlns="")
+  };
+  struct Frame {
+    uint32_t record;          // index of the element's record
+    uint32_t last_child = 0;  // index of its last child record so far, 0 = none
+    std::string_view qname;   // as written, for the end tag
+    size_t bindings = 0;      // bindings_.size() before this element's declarations
+    std::string_view text;    // the only text piece so far, when `pieces` == 1 and not built
+    int pieces = 0;
+    bool built = false;       // text is in builders_[depth]
+  };
+  struct RawAttribute {
+    std::string_view qname;
+    std::string_view raw;     // between the quotes
+    bool plain;               // no reference and no whitespace to normalise
+  };
+
+  bool Fail(const char* at, std::string_view what) {
+    if (status_.ok()) {
+      const size_t line = 1 + static_cast<size_t>(std::count(begin_, std::min(at, end_), '\n'));
+      status_ = absl::InvalidArgumentError(Cat("not well-formed XML at line ", line, ": ", what));
+    }
+    return false;
+  }
+  bool Exhausted(std::string_view what) {
+    if (status_.ok()) status_ = absl::ResourceExhaustedError(std::string(what));
+    return false;
+  }
+
+  bool StartsWith(std::string_view s) const {
+    return static_cast<size_t>(end_ - p_) >= s.size() && std::memcmp(p_, s.data(), s.size()) == 0;
+  }
+  void SkipSpace() {
+    while (p_ < end_ && (ClassOf(*p_) & kSpace)) ++p_;
+  }
+  bool ScanName(std::string_view* name);
+  bool ParseXmlDecl();
+  bool ParseComment();
+  bool ParsePi();
+  bool ParseStartTag();
+  bool ParseEndTag();
+  bool ParseCdata();
+  bool ParseText();
+  bool DecodeReference(const char* stop, std::string& out);
+  bool DecodeValue(std::string_view raw, std::string& out);
+  bool AddText(std::string_view piece, bool plain);
+  bool Resolve(std::string_view qname, bool attribute, Ns* ns, std::string_view* uri,
+               std::string_view* local);
+  bool Intern(Ns ns, std::string_view local, const XmlName** name);
+  std::string_view Store(std::string_view s);
+  XmlNode* NewRecord();
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  const XmlLimits& limits_;
+  XmlDocument* doc_;
+  absl::Status status_;
+
+  XmlNode* records_ = nullptr;
+  size_t record_count_ = 0;
+  size_t record_capacity_ = 0;
+  std::vector<Frame> stack_;
+  std::vector<std::string> builders_;  // one per depth, reused
+  std::vector<Binding> bindings_;
+  std::vector<RawAttribute> attributes_;
+  std::string value_;
+  bool root_seen_ = false;
+  bool root_closed_ = false;
+
+  struct NameKey {
+    Ns ns;
+    std::string_view local;
+    bool operator==(const NameKey& o) const { return ns == o.ns && local == o.local; }
+    template <typename H>
+    friend H AbslHashValue(H h, const NameKey& k) {
+      return H::combine(std::move(h), k.ns, k.local);
+    }
+  };
+  absl::flat_hash_map<NameKey, const XmlName*> names_;
+  // Element names as written → interned name, while the namespace bindings do not change.
+  absl::flat_hash_map<std::string_view, const XmlName*> element_names_;
+
+  char* arena_ = nullptr;
+  size_t arena_left_ = 0;
+};
+
+bool XmlParser::ScanName(std::string_view* name) {
+  const char* start = p_;
+  if (p_ >= end_) return Fail(p_, "name expected");
+  uint32_t cp;
+  if (static_cast<uint8_t>(*p_) < 0x80) {
+    if (!(ClassOf(*p_) & kNameStart)) return Fail(p_, "name expected");
+    ++p_;
+  } else {
+    const int len = DecodeUtf8(p_, &cp);
+    if (!IsNameStartCp(cp)) return Fail(p_, "name expected");
+    p_ += len;
+  }
+  while (p_ < end_) {
+    if (static_cast<uint8_t>(*p_) < 0x80) {
+      if (!(ClassOf(*p_) & kNameChar)) break;
+      ++p_;
+    } else {
+      const int len = DecodeUtf8(p_, &cp);
+      if (!IsNameCp(cp)) break;
+      p_ += len;
+    }
+  }
+  *name = std::string_view(start, static_cast<size_t>(p_ - start));
+  return true;
+}
+
+std::string_view XmlParser::Store(std::string_view s) {
+  if (s.empty()) return {};
+  if (s.size() > 16 * 1024) {
+    auto& block = doc_->text_.emplace_back(new char[s.size()]);
+    std::memcpy(block.get(), s.data(), s.size());
+    return std::string_view(block.get(), s.size());
+  }
+  if (arena_left_ < s.size()) {
+    constexpr size_t kChunk = 64 * 1024;
+    arena_ = doc_->text_.emplace_back(new char[kChunk]).get();
+    arena_left_ = kChunk;
+  }
+  std::memcpy(arena_, s.data(), s.size());
+  std::string_view out(arena_, s.size());
+  arena_ += s.size();
+  arena_left_ -= s.size();
+  return out;
+}
+
+XmlNode* XmlParser::NewRecord() {
+  if (record_count_ >= record_capacity_) return nullptr;
+  return new (records_ + record_count_++) XmlNode();
+}
+
+bool XmlParser::Intern(Ns ns, std::string_view local, const XmlName** name) {
+  auto it = names_.find(NameKey{ns, local});
+  if (it != names_.end()) {
+    *name = it->second;
+    return true;
+  }
+  if (names_.size() >= limits_.max_distinct_names) {
+    return Exhausted("too many distinct XML names");
+  }
+  XmlName& n = doc_->names_.emplace_back(XmlName{ns, std::string(local)});
+  names_.emplace(NameKey{ns, n.local}, &n);
+  *name = &n;
+  return true;
+}
+
+// Splits a QName and finds its namespace. Attributes without a prefix have no namespace.
+bool XmlParser::Resolve(std::string_view qname, bool attribute, Ns* ns, std::string_view* uri,
+                        std::string_view* local) {
+  const size_t colon = qname.find(':');
+  std::string_view prefix;
+  if (colon == std::string_view::npos) {
+    *local = qname;
+  } else {
+    prefix = qname.substr(0, colon);
+    *local = qname.substr(colon + 1);
+    if (prefix.empty() || !IsNcNameStart(*local) || local->find(':') != std::string_view::npos) {
+      return Fail(p_, Cat("\"", qname, "\" is no qualified name"));
+    }
+  }
+  if (prefix.empty() && attribute) {
+    *ns = Ns::kNone;
+    *uri = {};
+    return true;
+  }
+  if (prefix == "xml") {
+    *ns = Ns::kOther;
+    *uri = kXmlNamespace;
+    return true;
+  }
+  for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it) {
+    if (it->prefix == prefix) {
+      *uri = it->uri;
+      *ns = NsFromUri(it->uri);
+      return true;
+    }
+  }
+  if (prefix.empty()) {
+    *ns = Ns::kNone;
+    *uri = {};
+    return true;
+  }
+  return Fail(p_, Cat("unbound prefix \"", prefix, "\""));
+}
+
+// A reference at p_ ('&'), ending before `stop`: appends its character(s) to `out`.
+bool XmlParser::DecodeReference(const char* stop, std::string& out) {
+  const char* at = p_;
+  ++p_;
+  const char* semi = static_cast<const char*>(std::memchr(p_, ';', static_cast<size_t>(stop - p_)));
+  if (semi == nullptr) return Fail(at, "unterminated reference");
+  const std::string_view name(p_, static_cast<size_t>(semi - p_));
+  p_ = semi + 1;
+  if (!name.empty() && name[0] == '#') {
+    uint32_t cp = 0;
+    std::string_view digits = name.substr(1);
+    int base = 10;
+    if (!digits.empty() && digits[0] == 'x') {
+      base = 16;
+      digits.remove_prefix(1);
+    }
+    if (digits.empty()) return Fail(at, "empty character reference");
+    for (char c : digits) {
+      int d;
+      if (c >= '0' && c <= '9') {
+        d = c - '0';
+      } else if (base == 16 && c >= 'a' && c <= 'f') {
+        d = c - 'a' + 10;
+      } else if (base == 16 && c >= 'A' && c <= 'F') {
+        d = c - 'A' + 10;
+      } else {
+        return Fail(at, "bad character reference");
+      }
+      cp = cp * static_cast<uint32_t>(base) + static_cast<uint32_t>(d);
+      if (cp > 0x10FFFF) return Fail(at, "character reference out of range");
+    }
+    if (!IsXmlChar(cp)) return Fail(at, "reference to a character that XML does not allow");
+    AppendUtf8(out, cp);
+    return true;
+  }
+  if (name == "lt") {
+    out.push_back('<');
+  } else if (name == "gt") {
+    out.push_back('>');
+  } else if (name == "amp") {
+    out.push_back('&');
+  } else if (name == "apos") {
+    out.push_back('\'');
+  } else if (name == "quot") {
+    out.push_back('"');
+  } else {
+    return Fail(at, Cat("undefined entity \"", name, "\""));
+  }
+  return true;
+}
+
+// An attribute value: references replaced, each whitespace character (CR LF as one) a space.
+bool XmlParser::DecodeValue(std::string_view raw, std::string& out) {
+  out.clear();
+  const char* saved = p_;
+  p_ = raw.data();
+  const char* stop = raw.data() + raw.size();
+  while (p_ < stop) {
+    const char c = *p_;
+    if (c == '&') {
+      if (!DecodeReference(stop, out)) return false;
+    } else if (c == '\r') {
+      out.push_back(' ');
+      ++p_;
+      if (p_ < stop && *p_ == '\n') ++p_;
+    } else if (c == '\t' || c == '\n') {
+      out.push_back(' ');
+      ++p_;
+    } else {
+      out.push_back(c);
+      ++p_;
+    }
+  }
+  p_ = saved;
+  return true;
+}
+
+bool XmlParser::AddText(std::string_view piece, bool plain) {
+  if (piece.empty()) return true;
+  Frame& f = stack_.back();
+  std::string& b = builders_[stack_.size() - 1];
+  if (f.pieces == 0 && plain) {
+    f.text = piece;
+    f.pieces = 1;
+    return true;
+  }
+  if (!f.built) {
+    b.assign(f.text);
+    f.built = true;
+  }
+  ++f.pieces;
+  if (plain) {
+    b.append(piece);
+    return true;
+  }
+  // Decode references and line ends.
+  const char* saved = p_;
+  p_ = piece.data();
+  const char* stop = piece.data() + piece.size();
+  while (p_ < stop) {
+    const char c = *p_;
+    if (c == '&') {
+      if (!DecodeReference(stop, b)) return false;
+    } else if (c == '\r') {
+      b.push_back('\n');
+      ++p_;
+      if (p_ < stop && *p_ == '\n') ++p_;
+    } else {
+      b.push_back(c);
+      ++p_;
+    }
+  }
+  p_ = saved;
+  return true;
+}
+
+// Character data up to the next '<'.
+bool XmlParser::ParseText() {
+  const char* start = p_;
+  bool plain = true;
+  while (p_ < end_) {
+    const char c = *p_;
+    if (!(ClassOf(c) & kTextStop)) {
+      ++p_;
+      continue;
+    }
+    if (c == '<') break;
+    if (c == ']') {
+      if (end_ - p_ >= 3 && p_[1] == ']' && p_[2] == '>') return Fail(p_, "\"]]>\" in text");
+      ++p_;
+      continue;
+    }
+    if (c == '&') {  // &name; or &#digits; (checked when decoded)
+      const char* q = p_ + 1;
+      if (q < end_ && *q == '#') ++q;
+      while (q < end_ && (ClassOf(*q) & kNameChar)) ++q;
+      if (q >= end_ || *q != ';') return Fail(p_, "bad reference");
+      p_ = q + 1;
+    } else {
+      ++p_;  // '\r'
+    }
+    plain = false;
+  }
+  const std::string_view piece(start, static_cast<size_t>(p_ - start));
+  if (stack_.empty()) {
+    for (char c : piece) {
+      if (!(ClassOf(c) & kSpace)) {
+        return Fail(start, root_closed_ ? "text after the root element" : "text before the root element");
+      }
+    }
+    return true;
+  }
+  return AddText(piece, plain);
+}
+
+bool XmlParser::ParseComment() {  // at "<!--"
+  const char* at = p_;
+  p_ += 4;
+  while (true) {
+    const char* dash = static_cast<const char*>(std::memchr(p_, '-', static_cast<size_t>(end_ - p_)));
+    if (dash == nullptr || end_ - dash < 3) return Fail(at, "unterminated comment");
+    if (dash[1] == '-') {
+      if (dash[2] != '>') return Fail(dash, "\"--\" inside a comment");
+      p_ = dash + 3;
+      return true;
+    }
+    p_ = dash + 1;
+  }
+}
+
+bool XmlParser::ParsePi() {  // at "<?"
+  const char* at = p_;
+  p_ += 2;
+  std::string_view target;
+  if (!ScanName(&target)) return false;
+  if (EqualsIgnoreCase(target, "xml")) return Fail(at, "XML declaration not at the start");
+  if (target.find(':') != std::string_view::npos) return Fail(at, "colon in a processing instruction");
+  if (StartsWith("?>")) {
+    p_ += 2;
+    return true;
+  }
+  if (p_ >= end_ || !(ClassOf(*p_) & kSpace)) return Fail(p_, "bad processing instruction");
+  const char* q = p_;
+  while (true) {
+    q = static_cast<const char*>(std::memchr(q, '?', static_cast<size_t>(end_ - q)));
+    if (q == nullptr || q + 1 >= end_) return Fail(at, "unterminated processing instruction");
+    if (q[1] == '>') break;
+    ++q;
+  }
+  p_ = q + 2;
+  return true;
+}
+
+bool XmlParser::ParseCdata() {  // at "<![CDATA["
+  const char* at = p_;
+  p_ += 9;
+  const char* start = p_;
+  const char* q = p_;
+  while (true) {
+    q = static_cast<const char*>(std::memchr(q, ']', static_cast<size_t>(end_ - q)));
+    if (q == nullptr || end_ - q < 3) return Fail(at, "unterminated CDATA section");
+    if (q[1] == ']' && q[2] == '>') break;
+    ++q;
+  }
+  p_ = q + 3;
+  const std::string_view piece(start, static_cast<size_t>(q - start));
+  if (piece.find('\r') == std::string_view::npos) return AddText(piece, true);
+  std::string normalized;
+  normalized.reserve(piece.size());
+  for (size_t i = 0; i < piece.size(); ++i) {
+    if (piece[i] == '\r') {
+      normalized.push_back('\n');
+      if (i + 1 < piece.size() && piece[i + 1] == '\n') ++i;
+    } else {
+      normalized.push_back(piece[i]);
+    }
+  }
+  Frame& f = stack_.back();
+  std::string& b = builders_[stack_.size() - 1];
+  if (!f.built) {
+    b.assign(f.text);
+    f.built = true;
+  }
+  ++f.pieces;
+  b.append(normalized);
+  return true;
+}
+
+bool XmlParser::ParseStartTag() {  // at '<' + name start
+  const char* at = p_;
+  ++p_;
+  std::string_view qname;
+  if (!ScanName(&qname)) return false;
+  if (root_closed_) return Fail(at, "a second root element");
+  if (static_cast<int>(stack_.size()) >= limits_.max_depth) {
+    return Exhausted("XML nesting too deep");
+  }
+  // Attributes as written.
+  attributes_.clear();
+  bool empty = false;
+  while (true) {
+    const char* before = p_;
+    SkipSpace();
+    if (p_ >= end_) return Fail(at, "unterminated start tag");
+    if (*p_ == '>') {
+      ++p_;
+      break;
+    }
+    if (*p_ == '/') {
+      if (p_ + 1 >= end_ || p_[1] != '>') return Fail(p_, "bad empty-element tag");
+      p_ += 2;
+      empty = true;
+      break;
+    }
+    if (p_ == before) return Fail(p_, "whitespace expected before an attribute");
+    RawAttribute a;
+    if (!ScanName(&a.qname)) return false;
+    SkipSpace();
+    if (p_ >= end_ || *p_ != '=') return Fail(p_, "\"=\" expected after an attribute name");
+    ++p_;
+    SkipSpace();
+    if (p_ >= end_ || (*p_ != '"' && *p_ != '\'')) return Fail(p_, "quoted attribute value expected");
+    const char quote = *p_++;
+    const char* v = p_;
+    a.plain = true;
+    while (true) {
+      if (p_ >= end_) return Fail(v, "unterminated attribute value");
+      const char c = *p_;
+      if (c == quote) break;
+      if (ClassOf(c) & kValueStop) {
+        if (c == '<') return Fail(p_, "\"<\" in an attribute value");
+        if (c != '"' && c != '\'') a.plain = false;
+      }
+      ++p_;
+    }
+    a.raw = std::string_view(v, static_cast<size_t>(p_ - v));
+    ++p_;
+    for (const RawAttribute& other : attributes_) {
+      if (other.qname == a.qname) return Fail(a.qname.data(), Cat("duplicate attribute \"", a.qname, "\""));
+    }
+    attributes_.push_back(a);
+  }
+
+  // Namespace declarations first: they apply to this element's own name and attributes.
+  const size_t bindings_before = bindings_.size();
+  size_t declarations = 0;
+  for (const RawAttribute& a : attributes_) {
+    const bool default_ns = a.qname == "xmlns";
+    if (!default_ns && a.qname.substr(0, 6) != "xmlns:") continue;
+    ++declarations;
+    std::string_view uri = a.raw;
+    if (!a.plain) {
+      if (!DecodeValue(a.raw, value_)) return false;
+      uri = Store(value_);
+    }
+    const std::string_view prefix = default_ns ? std::string_view() : a.qname.substr(6);
+    if (!default_ns) {
+      if (prefix.empty() || prefix.find(':') != std::string_view::npos) {
+        return Fail(a.qname.data(), "bad namespace prefix");
+      }
+      if (uri.empty()) return Fail(a.qname.data(), Cat("prefix \"", prefix, "\" bound to no namespace"));
+      if (prefix == "xmlns") return Fail(a.qname.data(), "the prefix xmlns cannot be declared");
+      if ((prefix == "xml") != (uri == kXmlNamespace)) {
+        return Fail(a.qname.data(), "the prefix xml and its namespace belong together");
+      }
+      if (prefix == "xml") continue;
+    } else if (uri == kXmlNamespace) {
+      return Fail(a.qname.data(), "the XML namespace cannot be the default");
+    }
+    if (uri == kXmlnsNamespace) return Fail(a.qname.data(), "the xmlns namespace cannot be bound");
+    bindings_.push_back(Binding{prefix, uri});
+  }
+  if (declarations > 0) element_names_.clear();
+
+  // The element.
+  const XmlName* name = nullptr;
+  auto cached = element_names_.find(qname);
+  if (cached != element_names_.end()) {
+    name = cached->second;
+  } else {
+    Ns ns;
+    std::string_view uri, local;
+    if (!Resolve(qname, false, &ns, &uri, &local)) return false;
+    if (!Intern(ns, local, &name)) return false;
+    element_names_.emplace(qname, name);
+  }
+  if (doc_->element_count_ >= limits_.max_elements) return Exhausted("too many XML elements");
+  XmlNode* node = NewRecord();
+  if (node == nullptr) return Exhausted("too many XML elements and attributes for the document's size");
+  ++doc_->element_count_;
+  node->name_ = name;
+  const auto index = static_cast<uint32_t>(record_count_ - 1);
+  if (stack_.empty()) {
+    if (root_seen_) return Fail(at, "a second root element");
+    root_seen_ = true;
+    doc_->root_ = node;
+  } else {
+    Frame& parent = stack_.back();
+    node->parent_ = index - parent.record;
+    if (parent.last_child == 0) {
+      records_[parent.record].has_children_ = true;
+    } else {
+      records_[parent.last_child].next_sibling_ = index - parent.last_child;
+    }
+    parent.last_child = index;
+  }
+
+  // Its attributes, right after it.
+  size_t count = 0;
+  for (size_t i = 0; i < attributes_.size(); ++i) {
+    const RawAttribute& a = attributes_[i];
+    if (a.qname == "xmlns" || a.qname.substr(0, 6) == "xmlns:") continue;
+    Ns ans;
+    std::string_view auri, alocal;
+    if (!Resolve(a.qname, true, &ans, &auri, &alocal)) return false;
+    if (!auri.empty()) {  // two prefixes for one namespace make the same expanded name
+      for (size_t j = 0; j < i; ++j) {
+        const RawAttribute& b = attributes_[j];
+        if (b.qname == "xmlns" || b.qname.substr(0, 6) == "xmlns:" ||
+            b.qname.find(':') == std::string_view::npos) {
+          continue;
+        }
+        Ns bns;
+        std::string_view buri, blocal;
+        if (!Resolve(b.qname, true, &bns, &buri, &blocal)) return false;
+        if (buri == auri && blocal == alocal) {
+          return Fail(a.qname.data(), Cat("duplicate attribute \"", a.qname, "\""));
+        }
+      }
+    }
+    const XmlName* aname = nullptr;
+    if (!Intern(Ns::kNone, alocal, &aname)) return false;
+    if (count == UINT16_MAX) return Exhausted("too many attributes on one element");
+    XmlNode* rec = NewRecord();
+    if (rec == nullptr) return Exhausted("too many XML elements and attributes for the document's size");
+    rec->name_ = aname;
+    rec->parent_ = static_cast<uint32_t>(count + 1);
+    if (a.plain) {
+      rec->text_ = a.raw;
+    } else {
+      if (!DecodeValue(a.raw, value_)) return false;
+      rec->text_ = Store(value_);
+    }
+    ++count;
+  }
+  records_[index].attribute_count_ = static_cast<uint16_t>(count);
+
+  if (empty) {
+    if (bindings_.size() != bindings_before) {
+      bindings_.resize(bindings_before);
+      element_names_.clear();
+    }
+    if (stack_.empty()) root_closed_ = true;
+    return true;
+  }
+  Frame f;
+  f.record = index;
+  f.qname = qname;
+  f.bindings = bindings_before;
+  stack_.push_back(f);
+  if (builders_.size() < stack_.size()) builders_.resize(stack_.size());
+  return true;
+}
+
+bool XmlParser::ParseEndTag() {  // at "</"
+  const char* at = p_;
+  p_ += 2;
+  std::string_view qname;
+  if (!ScanName(&qname)) return false;
+  SkipSpace();
+  if (p_ >= end_ || *p_ != '>') return Fail(p_, "bad end tag");
+  ++p_;
+  if (stack_.empty()) return Fail(at, "end tag without a start tag");
+  Frame& f = stack_.back();
+  if (f.qname != qname) return Fail(at, Cat("end tag </", qname, "> does not match <", f.qname, ">"));
+  XmlNode& node = records_[f.record];
+  if (f.built) {
+    node.text_ = Store(builders_[stack_.size() - 1]);
+  } else {
+    node.text_ = f.text;
+  }
+  if (bindings_.size() != f.bindings) {
+    bindings_.resize(f.bindings);
+    element_names_.clear();
+  }
+  stack_.pop_back();
+  if (stack_.empty()) root_closed_ = true;
+  return true;
+}
+
+bool XmlParser::ParseXmlDecl() {  // at "<?xml" + whitespace, the first bytes of the document
+  const char* at = p_;
+  p_ += 5;
+  // One pseudo-attribute if it comes next; `found` says whether it did.
+  const auto pseudo = [&](std::string_view name, std::string_view* value, bool* found) {
+    const char* before = p_;
+    SkipSpace();
+    *found = false;
+    if (!StartsWith(name)) {
+      p_ = before;
+      return true;
+    }
+    if (p_ == before) return Fail(p_, "whitespace expected in the XML declaration");
+    p_ += name.size();
+    SkipSpace();
+    if (p_ >= end_ || *p_ != '=') return Fail(p_, "bad XML declaration");
+    ++p_;
+    SkipSpace();
+    if (p_ >= end_ || (*p_ != '"' && *p_ != '\'')) return Fail(p_, "bad XML declaration");
+    const char quote = *p_++;
+    const char* v = p_;
+    while (p_ < end_ && *p_ != quote && *p_ != '<') ++p_;
+    if (p_ >= end_ || *p_ != quote) return Fail(at, "bad XML declaration");
+    *value = std::string_view(v, static_cast<size_t>(p_ - v));
+    ++p_;
+    *found = true;
+    return true;
+  };
+  std::string_view version, encoding, standalone;
+  bool has_version, has_encoding, has_standalone;
+  if (!pseudo("version", &version, &has_version)) return false;
+  if (!has_version) return Fail(at, "XML declaration without a version");
+  if (version.size() < 3 || version.substr(0, 2) != "1." ||
+      version.substr(2).find_first_not_of("0123456789") != std::string_view::npos) {
+    return Fail(at, "unsupported XML version");
+  }
+  if (!pseudo("encoding", &encoding, &has_encoding)) return false;
+  if (has_encoding &&
+      (encoding.empty() || !((encoding[0] >= 'A' && encoding[0] <= 'Z') || (encoding[0] >= 'a' && encoding[0] <= 'z')) ||
+       encoding.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+           std::string_view::npos)) {
+    return Fail(at, "bad encoding name");
+  }
+  if (!pseudo("standalone", &standalone, &has_standalone)) return false;
+  if (has_standalone && standalone != "yes" && standalone != "no") {
+    return Fail(at, "bad standalone declaration");
+  }
+  SkipSpace();
+  if (!StartsWith("?>")) return Fail(p_, "bad XML declaration");
+  p_ += 2;
+  return true;
+}
+
+absl::Status XmlParser::Run(size_t lt_count, size_t eq_count) {
+  const size_t size = static_cast<size_t>(end_ - begin_);
+  size_t allowance = std::max(limits_.min_node_allowance, size / std::max<size_t>(1, limits_.min_bytes_per_node));
+  record_capacity_ = std::min(allowance, lt_count + eq_count);
+  records_ = static_cast<XmlNode*>(std::malloc(std::max<size_t>(1, record_capacity_) * sizeof(XmlNode)));
+  if (records_ == nullptr) return absl::ResourceExhaustedError("cannot allocate the XML tree");
+  doc_->records_.reset(records_);
+
+  if (StartsWith("<?xml") && end_ - p_ > 5 && (ClassOf(p_[5]) & kSpace)) {
+    if (!ParseXmlDecl()) return status_;
+  }
+  while (p_ < end_) {
+    if (*p_ != '<') {
+      if (!ParseText()) return status_;
+      continue;
+    }
+    if (p_ + 1 >= end_) return Fail(p_, "unterminated tag"), status_;
+    const char next = p_[1];
+    if (next == '/') {
+      if (!ParseEndTag()) return status_;
+    } else if (next == '!') {
+      if (StartsWith("<!--")) {
+        if (!ParseComment()) return status_;
+      } else if (StartsWith("<![CDATA[")) {
+        if (stack_.empty()) return Fail(p_, "CDATA section outside the root element"), status_;
+        if (!ParseCdata()) return status_;
+      } else if (StartsWith("<!DOCTYPE")) {
+        if (root_seen_) return Fail(p_, "DOCTYPE after the root element"), status_;
+        return absl::InvalidArgumentError("DOCTYPE declarations are not accepted");
+      } else {
+        return Fail(p_, "bad markup declaration"), status_;
+      }
+    } else if (next == '?') {
+      if (!ParsePi()) return status_;
+    } else {
+      if (!ParseStartTag()) return status_;
+    }
+  }
+  if (!root_seen_) return Fail(end_, "no root element"), status_;
+  if (!stack_.empty()) return Fail(end_, Cat("unclosed element <", stack_.back().qname, ">")), status_;
+  return absl::OkStatus();
+}
 
 std::string_view NsPrefix(Ns ns) {
   switch (ns) {
@@ -140,50 +994,50 @@ std::string_view NsPrefix(Ns ns) {
 }
 
 const XmlNode* XmlNode::Child(Ns n, std::string_view l) const {
-  for (const XmlNode* c : children) {
-    if (c->ns == n && c->local == l) return c;
+  for (const XmlNode* c = first_child(); c != nullptr; c = c->next_sibling()) {
+    if (c->Is(n, l)) return c;
   }
   return nullptr;
 }
 
 std::vector<const XmlNode*> XmlNode::Children(Ns n, std::string_view l) const {
   std::vector<const XmlNode*> out;
-  for (const XmlNode* c : children) {
-    if (c->ns == n && c->local == l) out.push_back(c);
+  for (const XmlNode* c = first_child(); c != nullptr; c = c->next_sibling()) {
+    if (c->Is(n, l)) out.push_back(c);
   }
   return out;
 }
 
 int XmlNode::Count(Ns n, std::string_view l) const {
   int k = 0;
-  for (const XmlNode* c : children) {
-    if (c->ns == n && c->local == l) ++k;
+  for (const XmlNode* c = first_child(); c != nullptr; c = c->next_sibling()) {
+    if (c->Is(n, l)) ++k;
   }
   return k;
 }
 
-const std::string* XmlNode::Attribute(std::string_view name) const {
-  for (const auto& [k, v] : attributes) {
-    if (k == name) return &v;
+const std::string_view* XmlNode::Attribute(std::string_view name) const {
+  for (const XmlNode* a = this + 1; a <= this + attribute_count_; ++a) {
+    if (a->name_->local == name) return &a->text_;
   }
   return nullptr;
 }
 
 std::string XmlNode::Path() const {
   std::vector<const XmlNode*> chain;
-  for (const XmlNode* n = this; n != nullptr; n = n->parent) chain.push_back(n);
+  for (const XmlNode* n = this; n != nullptr; n = n->parent()) chain.push_back(n);
   std::string out;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     const XmlNode* n = *it;
     int position = 1;
-    if (n->parent != nullptr) {
-      for (const XmlNode* sib : n->parent->children) {
-        if (sib == n) break;
-        if (sib->ns == n->ns && sib->local == n->local) ++position;
+    if (const XmlNode* p = n->parent()) {
+      for (const XmlNode* sib = p->first_child(); sib != n; sib = sib->next_sibling()) {
+        if (sib->name_ == n->name_) ++position;
       }
     }
-    std::string_view prefix = NsPrefix(n->ns);
-    out += Cat("/", prefix, prefix.empty() ? std::string_view() : std::string_view(":"), n->local, "[", position, "]");
+    std::string_view prefix = NsPrefix(n->ns());
+    out += Cat("/", prefix, prefix.empty() ? std::string_view() : std::string_view(":"), n->local(),
+               "[", position, "]");
   }
   return out;
 }
@@ -194,29 +1048,64 @@ absl::StatusOr<XmlDocument> ParseXml(std::string_view bytes, const XmlLimits& li
         Cat("document of ", bytes.size(), " bytes exceeds the limit of ", limits.max_bytes));
   }
   if (bytes.empty()) return absl::InvalidArgumentError("empty document");
-  std::unique_ptr<XML_ParserStruct, ParserDeleter> parser(XML_ParserCreateNS(nullptr, kSep));
-  if (parser == nullptr) return absl::ResourceExhaustedError("cannot create XML parser");
   XmlDocument doc;
-  ParseState st;
-  st.parser = parser.get();
-  st.limits = &limits;
-  st.nodes = &doc.nodes_;
-  XML_SetUserData(parser.get(), &st);
-  XML_SetElementHandler(parser.get(), OnStart, OnEnd);
-  XML_SetCharacterDataHandler(parser.get(), OnText);
-  XML_SetStartDoctypeDeclHandler(parser.get(), OnDoctype);
-  XML_SetEntityDeclHandler(parser.get(), OnEntityDecl);
-  XML_SetExternalEntityRefHandler(parser.get(), OnExternalEntity);
-  XML_SetParamEntityParsing(parser.get(), XML_PARAM_ENTITY_PARSING_NEVER);
-  XML_Status rc = XML_Parse(parser.get(), bytes.data(), static_cast<int>(bytes.size()), XML_TRUE);
-  if (!st.error.ok()) return st.error;
-  if (rc != XML_STATUS_OK) {
-    return absl::InvalidArgumentError(
-        Cat("not well-formed XML at line ", XML_GetCurrentLineNumber(parser.get()), ": ",
-                     XML_ErrorString(XML_GetErrorCode(parser.get()))));
+  std::string_view in = bytes;
+  // The encoding: UTF-8 (with or without a byte order mark), UTF-16 by its byte order mark or
+  // its first '<', or what the XML declaration names (ISO-8859-1, US-ASCII). Others are refused.
+  const auto byte = [&](size_t i) { return i < in.size() ? static_cast<uint8_t>(in[i]) : 0x100; };
+  bool utf16 = false;
+  if (byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF) {
+    in.remove_prefix(3);
+  } else if ((byte(0) == 0xFE && byte(1) == 0xFF) || (byte(0) == 0xFF && byte(1) == 0xFE) ||
+             (byte(0) == 0x00 && byte(1) == 0x3C) || (byte(0) == 0x3C && byte(1) == 0x00)) {
+    const bool big_endian = byte(0) == 0xFE || byte(0) == 0x00;
+    if (byte(0) == 0xFE || byte(0) == 0xFF) in.remove_prefix(2);
+    if (!Utf16ToUtf8(in, big_endian, &doc.transcoded_)) {
+      return absl::InvalidArgumentError("not well-formed XML at line 1: broken UTF-16");
+    }
+    in = doc.transcoded_;
+    utf16 = true;
   }
-  if (st.root == nullptr) return absl::InvalidArgumentError("no root element");
-  doc.root_ = st.root;
+  // The declared encoding, read from the first line before anything else.
+  if (in.substr(0, 5) == "<?xml") {
+    const size_t end = in.find("?>");
+    const std::string_view decl = in.substr(0, end == std::string_view::npos ? 0 : end);
+    const size_t at = decl.find("encoding");
+    if (at != std::string_view::npos) {
+      size_t q = decl.find_first_of("\"'", at);
+      if (q != std::string_view::npos) {
+        const size_t close = decl.find(decl[q], q + 1);
+        const std::string_view name =
+            close == std::string_view::npos ? std::string_view() : decl.substr(q + 1, close - q - 1);
+        const bool is_utf16 = EqualsIgnoreCase(name, "UTF-16") || EqualsIgnoreCase(name, "UTF-16LE") ||
+                              EqualsIgnoreCase(name, "UTF-16BE");
+        if (EqualsIgnoreCase(name, "UTF-8") || (utf16 && is_utf16)) {
+          // as read
+        } else if (!utf16 && (EqualsIgnoreCase(name, "US-ASCII"))) {
+          for (char c : in) {
+            if (static_cast<uint8_t>(c) >= 0x80) {
+              return absl::InvalidArgumentError("not well-formed XML: a non-ASCII byte in a US-ASCII document");
+            }
+          }
+        } else if (!utf16 && (EqualsIgnoreCase(name, "ISO-8859-1") || EqualsIgnoreCase(name, "latin1"))) {
+          Latin1ToUtf8(in, &doc.transcoded_);
+          in = doc.transcoded_;
+        } else if (!name.empty()) {
+          return absl::InvalidArgumentError(Cat("not well-formed XML at line 1: unsupported encoding \"", name, "\""));
+        }
+      }
+    }
+  }
+  size_t lt = 0, eq = 0;
+  const size_t bad = CheckCharacters(in, &lt, &eq);
+  if (bad != std::string_view::npos) {
+    const size_t line = 1 + static_cast<size_t>(std::count(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    return absl::InvalidArgumentError(
+        Cat("not well-formed XML at line ", line, ": a byte that is no UTF-8 XML character"));
+  }
+  XmlParser parser(in, limits, &doc);
+  absl::Status status = parser.Run(lt, eq);
+  if (!status.ok()) return status;
   return doc;
 }
 

@@ -67,6 +67,61 @@ TEST(XmlTest, DeepNestingAndOversizeAreRejected) {
   EXPECT_FALSE(ParseXml("<a><b/><c/><d/></a>", small).ok());
 }
 
+// The tree grows with the input, not up to a fixed count: dense junk is refused once it holds
+// more than one element or attribute per 10 bytes, an invoice-shaped document of any element
+// count is read.
+TEST(XmlTest, TheTreeIsBoundedByTheInputNotByAFixedCount) {
+  std::string junk = "<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\">";
+  while (junk.size() < 20 * 1024 * 1024 - 16) junk += "<a/>";
+  junk += "</Invoice>";
+  absl::StatusOr<XmlDocument> doc = ParseXml(junk, XmlLimits{});
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().code(), absl::StatusCode::kResourceExhausted) << doc.status();
+
+  std::string many = "<r>";
+  for (int i = 0; i < 2'100'000; ++i) many += "<bb>xx</bb>";
+  many += "</r>";
+  XmlLimits large;
+  large.max_bytes = 64 * 1024 * 1024;
+  doc = ParseXml(many, large);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->element_count(), 2'100'001u);  // more than the 2 million the old parser allowed
+  EXPECT_EQ(doc->root()->Count(Ns::kNone, "bb"), 2'100'000);
+}
+
+TEST(XmlTest, TextAttributesAndPiecesAreDecoded) {
+  constexpr char kDoc[] =
+      "<a x='1&amp;2\t3' y=\"&#x41;\">p&lt;q<b z='v'>in</b>r\r\ns<![CDATA[<&>]]><!--c-->t</a>";
+  absl::StatusOr<XmlDocument> doc = ParseXml(kDoc, XmlLimits{});
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const XmlNode* a = doc->root();
+  EXPECT_EQ(a->text(), "p<qr\ns<&>t");
+  ASSERT_NE(a->Attribute("x"), nullptr);
+  EXPECT_EQ(*a->Attribute("x"), "1&2 3");
+  EXPECT_EQ(*a->Attribute("y"), "A");
+  EXPECT_EQ(a->Attribute("z"), nullptr);
+  const XmlNode* b = a->Child(Ns::kNone, "b");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->text(), "in");
+  EXPECT_EQ(*b->Attribute("z"), "v");
+  EXPECT_EQ(b->parent(), a);
+  EXPECT_EQ(b->next_sibling(), nullptr);
+  EXPECT_EQ(b->Path(), "/a[1]/b[1]");
+}
+
+TEST(XmlTest, OtherEncodingsAreReadAsUtf8) {
+  // ISO-8859-1 as declared, UTF-16 by its byte order mark.
+  const std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>M\xFCller</a>";
+  absl::StatusOr<XmlDocument> doc = ParseXml(latin1, XmlLimits{});
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->root()->text(), "M\xC3\xBCller");
+  const std::string utf16le("\xFF\xFE<\0a\0>\0\xFC\0<\0/\0a\0>\0", 18);
+  doc = ParseXml(utf16le, XmlLimits{});
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->root()->text(), "\xC3\xBC");
+  EXPECT_FALSE(ParseXml("<?xml version=\"1.0\" encoding=\"EBCDIC\"?><a/>", XmlLimits{}).ok());
+}
+
 TEST(XmlTest, BrokenInputIsAParseError) {
   EXPECT_TRUE(OnlyParseError(Validate("", "empty.xml")));
   EXPECT_TRUE(OnlyParseError(Validate("<a><b></a>", "bad.xml")));
@@ -84,7 +139,7 @@ TEST(XmlTest, ResolvesNamespacesAndBuildsPaths) {
   ASSERT_TRUE(doc.ok()) << doc.status();
   std::vector<const XmlNode*> notes = doc->root()->Children(Ns::kCbc, "Note");
   ASSERT_EQ(notes.size(), 2u);
-  EXPECT_EQ(notes[1]->text, "b & c");
+  EXPECT_EQ(notes[1]->text(), "b & c");
   EXPECT_EQ(notes[1]->Path(), "/ubl:Invoice[1]/cbc:Note[2]");
   EXPECT_EQ(NormalizeSpace("  a \n b  "), "a b");
 }
