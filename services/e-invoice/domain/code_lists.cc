@@ -1,5 +1,7 @@
 #include "domain/code_lists.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,10 +18,10 @@ CodeLists CodeLists::Parse(std::string_view text) {
     std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
     int number = 0;
     if (words.size() < 2 || !absl::SimpleAtoi(words[1], &number)) continue;
-    List& list = out.lists_[{std::string(words[0]), number}];
+    List& list = out.lists_[Key{std::string(words[0]), number}];
     for (size_t i = 2; i < words.size(); ++i) list.insert(std::string(words[i]));
     std::vector<absl::string_view> codes(words.begin() + 2, words.end());
-    out.written_.insert_or_assign(std::make_pair(std::string(words[0]), number),
+    out.written_.insert_or_assign(Key{std::string(words[0]), number},
                                   absl::StrCat(" ", absl::StrJoin(codes, " "), " "));
   }
   return out;
@@ -38,19 +40,20 @@ const CodeLists& CodeLists::XRechnung() {
 
 const CodeLists::List& CodeLists::Of(std::string_view rule, int list) const {
   static const List* empty = new List;
-  auto it = lists_.find(std::make_pair(std::string(rule), list));
+  auto it = lists_.find(KeyView{rule, list});
   return it == lists_.end() ? *empty : it->second;
 }
 
 const std::string& CodeLists::Written(std::string_view rule, int list) const {
   static const std::string* empty = new std::string;
-  auto it = written_.find(std::make_pair(std::string(rule), list));
+  auto it = written_.find(KeyView{rule, list});
   return it == written_.end() ? *empty : it->second;
 }
 
 std::vector<std::pair<std::string, int>> CodeLists::Keys() const {
   std::vector<std::pair<std::string, int>> out;
-  for (const auto& [key, unused] : lists_) out.push_back(key);
+  for (const auto& [key, unused] : lists_) out.emplace_back(key.rule, key.list);
+  std::sort(out.begin(), out.end());
   return out;
 }
 

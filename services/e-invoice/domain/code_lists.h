@@ -8,12 +8,13 @@
 //   cl.Of("BR-CL-01", 2)   // UBL: the CreditNoteTypeCode list (list 1 is InvoiceTypeCode's)
 #pragma once
 
-#include <map>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "domain/model.h"
 
@@ -41,8 +42,31 @@ class CodeLists {
   static CodeLists Parse(std::string_view text);
 
  private:
-  std::map<std::pair<std::string, int>, List, std::less<>> lists_;
-  std::map<std::pair<std::string, int>, std::string, std::less<>> written_;
+  // Looked up once per element and rule, so by a view of the rule's name (no string built).
+  struct Key {
+    std::string rule;
+    int list;
+  };
+  struct KeyView {
+    std::string_view rule;
+    int list;
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(const KeyView& k) const {
+      return std::hash<std::string_view>()(k.rule) * 31 + static_cast<size_t>(k.list);
+    }
+    size_t operator()(const Key& k) const { return (*this)(KeyView{k.rule, k.list}); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return a.list == b.list && std::string_view(a.rule) == std::string_view(b.rule);
+    }
+  };
+  absl::flat_hash_map<Key, List, KeyHash, KeyEq> lists_;
+  absl::flat_hash_map<Key, std::string, KeyHash, KeyEq> written_;
 };
 
 // The official test: the normalized value contains no space and is one of the codes.

@@ -5,6 +5,10 @@
 #include <cstring>
 #include <new>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "domain/strings.h"
@@ -142,22 +146,41 @@ size_t CheckCharacters(std::string_view s, size_t* lt, size_t* eq) {
   const size_t n = s.size();
   size_t lts = 0, eqs = 0;
   size_t i = 0;
+#if defined(__SSE2__)
+  __m128i lt_lanes = _mm_setzero_si128(), eq_lanes = _mm_setzero_si128();
+  int blocks = 0;
+  const auto lane_sum = [](__m128i lanes) {
+    const __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());
+    return static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
+           static_cast<size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums)));
+  };
+  const auto flush = [&] {
+    lts += lane_sum(lt_lanes);
+    eqs += lane_sum(eq_lanes);
+    lt_lanes = eq_lanes = _mm_setzero_si128();
+    blocks = 0;
+  };
+#endif
   while (i < n) {
-    // Eight ASCII bytes at a time when none is a control or non-ASCII byte.
-    if (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      constexpr uint64_t kHigh = 0x8080808080808080ull;
-      constexpr uint64_t kLow = 0x2020202020202020ull;
-      if (((w | ((w - kLow) & ~w)) & kHigh) == 0) {
-        for (int k = 0; k < 8; ++k) {
-          lts += p[i + k] == '<';
-          eqs += p[i + k] == '=';
-        }
-        i += 8;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time while they are ASCII without a forbidden control character.
+    if (i + 16 <= n) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      const int high = _mm_movemask_epi8(v);
+      const __m128i control = _mm_andnot_si128(
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+          _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+      if (high == 0 && _mm_movemask_epi8(control) == 0) {
+        // Each match is -1 in its byte lane; the lanes are summed before they can overflow.
+        lt_lanes = _mm_sub_epi8(lt_lanes, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+        eq_lanes = _mm_sub_epi8(eq_lanes, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+        if (++blocks == 255) flush();
+        i += 16;
         continue;
       }
     }
+#endif
     const uint8_t b0 = p[i];
     if (b0 < 0x80) {
       if (kClass.c[b0] & kBadControl) return i;
@@ -189,6 +212,9 @@ size_t CheckCharacters(std::string_view s, size_t* lt, size_t* eq) {
     if (cp < min || !IsXmlChar(cp)) return i;
     i += len;
   }
+#if defined(__SSE2__)
+  flush();
+#endif
   *lt = lts;
   *eq = eqs;
   return std::string_view::npos;
@@ -248,11 +274,67 @@ void Latin1ToUtf8(std::string_view in, std::string* out) {
 
 }  // namespace
 
+// Names as written → interned names. Open addressing on a cheap hash: most documents have a
+// few hundred distinct names, and a lookup runs for every element and attribute.
+class NameCache {
+ public:
+  const XmlName* Find(std::string_view q, size_t* slot) const {
+    size_t i = SlotOf(q);
+    while (slots_[i].generation == generation_) {
+      const Slot& c = slots_[i];
+      if (c.size == q.size() && std::memcmp(c.data, q.data(), q.size()) == 0) return c.name;
+      i = (i + 1) & (kSlots - 1);
+    }
+    *slot = i;
+    return nullptr;
+  }
+  void Add(size_t slot, std::string_view q, const XmlName* name) {
+    if (used_ >= kSlots / 2) return;  // keep probes short; the rest is looked up the slow way
+    slots_[slot] = Slot{generation_, static_cast<uint32_t>(q.size()), q.data(), name};
+    ++used_;
+  }
+  void Forget() {
+    used_ = 0;
+    if (++generation_ == 0) {  // wrapped: no old slot may look current
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+      generation_ = 1;
+    }
+  }
+
+ private:
+  static constexpr size_t kSlots = 1024;
+  struct Slot {
+    uint32_t generation = 0;
+    uint32_t size = 0;
+    const char* data = nullptr;
+    const XmlName* name = nullptr;
+  };
+  static size_t SlotOf(std::string_view q) {
+    uint64_t a = 0, b = 0;
+    if (q.size() >= 8) {
+      std::memcpy(&a, q.data(), 8);
+      std::memcpy(&b, q.data() + q.size() - 8, 8);
+    } else {
+      std::memcpy(&a, q.data(), q.size());
+    }
+    uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + q.size()) * 0xC2B2AE3D27D4EB4Full;
+    h ^= h >> 29;
+    return static_cast<size_t>(h) & (kSlots - 1);
+  }
+  std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
+  uint32_t generation_ = 1;
+  size_t used_ = 0;
+};
+
 // One pass over the input: well-formedness, namespaces and the tree together.
 class XmlParser {
  public:
   XmlParser(std::string_view in, const XmlLimits& limits, XmlDocument* doc)
-      : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()), limits_(limits), doc_(doc) {}
+      : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()), limits_(limits), doc_(doc) {
+    names_.reserve(256);
+    element_names_.Forget();
+    attribute_names_.Forget();
+  }
 
   absl::Status Run(size_t lt_count, size_t eq_count);
 
@@ -300,6 +382,7 @@ class XmlParser {
   bool ParsePi();
   bool ParseStartTag();
   bool ParseEndTag();
+  bool AttributeInNamespace(size_t i, const XmlName** name);
   bool ParseCdata();
   bool ParseText();
   bool DecodeReference(const char* stop, std::string& out);
@@ -339,12 +422,20 @@ class XmlParser {
     }
   };
   absl::flat_hash_map<NameKey, const XmlName*> names_;
-  // Element names as written → interned name, while the namespace bindings do not change.
-  absl::flat_hash_map<std::string_view, const XmlName*> element_names_;
+
+  // Element names as written → interned name, valid while the namespace bindings stay as they
+  // are (Forget() on every change); attribute names → interned name, always valid (attributes
+  // are kept by their local name).
+  // Per thread, reused from document to document (a new document starts a new generation).
+  static thread_local NameCache element_names_;
+  static thread_local NameCache attribute_names_;
 
   char* arena_ = nullptr;
   size_t arena_left_ = 0;
 };
+
+thread_local NameCache XmlParser::element_names_;
+thread_local NameCache XmlParser::attribute_names_;
 
 bool XmlParser::ScanName(std::string_view* name) {
   const char* start = p_;
@@ -405,7 +496,7 @@ bool XmlParser::Intern(Ns ns, std::string_view local, const XmlName** name) {
   if (names_.size() >= limits_.max_distinct_names) {
     return Exhausted("too many distinct XML names");
   }
-  XmlName& n = doc_->names_.emplace_back(XmlName{ns, std::string(local)});
+  XmlName& n = doc_->names_.emplace_back(XmlName{ns, local});
   names_.emplace(NameKey{ns, n.local}, &n);
   *name = &n;
   return true;
@@ -571,6 +662,21 @@ bool XmlParser::ParseText() {
   const char* start = p_;
   bool plain = true;
   while (p_ < end_) {
+#if defined(__SSE2__)
+    // Sixteen bytes at a time up to the first < & CR or ].
+    while (end_ - p_ >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      const int stops = _mm_movemask_epi8(
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8(']')))));
+      if (stops != 0) {
+        p_ += __builtin_ctz(static_cast<unsigned>(stops));
+        break;
+      }
+      p_ += 16;
+    }
+    if (p_ >= end_) break;
+#endif
     const char c = *p_;
     if (!(ClassOf(c) & kTextStop)) {
       ++p_;
@@ -762,19 +868,17 @@ bool XmlParser::ParseStartTag() {  // at '<' + name start
     if (uri == kXmlnsNamespace) return Fail(a.qname.data(), "the xmlns namespace cannot be bound");
     bindings_.push_back(Binding{prefix, uri});
   }
-  if (declarations > 0) element_names_.clear();
+  if (declarations > 0) element_names_.Forget();
 
   // The element.
-  const XmlName* name = nullptr;
-  auto cached = element_names_.find(qname);
-  if (cached != element_names_.end()) {
-    name = cached->second;
-  } else {
+  size_t slot = 0;
+  const XmlName* name = element_names_.Find(qname, &slot);
+  if (name == nullptr) {
     Ns ns;
     std::string_view uri, local;
     if (!Resolve(qname, false, &ns, &uri, &local)) return false;
     if (!Intern(ns, local, &name)) return false;
-    element_names_.emplace(qname, name);
+    element_names_.Add(slot, qname, name);
   }
   if (doc_->element_count_ >= limits_.max_elements) return Exhausted("too many XML elements");
   XmlNode* node = NewRecord();
@@ -802,26 +906,17 @@ bool XmlParser::ParseStartTag() {  // at '<' + name start
   for (size_t i = 0; i < attributes_.size(); ++i) {
     const RawAttribute& a = attributes_[i];
     if (a.qname == "xmlns" || a.qname.substr(0, 6) == "xmlns:") continue;
-    Ns ans;
-    std::string_view auri, alocal;
-    if (!Resolve(a.qname, true, &ans, &auri, &alocal)) return false;
-    if (!auri.empty()) {  // two prefixes for one namespace make the same expanded name
-      for (size_t j = 0; j < i; ++j) {
-        const RawAttribute& b = attributes_[j];
-        if (b.qname == "xmlns" || b.qname.substr(0, 6) == "xmlns:" ||
-            b.qname.find(':') == std::string_view::npos) {
-          continue;
-        }
-        Ns bns;
-        std::string_view buri, blocal;
-        if (!Resolve(b.qname, true, &bns, &buri, &blocal)) return false;
-        if (buri == auri && blocal == alocal) {
-          return Fail(a.qname.data(), Cat("duplicate attribute \"", a.qname, "\""));
-        }
-      }
-    }
     const XmlName* aname = nullptr;
-    if (!Intern(Ns::kNone, alocal, &aname)) return false;
+    if (a.qname.find(':') == std::string_view::npos) {  // no namespace: nothing to resolve
+      size_t aslot = 0;
+      aname = attribute_names_.Find(a.qname, &aslot);
+      if (aname == nullptr) {
+        if (!Intern(Ns::kNone, a.qname, &aname)) return false;
+        attribute_names_.Add(aslot, a.qname, aname);
+      }
+    } else if (!AttributeInNamespace(i, &aname)) {
+      return false;
+    }
     if (count == UINT16_MAX) return Exhausted("too many attributes on one element");
     XmlNode* rec = NewRecord();
     if (rec == nullptr) return Exhausted("too many XML elements and attributes for the document's size");
@@ -840,7 +935,7 @@ bool XmlParser::ParseStartTag() {  // at '<' + name start
   if (empty) {
     if (bindings_.size() != bindings_before) {
       bindings_.resize(bindings_before);
-      element_names_.clear();
+      element_names_.Forget();
     }
     if (stack_.empty()) root_closed_ = true;
     return true;
@@ -854,17 +949,46 @@ bool XmlParser::ParseStartTag() {  // at '<' + name start
   return true;
 }
 
+// A prefixed attribute: its prefix must be bound, and no earlier attribute of the tag may have
+// the same expanded name through another prefix. Its record keeps the local name.
+bool XmlParser::AttributeInNamespace(size_t i, const XmlName** name) {
+  const RawAttribute& a = attributes_[i];
+  Ns ans;
+  std::string_view auri, alocal;
+  if (!Resolve(a.qname, true, &ans, &auri, &alocal)) return false;
+  for (size_t j = 0; j < i; ++j) {
+    const RawAttribute& b = attributes_[j];
+    if (b.qname == "xmlns" || b.qname.substr(0, 6) == "xmlns:" ||
+        b.qname.find(':') == std::string_view::npos) {
+      continue;
+    }
+    Ns bns;
+    std::string_view buri, blocal;
+    if (!Resolve(b.qname, true, &bns, &buri, &blocal)) return false;
+    if (buri == auri && blocal == alocal) {
+      return Fail(a.qname.data(), Cat("duplicate attribute \"", a.qname, "\""));
+    }
+  }
+  return Intern(Ns::kNone, alocal, name);
+}
+
 bool XmlParser::ParseEndTag() {  // at "</"
   const char* at = p_;
   p_ += 2;
-  std::string_view qname;
-  if (!ScanName(&qname)) return false;
-  SkipSpace();
-  if (p_ >= end_ || *p_ != '>') return Fail(p_, "bad end tag");
-  ++p_;
   if (stack_.empty()) return Fail(at, "end tag without a start tag");
   Frame& f = stack_.back();
-  if (f.qname != qname) return Fail(at, Cat("end tag </", qname, "> does not match <", f.qname, ">"));
+  // The usual case first: the open element's name, then '>'.
+  const size_t n = f.qname.size();
+  if (static_cast<size_t>(end_ - p_) > n && std::memcmp(p_, f.qname.data(), n) == 0 && p_[n] == '>') {
+    p_ += n + 1;
+  } else {
+    std::string_view qname;
+    if (!ScanName(&qname)) return false;
+    SkipSpace();
+    if (p_ >= end_ || *p_ != '>') return Fail(p_, "bad end tag");
+    ++p_;
+    if (f.qname != qname) return Fail(at, Cat("end tag </", qname, "> does not match <", f.qname, ">"));
+  }
   XmlNode& node = records_[f.record];
   if (f.built) {
     node.text_ = Store(builders_[stack_.size() - 1]);
@@ -873,7 +997,7 @@ bool XmlParser::ParseEndTag() {  // at "</"
   }
   if (bindings_.size() != f.bindings) {
     bindings_.resize(f.bindings);
-    element_names_.clear();
+    element_names_.Forget();
   }
   stack_.pop_back();
   if (stack_.empty()) root_closed_ = true;
@@ -1060,10 +1184,11 @@ absl::StatusOr<XmlDocument> ParseXml(std::string_view bytes, const XmlLimits& li
              (byte(0) == 0x00 && byte(1) == 0x3C) || (byte(0) == 0x3C && byte(1) == 0x00)) {
     const bool big_endian = byte(0) == 0xFE || byte(0) == 0x00;
     if (byte(0) == 0xFE || byte(0) == 0xFF) in.remove_prefix(2);
-    if (!Utf16ToUtf8(in, big_endian, &doc.transcoded_)) {
+    doc.transcoded_ = std::make_unique<std::string>();
+    if (!Utf16ToUtf8(in, big_endian, doc.transcoded_.get())) {
       return absl::InvalidArgumentError("not well-formed XML at line 1: broken UTF-16");
     }
-    in = doc.transcoded_;
+    in = *doc.transcoded_;
     utf16 = true;
   }
   // The declared encoding, read from the first line before anything else.
@@ -1088,8 +1213,10 @@ absl::StatusOr<XmlDocument> ParseXml(std::string_view bytes, const XmlLimits& li
             }
           }
         } else if (!utf16 && (EqualsIgnoreCase(name, "ISO-8859-1") || EqualsIgnoreCase(name, "latin1"))) {
-          Latin1ToUtf8(in, &doc.transcoded_);
-          in = doc.transcoded_;
+          auto utf8 = std::make_unique<std::string>();
+          Latin1ToUtf8(in, utf8.get());
+          doc.transcoded_ = std::move(utf8);
+          in = *doc.transcoded_;
         } else if (!name.empty()) {
           return absl::InvalidArgumentError(Cat("not well-formed XML at line 1: unsupported encoding \"", name, "\""));
         }

@@ -62,10 +62,10 @@ struct XmlLimits {
   size_t max_distinct_names = 16 * 1024;
 };
 
-// An element or attribute name, stored once per document.
+// An element or attribute name, stored once per document (its local part points into the input).
 struct XmlName {
   Ns ns;
-  std::string local;
+  std::string_view local;
 };
 
 // An element. Its attributes follow it in the document's record array, then its children in
@@ -139,7 +139,7 @@ class XmlDocument {
   std::unique_ptr<XmlNode, FreeDeleter> records_;  // elements and attributes, one array
   std::deque<XmlName> names_;
   std::vector<std::unique_ptr<char[]>> text_;      // decoded text (entities, CR LF, pieces)
-  std::string transcoded_;                         // the input in UTF-8 when it came in another
+  std::unique_ptr<std::string> transcoded_;        // the input in UTF-8 when it came in another
   const XmlNode* root_ = nullptr;
   size_t element_count_ = 0;
 };
