@@ -2197,9 +2197,17 @@ class Checker {
         "TaxRepresentativeParty", "TaxTotal", "Address", "ID"};
     if (!indexed_) {
       indexed_ = true;
+      // Names are stored once per document: look each one up once, not each element. (The
+      // reserve keeps the lists where they are while keys are added: at most one per name.)
+      by_name_.reserve(kIndexed.size());
+      absl::flat_hash_map<const XmlName*, std::vector<const XmlNode*>*> list_of;
       for (const XmlNode* n : inv_.all_elements) {
-        auto it = kIndexed.find(std::string_view(n->local()));
-        if (it != kIndexed.end()) by_name_[*it].push_back(n);
+        auto [it, first] = list_of.try_emplace(n->name(), nullptr);
+        if (first) {
+          auto k = kIndexed.find(n->local());
+          if (k != kIndexed.end()) it->second = &by_name_[*k];
+        }
+        if (it->second != nullptr) it->second->push_back(n);
       }
     }
     std::vector<const XmlNode*> out;
@@ -2639,8 +2647,8 @@ class Checker {
         line_vat = line_vat || category(c, code, /*vat_only=*/true);
       }
       bool premise = code == "S" ? line_any : line_vat;
-      Assert(!premise || (line_vat && ok), Cat(f.prefix, "-02"), VatIdMessage(f.code, kWhat[0]),
-             root);
+      const bool held = !premise || (line_vat && ok);
+      Assert(held, Cat(f.prefix, "-02"), held ? std::string() : VatIdMessage(f.code, kWhat[0]), root);
       if (ok) continue;
       // -03 / -04: allowances and charges (anywhere for most, document level only for O).
       for (bool charge : {false, true}) {
@@ -2659,7 +2667,7 @@ class Checker {
           }
         }
         Assert(!used, Cat(f.prefix, charge ? "-04" : "-03"),
-               VatIdMessage(f.code, kWhat[charge ? 2 : 1]), root);
+               used ? VatIdMessage(f.code, kWhat[charge ? 2 : 1]) : std::string(), root);
       }
     }
   }
