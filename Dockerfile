@@ -42,6 +42,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DRATHAUS_BUI
  && for dir in services/*/; do \
       name=$(basename "$dir"); \
       if ninja -C /build -t targets all | grep -q "^rathaus-$name: phony"; then targets="$targets rathaus-$name"; fi; \
+      if ninja -C /build -t targets all | grep -q "^rathaus-$name-service: phony"; then targets="$targets rathaus-$name-service"; fi; \
     done \
  && echo "building: $targets" \
  && cmake --build /build ${JOBS:+-j $JOBS} --target $targets \

@@ -1,7 +1,7 @@
-// rathaus-e-invoice: the service on the service kit (shared/service/kit.h): routing table ->
-// blob store -> store -> service, started with no arguments (as `make up`, the image and the chart do) or
-// with `serve`. With another command it is the command-line validator (cli/main.cc):
-// `rathaus-e-invoice validate [--json] FILE...`.
+// rathaus-e-invoice-service: the service on the service kit (shared/service/kit.h): routing table ->
+// blob store -> store -> service. It is started as `rathaus-e-invoice` with no arguments or with
+// `serve` (as `make up`, the image and the chart do): that small executable (cli/main.cc), which
+// is also the command-line validator, hands the process over to this one.
 //
 //   RATHAUS_EINVOICE_BLOB_DIR=/var/lib/rathaus/blobs/e-invoice  originals, by SHA-256 (required
 //                                                                to be writable)
@@ -16,6 +16,7 @@
 //                                 after the rejection (the record stays; at least 1m)
 //   plus the kit's settings (shared/service/kit.h); RATHAUS_GRPC_MAX_MESSAGE_BYTES defaults to
 //   24 MiB here, for invoices of up to 20 MiB.
+#include <cstdio>
 #include <string_view>
 
 #include "rathaus_einvoice_embedded.h"
@@ -91,13 +92,10 @@ int Run() {
 }  // namespace
 }  // namespace rathaus::einvoice
 
-namespace rathaus::einvoice {
-int RunCli(int argc, char** argv);  // cli/main.cc
-}  // namespace rathaus::einvoice
-
 int main(int argc, char** argv) {
   if (argc == 1 || (argc == 2 && std::string_view(argv[1]) == "serve")) {
     return rathaus::einvoice::Run();
   }
-  return rathaus::einvoice::RunCli(argc, argv);
+  std::fprintf(stderr, "usage: rathaus-e-invoice-service [serve]  (the validator is rathaus-e-invoice validate)\n");
+  return 2;
 }
