@@ -38,8 +38,8 @@ size_mib=$(awk -v b="$(stat -c %s "$dir/invoice.xml")" 'BEGIN {printf "%.1f", b 
 echo "== e-invoice service memory: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores;" \
      "$uploads uploads of a generated $size_mib MiB invoice ($lines lines) at once through the gateway, two rounds"
 
-measure() {  # parallel-validations
-  local grpc_port http_port svc gw base
+start_pair() {  # parallel-validations: starts a service and a gateway; sets svc gw base
+  local grpc_port http_port
   grpc_port=$(free_port); http_port=$(free_port)
   RATHAUS_GRPC_LISTEN=127.0.0.1:$grpc_port RATHAUS_EINVOICE_BLOB_DIR="$dir/blobs-$1" \
     RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION=on RATHAUS_EINVOICE_MAX_PARALLEL_VALIDATIONS="$1" \
@@ -55,6 +55,24 @@ measure() {  # parallel-validations
   for _ in $(seq 1 200); do curl -sf "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
   for _ in $(seq 1 200); do ss -Htln "sport = :$grpc_port" | grep -q . && break; sleep 0.1; done
   sleep 1
+}
+
+# Issue 14: one 20 MiB upload of junk elements must not take a fresh service above 200 MiB.
+junk_alone() {
+  start_pair 2
+  local idle; idle=$(kib "$svc" VmRSS)
+  local code; code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/xml' \
+    --data-binary @"$dir/junk.xml" "$base/api/v1/invoices")
+  sleep 2
+  printf '  a fresh service, one 20 MiB upload of junk elements (answer %s): idle %5.0f MiB, peak %5.0f MiB (target < 200 MiB), 2 s after %5.0f MiB\n' \
+    "$code" "$(awk -v k="$idle" 'BEGIN {print k / 1024}')" "$(awk -v k="$(kib "$svc" VmHWM)" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(kib "$svc" VmRSS)" 'BEGIN {print k / 1024}')"
+  kill "$svc" "$gw" 2>/dev/null || true
+  wait "$svc" "$gw" 2>/dev/null || true
+}
+
+measure() {  # parallel-validations
+  start_pair "$1"
   local idle; idle=$(kib "$svc" VmRSS)
   local start; start=$(date +%s.%N)
   local codes=""
@@ -84,6 +102,7 @@ measure() {  # parallel-validations
   kill "$svc" "$gw" 2>/dev/null || true
   wait "$svc" "$gw" 2>/dev/null || true
 }
+junk_alone
 measure 2
 measure "$uploads"
 echo "  (422 is the verdict: the generated invoice breaks business rules on purpose; 503 = waited 10 s for a slot)"

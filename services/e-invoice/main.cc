@@ -16,6 +16,8 @@
 //                                 after the rejection (the record stays; at least 1m)
 //   plus the kit's settings (shared/service/kit.h); RATHAUS_GRPC_MAX_MESSAGE_BYTES defaults to
 //   24 MiB here, for invoices of up to 20 MiB.
+#include <malloc.h>
+
 #include <cstdio>
 #include <string_view>
 
@@ -30,6 +32,12 @@ namespace rathaus::einvoice {
 namespace {
 
 int Run() {
+  // Invoices come in at up to 20 MiB, and each is held a few times over while it is read
+  // (the request, the parsed tree): give every allocation of 1 MiB or more its own mapping, so
+  // it goes back to the system when freed. glibc would otherwise raise this threshold after
+  // the first such block is freed and keep later ones in its heaps (measured: 170-240 MiB held
+  // after 16 uploads of 20 MiB, 31-48 MiB with the fixed threshold).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   platform::GrpcServerOptions defaults;
   defaults.listen = "127.0.0.1:50052";
   defaults.max_message_bytes = 24 << 20;
