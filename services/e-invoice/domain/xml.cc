@@ -940,11 +940,10 @@ bool XmlParser::ParseStartTag() {  // at '<' + name start
     if (stack_.empty()) root_closed_ = true;
     return true;
   }
-  Frame f;
+  Frame& f = stack_.emplace_back();  // filled in place (no copy of a frame)
   f.record = index;
   f.qname = qname;
   f.bindings = bindings_before;
-  stack_.push_back(f);
   if (builders_.size() < stack_.size()) builders_.resize(stack_.size());
   return true;
 }
@@ -1237,6 +1236,14 @@ absl::StatusOr<XmlDocument> ParseXml(std::string_view bytes, const XmlLimits& li
 }
 
 std::string NormalizeSpace(std::string_view s) {
+  // Most values are normalised already: then one look and one copy.
+  bool clean = true;
+  for (size_t i = 0; i < s.size() && clean; ++i) {
+    const char c = s[i];
+    if (c == '\t' || c == '\n' || c == '\r') clean = false;
+    if (c == ' ' && (i == 0 || i + 1 == s.size() || s[i + 1] == ' ')) clean = false;
+  }
+  if (clean) return std::string(s);
   std::string out;
   out.reserve(s.size());
   bool pending = false;
