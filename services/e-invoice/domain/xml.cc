@@ -1116,13 +1116,6 @@ std::string_view NsPrefix(Ns ns) {
   return "*";
 }
 
-const XmlNode* XmlNode::Child(Ns n, std::string_view l) const {
-  for (const XmlNode* c = first_child(); c != nullptr; c = c->next_sibling()) {
-    if (c->Is(n, l)) return c;
-  }
-  return nullptr;
-}
-
 std::vector<const XmlNode*> XmlNode::Children(Ns n, std::string_view l) const {
   std::vector<const XmlNode*> out;
   for (const XmlNode* c = first_child(); c != nullptr; c = c->next_sibling()) {

@@ -103,7 +103,13 @@ class XmlNode {
   const XmlNode* next_sibling() const { return next_sibling_ == 0 ? nullptr : this + next_sibling_; }
   ChildRange children() const { return ChildRange{first_child()}; }
 
-  const XmlNode* Child(Ns ns, std::string_view local) const;
+  // Inline, so that a literal name's length is known where it is compared.
+  const XmlNode* Child(Ns ns, std::string_view local) const {
+    for (const XmlNode* c = first_child(); c != nullptr; c = c->next_sibling()) {
+      if (c->Is(ns, local)) return c;
+    }
+    return nullptr;
+  }
   std::vector<const XmlNode*> Children(Ns ns, std::string_view local) const;
   int Count(Ns ns, std::string_view local) const;
   // The value of the attribute with this unqualified local name, or nullptr.
