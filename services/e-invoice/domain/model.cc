@@ -682,6 +682,7 @@ absl::StatusOr<Invoice> ReadInvoice(const XmlDocument& doc) {
   if (!s.ok()) return s;
   absl::StatusOr<Invoice> inv = syntax == Syntax::kCii ? ReadCii(root) : ReadUbl(root, syntax);
   if (!inv.ok()) return inv;
+  inv->doc = &doc;
   inv->profile = ProfileFor(inv->specification_id.Text());
   inv->all_elements.reserve(doc.element_count());
   Collect(root, &inv->all_elements);

@@ -111,6 +111,7 @@ struct Invoice {
   Syntax syntax = Syntax::kUnknown;
   Profile profile = Profile::kOther;
   const XmlNode* root = nullptr;
+  const XmlDocument* doc = nullptr;  // its names (XmlDocument::Find)
 
   Term specification_id;  // BT-24
   Term number;            // BT-1

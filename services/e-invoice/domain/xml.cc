@@ -331,7 +331,7 @@ class XmlParser {
  public:
   XmlParser(std::string_view in, const XmlLimits& limits, XmlDocument* doc)
       : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()), limits_(limits), doc_(doc) {
-    names_.reserve(256);
+    doc_->names_index_.reserve(256);
     element_names_.Forget();
     attribute_names_.Forget();
   }
@@ -412,16 +412,6 @@ class XmlParser {
   bool root_seen_ = false;
   bool root_closed_ = false;
 
-  struct NameKey {
-    Ns ns;
-    std::string_view local;
-    bool operator==(const NameKey& o) const { return ns == o.ns && local == o.local; }
-    template <typename H>
-    friend H AbslHashValue(H h, const NameKey& k) {
-      return H::combine(std::move(h), k.ns, k.local);
-    }
-  };
-  absl::flat_hash_map<NameKey, const XmlName*> names_;
 
   // Element names as written → interned name, valid while the namespace bindings stay as they
   // are (Forget() on every change); attribute names → interned name, always valid (attributes
@@ -488,16 +478,17 @@ XmlNode* XmlParser::NewRecord() {
 }
 
 bool XmlParser::Intern(Ns ns, std::string_view local, const XmlName** name) {
-  auto it = names_.find(NameKey{ns, local});
-  if (it != names_.end()) {
+  auto& index = doc_->names_index_;
+  auto it = index.find(XmlDocument::NameKey{ns, local});
+  if (it != index.end()) {
     *name = it->second;
     return true;
   }
-  if (names_.size() >= limits_.max_distinct_names) {
+  if (index.size() >= limits_.max_distinct_names) {
     return Exhausted("too many distinct XML names");
   }
   XmlName& n = doc_->names_.emplace_back(XmlName{ns, local});
-  names_.emplace(NameKey{ns, n.local}, &n);
+  index.emplace(XmlDocument::NameKey{ns, n.local}, &n);
   *name = &n;
   return true;
 }

@@ -25,8 +25,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 
 namespace rathaus::einvoice {
@@ -135,6 +137,12 @@ class XmlDocument {
   XmlDocument& operator=(XmlDocument&&) = default;
   const XmlNode* root() const { return root_; }
   size_t element_count() const { return element_count_; }
+  // The stored name, or nullptr when no element or attribute of the document has it: then no
+  // node is that name, and one with it is the same pointer (a test without comparing strings).
+  const XmlName* Find(Ns ns, std::string_view local) const {
+    auto it = names_index_.find(NameKey{ns, local});
+    return it == names_index_.end() ? nullptr : it->second;
+  }
 
  private:
   friend class XmlParser;
@@ -144,6 +152,16 @@ class XmlDocument {
   };
   std::unique_ptr<XmlNode, FreeDeleter> records_;  // elements and attributes, one array
   std::deque<XmlName> names_;
+  struct NameKey {
+    Ns ns;
+    std::string_view local;
+    bool operator==(const NameKey& o) const { return ns == o.ns && local == o.local; }
+    template <typename H>
+    friend H AbslHashValue(H h, const NameKey& k) {
+      return H::combine(std::move(h), k.ns, k.local);
+    }
+  };
+  absl::flat_hash_map<NameKey, const XmlName*> names_index_;
   std::vector<std::unique_ptr<char[]>> text_;      // decoded text (entities, CR LF, pieces)
   std::unique_ptr<std::string> transcoded_;        // the input in UTF-8 when it came in another
   const XmlNode* root_ = nullptr;
