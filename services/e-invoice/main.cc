@@ -10,7 +10,7 @@
 //   RATHAUS_BLOB_GC_INTERVAL=1h   how often originals no invoice names are looked for (0: never)
 //   RATHAUS_BLOB_GC_GRACE=6h      how old such an original must be before it is removed
 //   RATHAUS_EINVOICE_MAX_PARALLEL_VALIDATIONS=2  invoices validated at once (each holds about
-//                                 4.5x its size); more wait up to 10 s, then UNAVAILABLE (503)
+//                                 1.5x its size); more wait up to 10 s, then UNAVAILABLE (503)
 //   RATHAUS_EINVOICE_ANONYMOUS_SUBMISSION=off    on: no supplier token needed (development)
 //   RATHAUS_EINVOICE_REJECTED_RETENTION=30d      how long a rejected invoice's original is kept
 //                                 after the rejection (the record stays; at least 1m)

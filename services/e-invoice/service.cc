@@ -258,7 +258,7 @@ absl::Status EInvoiceService::DoSubmit(const v1::SubmitInvoiceRequest& req,
     return InvalidField("channel", "one of api, peppol, portal, mail");
   }
 
-  // Validation holds about 4.5x the invoice in memory (bench --peak-memory): only so many at
+  // Validation holds about 1.5x the invoice in memory (bench --peak-memory): only so many at
   // once, so a replica's memory is bounded by its limit, not by how many suppliers upload.
   ValidationSlot slot(this, req.content().size());
   if (!slot.acquired()) {
