@@ -67,7 +67,7 @@ class Checker {
   void Fail(std::string_view rule, Severity sev, std::string_view msg, const XmlNode* at) {
     if (g_observer != nullptr) g_observer(rule, true);
     const XmlNode* n = at != nullptr ? at : inv_.root;
-    out_.push_back(Finding{std::string(rule), sev, std::string(msg), n->Path()});
+    out_.push_back(Finding{std::string(rule), sev, std::string(msg), paths_.Path(n)});
   }
   void Assert(bool ok, std::string_view rule, std::string_view msg, const XmlNode* at) {
     if (g_observer != nullptr && ok) g_observer(rule, false);
@@ -3285,6 +3285,7 @@ class Checker {
   std::vector<Finding> out_;
   bool indexed_ = false;
   absl::flat_hash_map<std::string_view, std::vector<const XmlNode*>> by_name_;
+  XmlPaths paths_;  // the findings' locations
 };
 
 }  // namespace

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
+#include "domain/strings.h"
 #include "domain/validator.h"
 
 namespace rathaus::einvoice {
@@ -87,6 +89,42 @@ TEST(XmlTest, TheTreeIsBoundedByTheInputNotByAFixedCount) {
   ASSERT_TRUE(doc.ok()) << doc.status();
   EXPECT_EQ(doc->element_count(), 2'100'001u);  // more than the 2 million the old parser allowed
   EXPECT_EQ(doc->root()->Count(Ns::kNone, "bb"), 2'100'000);
+}
+
+// Attribute names must be unique per element (by qualified and by expanded name): checked with
+// a hash set, so elements with thousands of attributes cost milliseconds, not the seconds of
+// comparing each with every other (8 elements of 15,000 attributes took 5 s that way).
+TEST(XmlTest, ManyAttributesOnOneElementAreCheckedInLinearTime) {
+  for (const char* prefix : {"", "p:"}) {
+    std::string element = "<a";
+    for (int i = 0; i < 15000; ++i) element += Cat(" ", prefix, "a", i, "=\"0123456789\"");
+    std::string doc = "<r xmlns:p=\"urn:x\">";
+    for (int k = 0; k < 8; ++k) doc += element + "/>";
+    const std::string valid = doc + "</r>";
+    const std::string twice = doc + element + " " + prefix + "a17=\"\"/></r>";
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<XmlDocument> ok = ParseXml(valid, XmlLimits{});
+    absl::StatusOr<XmlDocument> dup = ParseXml(twice, XmlLimits{});
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(ok.ok()) << ok.status();
+    EXPECT_EQ(*ok->root()->first_child()->Attribute("a14999"), "0123456789");
+    EXPECT_FALSE(dup.ok());
+    EXPECT_LT(took, std::chrono::milliseconds(500)) << "prefix \"" << prefix << "\"";
+  }
+}
+
+// Prefixes are looked up among the declarations in scope, so their number is bounded: a root
+// declaring thousands of prefixes and children using each would cost a scan per element.
+TEST(XmlTest, NamespaceDeclarationsInScopeAreBounded) {
+  std::string doc = "<r";
+  for (int i = 0; i < 300; ++i) doc += Cat(" xmlns:p", i, "=\"urn:x\"");
+  doc += "><p299:a/></r>";
+  absl::StatusOr<XmlDocument> parsed = ParseXml(doc, XmlLimits{});
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kResourceExhausted);
+  XmlLimits more;
+  more.max_namespace_declarations = 300;
+  EXPECT_TRUE(ParseXml(doc, more).ok());
 }
 
 TEST(XmlTest, TextAttributesAndPiecesAreDecoded) {
