@@ -390,8 +390,9 @@ class XmlParser {
   bool ParseCdata();
   bool ParseText();
   bool DecodeReference(const char* stop, std::string& out);
-  bool DecodeValue(std::string_view raw, std::string& out);
-  bool AddText(std::string_view piece, bool plain);
+  enum class Decoding { kNone, kText, kAttribute, kCdata };
+  bool Decode(std::string_view raw, Decoding how, std::string& out);
+  bool AddText(std::string_view piece, Decoding how);
   bool Resolve(std::string_view qname, bool attribute, Ns* ns, std::string_view* uri,
                std::string_view* local);
   bool Intern(Ns ns, std::string_view local, const XmlName** name);
@@ -590,37 +591,40 @@ bool XmlParser::DecodeReference(const char* stop, std::string& out) {
   return true;
 }
 
-// An attribute value: references replaced, each whitespace character (CR LF as one) a space.
-bool XmlParser::DecodeValue(std::string_view raw, std::string& out) {
-  out.clear();
+// Appends `raw` to `out`, decoded as XML 1.0 asks: CR LF and a lone CR become LF; in an
+// attribute value every whitespace character becomes a space (CR LF one space); references are
+// replaced except in a CDATA section.
+bool XmlParser::Decode(std::string_view raw, Decoding how, std::string& out) {
   const char* saved = p_;
   p_ = raw.data();
   const char* stop = raw.data() + raw.size();
   while (p_ < stop) {
     const char c = *p_;
-    if (c == '&') {
+    if (c == '&' && how != Decoding::kCdata) {
       if (!DecodeReference(stop, out)) return false;
-    } else if (c == '\r') {
-      out.push_back(' ');
-      ++p_;
+      continue;
+    }
+    ++p_;
+    if (c == '\r') {
       if (p_ < stop && *p_ == '\n') ++p_;
-    } else if (c == '\t' || c == '\n') {
+      out.push_back(how == Decoding::kAttribute ? ' ' : '\n');
+    } else if (how == Decoding::kAttribute && (c == '\t' || c == '\n')) {
       out.push_back(' ');
-      ++p_;
     } else {
       out.push_back(c);
-      ++p_;
     }
   }
   p_ = saved;
   return true;
 }
 
-bool XmlParser::AddText(std::string_view piece, bool plain) {
+// One piece of an element's text (between its tags, comments and CDATA sections). A single plain
+// piece is kept where it is in the input; more pieces, or one to decode, are put together.
+bool XmlParser::AddText(std::string_view piece, Decoding how) {
   if (piece.empty()) return true;
   Frame& f = stack_.back();
   std::string& b = builders_[stack_.size() - 1];
-  if (f.pieces == 0 && plain) {
+  if (f.pieces == 0 && how == Decoding::kNone) {
     f.text = piece;
     f.pieces = 1;
     return true;
@@ -630,29 +634,11 @@ bool XmlParser::AddText(std::string_view piece, bool plain) {
     f.built = true;
   }
   ++f.pieces;
-  if (plain) {
+  if (how == Decoding::kNone) {
     b.append(piece);
     return true;
   }
-  // Decode references and line ends.
-  const char* saved = p_;
-  p_ = piece.data();
-  const char* stop = piece.data() + piece.size();
-  while (p_ < stop) {
-    const char c = *p_;
-    if (c == '&') {
-      if (!DecodeReference(stop, b)) return false;
-    } else if (c == '\r') {
-      b.push_back('\n');
-      ++p_;
-      if (p_ < stop && *p_ == '\n') ++p_;
-    } else {
-      b.push_back(c);
-      ++p_;
-    }
-  }
-  p_ = saved;
-  return true;
+  return Decode(piece, how, b);
 }
 
 // Character data up to the next '<'.
@@ -706,7 +692,7 @@ bool XmlParser::ParseText() {
     }
     return true;
   }
-  return AddText(piece, plain);
+  return AddText(piece, plain ? Decoding::kNone : Decoding::kText);
 }
 
 bool XmlParser::ParseComment() {  // at "<!--"
@@ -760,26 +746,7 @@ bool XmlParser::ParseCdata() {  // at "<![CDATA["
   }
   p_ = q + 3;
   const std::string_view piece(start, static_cast<size_t>(q - start));
-  if (piece.find('\r') == std::string_view::npos) return AddText(piece, true);
-  std::string normalized;
-  normalized.reserve(piece.size());
-  for (size_t i = 0; i < piece.size(); ++i) {
-    if (piece[i] == '\r') {
-      normalized.push_back('\n');
-      if (i + 1 < piece.size() && piece[i + 1] == '\n') ++i;
-    } else {
-      normalized.push_back(piece[i]);
-    }
-  }
-  Frame& f = stack_.back();
-  std::string& b = builders_[stack_.size() - 1];
-  if (!f.built) {
-    b.assign(f.text);
-    f.built = true;
-  }
-  ++f.pieces;
-  b.append(normalized);
-  return true;
+  return AddText(piece, piece.find('\r') == std::string_view::npos ? Decoding::kNone : Decoding::kCdata);
 }
 
 bool XmlParser::ParseStartTag() {  // at '<' + name start
@@ -844,7 +811,8 @@ bool XmlParser::ParseStartTag() {  // at '<' + name start
     ++declarations;
     std::string_view uri = a.raw;
     if (!a.plain) {
-      if (!DecodeValue(a.raw, value_)) return false;
+      value_.clear();
+      if (!Decode(a.raw, Decoding::kAttribute, value_)) return false;
       uri = Store(value_);
     }
     const std::string_view prefix = default_ns ? std::string_view() : a.qname.substr(6);
@@ -925,7 +893,8 @@ bool XmlParser::ParseStartTag() {  // at '<' + name start
     if (a.plain) {
       rec->text_ = a.raw;
     } else {
-      if (!DecodeValue(a.raw, value_)) return false;
+      value_.clear();
+      if (!Decode(a.raw, Decoding::kAttribute, value_)) return false;
       rec->text_ = Store(value_);
     }
     ++count;
