@@ -30,26 +30,14 @@ constexpr char kUsage[] =
     "usage: rathaus-e-invoice validate [--json] FILE...\n"
     "       rathaus-e-invoice [serve]       (the gRPC service; configured by RATHAUS_* variables)\n";
 
-// Reads the file in one piece into a buffer of its size (a 15 MB invoice through a string
-// stream was copied three times, a tenth of the command's time).
-bool ReadFile(const std::string& path, std::string* out) {
+// Reads a stream (a pipe, a device) to its end.
+bool ReadStream(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
   out->clear();
-  if (size > 0) {
-    out->resize(static_cast<size_t>(size));
-    in.seekg(0);
-    in.read(out->data(), size);
-    if (in.gcount() != size) return false;
-  } else {  // a pipe: no size to ask for
-    in.clear();
-  }
-  // Whatever comes after (a pipe, or a file that grew meanwhile) is read on to its end.
   char more[65536];
   while (in.read(more, sizeof more) || in.gcount() > 0) out->append(more, static_cast<size_t>(in.gcount()));
-  return true;
+  return !in.bad();
 }
 
 // A file's bytes: a regular file is mapped (no copy, no fresh memory to clear: a 15 MB invoice
@@ -58,8 +46,10 @@ class InputFile {
  public:
   explicit InputFile(const std::string& path) {
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
     struct stat st {};
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    const bool known = fstat(fd, &st) == 0;
+    if (known && S_ISREG(st.st_mode) && st.st_size > 0) {
       void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
       if (p != MAP_FAILED) {
         map_ = p;
@@ -67,8 +57,8 @@ class InputFile {
         ok_ = true;
       }
     }
-    if (fd >= 0) close(fd);
-    if (!ok_ && ReadFile(path, &copy_)) {
+    close(fd);
+    if (!ok_ && known && !S_ISDIR(st.st_mode) && ReadStream(path, &copy_)) {  // a folder is no file
       bytes_ = copy_;
       ok_ = true;
     }
