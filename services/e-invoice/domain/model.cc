@@ -5,6 +5,7 @@
 #include <functional>
 #include <initializer_list>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 
 #include "domain/strings.h"
@@ -138,29 +139,23 @@ absl::Status AtMostOnce(const XmlNode* parent, Ns ns, std::initializer_list<std:
   if (parent == nullptr) return absl::OkStatus();
   // One walk over the children for all the names (the invoice root has one child per line);
   // the error names the first name in the list that occurs twice, at its second occurrence.
-  constexpr size_t kMost = 16;
-  const XmlNode* second[kMost] = {};
-  bool once[kMost] = {};
-  const size_t count = std::min(names.size(), kMost);
+  absl::InlinedVector<const XmlNode*, 8> first(names.size()), second(names.size());
   for (const XmlNode* c : parent->children()) {
     if (c->ns() != ns) continue;
-    for (size_t i = 0; i < count; ++i) {
+    for (size_t i = 0; i < names.size(); ++i) {
       if (c->local() != names.begin()[i]) continue;
-      if (once[i] && second[i] == nullptr) second[i] = c;
-      once[i] = true;
+      if (first[i] == nullptr) {
+        first[i] = c;
+      } else if (second[i] == nullptr) {
+        second[i] = c;
+      }
       break;
     }
   }
-  for (size_t i = 0; i < count; ++i) {
+  for (size_t i = 0; i < names.size(); ++i) {
     if (second[i] != nullptr) {
       return SchemaError(second[i], Cat("element ", NsPrefix(ns), ":", names.begin()[i],
                                         " may occur at most once"));
-    }
-  }
-  for (size_t i = kMost; i < names.size(); ++i) {  // longer lists (none today) the plain way
-    if (parent->Count(ns, names.begin()[i]) > 1) {
-      return SchemaError(parent->Children(ns, names.begin()[i])[1],
-                         Cat("element ", NsPrefix(ns), ":", names.begin()[i], " may occur at most once"));
     }
   }
   return absl::OkStatus();

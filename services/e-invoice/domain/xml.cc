@@ -381,6 +381,7 @@ class XmlParser {
   bool ParseXmlDecl();
   bool ParseComment();
   bool ParsePi();
+  bool OpenValue(char* quote, std::string_view error);
   bool ParseStartTag();
   bool ParseEndTag();
   bool AttributeInNamespace(size_t i, const XmlName** name);
@@ -749,6 +750,17 @@ bool XmlParser::ParseCdata() {  // at "<![CDATA["
   return AddText(piece, piece.find('\r') == std::string_view::npos ? Decoding::kNone : Decoding::kCdata);
 }
 
+// After a name: Eq (S? '=' S?) and the opening quote of its value.
+bool XmlParser::OpenValue(char* quote, std::string_view error) {
+  SkipSpace();
+  if (p_ >= end_ || *p_ != '=') return Fail(p_, error);
+  ++p_;
+  SkipSpace();
+  if (p_ >= end_ || (*p_ != '"' && *p_ != '\'')) return Fail(p_, error);
+  *quote = *p_++;
+  return true;
+}
+
 bool XmlParser::ParseStartTag() {  // at '<' + name start
   const char* at = p_;
   ++p_;
@@ -778,12 +790,8 @@ bool XmlParser::ParseStartTag() {  // at '<' + name start
     if (p_ == before) return Fail(p_, "whitespace expected before an attribute");
     RawAttribute a;
     if (!ScanName(&a.qname)) return false;
-    SkipSpace();
-    if (p_ >= end_ || *p_ != '=') return Fail(p_, "\"=\" expected after an attribute name");
-    ++p_;
-    SkipSpace();
-    if (p_ >= end_ || (*p_ != '"' && *p_ != '\'')) return Fail(p_, "quoted attribute value expected");
-    const char quote = *p_++;
+    char quote;
+    if (!OpenValue(&quote, "\"=\" and a quoted value expected after an attribute name")) return false;
     const char* v = p_;
     a.plain = true;
     while (true) {
@@ -1018,12 +1026,8 @@ bool XmlParser::ParseXmlDecl() {  // at "<?xml" + whitespace, the first bytes of
     }
     if (p_ == before) return Fail(p_, "whitespace expected in the XML declaration");
     p_ += name.size();
-    SkipSpace();
-    if (p_ >= end_ || *p_ != '=') return Fail(p_, "bad XML declaration");
-    ++p_;
-    SkipSpace();
-    if (p_ >= end_ || (*p_ != '"' && *p_ != '\'')) return Fail(p_, "bad XML declaration");
-    const char quote = *p_++;
+    char quote;
+    if (!OpenValue(&quote, "bad XML declaration")) return false;
     const char* v = p_;
     while (p_ < end_ && *p_ != quote && *p_ != '<') ++p_;
     if (p_ >= end_ || *p_ != quote) return Fail(at, "bad XML declaration");
@@ -1140,24 +1144,7 @@ const std::string_view* XmlNode::Attribute(std::string_view name) const {
   return nullptr;
 }
 
-std::string XmlNode::Path() const {
-  std::vector<const XmlNode*> chain;
-  for (const XmlNode* n = this; n != nullptr; n = n->parent()) chain.push_back(n);
-  std::string out;
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const XmlNode* n = *it;
-    int position = 1;
-    if (const XmlNode* p = n->parent()) {
-      for (const XmlNode* sib = p->first_child(); sib != n; sib = sib->next_sibling()) {
-        if (sib->name_ == n->name_) ++position;
-      }
-    }
-    std::string_view prefix = NsPrefix(n->ns());
-    out += Cat("/", prefix, prefix.empty() ? std::string_view() : std::string_view(":"), n->local(),
-               "[", position, "]");
-  }
-  return out;
-}
+std::string XmlNode::Path() const { return XmlPaths().Path(this); }
 
 std::string XmlPaths::Path(const XmlNode* node) {
   std::vector<const XmlNode*> chain;
